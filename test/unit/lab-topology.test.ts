@@ -1,0 +1,67 @@
+import { strict as assert } from 'node:assert';
+import {
+  buildTopology,
+  findOverlaps,
+  hostAddress,
+  parseCidr,
+  vipOf,
+} from '../../scripts/lab/topology';
+
+describe('lab topology (pure)', () => {
+  it('places hosts in 198.51.100.0/24 with unique names, namespaces, addresses and ports', () => {
+    const t = buildTopology({ realServers: 3 });
+    const names = t.hosts.map((h) => h.name);
+    assert.deepEqual(names, ['gw', 'd1', 'd2', 'rs1', 'rs2', 'rs3', 'cl']);
+    assert.deepEqual(
+      t.hosts.map((h) => h.ns),
+      names.map((n) => `lab-${n}`),
+    );
+    const addrs = t.hosts.flatMap((h) => h.ifaces.map((i) => i.address));
+    assert.equal(new Set(addrs).size, addrs.length);
+    const ports = t.hosts.flatMap((h) => h.ifaces.map((i) => i.port));
+    assert.equal(new Set(ports).size, ports.length);
+    assert.ok(
+      ports.every((p) => p.length <= 15),
+      'interface names fit IFNAMSIZ',
+    );
+    assert.equal(t.hosts.find((h) => h.name === 'd1')!.ifaces[1].address, '203.0.113.11');
+    assert.equal(t.hosts.find((h) => h.name === 'rs3')!.ifaces[0].address, '198.51.100.23');
+    assert.ok(!addrs.includes(vipOf(t)), 'the VIP is not a host address');
+    assert.deepEqual(
+      t.hosts.filter((h) => h.http).map((h) => h.name),
+      ['rs1', 'rs2', 'rs3'],
+    );
+  });
+
+  it('rejects bad options', () => {
+    assert.throws(() => buildTopology({ realServers: 0 }), /realServers/);
+    assert.throws(() => buildTopology({ prefix: 'Bad Prefix' }), /prefix/);
+    assert.throws(() => buildTopology({ subnet: '198.51.100.0/33' }), /CIDR/);
+    assert.throws(() => hostAddress('198.51.100.0/30', 7), /does not fit/);
+  });
+
+  it('parses CIDRs to their network', () => {
+    assert.deepEqual(parseCidr('198.51.100.77/24'), { base: 0xc6336400, prefix: 24 });
+  });
+
+  describe('overlap guard', () => {
+    const root = {
+      addresses: ['127.0.0.1/8', '192.0.2.2/24'],
+      routes: ['192.0.2.0/24', '0.0.0.0/0', '10.9.0.0/16'],
+    };
+    it('accepts the lab subnets when the root namespace does not use them', () => {
+      assert.deepEqual(findOverlaps(['198.51.100.0/24', '203.0.113.0/24'], root), []);
+    });
+    it('names the address and the route that overlap', () => {
+      const hits = findOverlaps(['192.0.2.0/24'], root);
+      assert.equal(hits.length, 2);
+      assert.match(hits[0], /overlaps address 192\.0\.2\.2\/24/);
+      assert.match(hits[1], /overlaps route 192\.0\.2\.0\/24/);
+    });
+    it('catches partial overlaps in both directions but ignores the default route', () => {
+      assert.equal(findOverlaps(['10.9.4.0/24'], root).length, 1);
+      assert.equal(findOverlaps(['10.0.0.0/8'], root).length, 1);
+      assert.equal(findOverlaps(['10.10.0.0/16'], root).length, 0);
+    });
+  });
+});
