@@ -1,0 +1,208 @@
+// Checks on the whole model: what keepalived rejects after parsing (missing
+// VRID, duplicate VRID on an interface...) and mistakes keepalived lets
+// through (trackers that can never matter, peers that disagree).
+import type { Diagnostics, Position } from './diagnostics';
+import type { Config, VrrpInstance } from './model';
+
+const where = (p: Position) => `${p.file}:${p.line}`;
+
+/** The VRRP version an instance speaks (instance `version`, else global `vrrp_version`). */
+export function instanceVersion(cfg: Config, vi: VrrpInstance): 2 | 3 {
+  return (vi.version ?? cfg.global_defs.vrrp_version) as 2 | 3;
+}
+
+export function lintConfig(cfg: Config, diag: Diagnostics) {
+  const names = new Map<string, Position>();
+  const vrids = new Map<string, VrrpInstance>();
+  const scripts = new Set(cfg.vrrp_script.map((s) => s.name));
+
+  for (const vi of cfg.vrrp_instance) {
+    const prev = names.get(vi.name);
+    if (prev)
+      diag.error(vi.at, `vrrp_instance ${vi.name}: defined twice (first at ${where(prev)})`);
+    names.set(vi.name, vi.at);
+
+    if (vi.virtual_router_id === undefined) {
+      diag.error(vi.at, `vrrp_instance ${vi.name}: virtual_router_id must be set`);
+    }
+    if (!vi.interface && !vi.unicast_src_ip) {
+      diag.error(vi.at, `vrrp_instance ${vi.name}: no interface given`);
+    }
+    if (vi.virtual_router_id !== undefined) {
+      // The same VRID may be reused on one interface only with unicast peers that do not overlap.
+      const key = `${vi.interface ?? vi.unicast_src_ip}/${vi.virtual_router_id}`;
+      const other = vrids.get(key);
+      const disjointUnicast =
+        other &&
+        vi.unicast_peer.length > 0 &&
+        other.unicast_peer.length > 0 &&
+        !vi.unicast_peer.some((p) => other.unicast_peer.some((q) => q.address === p.address));
+      if (other && !disjointUnicast) {
+        diag.error(
+          vi.at,
+          `vrrp_instance ${vi.name}: virtual_router_id ${vi.virtual_router_id} on ${vi.interface} is already used by ${other.name} (${where(other.at)})`,
+        );
+      } else vrids.set(key, vi);
+    }
+    const version = instanceVersion(cfg, vi);
+    if (version === 2 && !Number.isInteger(vi.advert_int)) {
+      diag.warn(
+        vi.at,
+        `vrrp_instance ${vi.name}: advert_int ${vi.advert_int} is fractional but VRRPv2 counts whole seconds; it will be rounded to ${Math.max(1, Math.round(vi.advert_int))}`,
+      );
+    }
+    if (vi.nopreempt && vi.state === 'MASTER') {
+      diag.warn(
+        vi.at,
+        `vrrp_instance ${vi.name}: nopreempt needs state BACKUP; with state MASTER it still takes over at start`,
+      );
+    }
+    if (vi.nopreempt && vi.priority === 255) {
+      diag.warn(
+        vi.at,
+        `vrrp_instance ${vi.name}: priority 255 (address owner) always preempts; nopreempt has no effect`,
+      );
+    }
+    if (vi.authentication?.auth_type === 'PASS' && !vi.authentication.auth_pass) {
+      diag.error(vi.at, `vrrp_instance ${vi.name}: auth_type PASS without auth_pass`);
+    }
+    if (vi.authentication?.auth_type && version === 3) {
+      diag.warn(
+        vi.at,
+        `vrrp_instance ${vi.name}: VRRPv3 has no authentication; the authentication block is ignored`,
+      );
+    }
+    if (vi.virtual_ipaddress.length === 0) {
+      diag.warn(vi.at, `vrrp_instance ${vi.name}: no virtual_ipaddress`);
+    }
+    const src = vi.unicast_src_ip;
+    if (src && vi.unicast_peer.some((p) => p.address === src)) {
+      const p = vi.unicast_peer.find((x) => x.address === src)!;
+      diag.warn(
+        p.at,
+        `vrrp_instance ${vi.name}: unicast_peer ${src} is this node's own unicast_src_ip`,
+      );
+    }
+    for (const t of vi.track_script) {
+      if (!scripts.has(t.name))
+        diag.warn(
+          t.at,
+          `vrrp_instance ${vi.name}: track_script '${t.name}' is not a defined vrrp_script`,
+        );
+    }
+  }
+
+  for (const sg of cfg.vrrp_sync_group) {
+    for (const m of sg.group) {
+      if (!names.has(m.name))
+        diag.error(m.at, `vrrp_sync_group ${sg.name}: no vrrp_instance named '${m.name}'`);
+    }
+  }
+
+  for (const vs of cfg.virtual_server) {
+    for (const rs of vs.real_server) {
+      const label = `real_server ${rs.address} ${rs.port}`;
+      if (
+        vs.key.kind === 'address' &&
+        (rs.lvs_method === 'DR' || rs.lvs_method === 'TUN') &&
+        rs.port !== 0 &&
+        rs.port !== vs.key.port
+      ) {
+        diag.warn(
+          rs.at,
+          `${label}: ${rs.lvs_method} cannot change the port (virtual_server port ${vs.key.port})`,
+        );
+      }
+      for (const c of rs.checkers) {
+        if ((c.type === 'HTTP_GET' || c.type === 'SSL_GET') && c.url.length === 0) {
+          diag.error(c.at, `${label}: ${c.type} needs at least one url { path ... }`);
+        }
+        if ((c.type === 'HTTP_GET' || c.type === 'SSL_GET') && c.url.some((u) => !u.path)) {
+          diag.error(c.at, `${label}: ${c.type} url without path`);
+        }
+        if (c.type === 'MISC_CHECK' && !c.misc_path)
+          diag.error(c.at, `${label}: MISC_CHECK needs misc_path`);
+      }
+    }
+  }
+}
+
+/**
+ * Checks across the configs of several nodes of one cluster (`-t -f A -f B`):
+ * instances with the same VRID on the same interface name must agree, and a
+ * tracker weight should be able to change who is master.
+ */
+export function lintPeers(cfgs: Config[], diag: Diagnostics) {
+  const byVrid = new Map<number, { cfg: Config; vi: VrrpInstance }[]>();
+  for (const cfg of cfgs) {
+    for (const vi of cfg.vrrp_instance) {
+      if (vi.virtual_router_id === undefined) continue;
+      const list = byVrid.get(vi.virtual_router_id) ?? [];
+      list.push({ cfg, vi });
+      byVrid.set(vi.virtual_router_id, list);
+    }
+  }
+  const vipSet = (vi: VrrpInstance) =>
+    vi.virtual_ipaddress
+      .map((v) => `${v.address}/${v.prefix}`)
+      .sort()
+      .join(' ');
+  for (const [vrid, members] of byVrid) {
+    if (members.length < 2) continue;
+    const [a, ...rest] = members;
+    for (const b of rest) {
+      const what = `virtual_router_id ${vrid}: ${b.vi.name} (${where(b.vi.at)}) and ${a.vi.name} (${where(a.vi.at)})`;
+      if (vipSet(a.vi) !== vipSet(b.vi))
+        diag.warn(b.vi.at, `${what} have different virtual_ipaddress sets`);
+      if (a.vi.advert_int !== b.vi.advert_int) {
+        diag.warn(
+          b.vi.at,
+          `${what} have different advert_int (${b.vi.advert_int} vs ${a.vi.advert_int})`,
+        );
+      }
+      if (instanceVersion(a.cfg, a.vi) !== instanceVersion(b.cfg, b.vi))
+        diag.warn(b.vi.at, `${what} speak different VRRP versions`);
+      if ((a.vi.authentication?.auth_pass ?? '') !== (b.vi.authentication?.auth_pass ?? '')) {
+        diag.warn(b.vi.at, `${what} have different authentication`);
+      }
+      if (a.vi.priority === b.vi.priority) {
+        diag.warn(
+          b.vi.at,
+          `${what} have equal priority ${a.vi.priority}; the higher IP address decides who is master`,
+        );
+      }
+    }
+    // Trackers: on the node with the higher priority a failure (negative weight) must be able to
+    // drop it below the other; on the lower node a positive weight must be able to lift it above.
+    const sorted = [...members].sort((x, y) => y.vi.priority - x.vi.priority);
+    const hi = sorted[0];
+    const lo = sorted[1];
+    if (hi.vi.priority === lo.vi.priority) continue;
+    const gap = hi.vi.priority - lo.vi.priority;
+    const scripts = (cfg: Config) => new Map(cfg.vrrp_script.map((s) => [s.name, s]));
+    const trackers = (cfg: Config, vi: VrrpInstance) => [
+      ...vi.track_script.map((t) => ({
+        t,
+        w: t.weight ?? scripts(cfg).get(t.name)?.weight.value ?? 0,
+        kind: 'track_script',
+      })),
+      ...vi.track_interface.map((t) => ({ t, w: t.weight ?? 0, kind: 'track_interface' })),
+    ];
+    for (const { t, w, kind } of trackers(hi.cfg, hi.vi)) {
+      if (w < 0 && -w <= gap) {
+        diag.warn(
+          t.at,
+          `${hi.vi.name}: ${kind} '${t.name}' weight ${w} can never make this node lose mastership: ${hi.vi.priority}${w} = ${hi.vi.priority + w} is not below the peer's ${lo.vi.priority} (${where(lo.vi.at)})`,
+        );
+      }
+    }
+    for (const { t, w, kind } of trackers(lo.cfg, lo.vi)) {
+      if (w > 0 && w <= gap) {
+        diag.warn(
+          t.at,
+          `${lo.vi.name}: ${kind} '${t.name}' weight +${w} can never make this node master: ${lo.vi.priority}+${w} = ${lo.vi.priority + w} is not above the peer's ${hi.vi.priority} (${where(hi.vi.at)})`,
+        );
+      }
+    }
+  }
+}

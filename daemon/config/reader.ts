@@ -1,0 +1,307 @@
+// keepalived.conf preprocessing and tokenizing: comments, @ID conditional
+// lines, $NAME definitions (also multi-line), ~SEQ, include with globs.
+// Pure: files come through a SourceHost, so tests feed it from memory.
+import * as path from 'node:path';
+import { Diagnostics, type Position } from './diagnostics';
+
+export interface SourceHost {
+  /** file content; throws when it cannot be read */
+  readFile(file: string): string;
+  /** absolute paths matching an absolute glob pattern, sorted; [] when none */
+  glob(pattern: string): string[];
+}
+
+export interface Token {
+  text: string;
+  /** written in quotes: never a brace, never a keyword */
+  quoted: boolean;
+}
+
+export interface Line extends Position {
+  tokens: Token[];
+}
+
+export interface ReadOptions {
+  /** value for @ID lines and $_INSTANCE (keepalived -i; default: short hostname) */
+  configId?: string;
+}
+
+interface Definition {
+  /** one entry per line; a single-line definition has one */
+  lines: string[];
+  multiline: boolean;
+}
+
+const MAX_EXPANSIONS = 64;
+const MAX_INCLUDE_DEPTH = 32;
+
+export class Reader {
+  private readonly defs = new Map<string, Definition>();
+  private readonly out: Line[] = [];
+  private readonly stack: string[] = [];
+
+  constructor(
+    private readonly host: SourceHost,
+    private readonly diag: Diagnostics,
+    private readonly opts: ReadOptions = {},
+  ) {}
+
+  /** Read a top-level file (or glob) into logical lines. */
+  read(file: string): Line[] {
+    const abs = path.resolve(file);
+    const files = /[*?[]/.test(abs) ? this.host.glob(abs) : [abs];
+    if (files.length === 0) this.diag.error({ file, line: 0 }, `no config file matches '${file}'`);
+    for (const f of files) this.readFile(f, { file, line: 0 });
+    return this.out;
+  }
+
+  private readFile(file: string, from: Position) {
+    if (this.stack.includes(file)) {
+      this.diag.error(from, `include: cycle: ${[...this.stack, file].join(' -> ')}`);
+      return;
+    }
+    if (this.stack.length >= MAX_INCLUDE_DEPTH) {
+      this.diag.error(from, `include: nested more than ${MAX_INCLUDE_DEPTH} deep`);
+      return;
+    }
+    let text: string;
+    try {
+      text = this.host.readFile(file);
+    } catch (e) {
+      this.diag.error(from, `cannot read '${file}': ${(e as Error).message}`);
+      return;
+    }
+    this.stack.push(file);
+    const lines = text.split('\n');
+    let pendingDef: Definition | undefined;
+    for (let i = 0; i < lines.length; i++) {
+      const at = { file, line: i + 1 };
+      const { text: clean, continued } = decomment(lines[i].replace(/\r$/, ''), at, this.diag);
+      if (pendingDef) {
+        // a multi-line $NAME=... definition goes on while lines end in '\'
+        if (clean !== '') pendingDef.lines.push(clean);
+        if (!continued) pendingDef = undefined;
+        continue;
+      }
+      if (clean === '') continue;
+      const def = this.tryDefinition(clean, continued);
+      if (def) {
+        if (continued) pendingDef = def;
+        continue;
+      }
+      this.processLine(clean, at, 0);
+    }
+    this.stack.pop();
+  }
+
+  /** `$NAME=value`: stores it and returns the definition, or undefined if the line is not one. */
+  private tryDefinition(text: string, continued: boolean): Definition | undefined {
+    const m = /^\$([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(text);
+    if (!m) return undefined;
+    const def: Definition = { lines: m[2] === '' ? [] : [m[2]], multiline: continued };
+    this.defs.set(m[1], def);
+    return def;
+  }
+
+  private processLine(text: string, at: Position, depth: number) {
+    if (depth > MAX_EXPANSIONS) {
+      this.diag.error(at, 'parameter expansion nested too deep (recursive definition?)');
+      return;
+    }
+    // @ID / @^ID: the line applies only to (or not to) the config id
+    if (text.startsWith('@')) {
+      const neg = text[1] === '^';
+      const m = /^@\^?(\S+)\s+(.*)$/.exec(text);
+      if (!m) return;
+      const match = m[1] === (this.opts.configId ?? '');
+      if (match === neg) return;
+      text = m[2];
+    }
+    if (text.startsWith('$')) {
+      if (this.tryDefinition(text, false)) return;
+    }
+    if (text.startsWith('~SEQ')) {
+      this.expandSeq(text, at, depth);
+      return;
+    }
+    if (text.includes('$')) {
+      const expanded = this.substitute(text, at);
+      if (expanded !== undefined) {
+        for (const l of expanded) this.processLine(l, at, depth + 1);
+        return;
+      }
+    }
+    const tokens = tokenize(text, at, this.diag);
+    if (tokens.length === 0) return;
+    if (tokens[0].text === 'include' && !tokens[0].quoted) {
+      if (tokens.length !== 2) {
+        this.diag.error(at, 'include: expects exactly one file name or pattern');
+        return;
+      }
+      this.include(tokens[1].text, at);
+      return;
+    }
+    this.out.push({ file: at.file, line: at.line, tokens });
+  }
+
+  private include(pattern: string, at: Position) {
+    const abs = path.resolve(path.dirname(at.file), pattern);
+    const files = /[*?[]/.test(abs) ? this.host.glob(abs) : [abs];
+    if (files.length === 0) {
+      this.diag.warn(at, `include: no files match '${pattern}'`);
+      return;
+    }
+    for (const f of files) this.readFile(f, at);
+  }
+
+  /**
+   * Replace $NAME and ${NAME} with their definitions. Returns the resulting
+   * lines (several when a multi-line definition is used), or undefined when
+   * nothing was replaced. Unknown names stay as written, like keepalived.
+   */
+  private substitute(text: string, at: Position): string[] | undefined {
+    let changed = false;
+    let multi: string[] | undefined;
+    const re = /\$(\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+    const builtin = (name: string): Definition | undefined => {
+      if (name === '_PWD') return { lines: [path.dirname(at.file)], multiline: false };
+      if (name === '_INSTANCE') return { lines: [this.opts.configId ?? ''], multiline: false };
+      return undefined;
+    };
+    const result = text.replace(
+      re,
+      (whole, _b, braced: string | undefined, bare: string | undefined) => {
+        const name = braced ?? bare!;
+        const def = this.defs.get(name) ?? builtin(name);
+        if (!def) return whole;
+        changed = true;
+        if (def.multiline) {
+          // keepalived: a multi-line definition expands to its lines; the rest of the line is dropped
+          multi = def.lines;
+          return '\u0000';
+        }
+        return def.lines.join(' ');
+      },
+    );
+    if (!changed) return undefined;
+    if (multi) {
+      const before = result.slice(0, result.indexOf('\u0000'));
+      const lines = [...(multi as string[])];
+      if (lines.length && before.trim()) lines[0] = `${before}${lines[0]}`;
+      return lines;
+    }
+    return [result];
+  }
+
+  /** ~SEQ(var, end) | ~SEQ(var, start, end) | ~SEQ(var, start, step, end) TEXT */
+  private expandSeq(text: string, at: Position, depth: number) {
+    const m = /^~SEQ(x?)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,([^)]*)\)\s*(.*)$/.exec(text);
+    if (!m) {
+      this.diag.error(at, `invalid ~SEQ specification '${text}'`);
+      return;
+    }
+    const [, hex, variable, params, body] = m;
+    const sub = this.substitute(params, at);
+    const nums = (sub ? sub.join(' ') : params).split(',').map((s) => Number(s.trim()));
+    if (nums.some((n) => !Number.isInteger(n)) || nums.length < 1 || nums.length > 3) {
+      this.diag.error(at, `invalid ~SEQ values '${text}'`);
+      return;
+    }
+    let start: number, step: number, end: number;
+    if (nums.length === 1) {
+      end = nums[0];
+      step = end < 1 ? -1 : 1;
+      start = end < 0 ? -1 : 1;
+    } else if (nums.length === 2) {
+      [start, end] = nums;
+      step = start <= end ? 1 : -1;
+    } else {
+      [start, step, end] = nums;
+      if (step === 0 || (start < end && step < 0) || (start > end && step > 0)) {
+        this.diag.error(at, `invalid ~SEQ values '${text}'`);
+        return;
+      }
+    }
+    if (Math.abs((end - start) / step) > 1_000_000) {
+      this.diag.error(at, `~SEQ: more than 1,000,000 iterations`);
+      return;
+    }
+    const saved = this.defs.get(variable);
+    for (let v = start; step > 0 ? v <= end : v >= end; v += step) {
+      this.defs.set(variable, { lines: [hex ? v.toString(16) : String(v)], multiline: false });
+      this.processLine(body, at, depth + 1);
+    }
+    if (saved) this.defs.set(variable, saved);
+    else this.defs.delete(variable);
+  }
+}
+
+/**
+ * Remove a comment (from the first '!' or '#' outside quotes), escapes of
+ * those characters, and surrounding white space. A trailing '\' marks a
+ * continued (multi-line) definition.
+ */
+export function decomment(
+  raw: string,
+  at: Position,
+  diag: Diagnostics,
+): { text: string; continued: boolean } {
+  let out = '';
+  let quote = false;
+  let continued = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === '"') {
+      quote = !quote;
+      out += c;
+    } else if (c === '\\') {
+      const n = raw[i + 1];
+      if (n === undefined) {
+        continued = true;
+        break;
+      }
+      if (!quote && (n === '#' || n === '!')) {
+        out += n;
+      } else {
+        out += c + n;
+      }
+      i++;
+    } else if (!quote && (c === '#' || c === '!')) {
+      break;
+    } else {
+      out += c;
+    }
+  }
+  if (quote && !continued) diag.error(at, 'unterminated quote');
+  return { text: out.trim(), continued };
+}
+
+/** Split a clean line into words; quotes group, braces outside quotes are words of their own. */
+export function tokenize(text: string, at: Position, diag: Diagnostics): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === ' ' || c === '\t' || c === '\f' || c === '\v' || c === '\r' || c === '\n') {
+      i++;
+    } else if (c === '"') {
+      const end = text.indexOf('"', i + 1);
+      if (end < 0) {
+        diag.error(at, 'unterminated quote');
+        tokens.push({ text: text.slice(i + 1), quoted: true });
+        break;
+      }
+      tokens.push({ text: text.slice(i + 1, end), quoted: true });
+      i = end + 1;
+    } else if (c === '{' || c === '}') {
+      tokens.push({ text: c, quoted: false });
+      i++;
+    } else {
+      let j = i;
+      while (j < text.length && !/[\s"{}]/.test(text[j])) j++;
+      tokens.push({ text: text.slice(i, j), quoted: false });
+      i = j;
+    }
+  }
+  return tokens;
+}
