@@ -1,10 +1,13 @@
 // Checks on the whole model: what keepalived rejects after parsing (missing
 // VRID, duplicate VRID on an interface...) and mistakes keepalived lets
 // through (trackers that can never matter, peers that disagree).
+import { basename } from 'node:path';
 import type { Diagnostics, Position } from './diagnostics';
 import type { Config, VrrpInstance } from './model';
 
-const where = (p: Position) => `${p.file}:${p.line}`;
+/** How a message names another place: `line N` in the same file, else `file:N`. */
+const where = (p: Position, from?: Position) =>
+  from && from.file === p.file ? `line ${p.line}` : `${basename(p.file)}:${p.line}`;
 
 /** The VRRP version an instance speaks (instance `version`, else global `vrrp_version`). */
 export function instanceVersion(cfg: Config, vi: VrrpInstance): 2 | 3 {
@@ -19,7 +22,7 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
   for (const vi of cfg.vrrp_instance) {
     const prev = names.get(vi.name);
     if (prev)
-      diag.error(vi.at, `vrrp_instance ${vi.name}: defined twice (first at ${where(prev)})`);
+      diag.error(vi.at, `vrrp_instance ${vi.name}: defined twice (first at ${where(prev, vi.at)})`);
     names.set(vi.name, vi.at);
 
     if (vi.virtual_router_id === undefined) {
@@ -40,7 +43,7 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
       if (other && !disjointUnicast) {
         diag.error(
           vi.at,
-          `vrrp_instance ${vi.name}: virtual_router_id ${vi.virtual_router_id} on ${vi.interface} is already used by ${other.name} (${where(other.at)})`,
+          `vrrp_instance ${vi.name}: virtual_router_id ${vi.virtual_router_id} on ${vi.interface} is already used by ${other.name} (${where(other.at, vi.at)})`,
         );
       } else vrids.set(key, vi);
     }

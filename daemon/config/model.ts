@@ -406,7 +406,8 @@ export const CHECKERS = {
   }),
   DNS_CHECK: kw.block({
     ...commonCheck,
-    type: kw.oneOf('A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA').default('SOA'),
+    /** keyword `type` (the checker's own `type` is the tag) */
+    query_type: kw.oneOf('A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA').as('type').default('SOA'),
     name: kw.string().default('.'),
   }),
 };
@@ -434,16 +435,17 @@ export const SCHEDULERS = [
 ] as const;
 export const METHODS = ['NAT', 'DR', 'TUN'] as const;
 
-const lvsMethod = kw.custom<(typeof METHODS)[number]>(1, 6, ([m], stmt, ctx) => {
-  const hit = METHODS.find((x) => x === m.toUpperCase());
-  if (!hit) ctx.diag.error(stmt, `${stmt.keyword}: '${m}' is not one of ${METHODS.join(', ')}`);
-  return hit;
-});
+const lvsMethod = () =>
+  kw.custom<(typeof METHODS)[number]>(1, 6, ([m], stmt, ctx) => {
+    const hit = METHODS.find((x) => x === m.toUpperCase());
+    if (!hit) ctx.diag.error(stmt, `${stmt.keyword}: '${m}' is not one of ${METHODS.join(', ')}`);
+    return hit;
+  });
 
 const realServer = kw.block(
   {
     weight: kw.int(0, 65535).default(1),
-    lvs_method: lvsMethod.alias('lb_kind').optional(),
+    lvs_method: lvsMethod().alias('lb_kind').optional(),
     inhibit_on_failure: kw.flag().optional(),
     notify_up: script().optional(),
     notify_down: script().optional(),
@@ -484,7 +486,7 @@ const virtualServer = kw.block(
       .oneOf(...SCHEDULERS)
       .alias('lb_algo')
       .default('wlc'),
-    lvs_method: lvsMethod.alias('lb_kind').default('NAT'),
+    lvs_method: lvsMethod().alias('lb_kind').default('NAT'),
     persistence_timeout: kw
       .custom<number>(0, 1, ([v], stmt, ctx) =>
         v === undefined ? 360 : readInt(v, 1, 31 * 86400, stmt.keyword, stmt, ctx),
@@ -508,7 +510,7 @@ const virtualServer = kw.block(
       })
       .optional(),
     sorry_server_inhibit: kw.flag(),
-    sorry_server_lvs_method: lvsMethod.optional(),
+    sorry_server_lvs_method: lvsMethod().optional(),
     connect_timeout: timer(0.001).default(5),
     retry: kw.int(0, 1000).alias('nb_get_retry').optional(),
     delay_before_retry: timer(0).optional(),

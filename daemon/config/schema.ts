@@ -21,6 +21,13 @@ export abstract class Field<T> {
   abstract parse(stmt: Stmt, ctx: Ctx): T | undefined;
   abstract initial(): T;
 
+  /** The keyword is spelled `keyword` (not the model's property name). */
+  as(keyword: string): this {
+    this.keyIsKeyword = false;
+    this.aliases = [keyword];
+    return this;
+  }
+
   alias(...names: string[]): this {
     this.aliases.push(...names);
     return this;
@@ -48,7 +55,8 @@ class Many<T> extends Field<T[]> {
   constructor(private readonly inner: Field<T>) {
     super();
     this.repeated = true;
-    this.aliases = inner.aliases;
+    this.aliases = [...inner.aliases];
+    this.keyIsKeyword = inner.keyIsKeyword;
   }
   parse(stmt: Stmt, ctx: Ctx): T[] | undefined {
     const v = this.inner.parse(stmt, ctx);
@@ -62,7 +70,8 @@ class Many<T> extends Field<T[]> {
 class Optional<T> extends Field<T | undefined> {
   constructor(private readonly inner: Field<T>) {
     super();
-    this.aliases = inner.aliases;
+    this.aliases = [...inner.aliases];
+    this.keyIsKeyword = inner.keyIsKeyword;
   }
   parse(stmt: Stmt, ctx: Ctx) {
     return this.inner.parse(stmt, ctx);
@@ -78,7 +87,8 @@ class WithDefault<T> extends Field<T> {
     private readonly value: T,
   ) {
     super();
-    this.aliases = inner.aliases;
+    this.aliases = [...inner.aliases];
+    this.keyIsKeyword = inner.keyIsKeyword;
   }
   parse(stmt: Stmt, ctx: Ctx) {
     return this.inner.parse(stmt, ctx);
@@ -325,6 +335,8 @@ export class StructField<S extends Shape, H extends object = object> extends Fie
 class LinesField<T> extends Field<T[]> {
   constructor(private readonly entry: (words: string[], stmt: Stmt, ctx: Ctx) => T | undefined) {
     super();
+    // keepalived appends when a value block appears twice
+    this.repeated = true;
   }
   parse(stmt: Stmt, ctx: Ctx) {
     if (!stmt.block) {
