@@ -96,6 +96,11 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
   }
 
   for (const sg of cfg.vrrp_sync_group) {
+    if (sg.group.length < 2)
+      diag.warn(
+        sg.at,
+        `vrrp_sync_group ${sg.name}: has ${sg.group.length} member(s); a sync group needs at least two`,
+      );
     for (const m of sg.group) {
       if (!names.has(m.name))
         diag.error(m.at, `vrrp_sync_group ${sg.name}: no vrrp_instance named '${m.name}'`);

@@ -493,7 +493,7 @@ const virtualServer = kw.block(
       )
       .default(0),
     persistence_granularity: kw.string().optional(),
-    protocol: kw.oneOf('TCP', 'UDP', 'SCTP').default('TCP'),
+    protocol: kw.oneOf('TCP', 'UDP', 'SCTP').optional(),
     ha_suspend: kw.flag(),
     virtualhost: kw.string().optional(),
     alpha: kw.flag(),
@@ -542,7 +542,17 @@ const virtualServer = kw.block(
       const port = args[1] === undefined ? 0 : portOf(args[1], stmt, ctx);
       return port === undefined ? undefined : { key: { kind: 'address', address: args[0], port } };
     },
-    finish: (vs) => resolveCheckerTimings(vs),
+    finish: (vs, stmt, ctx) => {
+      if (vs.protocol === undefined && vs.key.kind !== 'fwmark') {
+        // keepalived 2.2.7 silently picks UDP here; a TCP default is what operators mean, but say so
+        ctx.diag.warn(
+          stmt,
+          'virtual_server: no protocol set; using TCP (keepalived 2.2.7 would use UDP), set it explicitly',
+        );
+        vs.protocol = 'TCP';
+      }
+      resolveCheckerTimings(vs);
+    },
   },
 );
 

@@ -181,7 +181,8 @@ export class Reader {
   private substitute(text: string, at: Position): string[] | undefined {
     let changed = false;
     let multi: string[] | undefined;
-    const re = /\$(\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+    // keepalived: a bare $NAME must end at white space, ',' , ')' or the line's end; else use ${NAME}
+    const re = /\$(\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)(?=[\s,)]|$))/g;
     const builtin = (name: string): Definition | undefined => {
       if (name === '_PWD') return { lines: [path.dirname(at.file)], multiline: false };
       if (name === '_INSTANCE') return { lines: [this.opts.configId ?? ''], multiline: false };
@@ -300,6 +301,13 @@ const WHITE = new Set([' ', '\t', '\f', '\v', '\r', '\n']);
 
 /** Split a clean line into words; quotes group, braces outside quotes are words of their own. */
 export function tokenize(text: string, at: Position, diag: Diagnostics): Token[] {
+  if (!/["{}]/.test(text)) {
+    // fast path: plain words
+    return text
+      .split(/[ \t\f\v\r\n]+/)
+      .filter((w) => w !== '')
+      .map((w) => ({ text: w, quoted: false }));
+  }
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {

@@ -149,7 +149,7 @@ describe('config reader: @ID lines, $parameters, ~SEQ', () => {
 
   it('~SEQ repeats a line for every value (start, step, end) with the variable set', () => {
     const r = parse(
-      'virtual_server 10.0.0.1 80 {\n ~SEQ(n, 1, 2, 7) real_server 10.0.1.$n 80 { weight $n }\n}\n',
+      'virtual_server 10.0.0.1 80 {\n protocol TCP\n ~SEQ(n, 1, 2, 7) real_server 10.0.1.$n 80 { weight $n }\n}\n',
     );
     assert.deepEqual(r.diags, []);
     assert.deepEqual(
