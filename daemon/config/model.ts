@@ -255,7 +255,9 @@ const vrrpInstance = kw.block(
     virtual_ipaddress: kw.lines(vipLine),
     virtual_ipaddress_excluded: kw.lines(vipLine),
     unicast_src_ip: kw.string(ip).optional(),
-    unicast_peer: kw.lines(unicastPeer),
+    unicast_peer: kw.lines(unicastPeer, {
+      emptyWarning: 'empty list: no peer will hear this node (multicast is not used either)',
+    }),
     unicast_ttl: kw.int(0, 255).optional(),
     mcast_src_ip: kw.string(ip).optional(),
     track_interface: kw.lines(tracked),

@@ -361,7 +361,10 @@ export class StructField<S extends Shape, H extends object = object> extends Fie
 
 /** A block whose every line is one entry (virtual_ipaddress, unicast_peer, track_script...). */
 class LinesField<T> extends Field<T[]> {
-  constructor(private readonly entry: (words: string[], stmt: Stmt, ctx: Ctx) => T | undefined) {
+  constructor(
+    private readonly entry: (words: string[], stmt: Stmt, ctx: Ctx) => T | undefined,
+    private readonly emptyWarning?: string,
+  ) {
     super();
     // keepalived appends when a value block appears twice
     this.repeated = true;
@@ -372,6 +375,8 @@ class LinesField<T> extends Field<T[]> {
       return undefined;
     }
     const out: T[] = [];
+    if (stmt.block.length === 0 && this.emptyWarning)
+      ctx.diag.warn(stmt, `${stmt.keyword}: ${this.emptyWarning}`);
     for (const s of stmt.block) {
       if (s.block) {
         ctx.diag.error(s, `${stmt.keyword}: unexpected block`);

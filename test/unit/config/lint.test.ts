@@ -69,6 +69,13 @@ describe('lint (single config)', () => {
     ]);
   });
 
+  it('warns about an empty unicast_peer block', () => {
+    const r = parse(instance(' unicast_peer {\n }'));
+    assert.deepEqual(r.diags, [
+      '7 warning unicast_peer: empty list: no peer will hear this node (multicast is not used either)',
+    ]);
+  });
+
   it('warns about track_script naming no vrrp_script', () => {
     const r = parse(instance(' track_script {\n  nope\n }'));
     assert.deepEqual(r.diags, [
