@@ -432,6 +432,8 @@ export const kw = {
       finish?: (v: StructOf<S> & H & { at: Position }, stmt: Stmt, ctx: Ctx) => void;
     } = {},
   ) => new StructField<S, H>(shape, opts.header, opts.finish),
-  lines: <T>(entry: (words: string[], stmt: Stmt, ctx: Ctx) => T | undefined) =>
-    new LinesField<T>(entry),
+  lines: <T>(
+    entry: (words: string[], stmt: Stmt, ctx: Ctx) => T | undefined,
+    opts: { emptyWarning?: string } = {},
+  ) => new LinesField<T>(entry, opts.emptyWarning),
 };
