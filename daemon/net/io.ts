@@ -1,0 +1,54 @@
+// The small interfaces between the VRRP engine and the world. The engine is
+// tested against fakes of these; linux.ts implements them with real sockets.
+
+export interface Channel {
+  /** send one VRRP message (the IP payload) from `src` to `dst` */
+  send(vrrp: Uint8Array, dst: string): void;
+  close(): void;
+}
+
+export interface ChannelOptions {
+  ifname: string;
+  /** multicast group (used when there are no unicast peers) */
+  group: string;
+  /** source address: unicast_src_ip, else the interface's primary address */
+  src: string;
+  unicastPeers: string[];
+}
+
+export interface Vip {
+  address: string;
+  prefix: number;
+  dev: string;
+  brd?: string;
+  label?: string;
+  scope?: string;
+}
+
+export interface NetIO {
+  /** the interface's primary IPv4 address (first configured), if any */
+  primaryIp(ifname: string): string | undefined;
+  /** is the interface up (operstate up/unknown)? */
+  linkUp(ifname: string): boolean;
+  openChannel(o: ChannelOptions, onPacket: (packet: Uint8Array) => void): Channel;
+  setVip(add: boolean, vip: Vip): void;
+  garp(ifname: string, ip: string): void;
+}
+
+export interface Timer {
+  cancel(): void;
+}
+
+/** Monotonic milliseconds and timers: injected so tests run on a fake clock. */
+export interface Clock {
+  now(): number;
+  at(ms: number, fn: () => void): Timer;
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  at(ms, fn) {
+    const t = setTimeout(fn, Math.max(0, ms - performance.now()));
+    return { cancel: () => clearTimeout(t) };
+  },
+};

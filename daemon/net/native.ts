@@ -1,0 +1,96 @@
+// Loader and typings for the native socket layer (daemon/net/native/sock.c).
+import * as path from 'node:path';
+
+export interface NativeSock {
+  socket(domain: number, type: number, protocol: number): number;
+  setsockopt(fd: number, level: number, name: number, value: Buffer): void;
+  bind(fd: number, sockaddr: Buffer): void;
+  /** bytes sent, -1 when the socket buffer is full */
+  sendto(fd: number, data: Buffer, sockaddr: Buffer): number;
+  /** bytes read into `into`, -1 when nothing arrived within timeoutMs (0 = do not wait) */
+  recv(fd: number, into: Buffer, timeoutMs?: number): number;
+  close(fd: number): void;
+  ifindex(name: string): number;
+  watch(fd: number, onReadable: (status: number) => void): unknown;
+  unwatch(handle: unknown): void;
+}
+
+let cached: NativeSock | undefined;
+
+/** The addon, built by `npm run build` into dist/native/sock.node. */
+export function native(): NativeSock {
+  if (!cached) {
+    const file = path.resolve(__dirname, '../../native/sock.node');
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      cached = require(file) as NativeSock;
+    } catch (e) {
+      throw new Error(
+        `keepalive-ts: cannot load the native socket layer ${file} (run npm run build): ${(e as Error).message}`,
+      );
+    }
+  }
+  return cached;
+}
+
+// Linux constants (x86_64 and aarch64 agree on these)
+export const AF_INET = 2;
+export const AF_PACKET = 17;
+export const AF_NETLINK = 16;
+export const SOCK_RAW = 3;
+export const SOL_SOCKET = 1;
+export const SO_BINDTODEVICE = 25;
+export const SO_RCVBUF = 8;
+export const IPPROTO_IP = 0;
+export const IP_TOS = 1;
+export const IP_TTL = 2;
+export const IP_MULTICAST_IF = 32;
+export const IP_MULTICAST_TTL = 33;
+export const IP_MULTICAST_LOOP = 34;
+export const IP_ADD_MEMBERSHIP = 35;
+export const NETLINK_ROUTE = 0;
+export const ETH_P_ARP = 0x0806;
+
+export const int32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n);
+  return b;
+};
+
+/** struct sockaddr_in (family in host order, port and address in network order) */
+export function sockaddrIn(ip: string, port = 0): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt16LE(AF_INET, 0);
+  b.writeUInt16BE(port, 2);
+  ip.split('.').forEach((o, i) => (b[4 + i] = Number(o)));
+  return b;
+}
+
+/** struct ip_mreqn { multiaddr, address, ifindex } */
+export function ipMreqn(group: string, address: string, ifindex: number): Buffer {
+  const b = Buffer.alloc(12);
+  group.split('.').forEach((o, i) => (b[i] = Number(o)));
+  address.split('.').forEach((o, i) => (b[4 + i] = Number(o)));
+  b.writeInt32LE(ifindex, 8);
+  return b;
+}
+
+/** struct sockaddr_ll for sending a frame out of `ifindex` */
+export function sockaddrLl(ifindex: number, protocol: number, mac: Uint8Array): Buffer {
+  const b = Buffer.alloc(20);
+  b.writeUInt16LE(AF_PACKET, 0);
+  b.writeUInt16BE(protocol, 2);
+  b.writeInt32LE(ifindex, 4);
+  b.writeUInt16LE(1, 8); // ARPHRD_ETHER
+  b[10] = 0;
+  b[11] = 6;
+  b.set(mac.subarray(0, 6), 12);
+  return b;
+}
+
+/** struct sockaddr_nl addressed to the kernel */
+export function sockaddrNl(): Buffer {
+  const b = Buffer.alloc(12);
+  b.writeUInt16LE(AF_NETLINK, 0);
+  return b;
+}

@@ -1,0 +1,251 @@
+// keepalive-ts native socket layer: the few syscalls Node.js has no API for
+// (raw IP, AF_PACKET, netlink sockets). Deliberately thin: packets, socket
+// addresses and netlink messages are built and parsed in TypeScript.
+#include <node_api.h>
+#include <uv.h>
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CHECK(call)                                                       \
+  do {                                                                    \
+    if ((call) != napi_ok) {                                              \
+      napi_throw_error(env, NULL, "keepalive-ts native: N-API call failed"); \
+      return NULL;                                                        \
+    }                                                                     \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, const char *what) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
+  napi_value m, code, err;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_int32(env, errno, &code);
+  napi_create_error(env, NULL, m, &err);
+  napi_set_named_property(env, err, "errno", code);
+  napi_throw(env, err);
+  return NULL;
+}
+
+static int arg_int(napi_env env, napi_value v, int *out) { return napi_get_value_int32(env, v, out) == napi_ok; }
+
+static int arg_buf(napi_env env, napi_value v, void **data, size_t *len) {
+  bool is;
+  if (napi_is_buffer(env, v, &is) != napi_ok || !is) return 0;
+  return napi_get_buffer_info(env, v, data, len) == napi_ok;
+}
+
+static napi_value ret_int(napi_env env, int v) {
+  napi_value r;
+  napi_create_int32(env, v, &r);
+  return r;
+}
+
+// socket(domain, type, protocol) -> fd (non-blocking, close-on-exec)
+static napi_value js_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  int d, t, p;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 3 || !arg_int(env, a[0], &d) || !arg_int(env, a[1], &t) || !arg_int(env, a[2], &p))
+    return napi_throw_type_error(env, NULL, "socket(domain, type, protocol)"), NULL;
+  int fd = socket(d, t | SOCK_NONBLOCK | SOCK_CLOEXEC, p);
+  if (fd < 0) return throw_errno(env, "socket");
+  return ret_int(env, fd);
+}
+
+// setsockopt(fd, level, name, Buffer)
+static napi_value js_setsockopt(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value a[4];
+  int fd, level, name;
+  void *data;
+  size_t len;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 4 || !arg_int(env, a[0], &fd) || !arg_int(env, a[1], &level) || !arg_int(env, a[2], &name) ||
+      !arg_buf(env, a[3], &data, &len))
+    return napi_throw_type_error(env, NULL, "setsockopt(fd, level, name, buffer)"), NULL;
+  if (setsockopt(fd, level, name, data, (socklen_t)len) < 0) return throw_errno(env, "setsockopt");
+  return NULL;
+}
+
+// bind(fd, sockaddr Buffer)
+static napi_value js_bind(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  int fd;
+  void *sa;
+  size_t salen;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 2 || !arg_int(env, a[0], &fd) || !arg_buf(env, a[1], &sa, &salen))
+    return napi_throw_type_error(env, NULL, "bind(fd, sockaddr)"), NULL;
+  if (bind(fd, (struct sockaddr *)sa, (socklen_t)salen) < 0) return throw_errno(env, "bind");
+  return NULL;
+}
+
+// sendto(fd, data Buffer, sockaddr Buffer) -> bytes sent, or -1 when the socket buffer is full
+static napi_value js_sendto(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  int fd;
+  void *data, *sa;
+  size_t len, salen;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 3 || !arg_int(env, a[0], &fd) || !arg_buf(env, a[1], &data, &len) || !arg_buf(env, a[2], &sa, &salen))
+    return napi_throw_type_error(env, NULL, "sendto(fd, data, sockaddr)"), NULL;
+  ssize_t n = sendto(fd, data, len, 0, (struct sockaddr *)sa, (socklen_t)salen);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return ret_int(env, -1);
+    return throw_errno(env, "sendto");
+  }
+  return ret_int(env, (int)n);
+}
+
+// recv(fd, into Buffer, timeoutMs) -> bytes read, -1 when nothing arrived in time
+static napi_value js_recv(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  int fd, timeout = 0;
+  void *data;
+  size_t len;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 2 || !arg_int(env, a[0], &fd) || !arg_buf(env, a[1], &data, &len))
+    return napi_throw_type_error(env, NULL, "recv(fd, buffer, timeoutMs)"), NULL;
+  if (argc > 2) arg_int(env, a[2], &timeout);
+  if (timeout > 0) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int r;
+    do r = poll(&p, 1, timeout);
+    while (r < 0 && errno == EINTR);
+    if (r == 0) return ret_int(env, -1);
+  }
+  ssize_t n = recv(fd, data, len, 0);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return ret_int(env, -1);
+    return throw_errno(env, "recv");
+  }
+  return ret_int(env, (int)n);
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  int fd;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 1 || !arg_int(env, a[0], &fd)) return napi_throw_type_error(env, NULL, "close(fd)"), NULL;
+  close(fd);
+  return NULL;
+}
+
+// ifindex(name) -> index, 0 when there is no such interface
+static napi_value js_ifindex(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  char name[IF_NAMESIZE + 1] = {0};
+  size_t n;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 1 || napi_get_value_string_utf8(env, a[0], name, sizeof name, &n) != napi_ok)
+    return napi_throw_type_error(env, NULL, "ifindex(name)"), NULL;
+  return ret_int(env, (int)if_nametoindex(name));
+}
+
+// ---- readiness notifications on the calling thread's libuv loop ----
+
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref cb;
+  int closing;
+} watch_t;
+
+static void on_closed(uv_handle_t *h) {
+  watch_t *w = (watch_t *)h->data;
+  free(w);
+}
+
+static void on_readable(uv_poll_t *p, int status, int events) {
+  (void)events;
+  watch_t *w = (watch_t *)p->data;
+  if (w->closing) return;
+  napi_handle_scope scope;
+  napi_open_handle_scope(w->env, &scope);
+  napi_value cb, global, st;
+  napi_get_reference_value(w->env, w->cb, &cb);
+  napi_get_global(w->env, &global);
+  napi_create_int32(w->env, status, &st);
+  napi_value result;
+  if (napi_call_function(w->env, global, cb, 1, &st, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(w->env, &exc);
+    napi_fatal_exception(w->env, exc);
+  }
+  napi_close_handle_scope(w->env, scope);
+}
+
+static void finalize_watch(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  (void)data;
+}
+
+// watch(fd, callback) -> handle; callback(status) runs whenever fd is readable
+static napi_value js_watch(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  int fd;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 2 || !arg_int(env, a[0], &fd)) return napi_throw_type_error(env, NULL, "watch(fd, cb)"), NULL;
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  watch_t *w = calloc(1, sizeof *w);
+  w->env = env;
+  CHECK(napi_create_reference(env, a[1], 1, &w->cb));
+  if (uv_poll_init(loop, &w->poll, fd) != 0) {
+    free(w);
+    return napi_throw_error(env, NULL, "uv_poll_init failed"), NULL;
+  }
+  w->poll.data = w;
+  uv_poll_start(&w->poll, UV_READABLE, on_readable);
+  napi_value ext;
+  CHECK(napi_create_external(env, w, finalize_watch, NULL, &ext));
+  return ext;
+}
+
+// unwatch(handle)
+static napi_value js_unwatch(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  void *p;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 1 || napi_get_value_external(env, a[0], &p) != napi_ok)
+    return napi_throw_type_error(env, NULL, "unwatch(handle)"), NULL;
+  watch_t *w = (watch_t *)p;
+  if (w->closing) return NULL;
+  w->closing = 1;
+  uv_poll_stop(&w->poll);
+  napi_delete_reference(env, w->cb);
+  uv_close((uv_handle_t *)&w->poll, on_closed);
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  struct {
+    const char *name;
+    napi_callback fn;
+  } fns[] = {
+      {"socket", js_socket}, {"setsockopt", js_setsockopt}, {"bind", js_bind},     {"sendto", js_sendto},
+      {"recv", js_recv},     {"close", js_close},           {"ifindex", js_ifindex}, {"watch", js_watch},
+      {"unwatch", js_unwatch},
+  };
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f);
+    napi_set_named_property(env, exports, fns[i].name, f);
+  }
+  return exports;
+}

@@ -1,0 +1,90 @@
+// rtnetlink address messages (RTM_NEWADDR / RTM_DELADDR), pure: build the
+// request bytes and read the kernel's acknowledgement. Host byte order is
+// little-endian on every platform we build for.
+
+export const RTM_NEWADDR = 20;
+export const RTM_DELADDR = 21;
+const NLMSG_ERROR = 2;
+const NLM_F_REQUEST = 0x1;
+const NLM_F_ACK = 0x4;
+const NLM_F_REPLACE = 0x100;
+const NLM_F_CREATE = 0x400;
+const IFA_ADDRESS = 1;
+const IFA_LOCAL = 2;
+const IFA_LABEL = 3;
+const IFA_BROADCAST = 4;
+
+const SCOPES: Record<string, number> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+
+export interface AddrRequest {
+  op: 'add' | 'del';
+  ifindex: number;
+  address: string;
+  prefix: number;
+  broadcast?: string;
+  label?: string;
+  scope?: string;
+  seq: number;
+}
+
+const align4 = (n: number) => (n + 3) & ~3;
+
+function attr(type: number, data: Uint8Array): Uint8Array {
+  const len = 4 + data.length;
+  const b = new Uint8Array(align4(len));
+  const v = new DataView(b.buffer);
+  v.setUint16(0, len, true);
+  v.setUint16(2, type, true);
+  b.set(data, 4);
+  return b;
+}
+
+const ip4 = (ip: string) => Uint8Array.from(ip.split('.').map(Number));
+
+export function encodeAddrRequest(r: AddrRequest): Uint8Array {
+  const attrs = [attr(IFA_LOCAL, ip4(r.address)), attr(IFA_ADDRESS, ip4(r.address))];
+  if (r.broadcast) attrs.push(attr(IFA_BROADCAST, ip4(r.broadcast)));
+  if (r.label) attrs.push(attr(IFA_LABEL, new TextEncoder().encode(r.label + '\0')));
+  const body = 8 + attrs.reduce((n, a) => n + a.length, 0);
+  const b = new Uint8Array(16 + body);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, b.length, true);
+  v.setUint16(4, r.op === 'add' ? RTM_NEWADDR : RTM_DELADDR, true);
+  v.setUint16(
+    6,
+    NLM_F_REQUEST | NLM_F_ACK | (r.op === 'add' ? NLM_F_CREATE | NLM_F_REPLACE : 0),
+    true,
+  );
+  v.setUint32(8, r.seq, true);
+  v.setUint32(12, 0, true);
+  b[16] = 2; // AF_INET
+  b[17] = r.prefix;
+  b[18] = 0;
+  b[19] = SCOPES[r.scope ?? 'global'] ?? Number(r.scope);
+  v.setUint32(20, r.ifindex, true);
+  let off = 24;
+  for (const a of attrs) {
+    b.set(a, off);
+    off += a.length;
+  }
+  return b;
+}
+
+/** The errno of an NLMSG_ERROR acknowledgement for `seq` (0 = success), or undefined if not found. */
+export function decodeAck(b: Uint8Array, seq: number): number | undefined {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let off = 0;
+  while (off + 16 <= b.length) {
+    const len = v.getUint32(off, true);
+    if (len < 16) break;
+    if (
+      v.getUint16(off + 4, true) === NLMSG_ERROR &&
+      v.getUint32(off + 8, true) === seq &&
+      len >= 20
+    ) {
+      return -v.getInt32(off + 16, true);
+    }
+    off += align4(len);
+  }
+  return undefined;
+}

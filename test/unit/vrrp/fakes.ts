@@ -1,0 +1,88 @@
+// A fake clock and a fake LAN for running VRRP engines in one process.
+import type { Channel, ChannelOptions, Clock, NetIO, Timer, Vip } from '../../../daemon/net/io';
+import { ipv4Packet } from '../../../daemon/vrrp/receive';
+
+export class FakeClock implements Clock {
+  t = 0;
+  private seq = 0;
+  private timers: { at: number; seq: number; fn: () => void; dead: boolean }[] = [];
+  now() {
+    return this.t;
+  }
+  at(ms: number, fn: () => void): Timer {
+    const e = { at: ms, seq: this.seq++, fn, dead: false };
+    this.timers.push(e);
+    return { cancel: () => (e.dead = true) };
+  }
+  /** run every timer due up to now + ms, in order */
+  advance(ms: number) {
+    const end = this.t + ms;
+    for (;;) {
+      this.timers = this.timers.filter((x) => !x.dead);
+      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.t = Math.max(this.t, next.at);
+      next.fn();
+    }
+    this.t = end;
+  }
+}
+
+/** A shared L2 segment: packets sent by one host reach every other host's channels. */
+export class FakeLan {
+  readonly hosts: FakeNet[] = [];
+  /** packets in flight are delivered synchronously unless the sender is cut */
+  deliver(from: FakeNet, src: string, dst: string, vrrp: Uint8Array, ttl = 255) {
+    for (const h of this.hosts) {
+      if (h === from || h.cut || from.cut) continue;
+      for (const ch of h.channels) {
+        if (dst.startsWith('224.') || ch.opts.src === dst)
+          ch.onPacket(ipv4Packet(vrrp, src, dst, ttl));
+      }
+    }
+  }
+}
+
+export class FakeNet implements NetIO {
+  readonly vips = new Set<string>();
+  readonly garps: { ip: string; at: number }[] = [];
+  readonly channels: { opts: ChannelOptions; onPacket: (p: Uint8Array) => void }[] = [];
+  readonly sent: { vrrp: Uint8Array; at: number }[] = [];
+  cut = false;
+  links = new Map<string, boolean>();
+
+  constructor(
+    readonly lan: FakeLan,
+    readonly ip: string,
+    private readonly clock: FakeClock,
+  ) {
+    lan.hosts.push(this);
+  }
+  primaryIp() {
+    return this.ip;
+  }
+  linkUp(ifname: string) {
+    return this.links.get(ifname) ?? true;
+  }
+  openChannel(opts: ChannelOptions, onPacket: (p: Uint8Array) => void): Channel {
+    const entry = { opts, onPacket };
+    this.channels.push(entry);
+    return {
+      send: (vrrp) => {
+        this.sent.push({ vrrp, at: this.clock.now() });
+        const dsts = opts.unicastPeers.length ? opts.unicastPeers : [opts.group];
+        for (const d of dsts) this.lan.deliver(this, opts.src, d, vrrp);
+      },
+      close: () => this.channels.splice(this.channels.indexOf(entry), 1),
+    };
+  }
+  setVip(add: boolean, vip: Vip) {
+    if (add) this.vips.add(vip.address);
+    else this.vips.delete(vip.address);
+  }
+  garp(_ifname: string, ip: string) {
+    this.garps.push({ ip, at: this.clock.now() });
+  }
+}
