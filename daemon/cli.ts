@@ -11,6 +11,9 @@ import {
 import { fsHost } from './config/fs-host';
 import { parseFile, type ParseResult } from './config/index';
 import { lintPeers } from './config/lint';
+import { makeLogger } from './control/log';
+import { DEFAULT_CONTROL, requestControl } from './control/socket';
+import { runDaemon, type DaemonStatus } from './runtime';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -25,6 +28,11 @@ const withoutPositions = (key: string, value: unknown) => (key === 'at' ? undefi
 
 interface Opts {
   useFile: string[];
+  pid?: string;
+  control: string;
+  vrrp?: boolean;
+  check?: boolean;
+  logDetail?: boolean;
   configTest?: boolean;
   dumpConfig?: boolean;
   strict?: boolean;
@@ -48,13 +56,37 @@ const program = new Command('keepalive-ts')
   .option('--strict', 'with -t: warnings count as errors')
   .option('--json', 'with -t: diagnostics as JSON')
   .option('-i, --config-id <id>', 'config id for @ID lines (default: short hostname)')
+  .option(
+    '-n, --dont-fork',
+    'stay in the foreground (keepalive-ts never forks; accepted for keepalived compatibility)',
+  )
+  .option('-l, --log-console', 'log to the console (stderr)')
+  .option('-D, --log-detail', 'detailed (debug) logging')
+  .option('-p, --pid <file>', 'pid file')
+  .option('--control <path>', 'control socket', DEFAULT_CONTROL)
+  .option('-P, --vrrp', 'only run the VRRP subsystem')
+  .option('-C, --check', 'only run the health-checker subsystem')
+  .enablePositionalOptions()
   .showHelpAfterError();
+
+program
+  .command('status')
+  .description('show instances, who is master, and counters of a running daemon')
+  .option('--json', 'machine-readable output')
+  .option('--control <path>', 'control socket', DEFAULT_CONTROL)
+  .action(async (o: { json?: boolean; control: string }) => {
+    const st = (await requestControl(o.control, { cmd: 'status' })) as DaemonStatus & {
+      error?: string;
+    };
+    if (st.error) throw new Error(st.error);
+    process.stdout.write(o.json ? JSON.stringify(st, null, 2) + '\n' : formatStatus(st));
+  });
 
 function load(files: string[], configId: string): ParseResult[] {
   return files.map((f) => parseFile(f, fsHost, { configId }));
 }
 
-program.action((o: Opts) => {
+program.action(async (o: Opts) => {
   const files = o.useFile.length ? o.useFile : ['/etc/keepalived/keepalived.conf'];
   const configId = o.configId ?? hostname().split('.')[0];
   if (o.dumpConfig) {
@@ -90,10 +122,46 @@ program.action((o: Opts) => {
     process.exitCode = bad ? 1 : 0;
     return;
   }
-  program.error(
-    'nothing to do: use -t (config test) or --dump-config; the daemon runtime is not in this build yet',
-  );
+  await runDaemon({
+    file: files[0],
+    configId,
+    ...(o.pid ? { pidfile: o.pid } : {}),
+    control: o.control,
+    // -C (checkers only) leaves VRRP off; the health checkers arrive with the dataplane
+    vrrp: !o.check || !!o.vrrp,
+    log: makeLogger({ debug: !!o.logDetail }),
+  });
 });
+
+function formatStatus(st: DaemonStatus): string {
+  const rows = [
+    ['INSTANCE', 'STATE', 'VRID', 'IF', 'PRIO', 'MASTER', 'VIPS', 'SENT', 'RCVD', 'DROPS'],
+    ...st.instances.map((i) => [
+      i.name,
+      i.state,
+      String(i.vrid),
+      i.interface,
+      i.priority === i.configuredPriority
+        ? String(i.priority)
+        : `${i.priority} (${i.configuredPriority})`,
+      i.state === 'MASTER' ? 'this node' : (i.master ?? '-'),
+      i.vips.join(','),
+      String(i.counters.advertsSent),
+      String(i.counters.advertsReceived),
+      String(Object.values(i.counters.drops).reduce((a, b) => a + b, 0)),
+    ]),
+  ];
+  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const table = rows
+    .map((r) =>
+      r
+        .map((x, c) => x.padEnd(w[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+  return `keepalive-ts pid ${st.pid}, config ${st.config}, up since ${st.startedAt}, reloads ${st.reloads}\n${table}\n`;
+}
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`keepalive-ts: ${e.message}\n`);

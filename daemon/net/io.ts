@@ -48,7 +48,15 @@ export interface Clock {
 export const realClock: Clock = {
   now: () => performance.now(),
   at(ms, fn) {
-    const t = setTimeout(fn, Math.max(0, ms - performance.now()));
+    // setTimeout counts whole milliseconds on the loop's cached clock and can fire a
+    // fraction early; never run fn before the deadline.
+    let t: NodeJS.Timeout;
+    const arm = () => {
+      const left = ms - performance.now();
+      if (left <= 0) fn();
+      else t = setTimeout(arm, Math.ceil(left));
+    };
+    t = setTimeout(arm, Math.max(0, Math.ceil(ms - performance.now())));
     return { cancel: () => clearTimeout(t) };
   },
 };

@@ -58,6 +58,9 @@ export interface InstanceStatus {
   trackers: { name: string; kind: 'script' | 'interface'; ok: boolean; weight: number }[];
 }
 
+/** Compare config objects ignoring source positions. */
+const fingerprint = (v: unknown) => JSON.stringify(v, (k, x) => (k === 'at' ? undefined : x));
+
 /** Split a script string into argv: whitespace separates, quotes group; no shell. */
 export function splitArgv(cmd: string): string[] {
   const out: string[] = [];
@@ -466,6 +469,7 @@ export class VrrpEngine {
   private readonly instances = new Map<string, Instance>();
   private readonly groupOf = new Map<string, string[]>();
   private scriptTimers: Timer[] = [];
+  private scriptGeneration = 0;
   private linkTimer?: Timer;
   private syncing = false;
   private stopped = false;
@@ -481,18 +485,79 @@ export class VrrpEngine {
   }
 
   start() {
-    for (const g of this.config.vrrp_sync_group) {
-      const members = g.group.map((m) => m.name);
-      for (const m of members) this.groupOf.set(m, members);
-    }
+    this.indexGroups();
     for (const cfg of this.config.vrrp_instance) {
       if (!cfg.interface || cfg.virtual_router_id === undefined) continue;
-      const inst = new Instance(cfg, this.config, this.deps, this);
-      this.instances.set(cfg.name, inst);
+      this.instances.set(cfg.name, new Instance(cfg, this.config, this.deps, this));
     }
     for (const i of this.instances.values()) i.start();
     this.startScripts();
     this.startLinkWatch();
+  }
+
+  private indexGroups() {
+    this.groupOf.clear();
+    for (const g of this.config.vrrp_sync_group) {
+      const members = g.group.map((m) => m.name);
+      for (const m of members) this.groupOf.set(m, members);
+    }
+  }
+
+  /**
+   * Apply a new config without touching unchanged instances: an instance
+   * whose own settings (and the global settings) are unchanged keeps its
+   * state, timers and VIPs; changed ones restart, removed ones stop.
+   */
+  reload(next: Config): {
+    kept: string[];
+    restarted: string[];
+    added: string[];
+    removed: string[];
+  } {
+    const r = {
+      kept: [] as string[],
+      restarted: [] as string[],
+      added: [] as string[],
+      removed: [] as string[],
+    };
+    const sameGlobals = fingerprint(this.config.global_defs) === fingerprint(next.global_defs);
+    const scriptsOf = (c: Config, vi: VrrpInstance) =>
+      fingerprint(c.vrrp_script.filter((s) => vi.track_script.some((t) => t.name === s.name)));
+    const nextByName = new Map(next.vrrp_instance.map((v) => [v.name, v]));
+    for (const [name, inst] of [...this.instances]) {
+      const n = nextByName.get(name);
+      const unchanged =
+        n &&
+        sameGlobals &&
+        fingerprint(n) === fingerprint(inst.cfg) &&
+        scriptsOf(next, n) === scriptsOf(this.config, inst.cfg);
+      if (unchanged) {
+        r.kept.push(name);
+        continue;
+      }
+      inst.stop();
+      this.instances.delete(name);
+      (n ? r.restarted : r.removed).push(name);
+    }
+    for (const t of this.scriptTimers) t.cancel();
+    this.scriptTimers = [];
+    this.linkTimer?.cancel();
+    this.scriptGeneration++;
+    this.config = next;
+    this.indexGroups();
+    const fresh: Instance[] = [];
+    for (const cfg of next.vrrp_instance) {
+      if (this.instances.has(cfg.name) || !cfg.interface || cfg.virtual_router_id === undefined)
+        continue;
+      const inst = new Instance(cfg, next, this.deps, this);
+      this.instances.set(cfg.name, inst);
+      fresh.push(inst);
+      if (!r.restarted.includes(cfg.name)) r.added.push(cfg.name);
+    }
+    for (const i of fresh) i.start();
+    this.startScripts();
+    this.startLinkWatch();
+    return r;
   }
 
   /** Stop every instance: priority-0 adverts, VIPs removed. */
@@ -534,10 +599,11 @@ export class VrrpEngine {
       const argv = splitArgv(s.script);
       let rise = 0;
       let fall = 0;
+      const generation = this.scriptGeneration;
       const tick = async () => {
-        if (this.stopped) return;
+        if (this.stopped || generation !== this.scriptGeneration) return;
         const code = await this.deps.scripts.run(argv, (s.timeout ?? s.interval) * 1000);
-        if (this.stopped) return;
+        if (this.stopped || generation !== this.scriptGeneration) return;
         if (code === 0) {
           rise++;
           fall = 0;

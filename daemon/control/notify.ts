@@ -1,0 +1,92 @@
+// State-change notifications as keepalived does them: the state's own script
+// (notify_master/backup/fault/stop), then the generic `notify` script with
+// `INSTANCE <name> <state> <priority>`, in order per instance; and one line
+// per change on the notify FIFO in keepalived's format.
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, statSync, write } from 'node:fs';
+import type { Config, ScriptRef, VrrpInstance } from '../config/model';
+import { splitArgv, type Transition } from '../vrrp/engine';
+import type { Logger } from './log';
+import { runScript } from './scripts';
+
+const FIFO_STATE: Record<string, string> = {
+  MASTER: 'MASTER',
+  BACKUP: 'BACKUP',
+  FAULT: 'FAULT',
+  INIT: 'STOP',
+};
+
+export function fifoLine(t: Pick<Transition, 'instance' | 'to' | 'priority'>): string {
+  return `INSTANCE "${t.instance}" ${FIFO_STATE[t.to]} ${t.priority}\n`;
+}
+
+export class Notifier {
+  private readonly queues = new Map<string, Promise<void>>();
+  private fifoFd?: number;
+
+  constructor(
+    private config: Config,
+    private readonly log: Logger,
+  ) {
+    this.openFifo();
+  }
+
+  setConfig(c: Config) {
+    this.config = c;
+  }
+
+  private openFifo() {
+    const path = this.config.global_defs.vrrp_notify_fifo ?? this.config.global_defs.notify_fifo;
+    if (!path) return;
+    try {
+      if (!existsSync(path)) execFileSync('mkfifo', ['-m', '0600', path]);
+      if (!statSync(path).isFIFO()) throw new Error('not a FIFO');
+      // read-write: never blocks and needs no reader to be present
+      this.fifoFd = openSync(path, 'r+');
+    } catch (e) {
+      this.log('error', `notify fifo ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  close() {
+    if (this.fifoFd !== undefined) closeSync(this.fifoFd);
+    this.fifoFd = undefined;
+  }
+
+  onTransition(t: Transition): Promise<void> {
+    if (this.fifoFd !== undefined) write(this.fifoFd, fifoLine(t), () => {});
+    const vi = this.config.vrrp_instance.find((v) => v.name === t.instance);
+    if (!vi) return Promise.resolve();
+    const scripts = this.scriptsFor(vi, t);
+    const prev = this.queues.get(t.instance) ?? Promise.resolve();
+    const next = prev.then(async () => {
+      for (const argv of scripts) {
+        const code = await runScript(argv, 30_000);
+        if (code !== 0) this.log('warn', `${t.instance}: notify script ${argv[0]} exited ${code}`);
+      }
+    });
+    this.queues.set(t.instance, next);
+    return next;
+  }
+
+  private scriptsFor(vi: VrrpInstance, t: Transition): string[][] {
+    const own: Record<string, ScriptRef | undefined> = {
+      MASTER: vi.notify_master,
+      BACKUP: vi.notify_backup,
+      FAULT: vi.notify_fault,
+      INIT: vi.notify_stop,
+    };
+    const out: string[][] = [];
+    const s = own[t.to];
+    if (s) out.push(splitArgv(s.cmd));
+    if (vi.notify)
+      out.push([
+        ...splitArgv(vi.notify.cmd),
+        'INSTANCE',
+        t.instance,
+        FIFO_STATE[t.to],
+        String(t.priority),
+      ]);
+    return out;
+  }
+}

@@ -1,0 +1,38 @@
+// Running operator scripts (vrrp_script checks, notify_*) without a shell:
+// argv split from the configured string, bounded by a timeout, never throwing.
+import { spawn } from 'node:child_process';
+
+export function runScript(
+  argv: string[],
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  return new Promise((resolve) => {
+    if (argv.length === 0) return resolve(127);
+    let done = false;
+    const finish = (code: number) => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        resolve(code);
+      }
+    };
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(argv[0], argv.slice(1), { stdio: 'ignore', env, detached: true });
+    } catch {
+      return resolve(127);
+    }
+    const timer = setTimeout(() => {
+      // kill the whole process group the script may have started
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      finish(124);
+    }, timeoutMs);
+    child.on('error', () => finish(127));
+    child.on('exit', (code, sig) => finish(code ?? (sig ? 128 : 1)));
+  });
+}

@@ -1,0 +1,177 @@
+// The daemon process: loads the config, runs the VRRP engine in a worker
+// thread, serves the control socket, runs notify scripts, and handles
+// SIGTERM (priority-0 adverts, VIPs released, exit 0) and SIGHUP (hitless
+// reload: unchanged instances keep state and VIPs).
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { formatDiagnostic } from './config/diagnostics';
+import { fsHost } from './config/fs-host';
+import { parseFile } from './config/index';
+import type { Config } from './config/model';
+import type { Logger } from './control/log';
+import { Notifier } from './control/notify';
+import { serveControl } from './control/socket';
+import type { InstanceStatus, Transition } from './vrrp/engine';
+
+export interface DaemonOptions {
+  file: string;
+  configId: string;
+  pidfile?: string;
+  control: string;
+  vrrp: boolean;
+  log: Logger;
+}
+
+export interface DaemonStatus {
+  pid: number;
+  config: string;
+  startedAt: string;
+  reloads: number;
+  instances: InstanceStatus[];
+  loop: {
+    mainP99Ms: number;
+    mainMaxMs: number;
+    vrrp?: { maxAdvertLagMs: number; p99Ms: number; maxMs: number };
+  };
+}
+
+function load(file: string, configId: string, log: Logger): Config | undefined {
+  const r = parseFile(file, fsHost, { configId });
+  for (const d of r.diagnostics) log(d.level === 'error' ? 'error' : 'warn', formatDiagnostic(d));
+  return r.ok ? r.config : undefined;
+}
+
+export async function runDaemon(o: DaemonOptions): Promise<void> {
+  const { log } = o;
+  let config = load(o.file, o.configId, log);
+  if (!config) {
+    log('error', `${o.file}: configuration invalid, not starting`);
+    process.exitCode = 1;
+    return;
+  }
+  const startedAt = new Date().toISOString();
+  let reloads = 0;
+  if (o.pidfile) writeFileSync(o.pidfile, `${process.pid}\n`);
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const notifier = new Notifier(config, log);
+
+  let worker: Worker | undefined;
+  let nextId = 1;
+  const pending = new Map<number, (v: unknown) => void>();
+  let stopped: (() => void) | undefined;
+  let reloaded: ((r: unknown) => void) | undefined;
+
+  if (o.vrrp && config.vrrp_instance.length) {
+    worker = new Worker(path.join(__dirname, 'vrrp/worker.js'), { workerData: { config } });
+    worker.on('message', (m: { type: string; [k: string]: unknown }) => {
+      if (m.type === 'log') log(m.level as 'info', m.msg as string);
+      else if (m.type === 'transition') void notifier.onTransition(m.t as Transition);
+      else if (m.type === 'status') pending.get(m.id as number)?.(m);
+      else if (m.type === 'stopped') stopped?.();
+      else if (m.type === 'reloaded') reloaded?.(m.result);
+      else if (m.type === 'fatal') {
+        log('error', `VRRP engine failed to start: ${m.msg as string}`);
+        void shutdown(1);
+      }
+    });
+    worker.on('error', (e) => {
+      log('error', `VRRP engine crashed: ${e.message}`);
+      void shutdown(1);
+    });
+  }
+
+  const status = async (): Promise<DaemonStatus> => {
+    let vrrp: { instances: InstanceStatus[]; loop: DaemonStatus['loop']['vrrp'] } = {
+      instances: [],
+      loop: undefined,
+    };
+    if (worker) {
+      const id = nextId++;
+      vrrp = await new Promise((resolve, reject) => {
+        const t = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error('VRRP engine did not answer'));
+        }, 2000);
+        pending.set(id, (v) => {
+          clearTimeout(t);
+          pending.delete(id);
+          resolve(v as typeof vrrp);
+        });
+        worker!.postMessage({ type: 'status', id });
+      });
+    }
+    return {
+      pid: process.pid,
+      config: path.resolve(o.file),
+      startedAt,
+      reloads,
+      instances: vrrp.instances,
+      loop: {
+        mainP99Ms: Math.round(lag.percentile(99) / 1e4) / 100,
+        mainMaxMs: Math.round(lag.max / 1e4) / 100,
+        ...(vrrp.loop ? { vrrp: vrrp.loop } : {}),
+      },
+    };
+  };
+
+  const server = serveControl(o.control, async (req) => {
+    if (req.cmd === 'status') return status();
+    throw new Error(`unknown command ${req.cmd}`);
+  });
+
+  let shuttingDown = false;
+  async function shutdown(code: number) {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log('info', 'stopping: releasing virtual addresses');
+    if (worker) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 3000);
+        stopped = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        worker!.postMessage({ type: 'stop' });
+      });
+      await worker.terminate();
+    }
+    notifier.close();
+    server.close();
+    try {
+      unlinkSync(o.control);
+    } catch {
+      /* already gone */
+    }
+    if (o.pidfile) {
+      try {
+        unlinkSync(o.pidfile);
+      } catch {
+        /* already gone */
+      }
+    }
+    process.exit(code);
+  }
+
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGHUP', () => {
+    const next = load(o.file, o.configId, log);
+    if (!next) {
+      log('error', 'reload: new configuration invalid, keeping the running one');
+      return;
+    }
+    reloads++;
+    config = next;
+    notifier.setConfig(next);
+    if (!worker) return;
+    reloaded = (r) => log('info', `reload: ${JSON.stringify(r)}`);
+    worker.postMessage({ type: 'reload', config: next });
+  });
+  log(
+    'info',
+    `keepalive-ts started (pid ${process.pid}, ${config.vrrp_instance.length} VRRP instance(s))`,
+  );
+}
