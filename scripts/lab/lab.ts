@@ -4,11 +4,11 @@
 // Every host has a "holder" process (sleep) that owns its mount and UTS
 // namespaces; sshd and the HTTP service are entered into them with nsenter, so
 // they can be stopped and restarted without losing the host's /etc.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync as readFileSyncFs, rmSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { isAlive, must, run, sleep, startDetached, waitFor } from './sys';
+import { isAlive, must, run, startDetached, waitFor } from './sys';
 import {
   buildTopology,
   DEFAULTS,
@@ -419,7 +419,11 @@ export class Lab {
 
   /** Names of lab namespaces that exist now (from the state file and from `ip netns`). */
   private async existingNamespaces(): Promise<string[]> {
-    const st = await this.readState();
+    return this.existingNamespacesSync();
+  }
+
+  private existingNamespacesSync(): string[] {
+    const st = this.readStateSync();
     const mine = new Set([
       this.topo.switchNs,
       this.topo.opsNs,
@@ -428,36 +432,53 @@ export class Lab {
     ]);
     // rs hosts of a lab that was brought up with more real servers than now configured
     const rs = new RegExp(`^${this.topo.prefix}-rs\\d+$`);
-    const list = (await run('ip', ['netns', 'list'])).stdout
+    const list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
       .split('\n')
       .map((l) => l.split(' ')[0])
       .filter(Boolean);
     return list.filter((n) => mine.has(n) || rs.test(n));
   }
 
+  private readStateSync(): LabState | undefined {
+    try {
+      return JSON.parse(readFileSyncFs(this.statePath, 'utf8')) as LabState;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Remove every namespace, process and file of this lab. Safe to run at any time. */
   async down(): Promise<{ seconds: number; removed: string[] }> {
+    return this.downSync();
+  }
+
+  /**
+   * The same, synchronously: also usable from a process 'exit' handler, so a
+   * test run that dies (EPIPE, uncaught error) still leaves nothing behind.
+   */
+  downSync(): { seconds: number; removed: string[] } {
     const t0 = process.hrtime.bigint();
-    const namespaces = await this.existingNamespaces();
-    const st = await this.readState();
+    const namespaces = this.existingNamespacesSync();
+    const st = this.readStateSync();
     const pids = new Set<number>();
     for (const h of Object.values(st?.hosts ?? {}))
       for (const p of [h.holder, h.sshd, h.http]) if (p) pids.add(p);
     for (const ns of namespaces) {
-      const r = await run('ip', ['netns', 'pids', ns]);
-      for (const l of r.stdout.split('\n')) if (l.trim()) pids.add(Number(l));
+      const out = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
+      for (const l of out.split('\n')) if (l.trim()) pids.add(Number(l));
     }
     const ours = [...pids].filter(isAlive);
+    const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
     for (const p of ours) tryKill(p, 'SIGTERM');
     const until = Date.now() + 2000;
-    while (ours.some(isAlive) && Date.now() < until) await sleep(20);
+    while (ours.some(isAlive) && Date.now() < until) pause(20);
     for (const p of ours) if (isAlive(p)) tryKill(p, 'SIGKILL');
-    while (ours.some(isAlive) && Date.now() < until + 2000) await sleep(20);
-    for (const ns of namespaces) await must('ip', ['netns', 'del', ns]);
+    while (ours.some(isAlive) && Date.now() < until + 2000) pause(20);
+    for (const ns of namespaces) execFileSync('ip', ['netns', 'del', ns]);
     // `ip netns add` bind-mounts /run/netns onto itself; undo that once no namespace is left.
-    if ((await run('ip', ['netns', 'list'])).stdout.trim() === '')
-      await run('umount', ['/run/netns']);
-    await rm(this.dir, { recursive: true, force: true });
+    if (execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).trim() === '')
+      spawnSync('umount', ['/run/netns']);
+    rmSync(this.dir, { recursive: true, force: true });
     return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, removed: namespaces };
   }
 

@@ -42,7 +42,18 @@ export async function mochaGlobalTeardown() {
   await teardown();
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+// Last resort: a run that dies (EPIPE on stdout, an uncaught error) still tears its labs down.
+process.on('exit', () => {
+  for (const l of [...extra, ...(shared ? [shared] : [])]) {
+    try {
+      l.downSync();
+    } catch {
+      /* best effort */
+    }
+  }
+});
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGPIPE', 'SIGHUP'] as const) {
   process.once(sig, () => {
     void teardown().finally(() => process.exit(130));
   });

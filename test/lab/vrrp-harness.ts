@@ -1,0 +1,278 @@
+// Helpers for VRRP tests in the lab: run keepalive-ts ("ks") or Debian
+// keepalived ("kd") on a lab host, capture VRRP/ARP on a host with tshark,
+// and measure takeovers from the captured packet timestamps.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import type { Lab } from '../../scripts/lab/lab';
+import { sleep, waitFor } from '../../scripts/lab/sys';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+export const BIN = path.join(ROOT, 'bin/keepalive-ts');
+export const VIP = '198.51.100.10';
+
+export type Kind = 'ks' | 'kd';
+
+export interface ConfOptions {
+  priority: number;
+  version: 2 | 3;
+  advertInt: number;
+  unicast?: { self: string; peer: string };
+  vrid?: number;
+  pass?: string;
+  extra?: string;
+  global?: string;
+}
+
+export function vrrpConf(o: ConfOptions): string {
+  const auth =
+    o.version === 2
+      ? `  authentication {\n    auth_type PASS\n    auth_pass ${o.pass ?? 'lab1234'}\n  }\n`
+      : '';
+  const uni = o.unicast
+    ? `  unicast_src_ip ${o.unicast.self}\n  unicast_peer {\n    ${o.unicast.peer}\n  }\n`
+    : '';
+  return (
+    `global_defs {\n  router_id lab\n  vrrp_version ${o.version}\n${o.global ?? ''}}\n` +
+    `vrrp_instance VI_1 {\n  state BACKUP\n  interface lan0\n  virtual_router_id ${o.vrid ?? 51}\n  priority ${o.priority}\n` +
+    `  advert_int ${o.advertInt}\n${auth}${uni}  virtual_ipaddress {\n    ${VIP}/24\n  }\n${o.extra ?? ''}}\n`
+  );
+}
+
+export class LabDaemon {
+  pid?: number;
+  constructor(
+    readonly lab: Lab,
+    readonly host: string,
+    readonly kind: Kind,
+    public conf: string,
+  ) {}
+
+  private get base() {
+    return `/run/${this.kind}`;
+  }
+  get control() {
+    return `${this.base}.sock`;
+  }
+
+  async start() {
+    const c = `/etc/keepalived/${this.kind}.conf`;
+    await this.lab.exec(this.host, ['sh', '-c', `mkdir -p /etc/keepalived && cat > ${c}`], {
+      input: this.conf,
+    });
+    const cmd =
+      this.kind === 'ks'
+        ? `${process.execPath} ${BIN} -f ${c} -n -l -p ${this.base}.pid --control ${this.control}`
+        : `keepalived --vrrp -n -l -D -f ${c} -p ${this.base}.pid -r ${this.base}-vrrp.pid -i ${this.host}`;
+    await this.lab.exec(this.host, [
+      'sh',
+      '-c',
+      `rm -f ${this.base}*.pid; setsid ${cmd} > ${this.base}.log 2>&1 < /dev/null &`,
+    ]);
+    await waitFor(`${this.kind} on ${this.host}`, async () => {
+      const r = await this.lab.exec(this.host, ['cat', `${this.base}.pid`]);
+      if (r.code !== 0 || !r.stdout.trim()) return false;
+      this.pid = Number(r.stdout.trim());
+      return true;
+    });
+  }
+
+  async alive(): Promise<boolean> {
+    if (!this.pid) return false;
+    return (await this.lab.exec(this.host, ['kill', '-0', String(this.pid)])).code === 0;
+  }
+
+  /** SIGTERM and wait for the process to exit. */
+  async term() {
+    if (!this.pid) return;
+    await this.lab.exec(this.host, ['kill', '-TERM', String(this.pid)]);
+    await waitFor(
+      `${this.kind} on ${this.host} to exit`,
+      async () => !(await this.alive()),
+      10_000,
+    );
+    this.pid = undefined;
+  }
+
+  /** SIGKILL the whole process group (no priority-0 advert) and take the link down. */
+  async crash() {
+    if (!this.pid) return;
+    await this.lab.exec(this.host, ['sh', '-c', `kill -9 -${this.pid}; ip link set lan0 down`]);
+    this.pid = undefined;
+  }
+
+  /** After a crash: link up again and remove the VIP the dead daemon left behind. */
+  async recover() {
+    await this.lab.exec(this.host, [
+      'sh',
+      '-c',
+      `ip addr del ${VIP}/24 dev lan0 2>/dev/null; ip link set lan0 up`,
+    ]);
+  }
+
+  async log(): Promise<string> {
+    return (await this.lab.exec(this.host, ['cat', `${this.base}.log`])).stdout;
+  }
+
+  async status(): Promise<{
+    instances: { state: string; counters: { drops: Record<string, number> } }[];
+  }> {
+    const r = await this.lab.exec(this.host, [
+      process.execPath,
+      BIN,
+      'status',
+      '--json',
+      '--control',
+      this.control,
+    ]);
+    if (r.code !== 0) throw new Error(`status on ${this.host}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+
+  async stop() {
+    if (this.pid && (await this.alive())) await this.term();
+  }
+}
+
+export async function holders(lab: Lab, hosts: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const h of hosts) {
+    const r = await lab.exec(h, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'lan0']);
+    if (r.stdout.includes(` ${VIP}/`)) out.push(h);
+  }
+  return out;
+}
+
+/** Sample the VIP holders `n` times; every sample must show exactly one holder. */
+export async function assertSingleHolder(
+  lab: Lab,
+  hosts: string[],
+  n = 10,
+  everyMs = 50,
+): Promise<string> {
+  let who = '';
+  for (let i = 0; i < n; i++) {
+    const h = await holders(lab, hosts);
+    if (h.length !== 1) throw new Error(`expected exactly one VIP holder, found [${h.join(', ')}]`);
+    if (who && who !== h[0]) throw new Error(`VIP moved from ${who} to ${h[0]} in steady state`);
+    who = h[0];
+    await sleep(everyMs);
+  }
+  return who;
+}
+
+export interface Pkt {
+  t: number;
+  src: string;
+  prio?: number;
+  arp?: string;
+  checksumGood?: boolean;
+}
+
+/** tshark on a host's lan0: VRRP adverts and ARP, with capture timestamps. */
+export class Capture {
+  readonly pkts: Pkt[] = [];
+  private child?: ChildProcess;
+  constructor(
+    readonly lab: Lab,
+    readonly host: string,
+  ) {}
+
+  async start() {
+    const ns = this.lab.host(this.host).ns;
+    this.child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns,
+        'tshark',
+        '-i',
+        'lan0',
+        '-l',
+        '-n',
+        '-f',
+        'ip proto 112 or arp',
+        '-T',
+        'fields',
+        '-E',
+        'separator=|',
+        '-e',
+        'frame.time_epoch',
+        '-e',
+        'ip.src',
+        '-e',
+        'vrrp.prio',
+        '-e',
+        'arp.src.proto_ipv4',
+        '-e',
+        'vrrp.checksum.status',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let buf = '';
+    let ready = false;
+    this.child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const [t, src, prio, arp, ck] = buf.slice(0, nl).split('|');
+        buf = buf.slice(nl + 1);
+        this.pkts.push({
+          t: Number(t) * 1000,
+          src,
+          ...(prio ? { prio: Number(prio) } : {}),
+          ...(arp ? { arp } : {}),
+          ...(ck ? { checksumGood: ck === '1' } : {}),
+        });
+      }
+    });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      if (d.toString().includes('Capturing on')) ready = true;
+    });
+    await waitFor('tshark to start', () => ready, 20_000, 50);
+    await sleep(200);
+  }
+
+  stop() {
+    this.child?.kill('SIGTERM');
+    this.child = undefined;
+  }
+
+  adverts(src: string) {
+    return this.pkts.filter((p) => p.src === src && p.prio !== undefined);
+  }
+
+  /** tshark prints with some delay: wait until an advert from `src` after `after` has been seen. */
+  async waitAdvert(src: string, after: number, timeoutMs = 5000) {
+    await waitFor(
+      `an advert from ${src} in the capture`,
+      () => this.adverts(src).some((p) => p.t >= after && (p.prio ?? 0) > 0),
+      timeoutMs,
+      20,
+    );
+  }
+}
+
+export interface Takeover {
+  /** ms from the old master's last advert (crash) or its priority-0 advert (clean stop) to the new master's first advert */
+  ms: number;
+}
+
+/** Measure a takeover in a capture: the new master's first advert after `after` (epoch ms). */
+export function measureTakeover(
+  cap: Capture,
+  oldIp: string,
+  newIp: string,
+  after: number,
+  clean: boolean,
+): Takeover {
+  const first = cap.adverts(newIp).find((p) => p.t >= after && (p.prio ?? 0) > 0);
+  if (!first) throw new Error(`no advert from ${newIp} after the failover`);
+  const old = cap.adverts(oldIp).filter((p) => p.t <= first.t);
+  const ref = clean
+    ? old.filter((p) => p.prio === 0).pop()
+    : old.filter((p) => (p.prio ?? 0) > 0).pop();
+  if (!ref)
+    throw new Error(`no ${clean ? 'priority-0 ' : ''}advert from ${oldIp} before the takeover`);
+  return { ms: first.t - ref.t };
+}
