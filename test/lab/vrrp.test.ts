@@ -18,7 +18,7 @@ import {
   ROOT,
   vrrpConf,
   type Kind,
-} from './vrrp-harness';
+} from '../../scripts/lab/daemons';
 
 const D1 = '198.51.100.11';
 const D2 = '198.51.100.12';
@@ -190,6 +190,52 @@ describe('VRRP interop with keepalived 2.2.7 (lab)', function () {
     await inject('--pass', 'right', '--count', '1');
     await sleep(300);
     assert.equal((await m.status()).instances[0].state, 'BACKUP');
+  });
+
+  it('SIGHUP reloads without touching an unchanged instance; the control socket is root-only', async () => {
+    const two = (p2: number) =>
+      vrrpConf({ priority: 100, version: 2, advertInt: 1 }) +
+      `vrrp_instance VI_2 {\n  interface lan0\n  virtual_router_id 52\n  priority ${p2}\n  advert_int 1\n  virtual_ipaddress {\n    198.51.100.20/24\n  }\n}\n`;
+    const d = new LabDaemon(lab, 'd1', 'ks', two(100));
+    running.push(d);
+    await d.start();
+    await waitHolder(lab, 'd1', 6000);
+    await waitFor(
+      'both masters',
+      async () => (await d.status()).instances.every((i) => i.state === 'MASTER'),
+      6000,
+    );
+    assert.equal((await lab.exec('d1', ['stat', '-c', '%a', d.control])).stdout.trim(), '600');
+    const before = (await d.status()) as unknown as {
+      instances: { name: string; lastTransition: unknown }[];
+    };
+    // watch VI_1's VIP every 10 ms across the reload
+    let missing = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        if (!(await holders(lab, ['d1'])).length) missing++;
+        await sleep(10);
+      }
+    })();
+    d.conf = two(120);
+    await lab.exec('d1', ['sh', '-c', 'cat > /etc/keepalived/ks.conf'], { input: d.conf });
+    await lab.exec('d1', ['kill', '-HUP', String(d.pid)]);
+    await sleep(1500);
+    watching = false;
+    await watcher;
+    const after = (await d.status()) as unknown as {
+      reloads: number;
+      instances: { name: string; priority: number; lastTransition: unknown }[];
+    };
+    assert.equal(after.reloads, 1);
+    assert.equal(missing, 0, 'VI_1 VIP never left during the reload');
+    assert.deepEqual(
+      after.instances.find((i) => i.name === 'VI_1')!.lastTransition,
+      before.instances.find((i) => i.name === 'VI_1')!.lastTransition,
+    );
+    assert.equal(after.instances.find((i) => i.name === 'VI_2')!.priority, 120);
+    assert.match(await d.log(), /reload: .*"kept":\["VI_1"\].*"restarted":\["VI_2"\]/);
   });
 
   it('a keepalive-ts pair with the seed configuration fails over and back', async () => {

@@ -213,3 +213,52 @@ describe('VRRP engine on a fake LAN', () => {
     assert.ok(a.engine.status()[0].counters.lowerPriorityMasterSeen >= 1);
   });
 });
+
+describe('VRRP engine reload', () => {
+  const two = (p2: number) =>
+    parseText(
+      `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100\n virtual_ipaddress {\n  198.51.100.10\n }\n}\n` +
+        `vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority ${p2}\n virtual_ipaddress {\n  198.51.100.20\n }\n}\n`,
+    ).config;
+
+  it('keeps unchanged instances (state, VIPs, no transition), restarts changed ones, adds and removes', () => {
+    const clock = new FakeClock();
+    const lan = new FakeLan();
+    const a = node(lan, clock, '198.51.100.11', two(100));
+    a.engine.start();
+    clock.advance(5000);
+    assert.deepEqual(
+      a.engine.status().map((s) => s.state),
+      ['MASTER', 'MASTER'],
+    );
+    const before = a.transitions.length;
+    const vipChanges: string[] = [];
+    const orig = a.net.setVip.bind(a.net);
+    a.net.setVip = (add, vip) => {
+      vipChanges.push(`${add ? '+' : '-'}${vip.address}`);
+      orig(add, vip);
+    };
+    const r = a.engine.reload(two(120));
+    assert.deepEqual(r, { kept: ['VI_1'], restarted: ['VI_2'], added: [], removed: [] });
+    assert.ok(!vipChanges.includes('-198.51.100.10'), 'VI_1 VIP untouched');
+    assert.ok(
+      a.transitions.slice(before).every((t) => t.instance === 'VI_2'),
+      'no transition of VI_1',
+    );
+    assert.equal(a.engine.status()[0].state, 'MASTER');
+    clock.advance(5000);
+    assert.equal(a.engine.status().find((s) => s.name === 'VI_2')!.priority, 120);
+
+    const only1 = parseText(
+      `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100\n virtual_ipaddress {\n  198.51.100.10\n }\n}\n`,
+    ).config;
+    assert.deepEqual(a.engine.reload(only1), {
+      kept: ['VI_1'],
+      restarted: [],
+      added: [],
+      removed: ['VI_2'],
+    });
+    assert.ok(!a.net.vips.has('198.51.100.20'), 'a removed instance releases its VIP');
+    assert.ok(a.net.vips.has('198.51.100.10'));
+  });
+});

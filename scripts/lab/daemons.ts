@@ -1,10 +1,10 @@
-// Helpers for VRRP tests in the lab: run keepalive-ts ("ks") or Debian
+// Helpers for VRRP tests and benchmarks in the lab: run keepalive-ts ("ks") or Debian
 // keepalived ("kd") on a lab host, capture VRRP/ARP on a host with tshark,
 // and measure takeovers from the captured packet timestamps.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import type { Lab } from '../../scripts/lab/lab';
-import { sleep, waitFor } from '../../scripts/lab/sys';
+import type { Lab } from './lab';
+import { sleep, waitFor } from './sys';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const BIN = path.join(ROOT, 'bin/keepalive-ts');
