@@ -1,0 +1,180 @@
+// The probes themselves: non-blocking TCP connect, HTTP(S) GET with status
+// and MD5 digest, a script, a DNS query. Each resolves to ok/not ok with a
+// reason; none throws, all are bounded by their timeout.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as dgram from 'node:dgram';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import { statusOk } from './verdict';
+
+export interface ProbeResult {
+  ok: boolean;
+  reason?: string;
+  /** MISC_CHECK misc_dynamic weight */
+  weight?: number;
+  exitCode?: number;
+}
+
+export function tcpProbe(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  bindto?: string,
+): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, ...(bindto ? { localAddress: bindto } : {}) });
+    const done = (r: ProbeResult) => {
+      s.destroy();
+      resolve(r);
+    };
+    s.setTimeout(timeoutMs, () => done({ ok: false, reason: `timeout after ${timeoutMs} ms` }));
+    s.once('connect', () => done({ ok: true }));
+    s.once('error', (e) => done({ ok: false, reason: e.message }));
+  });
+}
+
+export interface HttpTarget {
+  tls: boolean;
+  host: string;
+  port: number;
+  path: string;
+  virtualhost?: string;
+  statusCodes?: { from: number; to: number }[];
+  digest?: string;
+  timeoutMs: number;
+  bindto?: string;
+  sni?: boolean;
+}
+
+export function httpProbe(t: HttpTarget): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (r: ProbeResult) => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        resolve(r);
+      }
+    };
+    const mod = t.tls ? https : http;
+    const req = mod.request(
+      {
+        host: t.host,
+        port: t.port,
+        path: t.path,
+        method: 'GET',
+        headers: {
+          Host: t.virtualhost ?? t.host,
+          'User-Agent': 'keepalive-ts',
+          Connection: 'close',
+        },
+        agent: false,
+        ...(t.bindto ? { localAddress: t.bindto } : {}),
+        ...(t.tls
+          ? {
+              rejectUnauthorized: false,
+              ...(t.sni && t.virtualhost ? { servername: t.virtualhost } : {}),
+            }
+          : {}),
+      },
+      (res) => {
+        const code = res.statusCode ?? 0;
+        const md5 = t.digest ? createHash('md5') : undefined;
+        res.on('data', (d: Buffer) => md5?.update(d));
+        res.on('end', () => {
+          if (!statusOk(code, t.statusCodes))
+            return done({ ok: false, reason: `HTTP status ${code}` });
+          if (md5 && t.digest) {
+            const got = md5.digest('hex');
+            if (got !== t.digest.toLowerCase())
+              return done({ ok: false, reason: `digest ${got} != ${t.digest}` });
+          }
+          done({ ok: true });
+        });
+        res.on('error', (e) => done({ ok: false, reason: e.message }));
+      },
+    );
+    const timer = setTimeout(
+      () => done({ ok: false, reason: `timeout after ${t.timeoutMs} ms` }),
+      t.timeoutMs,
+    );
+    req.on('error', (e) => done({ ok: false, reason: e.message }));
+    req.end();
+  });
+}
+
+/** Run a MISC_CHECK program (argv, no shell) with a timeout; the exit code decides. */
+export function scriptProbe(argv: string[], timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'ignore', detached: true });
+    const done = (r: ProbeResult) => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(r);
+      }
+    };
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      done({ ok: false, reason: `timeout after ${timeoutMs} ms`, exitCode: 124 });
+    }, timeoutMs);
+    child.on('error', (e) => done({ ok: false, reason: e.message, exitCode: 127 }));
+    child.on('exit', (code) =>
+      done({ ok: code === 0, exitCode: code ?? 1, ...(code ? { reason: `exit ${code}` } : {}) }),
+    );
+  });
+}
+
+const DNS_TYPES: Record<string, number> = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+};
+
+/** A DNS query over UDP: ok when the server answers with RCODE 0 and the same id. */
+export function dnsProbe(
+  host: string,
+  port: number,
+  name: string,
+  type: string,
+  timeoutMs: number,
+): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const id = Math.floor(Math.random() * 65536);
+    const labels = name === '.' ? [] : name.replace(/\.$/, '').split('.');
+    const q = Buffer.concat([
+      Buffer.from([id >> 8, id & 255, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]),
+      ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
+      Buffer.from([0, 0, DNS_TYPES[type] ?? 6, 0, 1]),
+    ]);
+    const s = dgram.createSocket('udp4');
+    const done = (r: ProbeResult) => {
+      clearTimeout(timer);
+      s.close();
+      resolve(r);
+    };
+    const timer = setTimeout(
+      () => done({ ok: false, reason: `timeout after ${timeoutMs} ms` }),
+      timeoutMs,
+    );
+    s.on('message', (m) => {
+      if (m.length < 12 || m.readUInt16BE(0) !== id) return;
+      const rcode = m[3] & 0x0f;
+      done(rcode === 0 ? { ok: true } : { ok: false, reason: `rcode ${rcode}` });
+    });
+    s.on('error', (e) => done({ ok: false, reason: e.message }));
+    s.send(q, port, host);
+  });
+}

@@ -1,0 +1,50 @@
+// What the dataplane should look like: virtual services and their live
+// destinations. Both backends (IPVS, nftables) converge to this.
+
+export type Method = 'NAT' | 'DR' | 'TUN';
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+
+export interface Destination {
+  address: string;
+  port: number;
+  /** 0 = no new connections (inhibit_on_failure) */
+  weight: number;
+  method: Method;
+}
+
+export interface Service {
+  /** stable name, e.g. "TCP 198.51.100.10:80" or "FWM 7" */
+  id: string;
+  protocol: Protocol;
+  address?: string;
+  port: number;
+  fwmark?: number;
+  scheduler: string;
+  method: Method;
+  /** seconds; 0 = none */
+  persistence: number;
+  destinations: Destination[];
+  /** nftables: the interface client packets arrive on (the VIP's interface) */
+  ingress?: string;
+  /** nftables: the interface toward the real servers */
+  egress?: string;
+}
+
+export interface Dataplane {
+  readonly name: 'ipvs' | 'nftables';
+  /** converge to exactly these services (atomically where the backend can) */
+  apply(services: Service[]): Promise<void>;
+  /** re-apply if something outside changed what we programmed; true when it had to */
+  reconcile(): Promise<boolean>;
+  /** remove everything this daemon created */
+  clear(): Promise<void>;
+}
+
+export function serviceId(
+  protocol: string,
+  address: string | undefined,
+  port: number,
+  fwmark?: number,
+): string {
+  return fwmark !== undefined ? `FWM ${fwmark}` : `${protocol} ${address}:${port}`;
+}
