@@ -33,6 +33,7 @@ interface Opts {
   vrrp?: boolean;
   check?: boolean;
   logDetail?: boolean;
+  dontReleaseIpvs?: boolean;
   configTest?: boolean;
   dumpConfig?: boolean;
   strict?: boolean;
@@ -66,6 +67,7 @@ const program = new Command('keepalive-ts')
   .option('--control <path>', 'control socket', DEFAULT_CONTROL)
   .option('-P, --vrrp', 'only run the VRRP subsystem')
   .option('-C, --check', 'only run the health-checker subsystem')
+  .option('-I, --dont-release-ipvs', 'leave the dataplane (IPVS / nftables rules) in place on stop')
   .enablePositionalOptions()
   .showHelpAfterError();
 
@@ -129,6 +131,8 @@ program.action(async (o: Opts) => {
     control: o.control,
     // -C (checkers only) leaves VRRP off; the health checkers arrive with the dataplane
     vrrp: !o.check || !!o.vrrp,
+    checkers: !o.vrrp || !!o.check,
+    keepDataplane: !!o.dontReleaseIpvs,
     log: makeLogger({ debug: !!o.logDetail }),
   });
 });
@@ -160,7 +164,19 @@ function formatStatus(st: DaemonStatus): string {
         .trimEnd(),
     )
     .join('\n');
-  return `keepalive-ts pid ${st.pid}, config ${st.config}, up since ${st.startedAt}, reloads ${st.reloads}\n${table}\n`;
+  const vs = st.virtualServers
+    .map(
+      (v) =>
+        `${v.id}${v.quorumUp ? '' : ' QUORUM LOST'}${v.sorry ? ' (sorry server)' : ''}\n` +
+        v.servers
+          .map(
+            (r) =>
+              `  ${`${r.address}:${r.port}`.padEnd(22)} ${r.up ? 'UP  ' : 'DOWN'} weight ${r.weight}${r.inService ? '' : ' (out of service)'} ${r.checks.map((c) => `${c.type}:${c.lastResult ?? '-'}`).join(' ')}`,
+          )
+          .join('\n'),
+    )
+    .join('\n');
+  return `keepalive-ts pid ${st.pid}, config ${st.config}, up since ${st.startedAt}, reloads ${st.reloads}${st.dataplane ? `, dataplane ${st.dataplane.backend}` : ''}\n${table}\n${vs ? vs + '\n' : ''}`;
 }
 
 program.parseAsync(process.argv).catch((e: Error) => {

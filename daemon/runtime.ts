@@ -14,6 +14,13 @@ import type { Logger } from './control/log';
 import { Notifier } from './control/notify';
 import { serveControl } from './control/socket';
 import type { InstanceStatus, Transition } from './vrrp/engine';
+import { HealthManager, type VirtualServerStatus } from './check/manager';
+import { dnsProbe, httpProbe, scriptProbe, tcpProbe } from './check/probes';
+import { runScript } from './control/scripts';
+import { selectDataplane } from './dataplane/select';
+import type { Dataplane } from './dataplane/types';
+import { realClock } from './net/io';
+import { networkInterfaces } from 'node:os';
 
 export interface DaemonOptions {
   file: string;
@@ -21,6 +28,9 @@ export interface DaemonOptions {
   pidfile?: string;
   control: string;
   vrrp: boolean;
+  checkers: boolean;
+  /** keepalived -I: leave the dataplane programmed on stop */
+  keepDataplane: boolean;
   log: Logger;
 }
 
@@ -30,6 +40,8 @@ export interface DaemonStatus {
   startedAt: string;
   reloads: number;
   instances: InstanceStatus[];
+  virtualServers: VirtualServerStatus[];
+  dataplane?: { backend: string; errors: number };
   loop: {
     mainP99Ms: number;
     mainMaxMs: number;
@@ -83,6 +95,34 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     });
   }
 
+  let dataplane: Dataplane | undefined;
+  let health: HealthManager | undefined;
+  const startHealth = (cfg: Config) => {
+    if (!o.checkers || cfg.virtual_server.length === 0) return;
+    dataplane ??= selectDataplane(cfg.global_defs.lvs_backend, log);
+    const dp = dataplane;
+    health = new HealthManager(cfg, {
+      clock: realClock,
+      probes: { tcp: tcpProbe, http: httpProbe, script: scriptProbe, dns: dnsProbe },
+      apply: (services) => dp.apply(services),
+      runScript,
+      log,
+      isLocal: (a) =>
+        Object.values(networkInterfaces()).some((l) => l?.some((x) => x.address === a)),
+    });
+    health.start();
+  };
+  try {
+    startHealth(config);
+  } catch (e) {
+    log('error', (e as Error).message);
+    process.exitCode = 1;
+  }
+  // converge back if someone changes or flushes our rules from outside
+  const reconcileTimer = setInterval(() => {
+    dataplane?.reconcile().catch((e: Error) => log('error', `dataplane: ${e.message}`));
+  }, 5000);
+
   const status = async (): Promise<DaemonStatus> => {
     let vrrp: { instances: InstanceStatus[]; loop: DaemonStatus['loop']['vrrp'] } = {
       instances: [],
@@ -109,6 +149,15 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       startedAt,
       reloads,
       instances: vrrp.instances,
+      virtualServers: health?.status() ?? [],
+      ...(dataplane
+        ? {
+            dataplane: {
+              backend: dataplane.name,
+              errors: (dataplane as { errors?: number }).errors ?? 0,
+            },
+          }
+        : {}),
       loop: {
         mainP99Ms: Math.round(lag.percentile(99) / 1e4) / 100,
         mainMaxMs: Math.round(lag.max / 1e4) / 100,
@@ -127,6 +176,10 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     log('info', 'stopping: releasing virtual addresses');
+    health?.stop();
+    clearInterval(reconcileTimer);
+    if (dataplane && !o.keepDataplane)
+      await dataplane.clear().catch((e: Error) => log('error', `dataplane: ${e.message}`));
     if (worker) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 3000);
@@ -166,6 +219,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     reloads++;
     config = next;
     notifier.setConfig(next);
+    health?.stop();
+    startHealth(next);
     if (!worker) return;
     reloaded = (r) => log('info', `reload: ${JSON.stringify(r)}`);
     worker.postMessage({ type: 'reload', config: next });

@@ -382,6 +382,39 @@ export class Lab {
     }
   }
 
+  /** Stop or (re)start a real server's HTTP service (the one the lab started, by PID). */
+  async httpService(name: string, on: boolean): Promise<void> {
+    const h = this.host(name);
+    if (!h.http) throw new Error(`lab: ${name} runs no HTTP service`);
+    const st = await this.readState();
+    const hs = st?.hosts[name];
+    if (!st || !hs) throw new Error('lab: the lab is not up');
+    if (hs.http && isAlive(hs.http)) {
+      if (on) return;
+      process.kill(hs.http, 'SIGTERM');
+      await waitFor(`http on ${name} to stop`, () => !isAlive(hs.http!), 5000);
+      delete hs.http;
+    } else if (on) {
+      hs.http = startDetached('nsenter', [
+        '-t',
+        String(hs.holder),
+        '-m',
+        '-u',
+        '-n',
+        '--',
+        'busybox',
+        'httpd',
+        '-f',
+        '-p',
+        '80',
+        '-h',
+        path.join(this.hostDir(name), 'www'),
+      ]);
+      await waitFor(`http on ${name}`, () => this.listening(h, 80), 5000);
+    }
+    await this.writeState(st);
+  }
+
   /** Is something listening on TCP `port` inside the host's namespace? */
   private async listening(h: LabHost, port: number): Promise<boolean> {
     const r = await run('ip', ['netns', 'exec', h.ns, 'ss', '-Hltn', `sport = :${port}`]);
