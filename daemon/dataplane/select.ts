@@ -1,5 +1,6 @@
 // lvs_backend auto|ipvs|nftables: auto takes IPVS when the kernel has it.
 import { existsSync } from 'node:fs';
+import { IpvsDataplane } from './ipvs-backend';
 import { NftDataplane } from './nft-backend';
 import type { Dataplane } from './types';
 
@@ -12,14 +13,14 @@ export function selectDataplane(
   log: (l: 'info' | 'warn' | 'error', m: string) => void,
 ): Dataplane {
   const ipvs = kernelHasIpvs();
-  if (choice === 'ipvs' && !ipvs)
+  if (choice === 'ipvs' && !ipvs) {
     throw new Error(
       'lvs_backend ipvs: this kernel has no IPVS (no /proc/net/ip_vs); use lvs_backend nftables or auto',
     );
+  }
   if (choice === 'ipvs' || (choice === 'auto' && ipvs)) {
-    throw new Error(
-      'lvs_backend ipvs: the IPVS backend is not in this build yet; use lvs_backend nftables',
-    );
+    log('info', `dataplane: IPVS${choice === 'auto' ? ' (auto: the kernel has it)' : ''}`);
+    return new IpvsDataplane(log);
   }
   log('info', `dataplane: nftables${choice === 'auto' ? ' (auto: the kernel has no IPVS)' : ''}`);
   return new NftDataplane(log);

@@ -1,0 +1,124 @@
+// The IPVS dataplane: generic netlink requests through the native socket
+// layer. Converges with planIpvs() (no flush), so destinations that stay keep
+// their connections. Not exercised on this machine (its kernel has no IPVS):
+// the VM test tier runs it against Debian's kernel.
+import { native, AF_NETLINK, SOCK_RAW, sockaddrNl } from '../net/native';
+import {
+  dumpDestsMessage,
+  dumpServicesMessage,
+  encodeCommand,
+  familyIdFrom,
+  getFamilyMessage,
+  ipvsKey,
+  parseDest,
+  parseMessages,
+  parseService,
+  planIpvs,
+  toIpvs,
+  type IpvsTable,
+  type NlMessage,
+} from './ipvs';
+import type { Dataplane, Service } from './types';
+
+const NETLINK_GENERIC = 16;
+const NLMSG_DONE = 3;
+
+export class IpvsDataplane implements Dataplane {
+  readonly name = 'ipvs' as const;
+  private fd?: number;
+  private family = 0;
+  private seq = 1;
+  private desired: IpvsTable[] = [];
+  private readonly owned = new Set<string>();
+  errors = 0;
+
+  constructor(private readonly log: (level: 'info' | 'warn' | 'error', m: string) => void) {}
+
+  private open() {
+    if (this.fd !== undefined) return;
+    const n = native();
+    this.fd = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
+    const fam = familyIdFrom(this.request(getFamilyMessage(this.seq++), false));
+    if (!fam) throw new Error('IPVS generic netlink family not found (is ip_vs loaded?)');
+    this.family = fam;
+  }
+
+  /** Send one message and collect the answer: up to NLMSG_DONE for dumps, the ack otherwise. */
+  private request(msg: Uint8Array, dump: boolean): NlMessage[] {
+    const n = native();
+    const seq = new DataView(msg.buffer, msg.byteOffset).getUint32(8, true);
+    n.sendto(this.fd!, Buffer.from(msg), sockaddrNl());
+    const out: NlMessage[] = [];
+    const buf = Buffer.alloc(1 << 16);
+    for (let i = 0; i < 10_000; i++) {
+      const len = n.recv(this.fd!, buf, 2000);
+      if (len < 0) throw new Error('IPVS: no answer from the kernel');
+      for (const m of parseMessages(buf.subarray(0, len))) {
+        if (m.seq !== seq) continue;
+        if (m.error !== undefined) {
+          if (m.error !== 0)
+            throw Object.assign(new Error(`IPVS: errno ${m.error}`), { errno: m.error });
+          return out;
+        }
+        if (m.type === NLMSG_DONE) return out;
+        out.push(m);
+        if (!dump) return out;
+      }
+    }
+    return out;
+  }
+
+  private current(): IpvsTable[] {
+    const services = this.request(dumpServicesMessage(this.family, this.seq++), true)
+      .map(parseService)
+      .filter((s): s is NonNullable<typeof s> => !!s);
+    return services.map((service) => ({
+      service,
+      dests: this.request(dumpDestsMessage(this.family, service, this.seq++), true)
+        .map(parseDest)
+        .filter((d): d is NonNullable<typeof d> => !!d),
+    }));
+  }
+
+  private converge(): number {
+    this.open();
+    const cmds = planIpvs(this.current(), this.desired, this.owned);
+    for (const c of cmds) {
+      try {
+        this.request(encodeCommand(this.family, c, this.seq++), false);
+      } catch (e) {
+        this.errors++;
+        throw new Error(`${c.cmd} ${ipvsKey(c.service)}: ${(e as Error).message}`);
+      }
+    }
+    return cmds.length;
+  }
+
+  async apply(services: Service[]): Promise<void> {
+    for (const s of services)
+      if (s.method === 'TUN' && s.destinations.length)
+        this.log('info', `${s.id}: IPIP tunnel forwarding`);
+    this.desired = services.map(toIpvs);
+    for (const t of this.desired) this.owned.add(ipvsKey(t.service));
+    this.converge();
+  }
+
+  async reconcile(): Promise<boolean> {
+    if (this.fd === undefined) return false;
+    const n = this.converge();
+    if (n)
+      this.log(
+        'warn',
+        `dataplane: IPVS differed from the configuration; ${n} change(s) re-applied`,
+      );
+    return n > 0;
+  }
+
+  async clear(): Promise<void> {
+    if (this.fd === undefined) return;
+    this.desired = [];
+    this.converge();
+    native().close(this.fd);
+    this.fd = undefined;
+  }
+}

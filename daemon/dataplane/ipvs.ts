@@ -1,0 +1,427 @@
+// IPVS over generic netlink, pure: message encoding (layout of the kernel's
+// include/uapi/linux/ip_vs.h, attributes as ipvsadm/libipvs sends them),
+// dump parsing, and the plan that turns the current table into the desired
+// one with the fewest commands (never a flush: destinations that stay keep
+// their connections and counters).
+import type { Destination, Method, Protocol, Service } from './types';
+
+export const GENL_ID_CTRL = 0x10;
+const CTRL_CMD_GETFAMILY = 3;
+const CTRL_ATTR_FAMILY_ID = 1;
+const CTRL_ATTR_FAMILY_NAME = 2;
+export const IPVS_GENL_NAME = 'IPVS';
+const IPVS_GENL_VERSION = 1;
+
+export const CMD = {
+  NEW_SERVICE: 1,
+  SET_SERVICE: 2,
+  DEL_SERVICE: 3,
+  GET_SERVICE: 4,
+  NEW_DEST: 5,
+  SET_DEST: 6,
+  DEL_DEST: 7,
+  GET_DEST: 8,
+  FLUSH: 17,
+} as const;
+
+const CMD_ATTR_SERVICE = 1;
+const CMD_ATTR_DEST = 2;
+const SVC = {
+  AF: 1,
+  PROTOCOL: 2,
+  ADDR: 3,
+  PORT: 4,
+  FWMARK: 5,
+  SCHED_NAME: 6,
+  FLAGS: 7,
+  TIMEOUT: 8,
+  NETMASK: 9,
+};
+const DEST = {
+  ADDR: 1,
+  PORT: 2,
+  FWD_METHOD: 3,
+  WEIGHT: 4,
+  U_THRESH: 5,
+  L_THRESH: 6,
+  ACTIVE_CONNS: 7,
+  INACT_CONNS: 8,
+  ADDR_FAMILY: 11,
+};
+
+const NLM_F_REQUEST = 0x1;
+const NLM_F_ACK = 0x4;
+const NLM_F_DUMP = 0x300;
+const AF_INET = 2;
+const IPPROTO: Record<Protocol, number> = { TCP: 6, UDP: 17, SCTP: 132 };
+export const IP_VS_SVC_F_PERSISTENT = 0x1;
+/** forwarding methods (IP_VS_CONN_F_*) */
+export const FWD: Record<Method, number> = { NAT: 0, TUN: 2, DR: 3 };
+
+// ---------------------------------------------------------------- attributes
+
+const align4 = (n: number) => (n + 3) & ~3;
+
+function attr(type: number, data: Uint8Array): Uint8Array {
+  const len = 4 + data.length;
+  const b = new Uint8Array(align4(len));
+  const v = new DataView(b.buffer);
+  v.setUint16(0, len, true);
+  v.setUint16(2, type, true);
+  b.set(data, 4);
+  return b;
+}
+const u16 = (n: number) => Uint8Array.of(n & 0xff, n >> 8);
+const u16be = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
+const u32 = (n: number) => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0, true);
+  return b;
+};
+const str = (s: string) => new TextEncoder().encode(s + '\0');
+/** union nf_inet_addr: 16 bytes, IPv4 in the first 4 */
+const inetAddr = (ip: string) => {
+  const b = new Uint8Array(16);
+  ip.split('.').forEach((o, i) => (b[i] = Number(o)));
+  return b;
+};
+const concat = (parts: Uint8Array[]) => {
+  const b = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    b.set(p, o);
+    o += p.length;
+  }
+  return b;
+};
+
+export function genlMessage(
+  family: number,
+  cmd: number,
+  version: number,
+  attrs: Uint8Array[],
+  seq: number,
+  flags = NLM_F_REQUEST | NLM_F_ACK,
+) {
+  const body = concat(attrs);
+  const b = new Uint8Array(20 + body.length);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, b.length, true);
+  v.setUint16(4, family, true);
+  v.setUint16(6, flags, true);
+  v.setUint32(8, seq, true);
+  v.setUint32(12, 0, true);
+  b[16] = cmd;
+  b[17] = version;
+  b.set(body, 20);
+  return b;
+}
+
+export function getFamilyMessage(seq: number): Uint8Array {
+  return genlMessage(
+    GENL_ID_CTRL,
+    CTRL_CMD_GETFAMILY,
+    1,
+    [attr(CTRL_ATTR_FAMILY_NAME, str(IPVS_GENL_NAME))],
+    seq,
+  );
+}
+
+/** The attributes that name a service (what DEL_SERVICE and the *_DEST commands need). */
+function serviceKey(s: ServiceKey): Uint8Array[] {
+  if (s.fwmark !== undefined) return [attr(SVC.AF, u16(AF_INET)), attr(SVC.FWMARK, u32(s.fwmark))];
+  return [
+    attr(SVC.AF, u16(AF_INET)),
+    attr(SVC.PROTOCOL, u16(IPPROTO[s.protocol])),
+    attr(SVC.ADDR, inetAddr(s.address!)),
+    attr(SVC.PORT, u16be(s.port)),
+  ];
+}
+
+export interface ServiceKey {
+  protocol: Protocol;
+  address?: string;
+  port: number;
+  fwmark?: number;
+}
+
+export interface IpvsService extends ServiceKey {
+  scheduler: string;
+  /** seconds; 0 = not persistent */
+  persistence: number;
+}
+
+export interface IpvsDest {
+  address: string;
+  port: number;
+  weight: number;
+  method: Method;
+  activeConns?: number;
+  inactConns?: number;
+}
+
+function serviceAttrs(s: IpvsService): Uint8Array[] {
+  const flags = s.persistence > 0 ? IP_VS_SVC_F_PERSISTENT : 0;
+  return [
+    ...serviceKey(s),
+    attr(SVC.SCHED_NAME, str(s.scheduler)),
+    attr(SVC.FLAGS, concat([u32(flags), u32(0xffffffff)])),
+    attr(SVC.TIMEOUT, u32(s.persistence)),
+    attr(SVC.NETMASK, u32(0xffffffff)),
+  ];
+}
+
+function destAttrs(d: IpvsDest): Uint8Array[] {
+  return [
+    attr(DEST.ADDR, inetAddr(d.address)),
+    attr(DEST.PORT, u16be(d.port)),
+    attr(DEST.FWD_METHOD, u32(FWD[d.method])),
+    attr(DEST.WEIGHT, u32(d.weight)),
+    attr(DEST.U_THRESH, u32(0)),
+    attr(DEST.L_THRESH, u32(0)),
+    attr(DEST.ADDR_FAMILY, u16(AF_INET)),
+  ];
+}
+
+export type Command =
+  | { cmd: 'NEW_SERVICE' | 'SET_SERVICE'; service: IpvsService }
+  | { cmd: 'DEL_SERVICE'; service: ServiceKey }
+  | { cmd: 'NEW_DEST' | 'SET_DEST'; service: ServiceKey; dest: IpvsDest }
+  | { cmd: 'DEL_DEST'; service: ServiceKey; dest: Pick<IpvsDest, 'address' | 'port'> };
+
+export function encodeCommand(family: number, c: Command, seq: number): Uint8Array {
+  const nest = (type: number, parts: Uint8Array[]) => attr(type, concat(parts));
+  switch (c.cmd) {
+    case 'NEW_SERVICE':
+    case 'SET_SERVICE':
+      return genlMessage(
+        family,
+        CMD[c.cmd],
+        IPVS_GENL_VERSION,
+        [nest(CMD_ATTR_SERVICE, serviceAttrs(c.service))],
+        seq,
+      );
+    case 'DEL_SERVICE':
+      return genlMessage(
+        family,
+        CMD.DEL_SERVICE,
+        IPVS_GENL_VERSION,
+        [nest(CMD_ATTR_SERVICE, serviceKey(c.service))],
+        seq,
+      );
+    case 'NEW_DEST':
+    case 'SET_DEST':
+      return genlMessage(
+        family,
+        CMD[c.cmd],
+        IPVS_GENL_VERSION,
+        [nest(CMD_ATTR_SERVICE, serviceKey(c.service)), nest(CMD_ATTR_DEST, destAttrs(c.dest))],
+        seq,
+      );
+    case 'DEL_DEST':
+      return genlMessage(
+        family,
+        CMD.DEL_DEST,
+        IPVS_GENL_VERSION,
+        [
+          nest(CMD_ATTR_SERVICE, serviceKey(c.service)),
+          nest(CMD_ATTR_DEST, [
+            attr(DEST.ADDR, inetAddr(c.dest.address)),
+            attr(DEST.PORT, u16be(c.dest.port)),
+          ]),
+        ],
+        seq,
+      );
+  }
+}
+
+export function dumpServicesMessage(family: number, seq: number) {
+  return genlMessage(
+    family,
+    CMD.GET_SERVICE,
+    IPVS_GENL_VERSION,
+    [],
+    seq,
+    NLM_F_REQUEST | NLM_F_DUMP,
+  );
+}
+
+export function dumpDestsMessage(family: number, s: ServiceKey, seq: number) {
+  return genlMessage(
+    family,
+    CMD.GET_DEST,
+    IPVS_GENL_VERSION,
+    [attr(CMD_ATTR_SERVICE, concat(serviceKey(s)))],
+    seq,
+    NLM_F_REQUEST | NLM_F_DUMP,
+  );
+}
+
+// ---------------------------------------------------------------- parsing
+
+export interface NlMessage {
+  type: number;
+  flags: number;
+  seq: number;
+  /** NLMSG_ERROR: errno (0 = ack) */
+  error?: number;
+  cmd?: number;
+  attrs?: Map<number, Uint8Array>;
+}
+
+export function parseAttrs(b: Uint8Array): Map<number, Uint8Array> {
+  const m = new Map<number, Uint8Array>();
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let o = 0;
+  while (o + 4 <= b.length) {
+    const len = v.getUint16(o, true);
+    const type = v.getUint16(o + 2, true) & 0x3fff; // without NLA_F_NESTED / NLA_F_NET_BYTEORDER
+    if (len < 4 || o + len > b.length) break;
+    m.set(type, b.subarray(o + 4, o + len));
+    o += align4(len);
+  }
+  return m;
+}
+
+/** Split a netlink receive buffer into messages (genetlink payloads decoded). */
+export function parseMessages(b: Uint8Array): NlMessage[] {
+  const out: NlMessage[] = [];
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let o = 0;
+  while (o + 16 <= b.length) {
+    const len = v.getUint32(o, true);
+    if (len < 16 || o + len > b.length) break;
+    const type = v.getUint16(o + 4, true);
+    const msg: NlMessage = { type, flags: v.getUint16(o + 6, true), seq: v.getUint32(o + 8, true) };
+    if (type === 2) msg.error = -v.getInt32(o + 16, true);
+    else if (type >= 16 && len >= 20) {
+      msg.cmd = b[o + 16];
+      msg.attrs = parseAttrs(b.subarray(o + 20, o + len));
+    }
+    out.push(msg);
+    o += align4(len);
+  }
+  return out;
+}
+
+export function familyIdFrom(msgs: NlMessage[]): number | undefined {
+  for (const m of msgs) {
+    const id = m.attrs?.get(CTRL_ATTR_FAMILY_ID);
+    if (id) return id[0] | (id[1] << 8);
+  }
+  return undefined;
+}
+
+const rd = (a: Uint8Array | undefined, n: 2 | 4, be = false) => {
+  if (!a) return 0;
+  const v = new DataView(a.buffer, a.byteOffset, a.byteLength);
+  return n === 2 ? v.getUint16(0, !be) : v.getUint32(0, !be);
+};
+const ip4 = (a: Uint8Array | undefined) => (a ? `${a[0]}.${a[1]}.${a[2]}.${a[3]}` : '0.0.0.0');
+const cstr = (a: Uint8Array | undefined) =>
+  a ? new TextDecoder().decode(a.subarray(0, a.indexOf(0) < 0 ? a.length : a.indexOf(0))) : '';
+const PROTO_NAME: Record<number, Protocol> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
+const METHOD_NAME: Record<number, Method> = { 0: 'NAT', 2: 'TUN', 3: 'DR' };
+
+export function parseService(m: NlMessage): IpvsService | undefined {
+  const s = m.attrs?.get(CMD_ATTR_SERVICE);
+  if (!s) return undefined;
+  const a = parseAttrs(s);
+  if (rd(a.get(SVC.AF), 2) !== AF_INET) return undefined; // IPv6 services are not ours
+  const flags = a.get(SVC.FLAGS) ? rd(a.get(SVC.FLAGS), 4) : 0;
+  const fwmark = rd(a.get(SVC.FWMARK), 4);
+  return {
+    protocol: PROTO_NAME[rd(a.get(SVC.PROTOCOL), 2)] ?? 'TCP',
+    ...(fwmark ? { fwmark } : { address: ip4(a.get(SVC.ADDR)) }),
+    port: rd(a.get(SVC.PORT), 2, true),
+    scheduler: cstr(a.get(SVC.SCHED_NAME)),
+    persistence: flags & IP_VS_SVC_F_PERSISTENT ? rd(a.get(SVC.TIMEOUT), 4) : 0,
+  };
+}
+
+export function parseDest(m: NlMessage): IpvsDest | undefined {
+  const s = m.attrs?.get(CMD_ATTR_DEST);
+  if (!s) return undefined;
+  const a = parseAttrs(s);
+  return {
+    address: ip4(a.get(DEST.ADDR)),
+    port: rd(a.get(DEST.PORT), 2, true),
+    method: METHOD_NAME[rd(a.get(DEST.FWD_METHOD), 4) & 0x7] ?? 'NAT',
+    weight: rd(a.get(DEST.WEIGHT), 4),
+    activeConns: rd(a.get(DEST.ACTIVE_CONNS), 4),
+    inactConns: rd(a.get(DEST.INACT_CONNS), 4),
+  };
+}
+
+// ---------------------------------------------------------------- planning
+
+export interface IpvsTable {
+  service: IpvsService;
+  dests: IpvsDest[];
+}
+
+const keyOf = (s: ServiceKey) =>
+  s.fwmark !== undefined ? `FWM ${s.fwmark}` : `${s.protocol} ${s.address}:${s.port}`;
+const destKey = (d: { address: string; port: number }) => `${d.address}:${d.port}`;
+
+export function toIpvs(s: Service): IpvsTable {
+  return {
+    service: {
+      protocol: s.protocol,
+      ...(s.fwmark !== undefined ? { fwmark: s.fwmark } : { address: s.address! }),
+      port: s.port,
+      scheduler: s.scheduler,
+      persistence: s.persistence,
+    },
+    dests: s.destinations.map((d: Destination) => ({
+      address: d.address,
+      port: d.port,
+      weight: d.weight,
+      method: d.method,
+    })),
+  };
+}
+
+/**
+ * Commands that turn `current` into `desired`. Only services in `owned`
+ * (ones this daemon created or configures) are ever deleted, so IPVS entries
+ * someone else made are left alone.
+ */
+export function planIpvs(
+  current: IpvsTable[],
+  desired: IpvsTable[],
+  owned: ReadonlySet<string> = new Set(desired.map((d) => keyOf(d.service))),
+): Command[] {
+  const cmds: Command[] = [];
+  const cur = new Map(current.map((t) => [keyOf(t.service), t]));
+  const want = new Map(desired.map((t) => [keyOf(t.service), t]));
+  for (const [k, t] of cur)
+    if (!want.has(k) && owned.has(k)) cmds.push({ cmd: 'DEL_SERVICE', service: t.service });
+  for (const [k, t] of want) {
+    const c = cur.get(k);
+    if (!c) {
+      cmds.push({ cmd: 'NEW_SERVICE', service: t.service });
+      for (const d of t.dests) cmds.push({ cmd: 'NEW_DEST', service: t.service, dest: d });
+      continue;
+    }
+    if (
+      c.service.scheduler !== t.service.scheduler ||
+      c.service.persistence !== t.service.persistence
+    ) {
+      cmds.push({ cmd: 'SET_SERVICE', service: t.service });
+    }
+    const have = new Map(c.dests.map((d) => [destKey(d), d]));
+    const need = new Map(t.dests.map((d) => [destKey(d), d]));
+    for (const [dk, d] of have)
+      if (!need.has(dk)) cmds.push({ cmd: 'DEL_DEST', service: t.service, dest: d });
+    for (const [dk, d] of need) {
+      const h = have.get(dk);
+      if (!h) cmds.push({ cmd: 'NEW_DEST', service: t.service, dest: d });
+      else if (h.weight !== d.weight || h.method !== d.method)
+        cmds.push({ cmd: 'SET_DEST', service: t.service, dest: d });
+    }
+  }
+  return cmds;
+}
+
+export { keyOf as ipvsKey };

@@ -1,0 +1,193 @@
+// IPVS generic netlink messages against bytes laid out by hand from the
+// kernel's include/uapi/linux/ip_vs.h (attribute numbers) and the order in
+// which ipvsadm's libipvs fills them (AF, PROTOCOL, ADDR, PORT, SCHED_NAME,
+// FLAGS, TIMEOUT, NETMASK; dest: ADDR, PORT, FWD_METHOD, WEIGHT, U/L_THRESH,
+// ADDR_FAMILY). This kernel has no IPVS: what the kernel answers is covered
+// by the VM tier, not here.
+import { strict as assert } from 'node:assert';
+import {
+  encodeCommand,
+  familyIdFrom,
+  genlMessage,
+  getFamilyMessage,
+  parseDest,
+  parseMessages,
+  parseService,
+  planIpvs,
+  type IpvsTable,
+} from '../../../daemon/dataplane/ipvs';
+
+const hex = (s: string) => s.replace(/\s+|\|/g, '');
+const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const FAMILY = 0x1b;
+const svc = {
+  protocol: 'TCP' as const,
+  address: '198.51.100.10',
+  port: 80,
+  scheduler: 'rr',
+  persistence: 50,
+};
+
+describe('IPVS generic netlink codec', () => {
+  it('CTRL_CMD_GETFAMILY "IPVS"', () => {
+    assert.equal(
+      toHex(getFamilyMessage(7)),
+      hex(`20000000 1000 0500 07000000 00000000 | 03 01 0000 | 0900 0200 49505653 00 000000`),
+    );
+  });
+
+  it('NEW_SERVICE TCP 198.51.100.10:80, rr, persistent 50 s (ipvsadm -A -t ... -s rr -p 50)', () => {
+    const expected = hex(`
+      68000000 1b00 0500 01000000 00000000
+      01 01 0000
+      5400 0100
+        0600 0100 0200 0000
+        0600 0200 0600 0000
+        1400 0300 c633640a 00000000 00000000 00000000
+        0600 0400 0050 0000
+        0700 0600 727200 00
+        0c00 0700 01000000 ffffffff
+        0800 0800 32000000
+        0800 0900 ffffffff`);
+    assert.equal(toHex(encodeCommand(FAMILY, { cmd: 'NEW_SERVICE', service: svc }, 1)), expected);
+  });
+
+  it('NEW_DEST 198.51.100.21:80 weight 1, DR (ipvsadm -a -t ... -r ... -g -w 1)', () => {
+    const expected = hex(`
+      8c000000 1b00 0500 02000000 00000000
+      05 01 0000
+      3000 0100
+        0600 0100 0200 0000
+        0600 0200 0600 0000
+        1400 0300 c633640a 00000000 00000000 00000000
+        0600 0400 0050 0000
+      4800 0200
+        1400 0100 c6336415 00000000 00000000 00000000
+        0600 0200 0050 0000
+        0800 0300 03000000
+        0800 0400 01000000
+        0800 0500 00000000
+        0800 0600 00000000
+        0600 0b00 0200 0000`);
+    assert.equal(
+      toHex(
+        encodeCommand(
+          FAMILY,
+          {
+            cmd: 'NEW_DEST',
+            service: svc,
+            dest: { address: '198.51.100.21', port: 80, weight: 1, method: 'DR' },
+          },
+          2,
+        ),
+      ),
+      expected,
+    );
+  });
+
+  it('a fwmark service is named by AF and FWMARK only', () => {
+    const b = encodeCommand(
+      FAMILY,
+      { cmd: 'DEL_SERVICE', service: { protocol: 'TCP', port: 0, fwmark: 7 } },
+      3,
+    );
+    assert.equal(toHex(b.subarray(20)), hex(`1400 0100 0600 0100 0200 0000 0800 0500 07000000`));
+  });
+
+  it('parses the family id, services and destinations of kernel answers', () => {
+    const famReply = genlMessage(0x10, 1, 2, [Uint8Array.from([6, 0, 1, 0, 0x1b, 0, 0, 0])], 7, 0);
+    assert.equal(familyIdFrom(parseMessages(famReply)), 0x1b);
+    // a GET_SERVICE answer carries the same nested layout as NEW_SERVICE
+    const answer = encodeCommand(FAMILY, { cmd: 'NEW_SERVICE', service: svc }, 9);
+    assert.deepEqual(parseService(parseMessages(answer)[0]), svc);
+    const d = encodeCommand(
+      FAMILY,
+      {
+        cmd: 'NEW_DEST',
+        service: svc,
+        dest: { address: '198.51.100.22', port: 8080, weight: 3, method: 'NAT' },
+      },
+      9,
+    );
+    assert.deepEqual(parseDest(parseMessages(d)[0]), {
+      address: '198.51.100.22',
+      port: 8080,
+      weight: 3,
+      method: 'NAT',
+      activeConns: 0,
+      inactConns: 0,
+    });
+    const ack = Uint8Array.from([
+      36,
+      0,
+      0,
+      0,
+      2,
+      0,
+      0,
+      0,
+      9,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0xef,
+      0xff,
+      0xff,
+      0xff,
+      ...new Array(16).fill(0),
+    ]);
+    assert.equal(parseMessages(ack)[0].error, 17, 'NLMSG_ERROR carries -errno (EEXIST)');
+  });
+});
+
+describe('IPVS plan (current -> desired, no flush)', () => {
+  const table = (dests: [string, number][], o: Partial<typeof svc> = {}): IpvsTable => ({
+    service: { ...svc, ...o },
+    dests: dests.map(([address, weight]) => ({ address, port: 80, weight, method: 'DR' as const })),
+  });
+
+  it('creates a missing service with its destinations', () => {
+    assert.deepEqual(
+      planIpvs([], [table([['198.51.100.21', 1]])]).map((c) => c.cmd),
+      ['NEW_SERVICE', 'NEW_DEST'],
+    );
+  });
+
+  it('touches only what differs: a weight change is one SET_DEST; others keep their counters', () => {
+    const cur = table([
+      ['198.51.100.21', 1],
+      ['198.51.100.22', 1],
+    ]);
+    const want = table([
+      ['198.51.100.21', 1],
+      ['198.51.100.22', 0],
+      ['198.51.100.23', 1],
+    ]);
+    const p = planIpvs([cur], [want]);
+    assert.deepEqual(
+      p.map((c) => `${c.cmd} ${'dest' in c ? c.dest.address : ''}`),
+      ['SET_DEST 198.51.100.22', 'NEW_DEST 198.51.100.23'],
+    );
+    assert.deepEqual(planIpvs([want], [want]), [], 'converged: nothing to do');
+  });
+
+  it('removes a dropped destination and a dropped service, and changes the scheduler in place', () => {
+    const p = planIpvs(
+      [table([['198.51.100.21', 1]]), table([], { port: 443 })],
+      [table([], { scheduler: 'wrr' })],
+      new Set(['TCP 198.51.100.10:80', 'TCP 198.51.100.10:443']),
+    );
+    assert.deepEqual(
+      p.map((c) => c.cmd),
+      ['DEL_SERVICE', 'SET_SERVICE', 'DEL_DEST'],
+    );
+  });
+
+  it('never deletes services it does not own', () => {
+    assert.deepEqual(planIpvs([table([], { port: 8443 })], [], new Set()), []);
+  });
+});
