@@ -178,8 +178,6 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     log('info', 'stopping: releasing virtual addresses');
     health?.stop();
     clearInterval(reconcileTimer);
-    if (dataplane && !o.keepDataplane)
-      await dataplane.clear().catch((e: Error) => log('error', `dataplane: ${e.message}`));
     if (worker) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 3000);
@@ -191,6 +189,10 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       });
       await worker.terminate();
     }
+    // only now that the VIPs are gone: with the VIP still local and the rules gone,
+    // the kernel would answer clients of established DR flows with a RST
+    if (dataplane && !o.keepDataplane)
+      await dataplane.clear().catch((e: Error) => log('error', `dataplane: ${e.message}`));
     notifier.close();
     server.close();
     try {

@@ -2,7 +2,8 @@
 // change is atomic: packets see the old or the new ruleset, never none.
 //   DR:  netdev ingress on the VIP's interface; only the VIP holder forwards
 //        (`fib daddr type local`); the destination is picked by a Maglev table
-//        indexed by a per-flow hash (source address and port; source address
+//        (an anonymous map in the rule: nft 1.0.6 crashes listing named
+//        `typeof jhash` maps) indexed by a per-flow hash (source address and port; source address
 //        only with persistence) and `fwd` rewrites the MAC, not the IP.
 //   NAT: ip nat prerouting `dnat` by the same table, plus masquerade so
 //        one-arm setups route replies back through the director.
@@ -22,11 +23,9 @@ export interface Rendered {
 
 export function renderNft(services: readonly Service[]): Rendered {
   const skipped: Rendered['skipped'] = [];
-  const dr: string[] = [];
   const drChains = new Map<string, string[]>();
-  const nat: string[] = [];
   const natRules: string[] = [];
-  services.forEach((s, n) => {
+  services.forEach((s) => {
     if (s.fwmark !== undefined || !s.address)
       return skipped.push({ id: s.id, reason: 'fwmark services need IPVS' });
     if (s.address.includes(':'))
@@ -47,29 +46,17 @@ export function renderNft(services: readonly Service[]): Rendered {
     if (method === 'DR') {
       const ingress = s.ingress ?? 'eth0';
       const elements = table.map((b, i) => `${i} : ${dests[b].address}`).join(', ');
-      dr.push(
-        `  map vs${n} {`,
-        `    typeof jhash ${key} mod ${m} : ip daddr`,
-        `    elements = { ${elements} }`,
-        '  }',
-      );
       const rules = drChains.get(ingress) ?? [];
       rules.push(
-        `    ip daddr ${s.address} ${proto} dport ${s.port} fib daddr type local fwd ip to jhash ${key} mod ${m} map @vs${n} device "${s.egress ?? ingress}" comment "${s.id}"`,
+        `    ip daddr ${s.address} ${proto} dport ${s.port} fib daddr type local fwd ip to jhash ${key} mod ${m} map { ${elements} } device "${s.egress ?? ingress}" comment "${s.id}"`,
       );
       drChains.set(ingress, rules);
     } else {
       const elements = table
         .map((b, i) => `${i} : ${dests[b].address} . ${dests[b].port}`)
         .join(', ');
-      nat.push(
-        `  map vs${n} {`,
-        `    typeof jhash ${key} mod ${m} : ip daddr . ${proto} dport`,
-        `    elements = { ${elements} }`,
-        '  }',
-      );
       natRules.push(
-        `    ip daddr ${s.address} ${proto} dport ${s.port} dnat ip to jhash ${key} mod ${m} map @vs${n} comment "${s.id}"`,
+        `    ip daddr ${s.address} ${proto} dport ${s.port} dnat ip to jhash ${key} mod ${m} map { ${elements} } comment "${s.id}"`,
       );
     }
   });
@@ -77,8 +64,8 @@ export function renderNft(services: readonly Service[]): Rendered {
   // replace both tables in one transaction (add first so delete never fails)
   out.push(`add table netdev ${DR_TABLE}`, `delete table netdev ${DR_TABLE}`);
   out.push(`add table ip ${NAT_TABLE}`, `delete table ip ${NAT_TABLE}`);
-  if (dr.length) {
-    out.push(`table netdev ${DR_TABLE} {`, ...dr);
+  if (drChains.size) {
+    out.push(`table netdev ${DR_TABLE} {`);
     for (const [dev, rules] of drChains) {
       out.push(
         `  chain in_${dev.replace(/[^A-Za-z0-9_]/g, '_')} {`,
@@ -89,10 +76,9 @@ export function renderNft(services: readonly Service[]): Rendered {
     }
     out.push('}');
   }
-  if (nat.length) {
+  if (natRules.length) {
     out.push(
       `table ip ${NAT_TABLE} {`,
-      ...nat,
       '  chain pre {',
       '    type nat hook prerouting priority dstnat; policy accept;',
       ...natRules,

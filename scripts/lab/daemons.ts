@@ -40,6 +40,8 @@ export function vrrpConf(o: ConfOptions): string {
 
 export class LabDaemon {
   pid?: number;
+  /** extra command-line arguments (e.g. -I) */
+  extraArgs: string[] = [];
   constructor(
     readonly lab: Lab,
     readonly host: string,
@@ -61,7 +63,7 @@ export class LabDaemon {
     });
     const cmd =
       this.kind === 'ks'
-        ? `${process.execPath} ${BIN} -f ${c} -n -l -p ${this.base}.pid --control ${this.control}`
+        ? `${process.execPath} ${BIN} -f ${c} -n -l -p ${this.base}.pid --control ${this.control} ${this.extraArgs.join(' ')}`
         : `keepalived --vrrp -n -l -D -f ${c} -p ${this.base}.pid -r ${this.base}-vrrp.pid -i ${this.host}`;
     await this.lab.exec(this.host, [
       'sh',

@@ -227,6 +227,70 @@ describe('health checks and nftables dataplane (lab)', function () {
     );
   });
 
+  it('reconciles an outside change, and removes its rules on SIGTERM (kept with -I)', async () => {
+    const d = await director('d1', 100, vsConf({ check: tcpCheck }));
+    const rules = async () =>
+      (await lab.exec('d1', ['nft', 'list', 'table', 'netdev', 'keepalive_ts'])).stdout;
+    await waitFor('rules programmed', async () => (await rules()).includes('fwd ip to'), 10_000);
+    await lab.exec('d1', ['nft', 'delete', 'table', 'netdev', 'keepalive_ts']);
+    const t0 = Date.now();
+    await waitFor('rules restored', async () => (await rules()).includes('fwd ip to'), 10_000, 100);
+    console.log(
+      `      restored ${((Date.now() - t0) / 1000).toFixed(1)} s after an outside delete`,
+    );
+    await d.term();
+    running.pop();
+    assert.equal(
+      (await lab.exec('d1', ['nft', 'list', 'table', 'netdev', 'keepalive_ts'])).code,
+      1,
+      'table gone after SIGTERM',
+    );
+    const keep = new LabDaemon(lab, 'd1', 'ks', d.conf);
+    running.push(keep);
+    await keep.start();
+    await waitFor('rules programmed', async () => (await rules()).includes('fwd ip to'), 10_000);
+    await lab.exec('d1', ['sh', '-c', `kill -TERM ${keep.pid}`]);
+    await waitFor('exit', async () => !(await keep.alive()), 5000);
+    running.pop();
+    // started without -I: rules removed; now check -I keeps them
+    const withI = new LabDaemon(lab, 'd1', 'ks', d.conf);
+    withI.extraArgs = ['-I'];
+    running.push(withI);
+    await withI.start();
+    await waitFor('rules programmed', async () => (await rules()).includes('fwd ip to'), 10_000);
+    await withI.term();
+    running.pop();
+    assert.ok((await rules()).includes('fwd ip to'), '-I leaves the dataplane in place');
+  });
+
+  it('NAT (one-arm, masquerade): clients reach both servers through the director', async () => {
+    await lab.exec('d1', ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    try {
+      const vs = vsConf({ check: tcpCheck }).replace('lb_kind DR', 'lb_kind NAT');
+      const d = await director('d1', 100, vs);
+      await waitFor(
+        'servers in service',
+        async () => (await vsStatus(d)).servers.every((s) => s.inService),
+        10_000,
+      );
+      await waitFor(
+        'VIP on d1',
+        async () =>
+          (await lab.exec('d1', ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP),
+        10_000,
+      );
+      const r = await probe(lab, ['--count', '200', '--timeout', '2000']);
+      assert.equal(r.errors, 0, JSON.stringify(r));
+      assert.ok((r.counts.rs1 ?? 0) > 40 && (r.counts.rs2 ?? 0) > 40, JSON.stringify(r.counts));
+    } finally {
+      await lab.exec('d1', [
+        'sh',
+        '-c',
+        'sysctl -qw net.ipv4.ip_forward=0; nft delete table ip keepalive_ts_nat 2>/dev/null; true',
+      ]);
+    }
+  });
+
   it('established DR connections survive a director failover (same hash on both directors)', async () => {
     // a 12 MB file served at 2 MB/s: the download spans the failover
     for (const h of ['rs1', 'rs2'])
