@@ -42,6 +42,7 @@ export interface DaemonStatus {
   instances: InstanceStatus[];
   virtualServers: VirtualServerStatus[];
   dataplane?: { backend: string; errors: number };
+  checks?: HealthManager['stats'];
   loop: {
     mainP99Ms: number;
     mainMaxMs: number;
@@ -150,6 +151,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       reloads,
       instances: vrrp.instances,
       virtualServers: health?.status() ?? [],
+      ...(health ? { checks: { ...health.stats } } : {}),
       ...(dataplane
         ? {
             dataplane: {

@@ -97,7 +97,12 @@ export interface VirtualServerStatus {
 export class HealthManager {
   private readonly vss: VsRun[] = [];
   private stopped = false;
-  private applying = Promise.resolve();
+  private dirty = false;
+  private inFlight?: Promise<void>;
+  /** the state last programmed into the dataplane ("in service" means in here) */
+  private applied: Service[] = [];
+  /** counters for status/metrics: checks run, dataplane applies and how long they took */
+  readonly stats = { checks: 0, applies: 0, lastApplyMs: 0, maxApplyMs: 0, applyErrors: 0 };
 
   constructor(
     private readonly config: Config,
@@ -163,6 +168,7 @@ export class HealthManager {
       return;
     }
     const r = await this.probe(rs, c.cfg);
+    this.stats.checks++;
     if (this.stopped) return;
     c.last = r;
     if (r.weight !== undefined) c.weight = r.weight;
@@ -308,22 +314,41 @@ export class HealthManager {
     });
   }
 
-  /** Serialised: each change is applied after the previous one finished. */
+  /**
+   * Serialised and coalesced: while an apply runs, further changes only mark
+   * the state dirty, and one apply of the latest state follows. A burst of 50
+   * failures costs two applies, not fifty.
+   */
   private push(): Promise<void> {
-    const services = this.desired();
-    this.applying = this.applying.then(() =>
-      this.deps
-        .apply(services)
-        .catch((e: Error) => this.deps.log('error', `dataplane: ${e.message}`)),
-    );
-    return this.applying;
+    this.dirty = true;
+    if (!this.inFlight) {
+      this.inFlight = (async () => {
+        while (this.dirty) {
+          this.dirty = false;
+          const services = this.desired();
+          const t0 = this.deps.clock.now();
+          try {
+            await this.deps.apply(services);
+            this.stats.applies++;
+            this.applied = services;
+          } catch (e) {
+            this.stats.applyErrors++;
+            this.deps.log('error', `dataplane: ${(e as Error).message}`);
+          }
+          this.stats.lastApplyMs = Math.round(this.deps.clock.now() - t0);
+          this.stats.maxApplyMs = Math.max(this.stats.maxApplyMs, this.stats.lastApplyMs);
+        }
+        this.inFlight = undefined;
+      })();
+    }
+    return this.inFlight;
   }
 
   status(): VirtualServerStatus[] {
     const now = this.deps.clock.now();
-    const desired = new Map(this.desired().map((s) => [s.id, s]));
+    const desired = new Map(this.applied.map((s) => [s.id, s]));
     return this.vss.map((vs) => {
-      const d = desired.get(vs.id)!;
+      const d = desired.get(vs.id) ?? { destinations: [] as Destination[] };
       return {
         id: vs.id,
         quorumUp: vs.quorumUp,

@@ -1,0 +1,202 @@
+// The one declaration of a cluster (stack config `keepalive:cluster`), defined
+// once with zod. Templates, components, the render script and the docs all
+// derive from ClusterSpec; errors name the config path, e.g.
+// `keepalive:cluster.directors[1].priority: ...`.
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const ipv4 = z.string().refine((v) => isIP(v) === 4, { message: 'must be an IPv4 address' });
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only');
+const seconds = z.number().positive();
+
+export const SshSpec = z
+  .object({
+    /** user to log in as (needs root or passwordless sudo) */
+    user: z.string().default('root'),
+    /** private key (PEM/OpenSSH), a Pulumi secret in stack config */
+    privateKey: z.string().min(1, 'is required (set it with `pulumi config set --secret`)'),
+    /** pinned host keys by host name: "ssh-ed25519 AAAA..." (never accept any key) */
+    hostKeys: z.record(z.string(), z.string().regex(/^ssh-[a-z0-9-]+ [A-Za-z0-9+/=]+$/, 'must be "<type> <base64>"')),
+    port: z.number().int().min(1).max(65535).default(22),
+  })
+  .strict();
+
+export const DirectorSpec = z
+  .object({
+    /** name used as router_id and in outputs */
+    name,
+    /** address the suite connects to over SSH */
+    ssh: ipv4,
+    /** this director's address on the VRRP interface (unicast source) */
+    address: ipv4,
+    /** default: the first director 150, the others 100 (then 50 below each other) */
+    priority: z.number().int().min(1).max(254).optional(),
+    /** MASTER or BACKUP; default: the first listed is MASTER */
+    state: z.enum(['MASTER', 'BACKUP']).optional(),
+  })
+  .strict();
+
+export const RealServerSpec = z
+  .object({
+    name,
+    ssh: ipv4,
+    /** address the directors forward to */
+    address: ipv4,
+    weight: z.number().int().min(0).max(65535).default(1),
+  })
+  .strict();
+
+export const CheckSpec = z
+  .object({
+    type: z.enum(['TCP_CHECK', 'HTTP_GET', 'SSL_GET']).default('TCP_CHECK'),
+    /** for HTTP_GET / SSL_GET */
+    path: z.string().default('/'),
+    statusCode: z.string().regex(/^\d{3}(-\d{3})?( \d{3}(-\d{3})?)*$/).optional(),
+    connectTimeout: seconds.default(3),
+    retry: z.number().int().min(0).default(3),
+    delayBeforeRetry: seconds.default(3),
+    delayLoop: seconds.default(6),
+  })
+  .strict();
+
+export const ServiceSpec = z
+  .object({
+    port: z.number().int().min(1).max(65535),
+    protocol: z.enum(['TCP', 'UDP']).default('TCP'),
+    lbAlgo: z.enum(['rr', 'wrr', 'lc', 'wlc', 'sh', 'mh', 'dh', 'sed', 'nq']).default('rr'),
+    lbKind: z.enum(['DR', 'NAT']).default('DR'),
+    /** seconds; 0 = no persistence */
+    persistence: z.number().int().min(0).default(0),
+    check: CheckSpec.default(CheckSpec.parse({})),
+  })
+  .strict();
+
+export const ClusterSpec = z
+  .object({
+    /** the virtual IP, with prefix on the directors (e.g. 198.51.100.10/24) */
+    vip: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d{1,2}$/, 'must be ADDRESS/PREFIX'),
+    /** director interface that carries the VIP and VRRP */
+    interface: z.string().default('eth0'),
+    /** real servers' interface facing the directors (for arp_ignore/arp_announce) */
+    realServerInterface: z.string().default('eth0'),
+    virtualRouterId: z.number().int().min(1).max(255),
+    advertInt: z.number().positive().max(255).default(1),
+    vrrpVersion: z.union([z.literal(2), z.literal(3)]).default(2),
+    /** VRRPv2 PASS password (<= 8 characters), a Pulumi secret */
+    authPass: z.string().max(8, 'at most 8 characters (VRRP PASS)').optional(),
+    /** unicast to the other director (default) or multicast 224.0.0.18 */
+    unicast: z.boolean().default(true),
+    directors: z.array(DirectorSpec).min(2, 'a pair needs at least two directors').max(8),
+    realServers: z.array(RealServerSpec).min(1),
+    services: z.array(ServiceSpec).min(1),
+    ssh: SshSpec,
+    splitBrain: z
+      .object({
+        /** reference IP (the gateway) */
+        referenceIp: ipv4.optional(),
+        fenceCommand: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+    daemon: z.enum(['keepalive-ts', 'keepalived']).default('keepalive-ts'),
+    /** where keepalive-ts is installed on the directors */
+    installDir: z.string().startsWith('/').default('/opt/keepalive-ts'),
+    /** where configs go on every host */
+    configDir: z.string().startsWith('/').default('/etc/keepalived'),
+    lvsBackend: z.enum(['auto', 'ipvs', 'nftables']).default('auto'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const dup = (list: { name: string; ssh: string; address: string }[], what: 'directors' | 'realServers') => {
+      const seen = new Map<string, number>();
+      list.forEach((h, i) => {
+        for (const key of [`name ${h.name}`, `address ${h.address}`]) {
+          const j = seen.get(key);
+          if (j !== undefined) ctx.addIssue({ code: 'custom', path: [what, i], message: `duplicate ${key} (also ${what}[${j}])` });
+          seen.set(key, i);
+        }
+      });
+    };
+    dup(c.directors, 'directors');
+    dup(c.realServers, 'realServers');
+    const hosts = [...c.directors, ...c.realServers];
+    const names = new Set<string>();
+    hosts.forEach((h) => {
+      if (names.has(h.name)) ctx.addIssue({ code: 'custom', path: ['realServers'], message: `host ${h.name} is both a director and a real server` });
+      names.add(h.name);
+      if (!c.ssh.hostKeys[h.name]) ctx.addIssue({ code: 'custom', path: ['ssh', 'hostKeys', h.name], message: 'missing pinned host key' });
+    });
+    const [vip, prefix] = c.vip.split('/');
+    if (isIP(vip) !== 4 || Number(prefix) > 32) ctx.addIssue({ code: 'custom', path: ['vip'], message: 'must be ADDRESS/PREFIX' });
+    else {
+      const inNet = (a: string) => (toInt(a) & mask(Number(prefix))) >>> 0 === (toInt(vip) & mask(Number(prefix))) >>> 0;
+      c.directors.forEach((d, i) => {
+        if (!inNet(d.address)) ctx.addIssue({ code: 'custom', path: ['directors', i, 'address'], message: `${d.address} is outside the VIP's subnet ${c.vip}` });
+      });
+    }
+    const prios = resolvePriorities(c.directors);
+    const seenPrio = new Map<number, number>();
+    prios.forEach((p, i) => {
+      const j = seenPrio.get(p);
+      if (j !== undefined) ctx.addIssue({ code: 'custom', path: ['directors', i, 'priority'], message: `equal priority ${p} with directors[${j}]: who is master would depend on addresses` });
+      seenPrio.set(p, i);
+    });
+    if (c.vrrpVersion === 2 && !Number.isInteger(c.advertInt)) {
+      ctx.addIssue({ code: 'custom', path: ['advertInt'], message: 'VRRPv2 needs a whole number of seconds (use vrrpVersion 3 for sub-second)' });
+    }
+    if (c.vrrpVersion === 3 && c.authPass) ctx.addIssue({ code: 'custom', path: ['authPass'], message: 'VRRPv3 has no authentication' });
+    c.services.forEach((s, i) => {
+      if (c.services.findIndex((x) => x.port === s.port && x.protocol === s.protocol) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'port'], message: `duplicate service ${s.protocol}/${s.port}` });
+      }
+    });
+  });
+
+export type ClusterSpec = z.infer<typeof ClusterSpec>;
+export type DirectorSpec = z.infer<typeof DirectorSpec>;
+export type RealServerSpec = z.infer<typeof RealServerSpec>;
+export type ServiceSpec = z.infer<typeof ServiceSpec>;
+
+const toInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
+const mask = (p: number) => (p === 0 ? 0 : (0xffffffff << (32 - p)) >>> 0);
+
+/** Default priorities: first director 150, the next 100, then 50 below each other. */
+export function resolvePriorities(directors: { priority?: number }[]): number[] {
+  return directors.map((d, i) => d.priority ?? Math.max(1, i === 0 ? 150 : 100 - (i - 1) * 50));
+}
+
+export class SpecError extends Error {
+  constructor(readonly issues: string[]) {
+    super(issues.join('\n'));
+  }
+}
+
+/** Validate a raw declaration; errors name the config path (`keepalive:cluster.directors[1].priority`). */
+export function parseClusterSpec(raw: unknown, root = 'keepalive:cluster'): ClusterSpec {
+  const r = ClusterSpec.safeParse(raw);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => {
+    const p = i.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
+    return `${root}${p}: ${i.message}`;
+  });
+  throw new SpecError(issues);
+}
+
+/** What one director needs to know: its own role and the other directors. */
+export interface DirectorView {
+  director: DirectorSpec;
+  state: 'MASTER' | 'BACKUP';
+  priority: number;
+  peers: DirectorSpec[];
+}
+
+export function directorViews(c: ClusterSpec): DirectorView[] {
+  const prios = resolvePriorities(c.directors);
+  const anyState = c.directors.some((d) => d.state);
+  return c.directors.map((d, i) => ({
+    director: d,
+    state: d.state ?? (anyState ? 'BACKUP' : i === 0 ? 'MASTER' : 'BACKUP'),
+    priority: prios[i],
+    peers: c.directors.filter((_, j) => j !== i),
+  }));
+}

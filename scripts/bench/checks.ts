@@ -1,0 +1,113 @@
+// Benchmark: 2,000 real servers (20 virtual servers x 100; 1,000 ports on each
+// of rs1 and rs2) checked every second by TCP_CHECK from keepalive-ts on d1.
+// Reports the daemon's CPU and RSS, checks per second, and - after 50 ports
+// close - how long until they are out of service and how long the dataplane
+// apply took. `npm run bench:checks`
+import * as path from 'node:path';
+import { Lab } from '../lab/lab';
+import { LabDaemon, ROOT, VIP, vrrpConf } from '../lab/daemons';
+import { sleep, waitFor } from '../lab/sys';
+
+const VS = 20;
+const PER = 100;
+const FARM = path.join(ROOT, 'dist/scripts/lab/port-farm.js');
+
+function config(): string {
+  let c = vrrpConf({
+    priority: 100,
+    version: 2,
+    advertInt: 1,
+    global: '  lvs_backend nftables\n',
+  }).replace(`${VIP}/24`, `${VIP}/32`);
+  for (let v = 0; v < VS; v++) {
+    c += `virtual_server ${VIP} ${8000 + v} {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n`;
+    for (let r = 0; r < PER; r++) {
+      const host = r % 2 ? '198.51.100.22' : '198.51.100.21';
+      const port = 10000 + v * (PER / 2) + Math.floor(r / 2);
+      c += `  real_server ${host} ${port} {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 1\n      delay_before_retry 1\n    }\n  }\n`;
+    }
+    c += '}\n';
+  }
+  return c;
+}
+
+const cpuTicks = async (lab: Lab, pid: number) => {
+  const s = (await lab.exec('d1', ['cat', `/proc/${pid}/stat`])).stdout;
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]); // utime + stime
+};
+const rssMb = async (lab: Lab, pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec((await lab.exec('d1', ['cat', `/proc/${pid}/status`])).stdout)![1]) /
+  1024;
+
+async function main() {
+  const lab = new Lab({ prefix: 'lab-bench', log: () => {} });
+  await lab.up();
+  try {
+    for (const [h, ip] of [
+      ['rs1', '198.51.100.21'],
+      ['rs2', '198.51.100.22'],
+    ]) {
+      await lab.exec(h, [
+        'sh',
+        '-c',
+        `setsid ${process.execPath} ${FARM} --addr ${ip} --from 10000 --to 10999 --close-first 25 > /run/farm.log 2>&1 < /dev/null & echo $! > /run/farm.pid`,
+      ]);
+    }
+    await sleep(1500);
+    const d = new LabDaemon(lab, 'd1', 'ks', config());
+    await d.start();
+    type St = {
+      virtualServers: { servers: { inService: boolean }[] }[];
+      checks: { checks: number; applies: number; lastApplyMs: number; maxApplyMs: number };
+    };
+    const st = async () => (await d.status()) as unknown as St;
+    const inService = async () =>
+      (await st()).virtualServers.reduce(
+        (n, v) => n + v.servers.filter((s) => s.inService).length,
+        0,
+      );
+    await waitFor(
+      '2,000 servers in service',
+      async () => (await inService()) === VS * PER,
+      60_000,
+      500,
+    );
+    // steady state: 30 s of checking everything every second
+    const c0 = await cpuTicks(lab, d.pid!);
+    const k0 = (await st()).checks.checks;
+    const t0 = Date.now();
+    await sleep(30_000);
+    const secs = (Date.now() - t0) / 1000;
+    const cpu = ((await cpuTicks(lab, d.pid!)) - c0) / 100 / secs;
+    const checksPerS = ((await st()).checks.checks - k0) / secs;
+    const rss = await rssMb(lab, d.pid!);
+    // failure: 25 ports on each real-server host close
+    const t1 = Date.now();
+    for (const h of ['rs1', 'rs2'])
+      await lab.exec(h, ['sh', '-c', 'kill -USR1 $(cat /run/farm.pid)']);
+    await waitFor('50 servers out', async () => (await inService()) === VS * PER - 50, 30_000, 50);
+    const outMs = Date.now() - t1;
+    const s = (await st()).checks;
+    console.log(
+      JSON.stringify({
+        bench: 'checks',
+        real_servers: VS * PER,
+        virtual_servers: VS,
+        delay_loop_s: 1,
+        daemon_cpu_percent: Math.round(cpu * 1000) / 10,
+        daemon_rss_mb: Math.round(rss),
+        checks_per_s: Math.round(checksPerS),
+        fail_50_to_out_of_service_ms: outMs,
+        dataplane_apply_last_ms: s.lastApplyMs,
+        dataplane_apply_max_ms: s.maxApplyMs,
+        dataplane_applies: s.applies,
+      }),
+    );
+    await d.stop();
+  } finally {
+    await lab.down();
+  }
+}
+
+void main();
