@@ -11,15 +11,30 @@ const seconds = z.number().positive();
 
 export const SshSpec = z
   .object({
-    /** user to log in as (needs root or passwordless sudo) */
+    /** user to log in as (needs root) */
     user: z.string().default('root'),
-    /** private key (PEM/OpenSSH), a Pulumi secret in stack config */
-    privateKey: z.string().min(1, 'is required (set it with `pulumi config set --secret`)'),
-    /** pinned host keys by host name: "ssh-ed25519 AAAA..." (never accept any key) */
-    hostKeys: z.record(z.string(), z.string().regex(/^ssh-[a-z0-9-]+ [A-Za-z0-9+/=]+$/, 'must be "<type> <base64>"')),
+    /** private key (OpenSSH/PEM): a Pulumi secret (`pulumi config set --secret`) ... */
+    privateKey: z.string().min(1).optional(),
+    /** ... or a file holding it (the lab writes one) */
+    privateKeyFile: z.string().optional(),
+    /** pinned host keys by host name: "ssh-ed25519 AAAA..." (a key is never accepted unseen) ... */
+    hostKeys: z
+      .record(
+        z.string(),
+        z.string().regex(/^ssh-[a-z0-9-]+ [A-Za-z0-9+/=]+$/, 'must be "<type> <base64>"'),
+      )
+      .optional(),
+    /** ... or a known_hosts file naming the hosts */
+    knownHostsFile: z.string().optional(),
     port: z.number().int().min(1).max(65535).default(22),
   })
-  .strict();
+  .strict()
+  .refine((s) => !!s.privateKey !== !!s.privateKeyFile, {
+    message: 'give exactly one of privateKey (a secret) and privateKeyFile',
+  })
+  .refine((s) => !!s.hostKeys !== !!s.knownHostsFile, {
+    message: 'give exactly one of hostKeys and knownHostsFile',
+  });
 
 export const DirectorSpec = z
   .object({
@@ -51,7 +66,10 @@ export const CheckSpec = z
     type: z.enum(['TCP_CHECK', 'HTTP_GET', 'SSL_GET']).default('TCP_CHECK'),
     /** for HTTP_GET / SSL_GET */
     path: z.string().default('/'),
-    statusCode: z.string().regex(/^\d{3}(-\d{3})?( \d{3}(-\d{3})?)*$/).optional(),
+    statusCode: z
+      .string()
+      .regex(/^\d{3}(-\d{3})?( \d{3}(-\d{3})?)*$/)
+      .optional(),
     connectTimeout: seconds.default(3),
     retry: z.number().int().min(0).default(3),
     delayBeforeRetry: seconds.default(3),
@@ -80,10 +98,18 @@ export const ClusterSpec = z
     /** real servers' interface facing the directors (for arp_ignore/arp_announce) */
     realServerInterface: z.string().default('eth0'),
     virtualRouterId: z.number().int().min(1).max(255),
+    /** the vrrp_instance name in the rendered configs */
+    instanceName: name.default('VI_1'),
     advertInt: z.number().positive().max(255).default(1),
     vrrpVersion: z.union([z.literal(2), z.literal(3)]).default(2),
     /** VRRPv2 PASS password (<= 8 characters), a Pulumi secret */
-    authPass: z.string().max(8, 'at most 8 characters (VRRP PASS)').optional(),
+    authPass: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9._@%+=:,-]{1,8}$/,
+        '1 to 8 characters: letters, digits and ._@%+=:,- (VRRP PASS)',
+      )
+      .optional(),
     /** unicast to the other director (default) or multicast 224.0.0.18 */
     unicast: z.boolean().default(true),
     directors: z.array(DirectorSpec).min(2, 'a pair needs at least two directors').max(8),
@@ -107,12 +133,20 @@ export const ClusterSpec = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const dup = (list: { name: string; ssh: string; address: string }[], what: 'directors' | 'realServers') => {
+    const dup = (
+      list: { name: string; ssh: string; address: string }[],
+      what: 'directors' | 'realServers',
+    ) => {
       const seen = new Map<string, number>();
       list.forEach((h, i) => {
         for (const key of [`name ${h.name}`, `address ${h.address}`]) {
           const j = seen.get(key);
-          if (j !== undefined) ctx.addIssue({ code: 'custom', path: [what, i], message: `duplicate ${key} (also ${what}[${j}])` });
+          if (j !== undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: [what, i],
+              message: `duplicate ${key} (also ${what}[${j}])`,
+            });
           seen.set(key, i);
         }
       });
@@ -122,32 +156,64 @@ export const ClusterSpec = z
     const hosts = [...c.directors, ...c.realServers];
     const names = new Set<string>();
     hosts.forEach((h) => {
-      if (names.has(h.name)) ctx.addIssue({ code: 'custom', path: ['realServers'], message: `host ${h.name} is both a director and a real server` });
+      if (names.has(h.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['realServers'],
+          message: `host ${h.name} is both a director and a real server`,
+        });
       names.add(h.name);
-      if (!c.ssh.hostKeys[h.name]) ctx.addIssue({ code: 'custom', path: ['ssh', 'hostKeys', h.name], message: 'missing pinned host key' });
+      if (c.ssh.hostKeys && !c.ssh.hostKeys[h.name])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ssh', 'hostKeys', h.name],
+          message: 'missing pinned host key',
+        });
     });
     const [vip, prefix] = c.vip.split('/');
-    if (isIP(vip) !== 4 || Number(prefix) > 32) ctx.addIssue({ code: 'custom', path: ['vip'], message: 'must be ADDRESS/PREFIX' });
-    else {
-      const inNet = (a: string) => (toInt(a) & mask(Number(prefix))) >>> 0 === (toInt(vip) & mask(Number(prefix))) >>> 0;
+    if (isIP(vip) !== 4 || Number(prefix) > 32)
+      ctx.addIssue({ code: 'custom', path: ['vip'], message: 'must be ADDRESS/PREFIX' });
+    else if (Number(prefix) < 32) {
+      // with a /32 VIP (as in the seed) the subnet is unknown: nothing to check
+      const inNet = (a: string) =>
+        (toInt(a) & mask(Number(prefix))) >>> 0 === (toInt(vip) & mask(Number(prefix))) >>> 0;
       c.directors.forEach((d, i) => {
-        if (!inNet(d.address)) ctx.addIssue({ code: 'custom', path: ['directors', i, 'address'], message: `${d.address} is outside the VIP's subnet ${c.vip}` });
+        if (!inNet(d.address))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['directors', i, 'address'],
+            message: `${d.address} is outside the VIP's subnet ${c.vip}`,
+          });
       });
     }
     const prios = resolvePriorities(c.directors);
     const seenPrio = new Map<number, number>();
     prios.forEach((p, i) => {
       const j = seenPrio.get(p);
-      if (j !== undefined) ctx.addIssue({ code: 'custom', path: ['directors', i, 'priority'], message: `equal priority ${p} with directors[${j}]: who is master would depend on addresses` });
+      if (j !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['directors', i, 'priority'],
+          message: `equal priority ${p} with directors[${j}]: who is master would depend on addresses`,
+        });
       seenPrio.set(p, i);
     });
     if (c.vrrpVersion === 2 && !Number.isInteger(c.advertInt)) {
-      ctx.addIssue({ code: 'custom', path: ['advertInt'], message: 'VRRPv2 needs a whole number of seconds (use vrrpVersion 3 for sub-second)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['advertInt'],
+        message: 'VRRPv2 needs a whole number of seconds (use vrrpVersion 3 for sub-second)',
+      });
     }
-    if (c.vrrpVersion === 3 && c.authPass) ctx.addIssue({ code: 'custom', path: ['authPass'], message: 'VRRPv3 has no authentication' });
+    if (c.vrrpVersion === 3 && c.authPass)
+      ctx.addIssue({ code: 'custom', path: ['authPass'], message: 'VRRPv3 has no authentication' });
     c.services.forEach((s, i) => {
       if (c.services.findIndex((x) => x.port === s.port && x.protocol === s.protocol) !== i) {
-        ctx.addIssue({ code: 'custom', path: ['services', i, 'port'], message: `duplicate service ${s.protocol}/${s.port}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'port'],
+          message: `duplicate service ${s.protocol}/${s.port}`,
+        });
       }
     });
   });
@@ -199,4 +265,29 @@ export function directorViews(c: ClusterSpec): DirectorView[] {
     priority: prios[i],
     peers: c.directors.filter((_, j) => j !== i),
   }));
+}
+
+/** Parse a known_hosts file into pinned keys by host name (`name,addr,... type key`). */
+export function parseKnownHosts(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const [names, type, key] = line.trim().split(/\s+/);
+    if (!names || !key || names.startsWith('#')) continue;
+    for (const n of names.split(',')) out[n] = `${type} ${key}`;
+  }
+  return out;
+}
+
+/** The SSH settings with files read: privateKey and hostKeys filled in. */
+export function resolveSsh(
+  c: ClusterSpec,
+  readFile: (p: string) => string,
+): ClusterSpec['ssh'] & { privateKey: string; hostKeys: Record<string, string> } {
+  const privateKey = c.ssh.privateKey ?? readFile(c.ssh.privateKeyFile!);
+  const hostKeys = c.ssh.hostKeys ?? parseKnownHosts(readFile(c.ssh.knownHostsFile!));
+  for (const h of [...c.directors, ...c.realServers]) {
+    if (!hostKeys[h.name])
+      throw new SpecError([`keepalive:cluster.ssh: no pinned host key for ${h.name}`]);
+  }
+  return { ...c.ssh, privateKey, hostKeys };
 }

@@ -76,6 +76,13 @@ export class LabDaemon {
       this.pid = Number(r.stdout.trim());
       return true;
     });
+    if (this.kind === 'ks') {
+      // ready when the control socket answers
+      await waitFor(
+        `${this.host} control socket`,
+        async () => (await this.lab.exec(this.host, ['test', '-S', this.control])).code === 0,
+      );
+    }
   }
 
   async alive(): Promise<boolean> {

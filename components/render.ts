@@ -1,0 +1,153 @@
+// Every file every host gets, rendered from the one declaration with the
+// handlebars templates in templates/. Pure (reads only the templates), so
+// `npm run render`, the components and the tests share it.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import Handlebars from 'handlebars';
+import { directorViews, type ClusterSpec } from './spec';
+
+export const TEMPLATES = path.resolve(__dirname, '../../templates');
+
+const hb = Handlebars.create();
+const cache = new Map<string, HandlebarsTemplateDelegate>();
+function template(name: string): HandlebarsTemplateDelegate {
+  let t = cache.get(name);
+  if (!t) {
+    // noEscape: these are config files, not HTML
+    t = hb.compile(readFileSync(path.join(TEMPLATES, name), 'utf8'), {
+      noEscape: true,
+      strict: true,
+    });
+    cache.set(name, t);
+  }
+  return t;
+}
+
+export interface HostFile {
+  path: string;
+  content: string;
+  mode: number;
+}
+
+export interface RenderedDirector {
+  name: string;
+  ssh: string;
+  state: 'MASTER' | 'BACKUP';
+  priority: number;
+  config: HostFile;
+  sysctl: HostFile;
+  unit?: HostFile;
+}
+
+export interface RenderedRealServer {
+  name: string;
+  ssh: string;
+  sysctl: HostFile;
+  vipScript: HostFile;
+  unit: HostFile;
+}
+
+export interface RenderedCluster {
+  vip: string;
+  directors: RenderedDirector[];
+  realServers: RenderedRealServer[];
+}
+
+export const paths = (c: ClusterSpec) => ({
+  config: `${c.configDir}/keepalived.conf`,
+  directorSysctl: '/etc/sysctl.d/60-keepalive-director.conf',
+  realServerSysctl: '/etc/sysctl.d/60-keepalive-realserver.conf',
+  vipScript: `${c.configDir}/vip-lo.sh`,
+  vipUnit: '/etc/systemd/system/keepalive-vip-lo.service',
+  daemonUnit: '/etc/systemd/system/keepalive-ts.service',
+});
+
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export function renderCluster(c: ClusterSpec, stack: string): RenderedCluster {
+  const p = paths(c);
+  const vipAddress = c.vip.split('/')[0];
+  const services = c.services.map((s) => ({ ...s, isHttp: s.check.type !== 'TCP_CHECK' }));
+  const anyNat = c.services.some((s) => s.lbKind === 'NAT');
+  const anyDr = c.services.some((s) => s.lbKind === 'DR');
+  const directors = directorViews(c).map((v) => {
+    const conf = template('keepalive.conf.hbs')({
+      stack,
+      daemonName: c.daemon,
+      director: v.director,
+      state: v.state,
+      priority: v.priority,
+      peers: v.peers,
+      vrrpVersion: c.vrrpVersion,
+      // keepalived does not know lvs_backend: only an explicit choice is written, and only for keepalive-ts
+      lvsBackend: c.daemon === 'keepalive-ts' && c.lvsBackend !== 'auto' ? c.lvsBackend : false,
+      virtualRouterId: c.virtualRouterId,
+      instanceName: c.instanceName,
+      interface: c.interface,
+      advertInt: c.advertInt,
+      authPass: c.vrrpVersion === 2 ? (c.authPass ?? false) : false,
+      unicast: c.unicast,
+      vip: c.vip,
+      vipAddress,
+      services,
+      realServers: c.realServers,
+    });
+    return {
+      name: v.director.name,
+      ssh: v.director.ssh,
+      state: v.state,
+      priority: v.priority,
+      config: { path: p.config, content: conf, mode: 0o600 },
+      sysctl: {
+        path: p.directorSysctl,
+        content: template('director-sysctl.conf.hbs')({
+          stack,
+          interface: c.interface,
+          nat: anyNat,
+        }),
+        mode: 0o644,
+      },
+      ...(c.daemon === 'keepalive-ts'
+        ? {
+            unit: {
+              path: p.daemonUnit,
+              content: template('keepalive-ts.service.hbs')({
+                stack,
+                nodePath: '/usr/bin/node',
+                installDir: c.installDir,
+                configPath: p.config,
+              }),
+              mode: 0o644,
+            },
+          }
+        : {}),
+    };
+  });
+  const realServers = c.realServers.map((r) => ({
+    name: r.name,
+    ssh: r.ssh,
+    sysctl: {
+      path: p.realServerSysctl,
+      content: anyDr
+        ? template('realserver-sysctl.conf.hbs')({ stack, interface: c.realServerInterface })
+        : '',
+      mode: 0o644,
+    },
+    vipScript: {
+      path: p.vipScript,
+      content: template('vip-lo.sh.hbs')({ stack, vipAddress }),
+      mode: 0o755,
+    },
+    unit: {
+      path: p.vipUnit,
+      content: template('keepalive-vip-lo.service.hbs')({
+        stack,
+        vipAddress,
+        configDir: c.configDir,
+      }),
+      mode: 0o644,
+    },
+  }));
+  return { vip: c.vip, directors, realServers };
+}
