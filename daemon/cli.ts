@@ -17,6 +17,9 @@ import { runDaemon, type DaemonStatus } from './runtime';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION = (require('../../package.json') as { version: string }).version;
+
 /** Paths under the working directory are shown relative, as the user typed them. */
 const shown = (d: Diagnostic): Diagnostic => {
   const rel = path.relative(process.cwd(), d.file);
@@ -43,6 +46,7 @@ interface Opts {
 
 const program = new Command('keepalive-ts')
   .description('keepalived-compatible VRRP and LVS daemon')
+  .version(VERSION, '-v, --version')
   .option(
     '-f, --use-file <file>',
     'configuration file (repeat with -t to check the configs of several peers together)',

@@ -1,0 +1,164 @@
+// Pulumi ComponentResources for a director pair and a real-server pool. Each
+// host step of plan.ts becomes one @pulumi/command remote.Command over SSH
+// with the host key pinned, in the plan's order. Conventions of pulumi-eks /
+// awsx: (name, args, opts), children parented to the component, registerOutputs last.
+import * as command from '@pulumi/command';
+import * as pulumi from '@pulumi/pulumi';
+import { directorSteps, realServerSteps, type Step } from './plan';
+import { directorViews, type ClusterSpec } from './spec';
+
+export interface SshAccess {
+  user: string;
+  port: number;
+  /** a secret */
+  privateKey: pulumi.Input<string>;
+  /** pinned host keys by host name */
+  hostKeys: Record<string, string>;
+}
+
+function connection(step: Step, ssh: SshAccess): command.types.input.remote.ConnectionArgs {
+  const hostKey = ssh.hostKeys[step.host];
+  if (!hostKey) throw new Error(`keepalive: no pinned host key for ${step.host}`);
+  return {
+    host: step.ssh,
+    port: ssh.port,
+    user: ssh.user,
+    privateKey: pulumi.secret(ssh.privateKey),
+    hostKey,
+  };
+}
+
+/** One remote.Command per step; config contents (passwords) travel as secrets. */
+function stepCommand(
+  name: string,
+  step: Step,
+  ssh: SshAccess,
+  opts: pulumi.CustomResourceOptions,
+  secretStdin: boolean,
+) {
+  return new command.remote.Command(
+    name,
+    {
+      connection: connection(step, ssh),
+      create: step.create,
+      update: step.update ?? step.create,
+      delete: step.delete,
+      ...(step.stdin !== undefined
+        ? { stdin: secretStdin ? pulumi.secret(step.stdin) : step.stdin }
+        : {}),
+      triggers: [step.hash],
+    },
+    // host state: remove the old before creating the new (no create-before-delete race)
+    { deleteBeforeReplace: true, additionalSecretOutputs: ['stdout', 'stderr'], ...opts },
+  );
+}
+
+export interface DaemonInstallArgs {
+  step: Step;
+  ssh: SshAccess;
+}
+
+/** Ships the daemon to one director (bundled JS + native addon; no npm on the host). */
+export class DaemonInstall extends pulumi.ComponentResource {
+  readonly command: command.remote.Command;
+  constructor(name: string, args: DaemonInstallArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('keepalive:lvs:DaemonInstall', name, {}, opts);
+    this.command = stepCommand(`${name}-cmd`, args.step, args.ssh, { parent: this }, false);
+    this.registerOutputs({ host: args.step.host });
+  }
+}
+
+export interface DirectorPairArgs {
+  spec: ClusterSpec;
+  stack: string;
+  ssh: SshAccess;
+  bundle?: { base64: string; sha256: string };
+}
+
+export class DirectorPair extends pulumi.ComponentResource {
+  readonly vip: pulumi.Output<string>;
+  readonly master: pulumi.Output<string>;
+  readonly backups: pulumi.Output<string[]>;
+  readonly configHashes: pulumi.Output<Record<string, string>>;
+  readonly installs: DaemonInstall[] = [];
+  readonly commands: command.remote.Command[] = [];
+
+  constructor(name: string, args: DirectorPairArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('keepalive:lvs:DirectorPair', name, {}, opts);
+    const hashes: Record<string, string> = {};
+    for (const steps of directorSteps(args.spec, args.stack, args.bundle)) {
+      const byId = new Map<string, pulumi.Resource>();
+      for (const step of steps) {
+        const deps = step.after.map((a) => byId.get(a)!).filter(Boolean);
+        const rname = `${name}-${step.host}-${step.id}`;
+        if (step.id === 'install') {
+          const inst = new DaemonInstall(
+            rname,
+            { step, ssh: args.ssh },
+            { parent: this, dependsOn: deps },
+          );
+          this.installs.push(inst);
+          byId.set(step.id, inst);
+        } else {
+          const cmd = stepCommand(
+            rname,
+            step,
+            args.ssh,
+            { parent: this, dependsOn: deps },
+            step.id === 'config',
+          );
+          this.commands.push(cmd);
+          byId.set(step.id, cmd);
+          if (step.id === 'config') hashes[step.host] = step.hash;
+        }
+      }
+    }
+    const views = directorViews(args.spec);
+    this.vip = pulumi.output(args.spec.vip);
+    this.master = pulumi.output(views.find((v) => v.state === 'MASTER')!.director.name);
+    this.backups = pulumi.output(
+      views.filter((v) => v.state === 'BACKUP').map((v) => v.director.name),
+    );
+    this.configHashes = pulumi.output(hashes);
+    this.registerOutputs({
+      vip: this.vip,
+      master: this.master,
+      backups: this.backups,
+      configHashes: this.configHashes,
+    });
+  }
+}
+
+export interface RealServerPoolArgs {
+  spec: ClusterSpec;
+  stack: string;
+  ssh: SshAccess;
+}
+
+export class RealServerPool extends pulumi.ComponentResource {
+  readonly servers: pulumi.Output<string[]>;
+  readonly commands: command.remote.Command[] = [];
+
+  constructor(name: string, args: RealServerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('keepalive:lvs:RealServerPool', name, {}, opts);
+    for (const steps of realServerSteps(args.spec, args.stack)) {
+      const byId = new Map<string, pulumi.Resource>();
+      for (const step of steps) {
+        const cmd = stepCommand(
+          `${name}-${step.host}-${step.id}`,
+          step,
+          args.ssh,
+          {
+            parent: this,
+            dependsOn: step.after.map((a) => byId.get(a)!).filter(Boolean),
+          },
+          false,
+        );
+        this.commands.push(cmd);
+        byId.set(step.id, cmd);
+      }
+    }
+    this.servers = pulumi.output(args.spec.realServers.map((r) => r.name));
+    this.registerOutputs({ servers: this.servers });
+  }
+}

@@ -1,0 +1,200 @@
+// What the suite does on each host, as data: steps with create/update/delete
+// shell scripts (POSIX sh, idempotent) and the order between them. Pure, so
+// the steps are unit-tested, run as they are over SSH by the lab e2e test,
+// and mapped one-to-one to @pulumi/command remote.Command resources by the
+// components.
+import { paths, renderCluster, sha256, type HostFile } from './render';
+import type { ClusterSpec } from './spec';
+
+export interface Step {
+  /** unique per host, e.g. "sysctl", "config" */
+  id: string;
+  host: string;
+  /** SSH address */
+  ssh: string;
+  create: string;
+  /** runs when inputs change; defaults to create */
+  update?: string;
+  delete: string;
+  /** piped to the scripts (file contents, the daemon bundle) */
+  stdin?: string;
+  /** ids of steps on the same host that must finish first */
+  after: string[];
+  /** changes to these values re-run the step */
+  hash: string;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Write stdin to `path` atomically with `mode` (through a temp file in the same folder). */
+const writeFile = (f: HostFile, tmpSuffix = '.new') =>
+  `mkdir -p "$(dirname ${q(f.path)})" && umask 077 && cat > ${q(f.path + tmpSuffix)} && chmod ${f.mode.toString(8)} ${q(f.path + tmpSuffix)}`;
+
+const HAS_SYSTEMD = '[ -d /run/systemd/system ] && command -v systemctl >/dev/null';
+
+/**
+ * Apply a sysctl file, saving the previous values of exactly its keys once,
+ * so delete can put them back. Never `sysctl --system` (non-net keys are global).
+ */
+function sysctlStep(host: string, ssh: string, f: HostFile, prev: string): Step {
+  const create = [
+    'set -eu',
+    writeFile(f),
+    `mkdir -p "$(dirname ${q(prev)})"`,
+    `if [ ! -f ${q(prev)} ]; then`,
+    `  for k in $(grep -v '^#' ${q(f.path + '.new')} | cut -d= -f1 | tr -d ' '); do echo "$k=$(sysctl -n "$k")"; done > ${q(prev)}`,
+    'fi',
+    `mv ${q(f.path + '.new')} ${q(f.path)}`,
+    `sysctl -q -p ${q(f.path)}`,
+  ].join('\n');
+  const del = [
+    'set -eu',
+    `if [ -f ${q(prev)} ]; then while IFS= read -r kv; do [ -n "$kv" ] && sysctl -q -w "$kv"; done < ${q(prev)}; rm -f ${q(prev)}; fi`,
+    `rm -f ${q(f.path)}`,
+  ].join('\n');
+  return {
+    id: 'sysctl',
+    host,
+    ssh,
+    create,
+    delete: del,
+    stdin: f.content,
+    after: [],
+    hash: sha256(f.content),
+  };
+}
+
+export const NODE_MIN = 20;
+
+export function daemonCommand(c: ClusterSpec) {
+  return c.daemon === 'keepalive-ts' ? `node ${c.installDir}/bin/keepalive-ts` : 'keepalived';
+}
+
+/** Steps for one director: install, sysctls, config (test before activate, reload not restart). */
+export function directorSteps(
+  c: ClusterSpec,
+  stack: string,
+  bundle?: { base64: string; sha256: string },
+): Step[][] {
+  const r = renderCluster(c, stack);
+  const p = paths(c);
+  const ks = c.daemon === 'keepalive-ts';
+  const pidfile = ks ? '/run/keepalive-ts.pid' : '/run/keepalived.pid';
+  const test = (file: string) =>
+    ks
+      ? `node ${q(c.installDir)}/bin/keepalive-ts -t -f ${q(file)}`
+      : `keepalived -t -f ${q(file)}`;
+  const start = ks
+    ? `setsid node ${q(c.installDir)}/bin/keepalive-ts -f ${q(p.config)} -n -l -p ${pidfile} > /run/keepalive-ts.log 2>&1 < /dev/null &`
+    : `keepalived -f ${q(p.config)} -p ${pidfile} -r /run/keepalived-vrrp.pid -c /run/keepalived-checkers.pid`;
+  const running = `[ -f ${pidfile} ] && kill -0 "$(cat ${pidfile})" 2>/dev/null`;
+  return r.directors.map((d) => {
+    const install: Step = ks
+      ? {
+          id: 'install',
+          host: d.name,
+          ssh: d.ssh,
+          create: [
+            'set -eu',
+            `v=$(node -p 'process.versions.node' 2>/dev/null || echo none)`,
+            `case "$v" in none) echo "keepalive-ts needs Node.js >= ${NODE_MIN} on ${d.name}: node not found" >&2; exit 1;; esac`,
+            `[ "\${v%%.*}" -ge ${NODE_MIN} ] || { echo "keepalive-ts needs Node.js >= ${NODE_MIN} on ${d.name}, found $v" >&2; exit 1; }`,
+            `rm -rf ${q(c.installDir)}.new && mkdir -p ${q(c.installDir)}.new`,
+            `base64 -d | tar -xz -C ${q(c.installDir)}.new`,
+            `node ${q(c.installDir)}.new/bin/keepalive-ts --version >/dev/null`,
+            `rm -rf ${q(c.installDir)} && mv ${q(c.installDir)}.new ${q(c.installDir)}`,
+          ].join('\n'),
+          delete: `rm -rf ${q(c.installDir)} ${q(c.installDir)}.new`,
+          stdin: bundle?.base64 ?? '',
+          after: [],
+          hash: bundle?.sha256 ?? '',
+        }
+      : {
+          id: 'install',
+          host: d.name,
+          ssh: d.ssh,
+          create:
+            'command -v keepalived >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq keepalived',
+          delete: 'true',
+          after: [],
+          hash: 'keepalived',
+        };
+    const sysctl = {
+      ...sysctlStep(d.name, d.ssh, d.sysctl, `${c.configDir}/.sysctl-before-director`),
+      after: [],
+    };
+    const unit = ks && d.unit ? d.unit : undefined;
+    const config: Step = {
+      id: 'config',
+      host: d.name,
+      ssh: d.ssh,
+      create: [
+        'set -eu',
+        writeFile(d.config),
+        // never activate a config the daemon would reject
+        `${test(d.config.path + '.new')} || { echo "${d.name}: rendered configuration rejected by the config test" >&2; rm -f ${q(d.config.path + '.new')}; exit 1; }`,
+        `mv ${q(d.config.path + '.new')} ${q(d.config.path)}`,
+        ...(unit
+          ? [
+              `if ${HAS_SYSTEMD}; then`,
+              `  printf '%s' ${q(unit.content)} > ${q(unit.path)}`,
+              '  systemctl daemon-reload',
+              `  if systemctl is-active -q keepalive-ts; then systemctl reload keepalive-ts; else systemctl enable -q --now keepalive-ts; fi`,
+              'else',
+              `  if ${running}; then kill -HUP "$(cat ${pidfile})"; else ${start}; fi`,
+              'fi',
+            ]
+          : [`if ${running}; then kill -HUP "$(cat ${pidfile})"; else ${start}; fi`]),
+      ].join('\n'),
+      delete: [
+        'set -u',
+        ...(unit
+          ? [
+              `if ${HAS_SYSTEMD} && [ -f ${q(unit.path)} ]; then systemctl disable -q --now keepalive-ts; rm -f ${q(unit.path)}; systemctl daemon-reload; fi`,
+            ]
+          : []),
+        // SIGTERM: priority-0 advert, VIPs released, dataplane rules removed
+        `if ${running}; then pid=$(cat ${pidfile}); kill -TERM "$pid"; i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; fi`,
+        `rm -f ${q(d.config.path)} ${q(d.config.path + '.new')} ${pidfile}`,
+        `rmdir ${q(c.configDir)} 2>/dev/null || true`,
+      ].join('\n'),
+      stdin: d.config.content,
+      after: ['install', 'sysctl'],
+      hash: sha256(d.config.content),
+    };
+    return [install, sysctl, config];
+  });
+}
+
+/** Steps for one real server: sysctls first, then the VIP on lo (persisted for boot). */
+export function realServerSteps(c: ClusterSpec, stack: string): Step[][] {
+  const r = renderCluster(c, stack);
+  return r.realServers.map((s) => {
+    const steps: Step[] = [];
+    if (s.sysctl.content)
+      steps.push(sysctlStep(s.name, s.ssh, s.sysctl, `${c.configDir}/.sysctl-before-realserver`));
+    steps.push({
+      id: 'vip',
+      host: s.name,
+      ssh: s.ssh,
+      create: [
+        'set -eu',
+        writeFile(s.vipScript),
+        `mv ${q(s.vipScript.path + '.new')} ${q(s.vipScript.path)}`,
+        `${q(s.vipScript.path)} up`,
+        `if ${HAS_SYSTEMD}; then printf '%s' ${q(s.unit.content)} > ${q(s.unit.path)}; systemctl daemon-reload; systemctl enable -q keepalive-vip-lo; fi`,
+      ].join('\n'),
+      delete: [
+        'set -u',
+        `if ${HAS_SYSTEMD} && [ -f ${q(s.unit.path)} ]; then systemctl disable -q keepalive-vip-lo; rm -f ${q(s.unit.path)}; systemctl daemon-reload; fi`,
+        `if [ -x ${q(s.vipScript.path)} ]; then ${q(s.vipScript.path)} down; fi`,
+        `rm -f ${q(s.vipScript.path)}`,
+        `rmdir ${q(c.configDir)} 2>/dev/null || true`,
+      ].join('\n'),
+      stdin: s.vipScript.content,
+      after: s.sysctl.content ? ['sysctl'] : [],
+      hash: sha256(s.vipScript.content + s.unit.content),
+    });
+    return steps;
+  });
+}

@@ -1,0 +1,50 @@
+// The Pulumi program: one declaration (stack config `keepalive:cluster`) ->
+// a configured real-server pool, then the director pair in front of it.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { buildBundle } from '../components/bundle';
+import { DirectorPair, RealServerPool } from '../components/index';
+import { parseClusterSpec, resolveSsh, SpecError } from '../components/spec';
+
+const stack = pulumi.getStack();
+const cfg = new pulumi.Config('keepalive');
+
+function load() {
+  try {
+    const spec = parseClusterSpec(cfg.requireObject('cluster'));
+    const home = process.env.HOME ?? '/root';
+    const read = (p: string) => readFileSync(path.resolve(p.replace(/^~(?=\/)/, home)), 'utf8');
+    return { spec, ssh: resolveSsh(spec, read) };
+  } catch (e) {
+    // a clear message naming the config path, never a stack trace
+    throw new pulumi.RunError(e instanceof SpecError ? e.issues.join('\n') : (e as Error).message);
+  }
+}
+
+const { spec, ssh } = load();
+const access = {
+  user: ssh.user,
+  port: ssh.port,
+  privateKey: pulumi.secret(ssh.privateKey),
+  hostKeys: ssh.hostKeys,
+};
+
+const pool = new RealServerPool('pool', { spec, stack, ssh: access });
+const pair = new DirectorPair(
+  'pair',
+  {
+    spec,
+    stack,
+    ssh: access,
+    ...(spec.daemon === 'keepalive-ts' ? { bundle: buildBundle() } : {}),
+  },
+  // real servers hide the VIP from ARP before the directors start sending them traffic
+  { dependsOn: [pool] },
+);
+
+export const vip = pair.vip;
+export const master = pair.master;
+export const backups = pair.backups;
+export const configHashes = pair.configHashes;
+export const realServers = pool.servers;

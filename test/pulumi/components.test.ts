@@ -1,0 +1,123 @@
+// The components under Pulumi's mock runtime (offline): which resources they
+// register, with which inputs, under which parent; secrets stay secret.
+import { strict as assert } from 'node:assert';
+import * as pulumi from '@pulumi/pulumi';
+import { DirectorPair, RealServerPool } from '../../components/index';
+import { readStackSpec } from '../../components/stack-file';
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+const SECRET_SIG = '4dabf18193072939515e22adb298388d';
+const isSecret = (v: unknown) =>
+  typeof v === 'object' && v !== null && (v as Record<string, unknown>)[SECRET_SIG] !== undefined;
+
+describe('Pulumi components (mocks)', function () {
+  this.timeout(30_000);
+  const registered: Registered[] = [];
+  const urns: string[] = [];
+
+  before(async () => {
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (a) => {
+          registered.push({ type: a.type, name: a.name, inputs: a.inputs });
+          return { id: `${a.name}-id`, state: a.inputs };
+        },
+        call: () => ({}),
+      },
+      'keepalive',
+      'lab',
+      false,
+    );
+    const spec = readStackSpec('lab');
+    const ssh = {
+      user: 'root',
+      port: 22,
+      privateKey: pulumi.secret('PRIVATE'),
+      hostKeys: Object.fromEntries(
+        ['d1', 'd2', 'rs1', 'rs2'].map((h) => [h, `ssh-ed25519 KEY${h}`]),
+      ),
+    };
+    const pool = new RealServerPool('pool', { spec, stack: 'lab', ssh });
+    const pair = new DirectorPair(
+      'pair',
+      { spec, stack: 'lab', ssh, bundle: { base64: 'QUJD', sha256: 'h' } },
+      { dependsOn: [pool] },
+    );
+    for (const r of [
+      pool,
+      pair,
+      ...pair.installs,
+      ...pair.commands,
+      ...pool.commands,
+      ...pair.installs.map((i) => i.command),
+    ]) {
+      urns.push(await new Promise<string>((res) => r.urn.apply(res)));
+      if (process.env.DEBUG_URNS) console.log(urns.at(-1));
+    }
+    assert.equal(await new Promise((res) => pair.master.apply(res)), 'd1');
+  });
+
+  it('registers the typed components and one command per host step', () => {
+    const types = registered.map((r) => r.type);
+    assert.equal(types.filter((t) => t === 'keepalive:lvs:DirectorPair').length, 1);
+    assert.equal(types.filter((t) => t === 'keepalive:lvs:RealServerPool').length, 1);
+    assert.equal(types.filter((t) => t === 'keepalive:lvs:DaemonInstall').length, 2);
+    assert.deepEqual(
+      registered
+        .filter((r) => r.type === 'command:remote:Command')
+        .map((r) => r.name)
+        .sort(),
+      [
+        'pair-d1-config',
+        'pair-d1-install-cmd',
+        'pair-d1-sysctl',
+        'pair-d2-config',
+        'pair-d2-install-cmd',
+        'pair-d2-sysctl',
+        'pool-rs1-sysctl',
+        'pool-rs1-vip',
+        'pool-rs2-sysctl',
+        'pool-rs2-vip',
+      ],
+    );
+  });
+
+  it('parents every command to its component (URN type chain)', () => {
+    assert.ok(
+      urns.some((u) =>
+        u.endsWith('keepalive:lvs:DirectorPair$command:remote:Command::pair-d1-config'),
+      ),
+    );
+    assert.ok(
+      urns.some((u) =>
+        u.endsWith(
+          'keepalive:lvs:DirectorPair$keepalive:lvs:DaemonInstall$command:remote:Command::pair-d1-install-cmd',
+        ),
+      ),
+    );
+    assert.ok(
+      urns.some((u) =>
+        u.endsWith('keepalive:lvs:RealServerPool$command:remote:Command::pool-rs2-vip'),
+      ),
+    );
+  });
+
+  it('pins host keys, keeps the private key and config contents secret, deletes before replacing', () => {
+    const cfg = registered.find((r) => r.name === 'pair-d1-config')!;
+    // the private key makes the whole connection a secret
+    assert.ok(isSecret(cfg.inputs.connection), 'connection (with the private key) is a secret');
+    const conn = (cfg.inputs.connection as Record<string, Record<string, unknown>>).value;
+    assert.equal(conn.hostKey, 'ssh-ed25519 KEYd1');
+    assert.equal(conn.host, '198.51.100.11');
+    assert.ok(isSecret(cfg.inputs.stdin), 'config (with the VRRP password) is a secret');
+    assert.match(String(cfg.inputs.create), /keepalive-ts -t -f/);
+    const vip = registered.find((r) => r.name === 'pool-rs1-vip')!;
+    assert.match(String(vip.inputs.create), /vip-lo\.sh' up/);
+    assert.ok(!isSecret(vip.inputs.stdin));
+  });
+});
