@@ -104,7 +104,7 @@ export function directorSteps(
             `node ${q(c.installDir)}.new/bin/keepalive-ts --version >/dev/null`,
             `rm -rf ${q(c.installDir)} && mv ${q(c.installDir)}.new ${q(c.installDir)}`,
           ].join('\n'),
-          delete: `rm -rf ${q(c.installDir)} ${q(c.installDir)}.new`,
+          delete: `rm -rf ${q(c.installDir)} ${q(c.installDir)}.new; rmdir "$(dirname ${q(c.installDir)})" 2>/dev/null || true`,
           stdin: bundle?.base64 ?? '',
           after: [],
           hash: bundle?.sha256 ?? '',
@@ -141,10 +141,12 @@ export function directorSteps(
               '  systemctl daemon-reload',
               `  if systemctl is-active -q keepalive-ts; then systemctl reload keepalive-ts; else systemctl enable -q --now keepalive-ts; fi`,
               'else',
-              `  if ${running}; then kill -HUP "$(cat ${pidfile})"; else ${start}; fi`,
+              `  if ${running}; then kill -HUP "$(cat ${pidfile})"; else`,
+              `    ${start}`,
+              '  fi',
               'fi',
             ]
-          : [`if ${running}; then kill -HUP "$(cat ${pidfile})"; else ${start}; fi`]),
+          : [`if ${running}; then kill -HUP "$(cat ${pidfile})"; else`, `  ${start}`, 'fi']),
       ].join('\n'),
       delete: [
         'set -u',
