@@ -3,7 +3,10 @@
 // gets a diagnostic from us too. keepalived needs the interface to exist, so
 // it runs in a network namespace this test creates (with an eth0).
 import { strict as assert } from 'node:assert';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { renderCluster } from '../../components/render';
+import { readStackSpec } from '../../components/stack-file';
 import * as path from 'node:path';
 import { fsHost } from '../../daemon/config/fs-host';
 import { parseFile } from '../../daemon/config/index';
@@ -22,6 +25,8 @@ describe('config test vs Debian keepalived -t (interop)', function () {
     await must('ip', ['netns', 'add', ns]);
     await must('ip', ['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1']);
     await must('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+    await must('ip', ['-n', ns, 'link', 'add', 'lan0', 'type', 'veth', 'peer', 'name', 'lan1']);
+    await must('ip', ['-n', ns, 'link', 'set', 'lan0', 'up']);
     await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   });
   after(async () => {
@@ -46,6 +51,24 @@ describe('config test vs Debian keepalived -t (interop)', function () {
         true,
         show,
       );
+    });
+  }
+
+  for (const stack of ['lab', 'example']) {
+    it(`the configs rendered for stack "${stack}" pass both keepalive-ts -t and keepalived -t cleanly`, async () => {
+      const r = renderCluster(readStackSpec(stack), stack);
+      const dir = mkdtempSync(path.join(tmpdir(), 'kts-render-'));
+      try {
+        for (const d of r.directors) {
+          const f = path.join(dir, `${d.name}.conf`);
+          writeFileSync(f, d.config.content);
+          const k = await run('ip', ['netns', 'exec', ns, 'keepalived', '-t', '-f', f]);
+          assert.equal(k.code, 0, `keepalived -t ${d.name}: ${k.stderr}`);
+          assert.deepEqual(parseFile(f, fsHost).diagnostics, []);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 });
