@@ -1,5 +1,6 @@
 // `npm run lab -- <command>`: the lab's command line.
 import { Command, InvalidArgumentError } from 'commander';
+import { deploy, destroy } from './deploy';
 import { formatStatus, Lab } from './lab';
 
 function labFrom(o: {
@@ -100,9 +101,31 @@ program
     console.log(`healed ${n} cut(s)`);
   });
 
+program
+  .command('deploy')
+  .description(
+    'the main job: lab up, then `pulumi up --stack lab` with the real engine, then a summary',
+  )
+  .action(async () => {
+    const lab = labFrom(opts());
+    const r = await lab.up();
+    console.log(r.already ? 'lab already up' : `lab up in ${r.seconds.toFixed(2)} s`);
+    await deploy(lab);
+  });
+
+program
+  .command('destroy')
+  .description('`pulumi destroy --stack lab`, then tear the lab down')
+  .action(async () => {
+    const lab = labFrom(opts());
+    if ((await lab.status()).up) destroy(lab);
+    const r = await lab.down();
+    console.log(`lab down in ${r.seconds.toFixed(2)} s`);
+  });
+
 const argv = process.argv.slice(2);
-// `npm run lab` alone: bring the lab up and show it (deployment joins here with the Pulumi suite).
-if (argv.length === 0 || argv.every((a) => a.startsWith('--'))) argv.push('up');
+// `npm run lab` alone: the main job (lab up + deploy with the real Pulumi engine)
+if (argv.length === 0 || argv.every((a) => a.startsWith('--'))) argv.push('deploy');
 
 program.parseAsync(['node', 'lab', ...argv]).catch((e: Error) => {
   console.error(e.message);
