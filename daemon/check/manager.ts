@@ -6,23 +6,12 @@ import type { Checker, Config, RealServer, VirtualServer } from '../config/model
 import type { Clock, Timer } from '../net/io';
 import { serviceId, type Destination, type Service } from '../dataplane/types';
 import { splitArgv } from '../vrrp/engine';
-import type { ProbeResult } from './probes';
+import type { HttpTarget, ProbeResult } from './probes';
 import { CheckSchedule, miscVerdict, quorumState } from './verdict';
 
 export interface Probes {
   tcp(host: string, port: number, timeoutMs: number, bindto?: string): Promise<ProbeResult>;
-  http(t: {
-    tls: boolean;
-    host: string;
-    port: number;
-    path: string;
-    virtualhost?: string;
-    statusCodes?: { from: number; to: number }[];
-    digest?: string;
-    timeoutMs: number;
-    bindto?: string;
-    sni?: boolean;
-  }): Promise<ProbeResult>;
+  http(t: HttpTarget): Promise<ProbeResult>;
   script(argv: string[], timeoutMs: number): Promise<ProbeResult>;
   dns(
     host: string,

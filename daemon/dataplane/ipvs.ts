@@ -3,6 +3,7 @@
 // dump parsing, and the plan that turns the current table into the desired
 // one with the fewest commands (never a flush: destinations that stay keep
 // their connections and counters).
+import { align4, nlattr as attr } from '../net/nlattr';
 import type { Destination, Method, Protocol, Service } from './types';
 
 export const GENL_ID_CTRL = 0x10;
@@ -60,17 +61,6 @@ export const FWD: Record<Method, number> = { NAT: 0, TUN: 2, DR: 3 };
 
 // ---------------------------------------------------------------- attributes
 
-const align4 = (n: number) => (n + 3) & ~3;
-
-function attr(type: number, data: Uint8Array): Uint8Array {
-  const len = 4 + data.length;
-  const b = new Uint8Array(align4(len));
-  const v = new DataView(b.buffer);
-  v.setUint16(0, len, true);
-  v.setUint16(2, type, true);
-  b.set(data, 4);
-  return b;
-}
 const u16 = (n: number) => Uint8Array.of(n & 0xff, n >> 8);
 const u16be = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
 const u32 = (n: number) => {

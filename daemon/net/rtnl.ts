@@ -2,6 +2,7 @@
 // request bytes and read the kernel's acknowledgement. Host byte order is
 // little-endian on every platform we build for.
 
+import { align4, nlattr as attr } from './nlattr';
 export const RTM_NEWADDR = 20;
 export const RTM_DELADDR = 21;
 const NLMSG_ERROR = 2;
@@ -25,18 +26,6 @@ export interface AddrRequest {
   label?: string;
   scope?: string;
   seq: number;
-}
-
-const align4 = (n: number) => (n + 3) & ~3;
-
-function attr(type: number, data: Uint8Array): Uint8Array {
-  const len = 4 + data.length;
-  const b = new Uint8Array(align4(len));
-  const v = new DataView(b.buffer);
-  v.setUint16(0, len, true);
-  v.setUint16(2, type, true);
-  b.set(data, 4);
-  return b;
 }
 
 const ip4 = (ip: string) => Uint8Array.from(ip.split('.').map(Number));

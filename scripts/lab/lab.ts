@@ -187,17 +187,7 @@ export class Lab {
     await this.writeState(state);
     try {
       await this.createNetwork(state);
-      await must('ssh-keygen', [
-        '-q',
-        '-t',
-        'ed25519',
-        '-N',
-        '',
-        '-C',
-        'lab-client',
-        '-f',
-        this.clientKey,
-      ]);
+      await keygen('lab-client', this.clientKey);
       await Promise.all(this.topo.hosts.map((h) => this.startHost(h, state)));
       await this.writeState(state);
       await this.writeSshFiles(state);
@@ -287,17 +277,7 @@ export class Lab {
     await mkdir(upper, { recursive: true });
     await mkdir(work, { recursive: true });
     const hostKey = path.join(dir, 'ssh_host_ed25519_key');
-    await must('ssh-keygen', [
-      '-q',
-      '-t',
-      'ed25519',
-      '-N',
-      '',
-      '-C',
-      `lab-${h.name}`,
-      '-f',
-      hostKey,
-    ]);
+    await keygen(`lab-${h.name}`, hostKey);
     const sshdConfig = path.join(dir, 'sshd_config');
     await writeFile(
       sshdConfig,
@@ -682,6 +662,10 @@ export class Lab {
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** A fresh ed25519 key pair without passphrase. */
+const keygen = (comment: string, file: string) =>
+  must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
 
 function tryKill(pid: number, sig: NodeJS.Signals) {
   try {
