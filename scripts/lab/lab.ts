@@ -336,15 +336,7 @@ export class Lab {
       return r.code === 0 && r.stdout.trim() === h.name;
     });
     const enter = ['-t', String(holder), '-m', '-u', '-n', '--'];
-    const sshdLog = openSync(path.join(dir, 'sshd.log'), 'a');
-    state.hosts[h.name].sshd = startDetached(
-      'nsenter',
-      [...enter, which('sshd') ?? '/usr/sbin/sshd', '-D', '-e', '-f', sshdConfig],
-      {
-        stdio: ['ignore', sshdLog, sshdLog],
-      },
-    );
-    closeSync(sshdLog);
+    state.hosts[h.name].sshd = this.spawnSshd(h.name, holder);
     if (h.http) {
       const www = path.join(dir, 'www');
       await mkdir(www, { recursive: true });
@@ -360,6 +352,42 @@ export class Lab {
         www,
       ]);
     }
+  }
+
+  private spawnSshd(name: string, holder: number): number {
+    const dir = this.hostDir(name);
+    const log = openSync(path.join(dir, 'sshd.log'), 'a');
+    const pid = startDetached(
+      'nsenter',
+      [
+        '-t',
+        String(holder),
+        '-m',
+        '-u',
+        '-n',
+        '--',
+        which('sshd') ?? '/usr/sbin/sshd',
+        '-D',
+        '-e',
+        '-f',
+        path.join(dir, 'sshd_config'),
+      ],
+      { stdio: ['ignore', log, log] },
+    );
+    closeSync(log);
+    return pid;
+  }
+
+  /** Start a host's sshd again (after a test stopped it). */
+  async restartSshd(name: string): Promise<void> {
+    const h = this.host(name);
+    const st = await this.readState();
+    const hs = st?.hosts[name];
+    if (!st || !hs) throw new Error('lab: the lab is not up');
+    if (hs.sshd && isAlive(hs.sshd)) return;
+    hs.sshd = this.spawnSshd(name, hs.holder);
+    await waitFor(`sshd on ${name}`, () => this.listening(h, 22), 10_000);
+    await this.writeState(st);
   }
 
   /** Stop or (re)start a real server's HTTP service (the one the lab started, by PID). */
