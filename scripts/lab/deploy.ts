@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Lab } from './lab';
+import { waitFor } from './sys';
 
 export const REPO = path.resolve(__dirname, '../../..');
 
@@ -69,6 +70,7 @@ export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
   ) as {
     vip: string;
     master: string;
+    backups: string[];
     realServers: string[];
   };
   const status = await lab.exec(out.master, [
@@ -78,6 +80,36 @@ export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
   ]);
   log(`VIP ${out.vip}, master ${out.master}, real servers ${out.realServers.join(', ')}`);
   log(status.stdout.trim());
+}
+
+const KTS = 'node /etc/keepalive-ts/app/bin/keepalive-ts';
+const hasVip = async (lab: Lab, host: string, vip: string) =>
+  (await lab.exec(host, ['ip', '-o', '-4', 'addr'])).stdout.includes(` ${vip}/`);
+
+/**
+ * A quick measured failover: SIGTERM the master's daemon (priority 0), time
+ * until the backup holds the VIP; start it again the way the suite does, time
+ * until it is master again. (The full verification is scripts/verify-failover.)
+ */
+export async function measureFailover(lab: Lab, master: string, backup: string, vip: string) {
+  const pid = (await lab.exec(master, ['cat', '/run/keepalive-ts.pid'])).stdout.trim();
+  const t0 = Date.now();
+  await lab.exec(master, ['kill', '-TERM', pid]);
+  await waitFor(`VIP on ${backup}`, () => hasVip(lab, backup, vip), 15_000, 10);
+  const moveMs = Date.now() - t0;
+  await waitFor(
+    `${master} daemon to exit`,
+    async () => (await lab.exec(master, ['kill', '-0', pid])).code !== 0,
+    10_000,
+  );
+  const t1 = Date.now();
+  await lab.exec(master, [
+    'sh',
+    '-c',
+    `setsid ${KTS} -f /etc/keepalived/keepalived.conf -n -l -p /run/keepalive-ts.pid > /run/keepalive-ts.log 2>&1 < /dev/null &`,
+  ]);
+  await waitFor(`VIP back on ${master}`, () => hasVip(lab, master, vip), 30_000, 10);
+  return { moveMs, preemptMs: Date.now() - t1 };
 }
 
 export function destroy(lab: Lab) {
