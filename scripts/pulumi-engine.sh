@@ -24,6 +24,16 @@ command -v go >/dev/null || { log "neither a matching pulumi on PATH nor a Go to
 
 mkdir -p "$DIR/src" "$BIN"
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local
+# fail fast, before minutes of compiling, when the module proxy does not serve a module
+for mv in "github.com/pulumi/pulumi/pkg/v3@v$SDK_VERSION" \
+          "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@v$SDK_VERSION" \
+          "github.com/pulumi/pulumi-command/provider@v$CMD_VERSION"; do
+  if ! out=$(cd "$DIR/src" && go mod download -json "$mv" 2>&1) || printf '%s' "$out" | grep -q '"Error"'; then
+    log "cannot build the engine: the Go module proxy does not serve $mv:"
+    printf '%s\n' "$out" | sed -n 's/.*"Error": "\(.*\)".*/\1/p' | sed 's/\\n/\n/g; s/\\t/  /g' >&2
+    exit 1
+  fi
+done
 build() { # module-path version package output
   local mod=$1 ver=$2 pkg=$3 out=$4 work="$DIR/src/$4"
   [ -x "$BIN/$out" ] && return 0

@@ -3,6 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { buildBundle } from '../../components/bundle';
+import { directorSteps, realServerSteps } from '../../components/plan';
+import { directorViews } from '../../components/spec';
+import { readStackSpec } from '../../components/stack-file';
+import { applySteps } from './direct';
 import type { Lab } from './lab';
 import { waitFor } from './sys';
 
@@ -58,7 +63,16 @@ export function pulumi(
 }
 
 export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
-  const bin = engineBin();
+  let bin: string;
+  try {
+    bin = engineBin();
+  } catch (e) {
+    log(`${(e as Error).message}: deploying the lab stack's host steps directly over SSH instead`);
+    log(
+      '(the same create scripts the Pulumi components hand to remote.Command; no Pulumi state is kept)',
+    );
+    return deployDirect(lab, log);
+  }
   const env = pulumiEnv(bin);
   pulumi(lab, env, ['stack', 'select', 'lab', '--create', '--non-interactive'], { capture: true });
   log('pulumi up --stack lab');
@@ -112,7 +126,68 @@ export async function measureFailover(lab: Lab, master: string, backup: string, 
   return { moveMs, preemptMs: Date.now() - t1 };
 }
 
-export function destroy(lab: Lab) {
-  const env = pulumiEnv(engineBin());
-  pulumi(lab, env, ['destroy', '--stack', 'lab', '--yes', '--non-interactive', '--skip-preview']);
+/** Without the engine: the stack's host steps over SSH, then the same summary. */
+export async function deployDirect(lab: Lab, log: (s: string) => void) {
+  const spec = readStackSpec('lab');
+  const t0 = Date.now();
+  await applySteps(lab, realServerSteps(spec, 'lab'), 'create');
+  await applySteps(lab, directorSteps(spec, 'lab', buildBundle()), 'create');
+  log(`deployed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const views = directorViews(spec);
+  const master = views.find((v) => v.state === 'MASTER')!.director.name;
+  const backup = views.find((v) => v.state === 'BACKUP')!.director.name;
+  const vip = spec.vip.split('/')[0];
+  await waitFor(`VIP on ${master}`, () => hasVip(lab, master, vip), 15_000, 50);
+  await waitFor(
+    'real servers in service',
+    async () => {
+      const st = JSON.parse(
+        (
+          await lab.exec(master, [
+            'sh',
+            '-c',
+            `${KTS} status --json --control /run/keepalive-ts.sock`,
+          ])
+        ).stdout || '{}',
+      );
+      return (st.virtualServers ?? []).every((v: { servers: { inService: boolean }[] }) =>
+        v.servers.every((s) => s.inService),
+      );
+    },
+    20_000,
+    250,
+  );
+  const status = await lab.exec(master, [
+    'sh',
+    '-c',
+    `${KTS} status --control /run/keepalive-ts.sock`,
+  ]);
+  log(
+    `VIP ${spec.vip}, master ${master}, real servers ${spec.realServers.map((r) => r.name).join(', ')}`,
+  );
+  log(status.stdout.trim());
+  const f = await measureFailover(lab, master, backup, vip);
+  log(
+    `failover: master stopped cleanly -> VIP on ${backup} after ${f.moveMs} ms; ${master} back as master ${f.preemptMs} ms after restart`,
+  );
+}
+
+export async function destroy(lab: Lab) {
+  let bin: string | undefined;
+  try {
+    bin = engineBin();
+  } catch {
+    const spec = readStackSpec('lab');
+    await applySteps(lab, directorSteps(spec, 'lab'), 'delete');
+    await applySteps(lab, realServerSteps(spec, 'lab'), 'delete');
+    return;
+  }
+  pulumi(lab, pulumiEnv(bin), [
+    'destroy',
+    '--stack',
+    'lab',
+    '--yes',
+    '--non-interactive',
+    '--skip-preview',
+  ]);
 }

@@ -118,7 +118,7 @@ program
   .description('`pulumi destroy --stack lab`, then tear the lab down')
   .action(async () => {
     const lab = labFrom(opts());
-    if ((await lab.status()).up) destroy(lab);
+    if ((await lab.status()).up) await destroy(lab);
     const r = await lab.down();
     console.log(`lab down in ${r.seconds.toFixed(2)} s`);
   });

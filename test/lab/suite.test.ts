@@ -5,7 +5,8 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { buildBundle } from '../../components/bundle';
-import { directorSteps, realServerSteps, type Step } from '../../components/plan';
+import { directorSteps, realServerSteps } from '../../components/plan';
+import { applySteps, sshRun } from '../../scripts/lab/direct';
 import { readStackSpec } from '../../components/stack-file';
 import type { Lab } from '../../scripts/lab/lab';
 import { ROOT, VIP } from '../../scripts/lab/daemons';
@@ -15,14 +16,8 @@ import { sharedLab } from './fixture';
 
 const HOSTS = ['d1', 'd2', 'rs1', 'rs2'];
 
-async function ssh(lab: Lab, host: string, script: string, stdin = ''): Promise<string> {
-  const r = await lab.exec('ops', ['ssh', '-F', lab.sshConfig, host, script], {
-    input: stdin,
-    timeoutMs: 120_000,
-  });
-  if (r.code !== 0) throw new Error(`${host}: exit ${r.code}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
+const ssh = sshRun;
+const apply = applySteps;
 
 /** Everything the suite may touch on a host: its sysctls, addresses, files, processes. */
 async function snapshot(lab: Lab, host: string): Promise<string> {
@@ -41,13 +36,6 @@ async function snapshot(lab: Lab, host: string): Promise<string> {
     if (/keepalive/.test(c)) procs.push(c);
   }
   return state + procs.sort().join('\n');
-}
-
-async function apply(lab: Lab, steps: Step[][], which: 'create' | 'delete') {
-  for (const hostSteps of steps) {
-    const ordered = which === 'create' ? hostSteps : [...hostSteps].reverse();
-    for (const s of ordered) await ssh(lab, s.host, s[which], s.stdin ?? '');
-  }
 }
 
 describe('Pulumi suite host steps over SSH (lab)', function () {
