@@ -284,8 +284,42 @@ const vrrpInstance = kw.block(
     strict_mode: kw.flag().optional(),
     check_unicast_src: kw.flag(),
     debug: kw.custom(0, 1, () => true).optional(),
+    // keepalive-ts split-brain defences (keepalived warns about these as unknown keywords)
+    /** reference-IP guard: FAULT (VIPs released) while the reference does not answer ICMP echo */
+    track_reference: kw
+      .block({
+        address: kw.string(ip).optional(),
+        interval: timer(0.01, 3600).default(1),
+        timeout: timer(0.01, 3600).default(1),
+        fall: kw.int(1, 1000).default(2),
+        rise: kw.int(1, 1000).default(2),
+      })
+      .optional(),
+    /** a redundant heartbeat line: adverts go out and are heard on every path */
+    heartbeat_path: kw
+      .block({
+        interface: kw.string().optional(),
+        unicast_src_ip: kw.string(ip).optional(),
+        unicast_peer: kw.lines(unicastPeer),
+      })
+      .many(),
+    /** STONITH: run before taking over from a master that vanished without a priority-0 advert */
+    fence_command: script().optional(),
+    fence_timeout: timer(0.1, 3600).default(10),
+    fence_policy: kw.oneOf('require', 'best-effort', 'off').optional(),
   },
-  { header: named('vrrp_instance') },
+  {
+    header: named('vrrp_instance'),
+    finish: (vi, _stmt, ctx) => {
+      if (vi.track_reference && !vi.track_reference.address)
+        ctx.diag.error(vi.track_reference.at, 'track_reference: address is required');
+      for (const p of vi.heartbeat_path) {
+        if (!p.interface) ctx.diag.error(p.at, 'heartbeat_path: interface is required');
+        if (p.unicast_peer.length && !p.unicast_src_ip)
+          ctx.diag.error(p.at, 'heartbeat_path: unicast_peer needs unicast_src_ip');
+      }
+    },
+  },
 );
 
 const vrrpSyncGroup = kw.block(

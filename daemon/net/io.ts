@@ -33,6 +33,8 @@ export interface NetIO {
   openChannel(o: ChannelOptions, onPacket: (packet: Uint8Array) => void): Channel;
   setVip(add: boolean, vip: Vip): void;
   garp(ifname: string, ip: string): void;
+  /** ICMP echo to `address`: true when a reply arrives within timeoutMs */
+  ping(address: string, timeoutMs: number): Promise<boolean>;
 }
 
 export interface Timer {

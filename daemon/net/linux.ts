@@ -29,7 +29,10 @@ import {
   SOCK_RAW,
   SOL_SOCKET,
 } from './native';
+import { echoRequest, parseEchoReply } from './icmp';
 import { decodeAck, encodeAddrRequest } from './rtnl';
+
+const ICMP_ID = process.pid & 0xffff;
 
 const IPTOS_PREC_INTERNETCONTROL = 0xc0;
 const EEXIST = 17;
@@ -155,8 +158,54 @@ export class LinuxNet implements NetIO {
     );
   }
 
+  private icmp?: {
+    fd: number;
+    watch: unknown;
+    pending: Map<number, (ok: boolean) => void>;
+    seq: number;
+  };
+
+  ping(address: string, timeoutMs: number): Promise<boolean> {
+    const n = native();
+    if (!this.icmp) {
+      const fd = n.socket(AF_INET, SOCK_RAW, 1 /* IPPROTO_ICMP */);
+      const pending = new Map<number, (ok: boolean) => void>();
+      const buf = Buffer.alloc(2048);
+      const watch = n.watch(fd, () => {
+        for (let i = 0; i < 64; i++) {
+          const len = n.recv(fd, buf, 0);
+          if (len < 0) break;
+          const r = parseEchoReply(buf.subarray(0, len));
+          if (r && r.id === ICMP_ID) pending.get(r.seq)?.(true);
+        }
+      });
+      this.icmp = { fd, watch, pending, seq: 0 };
+    }
+    const icmp = this.icmp;
+    const seq = (icmp.seq = (icmp.seq + 1) & 0xffff);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        icmp.pending.delete(seq);
+        resolve(ok);
+      };
+      icmp.pending.set(seq, done);
+      try {
+        n.sendto(icmp.fd, Buffer.from(echoRequest(ICMP_ID, seq)), sockaddrIn(address));
+      } catch {
+        done(false); // no route (an isolated node): unreachable
+      }
+    });
+  }
+
   close() {
     const n = native();
+    if (this.icmp) {
+      n.unwatch(this.icmp.watch);
+      n.close(this.icmp.fd);
+      this.icmp = undefined;
+    }
     if (this.nl !== undefined) n.close(this.nl);
     if (this.packetFd !== undefined) n.close(this.packetFd);
     this.nl = this.packetFd = undefined;

@@ -23,6 +23,8 @@ export interface FsmConfig {
   higherPrioSendAdvert: boolean;
   /** master hearing a lower priority answers at once with an advert and GARPs (split-brain heal) */
   lowerPrioAnswer: boolean;
+  /** STONITH before taking over from a master that vanished without a priority-0 advert */
+  fencePolicy?: 'off' | 'require' | 'best-effort';
 }
 
 export type Cause =
@@ -34,14 +36,17 @@ export type Cause =
   | 'fault'
   | 'fault-cleared'
   | 'sync-group'
-  | 'priority-zero';
+  | 'priority-zero'
+  | 'fenced';
 
 export type Action =
   | { type: 'send'; priority: number }
   | { type: 'vips'; add: boolean }
   | { type: 'garp'; reason: 'master' | 'lower-priority' }
   | { type: 'timer'; which: 'adver' | 'masterDown'; at: number | null }
-  | { type: 'state'; from: State; to: State; cause: Cause };
+  | { type: 'state'; from: State; to: State; cause: Cause }
+  /** run the fence command; answer with a 'fenced' event */
+  | { type: 'fence'; target?: string };
 
 export type Event =
   | { type: 'startup' }
@@ -51,7 +56,9 @@ export type Event =
   | { type: 'fault'; on: boolean }
   | { type: 'priority'; effective: number }
   /** a sync group moves this member along */
-  | { type: 'force'; to: 'MASTER' | 'BACKUP' };
+  | { type: 'force'; to: 'MASTER' | 'BACKUP' }
+  /** the fence command finished */
+  | { type: 'fenced'; ok: boolean };
 
 /** Skew_Time in seconds: v2 (256-prio)/256; v3 scaled by the master's interval. */
 export function skewTime(version: 2 | 3, priority: number, masterAdverInt: number): number {
@@ -85,6 +92,8 @@ export class Fsm {
   adverAt: number | null = null;
   private startedAt = 0;
   private faulted = false;
+  /** a fence command is running; its result decides the takeover */
+  fencing = false;
 
   constructor(readonly cfg: FsmConfig) {
     this.priority = cfg.priority;
@@ -166,6 +175,20 @@ export class Fsm {
         this.priority = Math.max(1, Math.min(254, ev.effective));
         break;
       }
+      case 'fenced': {
+        if (!this.fencing) break; // the master came back while fencing ran: nothing to take over
+        this.fencing = false;
+        if (this.state !== 'BACKUP') break;
+        if (ev.ok || this.cfg.fencePolicy === 'best-effort') {
+          this.masterPriority = undefined;
+          this.becomeMaster('fenced', now, out);
+        } else {
+          // require: no takeover without successful fencing; try again after another interval
+          this.masterDownAt = now + this.masterDownMs();
+          out.push({ type: 'timer', which: 'masterDown', at: this.masterDownAt });
+        }
+        break;
+      }
       case 'force':
         if (this.state === 'FAULT' || this.state === 'INIT') break;
         if (ev.to === 'MASTER' && this.state === 'BACKUP')
@@ -181,6 +204,7 @@ export class Fsm {
 
   private onAdvert(ev: Extract<Event, { type: 'advert' }>, now: number, out: Action[]) {
     if (this.state === 'BACKUP') {
+      if (this.fencing && ev.priority > 0) this.fencing = false; // the master is alive after all
       if (ev.priority === 0) {
         // the master is leaving: take over after Skew_Time
         this.masterDownAt = now + this.skewMs();

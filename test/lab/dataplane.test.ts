@@ -92,6 +92,16 @@ describe('health checks and nftables dataplane (lab)', function () {
     lab = await sharedLab();
     await prepareRealServers(lab);
   });
+  // the lab is shared by the whole run: put the real servers back as they were
+  after(async () => {
+    for (const h of ['rs1', 'rs2']) {
+      await lab.exec(h, [
+        'sh',
+        '-c',
+        `sysctl -qw net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.all.arp_announce=0 net.ipv4.conf.lan0.arp_ignore=0 net.ipv4.conf.lan0.arp_announce=0; ip addr del ${VIP}/32 dev lo 2>/dev/null; rm -f ${lab.hostDir(h)}/www/big; true`,
+      ]);
+    }
+  });
   afterEach(async () => {
     for (const d of running.splice(0)) await d.stop().catch(() => {});
     for (const h of ['rs1', 'rs2']) await httpd(lab, h, true);

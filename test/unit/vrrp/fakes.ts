@@ -85,4 +85,9 @@ export class FakeNet implements NetIO {
   garp(_ifname: string, ip: string) {
     this.garps.push({ ip, at: this.clock.now() });
   }
+  /** reference addresses this host can reach */
+  reachable = new Set<string>(['198.51.100.1']);
+  async ping(address: string) {
+    return !this.cut && this.reachable.has(address);
+  }
 }
