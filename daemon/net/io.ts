@@ -2,8 +2,8 @@
 // tested against fakes of these; linux.ts implements them with real sockets.
 
 export interface Channel {
-  /** send one VRRP message (the IP payload) from `src` to `dst` */
-  send(vrrp: Uint8Array, dst: string): void;
+  /** send one VRRP message (the IP payload) to `dst`, or to all of the channel's destinations when empty */
+  send(vrrp: Uint8Array, dst?: string): void;
   close(): void;
 }
 

@@ -96,9 +96,15 @@ export class LinuxNet implements NetIO {
     });
     const dests = o.unicastPeers.length ? o.unicastPeers : [o.group];
     return {
-      send: (vrrp) => {
+      send: (vrrp, dst) => {
         const data = Buffer.from(vrrp.buffer, vrrp.byteOffset, vrrp.byteLength);
-        for (const d of dests) n.sendto(fd, data, sockaddrIn(d));
+        for (const d of dst ? [dst] : dests) {
+          try {
+            n.sendto(fd, data, sockaddrIn(d));
+          } catch {
+            // a path without a route (cut, link down) must not stop the others
+          }
+        }
       },
       close: () => {
         n.unwatch(watch);

@@ -4,7 +4,7 @@
 // on raw sockets in the daemon.
 import type { Config, VrrpInstance } from '../config/model';
 import { instanceVersion } from '../config/lint';
-import type { Channel, Clock, NetIO, Timer, Vip } from '../net/io';
+import type { Channel, ChannelOptions, Clock, NetIO, Timer, Vip } from '../net/io';
 import { encode, VRRP_MCAST, type V3Checksum } from './codec';
 import { Fsm, type Action, type Cause, type State } from './fsm';
 import { DROP_REASONS, receive, type DropReason } from './receive';
@@ -53,9 +53,19 @@ export interface InstanceStatus {
     masterDownFired: number;
     transitions: number;
     lowerPriorityMasterSeen: number;
+    /** adverts from another router while this one is master (dual master) */
+    otherMasterSeen: number;
     addressMismatch: number;
   };
-  trackers: { name: string; kind: 'script' | 'interface'; ok: boolean; weight: number }[];
+  trackers: {
+    name: string;
+    kind: 'script' | 'interface' | 'reference';
+    ok: boolean;
+    weight: number;
+  }[];
+  /** heartbeat paths: the instance's interface and any heartbeat_path; up = an advert heard recently */
+  paths: { name: string; rx: number; lastRxAgoMs: number | null; up: boolean }[];
+  fencing: { runs: number; failures: number; last?: { ok: boolean; wallTime: number } };
 }
 
 /** Compare config objects ignoring source positions. */
@@ -72,7 +82,7 @@ export function splitArgv(cmd: string): string[] {
 
 interface Tracker {
   name: string;
-  kind: 'script' | 'interface';
+  kind: 'script' | 'interface' | 'reference';
   /** 0 = failure means FAULT */
   weight: number;
   reverse: boolean;
@@ -106,7 +116,6 @@ class Instance {
   readonly src: string;
   readonly vips: Vip[];
   readonly excluded: Vip[];
-  private channel?: Channel;
   private timers: Partial<Record<'adver' | 'masterDown', Timer>> = {};
   private adverDue: number | null = null;
   private garpTimers: Timer[] = [];
@@ -120,8 +129,19 @@ class Instance {
     masterDownFired: 0,
     transitions: 0,
     lowerPriorityMasterSeen: 0,
+    otherMasterSeen: 0,
     addressMismatch: 0,
   };
+  private readonly paths: {
+    name: string;
+    opts: ChannelOptions;
+    channel?: Channel;
+    rx: number;
+    lastRx: number | null;
+    warned: boolean;
+  }[] = [];
+  private readonly ownSources = new Set<string>();
+  readonly fencing: InstanceStatus['fencing'] = { runs: 0, failures: 0 };
 
   constructor(
     readonly cfg: VrrpInstance,
@@ -155,6 +175,7 @@ class Instance {
       preemptDelay: cfg.preempt_delay,
       primaryIp: this.src,
       downTimerAdverts: cfg.down_timer_adverts,
+      fencePolicy: cfg.fence_policy ?? (cfg.fence_command ? 'require' : 'off'),
       // keepalive-ts defaults both heal behaviours on (keepalived: off); the config can turn them off
       higherPrioSendAdvert: cfg.higher_prio_send_advert ?? true,
       lowerPrioAnswer: !(cfg.lower_prio_no_advert ?? g.vrrp_lower_prio_no_advert),
@@ -181,6 +202,48 @@ class Instance {
         ok: deps.net.linkUp(t.name),
       });
     }
+    if (cfg.track_reference?.address) {
+      this.trackers.push({
+        name: cfg.track_reference.address,
+        kind: 'reference',
+        weight: 0,
+        reverse: false,
+        ok: true,
+      });
+    }
+    const group = this.config.global_defs.vrrp_mcast_group4 || VRRP_MCAST;
+    this.paths.push({
+      name: this.ifname,
+      opts: {
+        ifname: this.ifname,
+        group,
+        src: this.src,
+        unicastPeers: cfg.unicast_peer.map((p) => p.address),
+      },
+      rx: 0,
+      lastRx: null,
+      warned: false,
+    });
+    for (const hp of cfg.heartbeat_path) {
+      const src = hp.unicast_src_ip ?? deps.net.primaryIp(hp.interface!);
+      if (!src)
+        throw new Error(
+          `vrrp_instance ${cfg.name}: heartbeat_path interface ${hp.interface} has no IPv4 address`,
+        );
+      this.paths.push({
+        name: `${hp.interface}${hp.unicast_peer.length ? ` -> ${hp.unicast_peer.map((p) => p.address).join(',')}` : ''}`,
+        opts: {
+          ifname: hp.interface!,
+          group,
+          src,
+          unicastPeers: hp.unicast_peer.map((p) => p.address),
+        },
+        rx: 0,
+        lastRx: null,
+        warned: false,
+      });
+    }
+    for (const p of this.paths) this.ownSources.add(p.opts.src);
     // the instance's own interface is always tracked, failure = FAULT
     if (!cfg.dont_track_primary) {
       this.trackers.push({
@@ -202,15 +265,8 @@ class Instance {
   }
 
   start() {
-    this.channel = this.deps.net.openChannel(
-      {
-        ifname: this.ifname,
-        group: this.g.vrrp_mcast_group4 || VRRP_MCAST,
-        src: this.src,
-        unicastPeers: this.cfg.unicast_peer.map((p) => p.address),
-      },
-      (pkt) => this.onPacket(pkt),
-    );
+    for (const p of this.paths)
+      p.channel = this.deps.net.openChannel(p.opts, (pkt) => this.onPacket(pkt, p));
     this.applyTrackers(false);
     this.apply(this.fsm.handle({ type: 'startup' }, this.deps.clock.now()));
   }
@@ -219,8 +275,10 @@ class Instance {
     this.apply(this.fsm.handle({ type: 'shutdown' }, this.deps.clock.now()));
     for (const t of this.garpTimers) t.cancel();
     this.garpTimers = [];
-    this.channel?.close();
-    this.channel = undefined;
+    for (const p of this.paths) {
+      p.channel?.close();
+      p.channel = undefined;
+    }
   }
 
   /** Recompute effective priority / fault from trackers and tell the FSM. */
@@ -238,7 +296,7 @@ class Instance {
     this.apply(this.fsm.handle({ type: 'force', to }, this.deps.clock.now()));
   }
 
-  onPacket(pkt: Uint8Array) {
+  onPacket(pkt: Uint8Array, path?: (typeof this.paths)[number]) {
     const r = receive(
       pkt,
       {
@@ -256,8 +314,10 @@ class Instance {
       this.counters.drops[r.reason]++;
       return;
     }
-    if (r.src === this.src) return; // our own advert looped back
+    if (this.ownSources.has(r.src)) return; // our own advert looped back
     this.counters.advertsReceived++;
+    if (path) this.heard(path);
+    if (this.fsm.state === 'MASTER' && r.advert.priority > 0) this.counters.otherMasterSeen++;
     if (!r.addressesMatch) this.counters.addressMismatch++;
     if (
       this.fsm.state === 'MASTER' &&
@@ -279,50 +339,78 @@ class Instance {
   }
 
   private send(priority: number) {
-    const payload = encode(
-      {
-        version: this.version,
-        vrid: this.vrid,
-        priority,
-        advertInt: this.fsm.cfg.advertInt,
-        addresses: this.vips.map((v) => v.address),
-        ...(this.version === 2
-          ? this.cfg.authentication?.auth_type === 'PASS'
-            ? { authType: 1 as const, authPass: this.cfg.authentication.auth_pass }
-            : { authType: 0 as const }
-          : {}),
-      },
-      {
-        src: this.src,
-        dst: this.cfg.unicast_peer.length
-          ? this.cfg.unicast_peer[0].address
-          : this.g.vrrp_mcast_group4 || VRRP_MCAST,
-        v3Checksum: this.g.vrrp_v3_checksum as V3Checksum,
-      },
-    );
-    if (
-      this.version === 3 &&
-      this.cfg.unicast_peer.length > 1 &&
-      this.g.vrrp_v3_checksum === 'keepalived'
-    ) {
-      // the keepalived checksum covers the destination: one payload per peer
-      for (const p of this.cfg.unicast_peer) {
-        const one = encode(
-          {
-            version: 3,
-            vrid: this.vrid,
-            priority,
-            advertInt: this.fsm.cfg.advertInt,
-            addresses: this.vips.map((v) => v.address),
-          },
-          { src: this.src, dst: p.address },
-        );
-        this.channel?.send(one, p.address);
-      }
-    } else {
-      this.channel?.send(payload, '');
+    const advert = {
+      version: this.version,
+      vrid: this.vrid,
+      priority,
+      advertInt: this.fsm.cfg.advertInt,
+      addresses: this.vips.map((v) => v.address),
+      ...(this.version === 2
+        ? this.cfg.authentication?.auth_type === 'PASS'
+          ? { authType: 1 as const, authPass: this.cfg.authentication.auth_pass }
+          : { authType: 0 as const }
+        : {}),
+    };
+    const v3Checksum = this.g.vrrp_v3_checksum as V3Checksum;
+    // every heartbeat path; one payload per destination (a v3 checksum covers it)
+    for (const p of this.paths) {
+      const dests = p.opts.unicastPeers.length ? p.opts.unicastPeers : [p.opts.group];
+      for (const dst of dests)
+        p.channel?.send(encode(advert, { src: p.opts.src, dst, v3Checksum }), dst);
     }
     this.counters.advertsSent++;
+  }
+
+  /** Path bookkeeping: a path that goes silent while another still delivers is logged, not failed over. */
+  private heard(path: (typeof this.paths)[number]) {
+    const now = this.deps.clock.now();
+    path.rx++;
+    path.lastRx = now;
+    if (path.warned) {
+      path.warned = false;
+      this.deps.log('info', `${this.name}: heartbeat path ${path.name} delivers adverts again`);
+    }
+    const silentAfter = 3 * this.fsm.masterAdverInt * 1000;
+    for (const o of this.paths) {
+      if (
+        o !== path &&
+        !o.warned &&
+        (o.lastRx === null
+          ? o.rx === 0 && this.counters.advertsReceived > 3
+          : now - o.lastRx > silentAfter)
+      ) {
+        o.warned = true;
+        this.deps.log(
+          'warn',
+          `${this.name}: heartbeat path ${o.name} is silent; the peer is still heard on ${path.name}`,
+        );
+      }
+    }
+  }
+
+  /** The fence command ran (or failed): tell the FSM. */
+  private fence(target?: string) {
+    const cmd = this.cfg.fence_command;
+    if (!cmd) {
+      this.apply(this.fsm.handle({ type: 'fenced', ok: false }, this.deps.clock.now()));
+      return;
+    }
+    const argv = [...splitArgv(cmd.cmd), ...(target ? [target] : [])];
+    this.fencing.runs++;
+    this.deps.log(
+      'warn',
+      `${this.name}: master ${target ?? '?'} vanished without a priority-0 advert: fencing it (${argv.join(' ')})`,
+    );
+    void this.deps.scripts.run(argv, this.cfg.fence_timeout * 1000).then((code) => {
+      const ok = code === 0;
+      if (!ok) this.fencing.failures++;
+      this.fencing.last = { ok, wallTime: Date.now() };
+      this.deps.log(
+        ok ? 'info' : 'error',
+        `${this.name}: fencing ${ok ? 'succeeded' : `failed (exit ${code})`}`,
+      );
+      this.apply(this.fsm.handle({ type: 'fenced', ok }, this.deps.clock.now()));
+    });
   }
 
   private setVips(add: boolean) {
@@ -406,6 +494,9 @@ class Instance {
         case 'garp':
           this.garp(a.reason);
           break;
+        case 'fence':
+          this.fence(a.target);
+          break;
         case 'timer':
           this.arm(a.which, a.at);
           break;
@@ -461,6 +552,16 @@ class Instance {
         ok: t.ok,
         weight: t.weight,
       })),
+      paths: this.paths.map((p) => {
+        const ago = p.lastRx === null ? null : Math.round(this.deps.clock.now() - p.lastRx);
+        return {
+          name: p.name,
+          rx: p.rx,
+          lastRxAgoMs: ago,
+          up: ago !== null && ago <= 3 * this.fsm.masterAdverInt * 1000,
+        };
+      }),
+      fencing: structuredClone(this.fencing),
     };
   }
 }
@@ -493,6 +594,44 @@ export class VrrpEngine {
     for (const i of this.instances.values()) i.start();
     this.startScripts();
     this.startLinkWatch();
+    this.startReferenceProbes();
+  }
+
+  /** Reference-IP guard: ICMP echo every interval; `fall` misses = FAULT, `rise` answers = back. */
+  private startReferenceProbes() {
+    const generation = this.scriptGeneration;
+    for (const inst of this.instances.values()) {
+      const ref = inst.cfg.track_reference;
+      const t = inst.trackers.find((x) => x.kind === 'reference');
+      if (!ref?.address || !t) continue;
+      let rise = 0;
+      let fall = 0;
+      const tick = async () => {
+        if (this.stopped || generation !== this.scriptGeneration) return;
+        const ok = await this.deps.net.ping(ref.address!, ref.timeout * 1000);
+        if (this.stopped || generation !== this.scriptGeneration) return;
+        if (ok) {
+          rise++;
+          fall = 0;
+        } else {
+          fall++;
+          rise = 0;
+        }
+        const next = t.ok ? fall < ref.fall : rise >= ref.rise;
+        if (next !== t.ok) {
+          t.ok = next;
+          this.deps.log(
+            next ? 'info' : 'warn',
+            `${inst.name}: reference ${ref.address} ${next ? 'reachable again' : 'unreachable: FAULT, virtual addresses released'}`,
+          );
+          inst.applyTrackers();
+        }
+        this.scriptTimers.push(
+          this.deps.clock.at(this.deps.clock.now() + ref.interval * 1000, () => void tick()),
+        );
+      };
+      void tick();
+    }
   }
 
   private indexGroups() {
@@ -557,6 +696,7 @@ export class VrrpEngine {
     for (const i of fresh) i.start();
     this.startScripts();
     this.startLinkWatch();
+    this.startReferenceProbes();
     return r;
   }
 

@@ -133,7 +133,19 @@ export class Fsm {
           this.masterDownAt !== null &&
           now >= this.masterDownAt
         ) {
-          this.becomeMaster('master-down', now, out);
+          const policy = this.cfg.fencePolicy ?? 'off';
+          // a master we heard went silent (no clean priority-0 leave): fence it before taking over
+          const vanished =
+            this.masterPriority !== undefined &&
+            this.masterPriority > 0 &&
+            this.masterIp !== this.cfg.primaryIp;
+          if (policy !== 'off' && vanished) {
+            if (!this.fencing) {
+              this.fencing = true;
+              this.masterDownAt = null;
+              out.push({ type: 'fence', ...(this.masterIp ? { target: this.masterIp } : {}) });
+            }
+          } else this.becomeMaster('master-down', now, out);
         } else if (
           ev.which === 'adver' &&
           this.state === 'MASTER' &&

@@ -51,6 +51,8 @@ export class FakeNet implements NetIO {
   readonly channels: { opts: ChannelOptions; onPacket: (p: Uint8Array) => void }[] = [];
   readonly sent: { vrrp: Uint8Array; at: number }[] = [];
   cut = false;
+  /** interfaces whose adverts are lost (a cut heartbeat path) */
+  cutPaths = new Set<string>();
   links = new Map<string, boolean>();
 
   constructor(
@@ -70,10 +72,11 @@ export class FakeNet implements NetIO {
     const entry = { opts, onPacket };
     this.channels.push(entry);
     return {
-      send: (vrrp) => {
+      send: (vrrp, dst) => {
         this.sent.push({ vrrp, at: this.clock.now() });
-        const dsts = opts.unicastPeers.length ? opts.unicastPeers : [opts.group];
-        for (const d of dsts) this.lan.deliver(this, opts.src, d, vrrp);
+        const dsts = dst ? [dst] : opts.unicastPeers.length ? opts.unicastPeers : [opts.group];
+        for (const d of dsts)
+          if (!this.cutPaths.has(opts.ifname)) this.lan.deliver(this, opts.src, d, vrrp);
       },
       close: () => this.channels.splice(this.channels.indexOf(entry), 1),
     };
