@@ -90,6 +90,8 @@ export function renderCluster(c: ClusterSpec, stack: string): RenderedCluster {
       unicast: c.unicast,
       vip: c.vip,
       vipAddress,
+      // split-brain defences are keepalive-ts features (keepalived does not know the keywords)
+      ...splitBrainData(c),
       services,
       realServers: c.realServers,
     });
@@ -150,4 +152,19 @@ export function renderCluster(c: ClusterSpec, stack: string): RenderedCluster {
     },
   }));
   return { vip: c.vip, directors, realServers };
+}
+
+function splitBrainData(c: ClusterSpec) {
+  const ks = c.daemon === 'keepalive-ts';
+  const sb = c.splitBrain;
+  // fall (2) x interval must stay below 3 x advert_int: the guard has to act before a takeover would
+  const interval = Math.max(0.05, Math.round((c.advertInt / 2) * 100) / 100);
+  return {
+    referenceIp: ks && sb.referenceIp ? sb.referenceIp : false,
+    refInterval: interval,
+    refTimeout: Math.max(0.05, Math.round(interval * 0.8 * 100) / 100),
+    heartbeatInterface: ks && sb.heartbeatInterface ? sb.heartbeatInterface : false,
+    fenceCommand: ks && sb.fenceCommand ? sb.fenceCommand : false,
+    fencePolicy: sb.fencePolicy ?? 'require',
+  };
 }

@@ -48,6 +48,8 @@ export const DirectorSpec = z
     priority: z.number().int().min(1).max(254).optional(),
     /** MASTER or BACKUP; default: the first listed is MASTER */
     state: z.enum(['MASTER', 'BACKUP']).optional(),
+    /** this director's address on the second heartbeat line (splitBrain.heartbeatInterface) */
+    heartbeatAddress: ipv4.optional(),
   })
   .strict();
 
@@ -118,9 +120,13 @@ export const ClusterSpec = z
     ssh: SshSpec,
     splitBrain: z
       .object({
-        /** reference IP (the gateway) */
+        /** reference IP (the gateway): a director that cannot reach it releases the VIP (FAULT) */
         referenceIp: ipv4.optional(),
+        /** second heartbeat line: adverts also go out here to the other directors' heartbeatAddress */
+        heartbeatInterface: z.string().optional(),
+        /** STONITH: run before taking over from a master that vanished (its address is appended) */
         fenceCommand: z.string().optional(),
+        fencePolicy: z.enum(['require', 'best-effort', 'off']).optional(),
       })
       .strict()
       .default({}),

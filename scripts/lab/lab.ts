@@ -5,7 +5,16 @@
 // namespaces; sshd and the HTTP service are entered into them with nsenter, so
 // they can be stopped and restarted without losing the host's /etc.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync as readFileSyncFs, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync as readFileSyncFs,
+  rmSync,
+  writeFileSync as writeFileSyncFs,
+} from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isAlive, must, run, startDetached, waitFor } from './sys';
@@ -388,6 +397,40 @@ export class Lab {
     hs.sshd = this.spawnSshd(name, hs.holder);
     await waitFor(`sshd on ${name}`, () => this.listening(h, 22), 10_000);
     await this.writeState(st);
+  }
+
+  /**
+   * The lab's fencing device: answers scripts/lab/fence.sh requests (files in
+   * `<dir>/fence`) by taking every link of the target host down. Returns stop().
+   */
+  startFenceAgent(): { dir: string; stop: () => void; fenced: string[] } {
+    const dir = path.join(this.dir, 'fence');
+    mkdirSync(dir, { recursive: true });
+    const fenced: string[] = [];
+    let running = true;
+    const loop = async () => {
+      while (running) {
+        for (const f of readdirSync(dir).filter((x) => x.startsWith('request-'))) {
+          const ip = f.slice('request-'.length);
+          rmSync(path.join(dir, f), { force: true });
+          const h = this.topo.hosts.find((x) => x.ifaces.some((i) => i.address === ip));
+          let ok = false;
+          if (h) {
+            const r = await this.exec(h.name, [
+              'sh',
+              '-c',
+              h.ifaces.map((i) => `ip link set ${i.name} down`).join('; '),
+            ]);
+            ok = r.code === 0;
+            if (ok) fenced.push(h.name);
+          }
+          writeFileSyncFs(path.join(dir, `done-${ip}`), ok ? 'ok' : 'failed');
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    void loop();
+    return { dir, fenced, stop: () => (running = false) };
   }
 
   /** Stop or (re)start a real server's HTTP service (the one the lab started, by PID). */

@@ -9,7 +9,7 @@ import { renderCluster } from '../../components/render';
 import { readStackSpec } from '../../components/stack-file';
 import * as path from 'node:path';
 import { fsHost } from '../../daemon/config/fs-host';
-import { parseFile } from '../../daemon/config/index';
+import { parseFile, parseText } from '../../daemon/config/index';
 import { which } from '../../scripts/lab/lab';
 import { must, run } from '../../scripts/lab/sys';
 
@@ -56,7 +56,12 @@ describe('config test vs Debian keepalived -t (interop)', function () {
 
   for (const stack of ['lab', 'example']) {
     it(`the configs rendered for stack "${stack}" pass both keepalive-ts -t and keepalived -t cleanly`, async () => {
-      const r = renderCluster(readStackSpec(stack), stack);
+      // keepalived gets the same declaration rendered for daemon: keepalived (no keepalive-ts extensions)
+      const spec = readStackSpec(stack);
+      const ks = renderCluster({ ...spec, daemon: 'keepalive-ts' }, stack);
+      for (const d of ks.directors)
+        assert.deepEqual(parseText(d.config.content).diagnostics, [], d.name);
+      const r = renderCluster({ ...spec, daemon: 'keepalived' }, stack);
       const dir = mkdtempSync(path.join(tmpdir(), 'kts-render-'));
       try {
         for (const d of r.directors) {
