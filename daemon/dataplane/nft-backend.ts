@@ -17,6 +17,7 @@ export class NftDataplane implements Dataplane {
   readonly name = 'nftables' as const;
   private desired: Service[] = [];
   private seen = '';
+  private expectTables = false;
   errors = 0;
 
   constructor(private readonly log: (level: 'info' | 'warn' | 'error', m: string) => void) {}
@@ -37,10 +38,13 @@ export class NftDataplane implements Dataplane {
       throw new Error(`nft: ${res.err.trim() || res.out.trim()}`);
     }
     this.seen = await this.snapshot();
+    this.expectTables = /^table /m.test(r.text);
   }
 
   async reconcile(): Promise<boolean> {
-    if ((await this.snapshot()) === this.seen) return false;
+    const now = await this.snapshot();
+    // unchanged since our apply, and present if we created anything (a listing that failed reads as empty)
+    if (now === this.seen && !(this.expectTables && now === '')) return false;
     this.log('warn', 'dataplane: nftables tables changed outside keepalive-ts; re-applying');
     await this.apply(this.desired);
     return true;

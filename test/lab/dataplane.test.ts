@@ -244,7 +244,7 @@ describe('health checks and nftables dataplane (lab)', function () {
     await waitFor('rules programmed', async () => (await rules()).includes('fwd ip to'), 10_000);
     await lab.exec('d1', ['nft', 'delete', 'table', 'netdev', 'keepalive_ts']);
     const t0 = Date.now();
-    await waitFor('rules restored', async () => (await rules()).includes('fwd ip to'), 10_000, 100);
+    await waitFor('rules restored', async () => (await rules()).includes('fwd ip to'), 12_000, 100);
     console.log(
       `      restored ${((Date.now() - t0) / 1000).toFixed(1)} s after an outside delete`,
     );
