@@ -11,6 +11,12 @@ import { maglevTable, tableSize } from './maglev';
 import type { Service } from './types';
 
 export const DR_TABLE = 'keepalive_ts';
+/**
+ * A fixed jhash seed: without one the kernel picks a random seed per rule, so
+ * the two directors (and every re-apply on one director) would send the same
+ * flow to different real servers, resetting established DR connections.
+ */
+export const HASH_SEED = '0x6b617473';
 export const NAT_TABLE = 'keepalive_ts_nat';
 
 const l4 = (p: string) => (p === 'UDP' ? 'udp' : p === 'SCTP' ? 'sctp' : 'tcp');
@@ -48,7 +54,7 @@ export function renderNft(services: readonly Service[]): Rendered {
       const elements = table.map((b, i) => `${i} : ${dests[b].address}`).join(', ');
       const rules = drChains.get(ingress) ?? [];
       rules.push(
-        `    ip daddr ${s.address} ${proto} dport ${s.port} fib daddr type local fwd ip to jhash ${key} mod ${m} map { ${elements} } device "${s.egress ?? ingress}" comment "${s.id}"`,
+        `    ip daddr ${s.address} ${proto} dport ${s.port} fib daddr type local fwd ip to jhash ${key} mod ${m} seed ${HASH_SEED} map { ${elements} } device "${s.egress ?? ingress}" comment "${s.id}"`,
       );
       drChains.set(ingress, rules);
     } else {
@@ -56,7 +62,7 @@ export function renderNft(services: readonly Service[]): Rendered {
         .map((b, i) => `${i} : ${dests[b].address} . ${dests[b].port}`)
         .join(', ');
       natRules.push(
-        `    ip daddr ${s.address} ${proto} dport ${s.port} dnat ip to jhash ${key} mod ${m} map { ${elements} } comment "${s.id}"`,
+        `    ip daddr ${s.address} ${proto} dport ${s.port} dnat ip to jhash ${key} mod ${m} seed ${HASH_SEED} map { ${elements} } comment "${s.id}"`,
       );
     }
   });

@@ -26,7 +26,7 @@ describe('nftables rendering', () => {
     assert.match(r.text, /^add table netdev keepalive_ts\ndelete table netdev keepalive_ts\n/);
     assert.match(
       r.text,
-      /ip daddr 198\.51\.100\.10 tcp dport 80 fib daddr type local fwd ip to jhash ip saddr \. tcp sport mod 251 map \{ 0 : 198\.51\.100\.2[12], .* \} device "lan0" comment "TCP 198\.51\.100\.10:80"/,
+      /ip daddr 198\.51\.100\.10 tcp dport 80 fib daddr type local fwd ip to jhash ip saddr \. tcp sport mod 251 seed 0x6b617473 map \{ 0 : 198\.51\.100\.2[12], .* \} device "lan0" comment "TCP 198\.51\.100\.10:80"/,
     );
     assert.match(r.text, /type filter hook ingress device "lan0" priority 0/);
     const elems = /map \{ ([^}]*) \}/.exec(r.text)![1].split(', ');
@@ -40,7 +40,7 @@ describe('nftables rendering', () => {
   it('persistence hashes on the client address only', () => {
     assert.match(
       renderNft([svc({ persistence: 50 })]).text,
-      /fwd ip to jhash ip saddr mod 251 map/,
+      /fwd ip to jhash ip saddr mod 251 seed 0x6b617473 map/,
     );
   });
 
@@ -53,7 +53,7 @@ describe('nftables rendering', () => {
     ]);
     assert.match(
       r.text,
-      /dnat ip to jhash ip saddr \. tcp sport mod 251 map \{ 0 : 198\.51\.100\.21 \. 8080, /,
+      /dnat ip to jhash ip saddr \. tcp sport mod 251 seed 0x6b617473 map \{ 0 : 198\.51\.100\.21 \. 8080, /,
     );
     assert.match(r.text, /ct status dnat masquerade/);
   });
