@@ -12,7 +12,7 @@ import { fsHost } from './config/fs-host';
 import { parseFile, type ParseResult } from './config/index';
 import { lintPeers } from './config/lint';
 import { makeLogger } from './control/log';
-import { DEFAULT_CONTROL, requestControl } from './control/socket';
+import { DEFAULT_CONTROL, followEvents, requestControl } from './control/socket';
 import { runDaemon, type DaemonStatus } from './runtime';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -37,6 +37,7 @@ interface Opts {
   check?: boolean;
   logDetail?: boolean;
   dontReleaseIpvs?: boolean;
+  logFormat: string;
   configTest?: boolean;
   dumpConfig?: boolean;
   strict?: boolean;
@@ -67,6 +68,7 @@ const program = new Command('keepalive-ts')
   )
   .option('-l, --log-console', 'log to the console (stderr)')
   .option('-D, --log-detail', 'detailed (debug) logging')
+  .option('--log-format <format>', 'text (journald <N> prefixes under systemd) or json', 'text')
   .option('-p, --pid <file>', 'pid file')
   .option('--control <path>', 'control socket', DEFAULT_CONTROL)
   .option('-P, --vrrp', 'only run the VRRP subsystem')
@@ -74,6 +76,16 @@ const program = new Command('keepalive-ts')
   .option('-I, --dont-release-ipvs', 'leave the dataplane (IPVS / nftables rules) in place on stop')
   .enablePositionalOptions()
   .showHelpAfterError();
+
+program
+  .command('events')
+  .description('the ordered event stream (instance and real-server changes) as JSON lines')
+  .option('--follow', 'keep streaming new events')
+  .option('--since <seq>', 'only events after this sequence number', Number, 0)
+  .option('--control <path>', 'control socket', DEFAULT_CONTROL)
+  .action(async (o: { follow?: boolean; since: number; control: string }) => {
+    await followEvents(o.control, !!o.follow, (l) => process.stdout.write(l + '\n'), o.since);
+  });
 
 program
   .command('status')
@@ -137,7 +149,7 @@ program.action(async (o: Opts) => {
     vrrp: !o.check || !!o.vrrp,
     checkers: !o.vrrp || !!o.check,
     keepDataplane: !!o.dontReleaseIpvs,
-    log: makeLogger({ debug: !!o.logDetail }),
+    log: makeLogger({ debug: !!o.logDetail, format: o.logFormat === 'json' ? 'json' : 'text' }),
   });
 });
 

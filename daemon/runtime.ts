@@ -13,6 +13,9 @@ import type { Config } from './config/model';
 import type { Logger } from './control/log';
 import { Notifier } from './control/notify';
 import { serveControl } from './control/socket';
+import { buildRegistry, serveMetrics } from './control/metrics';
+import { EventLog } from './control/events';
+import { sdNotify } from './control/sdnotify';
 import type { InstanceStatus, Transition } from './vrrp/engine';
 import { HealthManager, type VirtualServerStatus } from './check/manager';
 import { dnsProbe, httpProbe, scriptProbe, tcpProbe } from './check/probes';
@@ -70,6 +73,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   const notifier = new Notifier(config, log);
+  const transitions = new Map<string, number>();
+  const events = new EventLog();
 
   let worker: Worker | undefined;
   let nextId = 1;
@@ -81,9 +86,26 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     worker = new Worker(path.join(__dirname, 'vrrp/worker.js'), { workerData: { config } });
     worker.on('message', (m: { type: string; [k: string]: unknown }) => {
       if (m.type === 'log') log(m.level as 'info', m.msg as string);
-      else if (m.type === 'transition') void notifier.onTransition(m.t as Transition);
-      else if (m.type === 'status') pending.get(m.id as number)?.(m);
+      else if (m.type === 'transition') {
+        const t = m.t as Transition;
+        const k = `${t.instance}\0${t.cause}`;
+        transitions.set(k, (transitions.get(k) ?? 0) + 1);
+        events.emit({
+          kind: 'instance',
+          instance: t.instance,
+          from: t.from,
+          to: t.to,
+          cause: t.cause,
+          priority: t.priority,
+          wallTime: t.wallTime,
+        });
+        void notifier.onTransition(t);
+      } else if (m.type === 'status') pending.get(m.id as number)?.(m);
       else if (m.type === 'stopped') stopped?.();
+      else if (m.type === 'ready')
+        sdNotify(
+          `READY=1\nSTATUS=${config!.vrrp_instance.length} VRRP instance(s)\nMAINPID=${process.pid}`,
+        );
       else if (m.type === 'reloaded') reloaded?.(m.result);
       else if (m.type === 'fatal') {
         log('error', `VRRP engine failed to start: ${m.msg as string}`);
@@ -108,6 +130,15 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       apply: (services) => dp.apply(services),
       runScript,
       log,
+      onEvent: (e) =>
+        events.emit({
+          kind: 'real_server',
+          virtualServer: e.vs,
+          realServer: e.rs,
+          up: e.up,
+          reason: e.reason,
+          wallTime: e.wallTime,
+        }),
       isLocal: (a) =>
         Object.values(networkInterfaces()).some((l) => l?.some((x) => x.address === a)),
     });
@@ -168,15 +199,27 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     };
   };
 
-  const server = serveControl(o.control, async (req) => {
-    if (req.cmd === 'status') return status();
-    throw new Error(`unknown command ${req.cmd}`);
-  });
+  const server = serveControl(
+    o.control,
+    async (req) => {
+      if (req.cmd === 'status') return status();
+      throw new Error(`unknown command ${req.cmd}`);
+    },
+    events,
+  );
+  const metricsServer = config.global_defs.metrics_listen
+    ? serveMetrics(
+        config.global_defs.metrics_listen,
+        buildRegistry({ status, transitions: () => transitions }),
+        log,
+      )
+    : undefined;
 
   let shuttingDown = false;
   async function shutdown(code: number) {
     if (shuttingDown) return;
     shuttingDown = true;
+    sdNotify('STOPPING=1');
     log('info', 'stopping: releasing virtual addresses');
     health?.stop();
     clearInterval(reconcileTimer);
@@ -197,6 +240,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       await dataplane.clear().catch((e: Error) => log('error', `dataplane: ${e.message}`));
     notifier.close();
     server.close();
+    metricsServer?.close();
     try {
       unlinkSync(o.control);
     } catch {
@@ -220,15 +264,24 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       log('error', 'reload: new configuration invalid, keeping the running one');
       return;
     }
+    sdNotify('RELOADING=1');
     reloads++;
     config = next;
     notifier.setConfig(next);
     health?.stop();
     startHealth(next);
-    if (!worker) return;
-    reloaded = (r) => log('info', `reload: ${JSON.stringify(r)}`);
+    if (!worker) {
+      sdNotify('READY=1');
+      return;
+    }
+    reloaded = (r) => {
+      log('info', `reload: ${JSON.stringify(r)}`);
+      sdNotify('READY=1');
+    };
     worker.postMessage({ type: 'reload', config: next });
   });
+  // without a VRRP engine the configuration is applied now; with one, when the worker says ready
+  if (!worker) sdNotify(`READY=1\nMAINPID=${process.pid}`);
   log(
     'info',
     `keepalive-ts started (pid ${process.pid}, ${config.vrrp_instance.length} VRRP instance(s))`,

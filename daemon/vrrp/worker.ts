@@ -6,6 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/model';
 import { runScript } from '../control/scripts';
+import { sdNotify, watchdogIntervalMs } from '../control/sdnotify';
 import { realClock } from '../net/io';
 import { LinuxNet } from '../net/linux';
 import { VrrpEngine } from './engine';
@@ -45,6 +46,10 @@ port.on('message', (m: { type: string; id?: number; config?: Config }) => {
 });
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+// the watchdog is pinged from this thread: if the protocol loop is stuck, systemd restarts us
+const wd = watchdogIntervalMs();
+if (wd) setInterval(() => sdNotify('WATCHDOG=1'), wd).unref();
 
 try {
   engine.start();
