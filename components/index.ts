@@ -80,6 +80,8 @@ export class DirectorPair extends pulumi.ComponentResource {
   readonly master: pulumi.Output<string>;
   readonly backups: pulumi.Output<string[]>;
   readonly configHashes: pulumi.Output<Record<string, string>>;
+  /** Prometheus endpoints of the directors (keepalive-ts with metricsListen) */
+  readonly metricsEndpoints: pulumi.Output<Record<string, string>>;
   readonly installs: DaemonInstall[] = [];
   readonly commands: command.remote.Command[] = [];
 
@@ -120,11 +122,23 @@ export class DirectorPair extends pulumi.ComponentResource {
       views.filter((v) => v.state === 'BACKUP').map((v) => v.director.name),
     );
     this.configHashes = pulumi.output(hashes);
+    const ml = args.spec.daemon === 'keepalive-ts' ? args.spec.metricsListen : undefined;
+    this.metricsEndpoints = pulumi.output(
+      Object.fromEntries(
+        ml
+          ? args.spec.directors.map((d) => {
+              const [host, port] = ml.split(':');
+              return [d.name, `http://${host === '0.0.0.0' ? d.address : host}:${port}/metrics`];
+            })
+          : [],
+      ),
+    );
     this.registerOutputs({
       vip: this.vip,
       master: this.master,
       backups: this.backups,
       configHashes: this.configHashes,
+      metricsEndpoints: this.metricsEndpoints,
     });
   }
 }

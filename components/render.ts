@@ -82,6 +82,7 @@ export function renderCluster(c: ClusterSpec, stack: string): RenderedCluster {
       vrrpVersion: c.vrrpVersion,
       // keepalived does not know lvs_backend: only an explicit choice is written, and only for keepalive-ts
       lvsBackend: c.daemon === 'keepalive-ts' && c.lvsBackend !== 'auto' ? c.lvsBackend : false,
+      metricsListen: c.daemon === 'keepalive-ts' && c.metricsListen ? c.metricsListen : false,
       virtualRouterId: c.virtualRouterId,
       instanceName: c.instanceName,
       interface: c.interface,

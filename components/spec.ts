@@ -136,6 +136,11 @@ export const ClusterSpec = z
     /** where configs go on every host */
     configDir: z.string().startsWith('/').default('/etc/keepalived'),
     lvsBackend: z.enum(['auto', 'ipvs', 'nftables']).default('auto'),
+    /** keepalive-ts Prometheus endpoint on every director (HOST:PORT; 0.0.0.0 = the director's address) */
+    metricsListen: z
+      .string()
+      .regex(/^[\d.]+:\d+$/, 'must be ADDRESS:PORT')
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -47,4 +47,5 @@ export const vip = pair.vip;
 export const master = pair.master;
 export const backups = pair.backups;
 export const configHashes = pair.configHashes;
+export const metricsEndpoints = pair.metricsEndpoints;
 export const realServers = pool.servers;

@@ -60,6 +60,10 @@ describe('Pulumi components (mocks)', function () {
       if (process.env.DEBUG_URNS) console.log(urns.at(-1));
     }
     assert.equal(await new Promise((res) => pair.master.apply(res)), 'd1');
+    assert.deepEqual(await new Promise((res) => pair.metricsEndpoints.apply(res)), {
+      d1: 'http://198.51.100.11:9650/metrics',
+      d2: 'http://198.51.100.12:9650/metrics',
+    });
   });
 
   it('registers the typed components and one command per host step', () => {
