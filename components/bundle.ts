@@ -11,8 +11,13 @@ export const BUNDLE_FILES = [
   'bin/keepalive-ts',
   'dist/daemon',
   'dist/native',
-  'node_modules/commander',
   'package.json',
+  // the daemon's runtime dependencies
+  'node_modules/commander',
+  'node_modules/prom-client',
+  'node_modules/@opentelemetry/api',
+  'node_modules/tdigest',
+  'node_modules/bintrees',
 ];
 
 export function buildBundle(root = ROOT): { base64: string; sha256: string; bytes: number } {

@@ -130,7 +130,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       apply: (services) => dp.apply(services),
       runScript,
       log,
-      onEvent: (e) =>
+      onEvent: (e) => {
         events.emit({
           kind: 'real_server',
           virtualServer: e.vs,
@@ -138,7 +138,9 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
           up: e.up,
           reason: e.reason,
           wallTime: e.wallTime,
-        }),
+        });
+        notifier.onRealServer(e);
+      },
       isLocal: (a) =>
         Object.values(networkInterfaces()).some((l) => l?.some((x) => x.address === a)),
     });

@@ -20,6 +20,10 @@ export function fifoLine(t: Pick<Transition, 'instance' | 'to' | 'priority'>): s
   return `INSTANCE "${t.instance}" ${FIFO_STATE[t.to]} ${t.priority}\n`;
 }
 
+export function rsFifoLine(e: { vs: string; rs: string; up: boolean }): string {
+  return `RS "${e.rs}" "${e.vs}" ${e.up ? 'UP' : 'DOWN'}\n`;
+}
+
 export class Notifier {
   private readonly queues = new Map<string, Promise<void>>();
   private fifoFd?: number;
@@ -51,6 +55,11 @@ export class Notifier {
   close() {
     if (this.fifoFd !== undefined) closeSync(this.fifoFd);
     this.fifoFd = undefined;
+  }
+
+  /** A real server changed: one FIFO line, `RS "<real server>" "<virtual server>" UP|DOWN`. */
+  onRealServer(e: { vs: string; rs: string; up: boolean }) {
+    if (this.fifoFd !== undefined) write(this.fifoFd, rsFifoLine(e), () => {});
   }
 
   onTransition(t: Transition): Promise<void> {

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { EventLog } from '../../../daemon/control/events';
 import { formatLogLine } from '../../../daemon/control/log';
 import { buildRegistry } from '../../../daemon/control/metrics';
-import { sdNotify, sockaddrUn } from '../../../daemon/control/sdnotify';
+import { rsFifoLine } from '../../../daemon/control/notify';
+import { sdNotify, sockaddrUn, watchdogIntervalMs } from '../../../daemon/control/sdnotify';
 import { followEvents, serveControl } from '../../../daemon/control/socket';
 import { native } from '../../../daemon/net/native';
 import type { DaemonStatus } from '../../../daemon/runtime';
@@ -145,6 +146,22 @@ describe('observability', function () {
     ]) {
       assert.ok(text.includes(line), `missing: ${line}`);
     }
+  });
+
+  it('asks for watchdog pings at half of WATCHDOG_USEC, only for this process', () => {
+    assert.equal(watchdogIntervalMs({ WATCHDOG_USEC: '10000000' }), 5000);
+    assert.equal(
+      watchdogIntervalMs({ WATCHDOG_USEC: '10000000', WATCHDOG_PID: String(process.pid + 1) }),
+      undefined,
+    );
+    assert.equal(watchdogIntervalMs({}), undefined);
+  });
+
+  it('writes real-server changes to the notify FIFO format', () => {
+    assert.equal(
+      rsFifoLine({ vs: 'TCP 198.51.100.10:80', rs: '198.51.100.21:80', up: false }),
+      'RS "198.51.100.21:80" "TCP 198.51.100.10:80" DOWN\n',
+    );
   });
 
   it('logs JSON lines with --log-format json, journald priorities under systemd', () => {
