@@ -176,27 +176,17 @@ export function readNumber(
 const TRUE = ['true', 'on', 'yes'];
 const FALSE = ['false', 'off', 'no'];
 
-class IntField extends ValueField<number> {
+/** An integer (readInt) or a decimal (readNumber) within [min, max]. */
+class NumericField extends ValueField<number> {
   constructor(
+    private readonly reader: typeof readInt,
     private readonly min: number,
     private readonly max: number,
   ) {
     super(1, 1);
   }
   read([v]: string[], stmt: Stmt, ctx: Ctx) {
-    return readInt(v, this.min, this.max, stmt.keyword, stmt, ctx);
-  }
-}
-
-class NumberField extends ValueField<number> {
-  constructor(
-    private readonly min: number,
-    private readonly max: number,
-  ) {
-    super(1, 1);
-  }
-  read([v]: string[], stmt: Stmt, ctx: Ctx) {
-    return readNumber(v, this.min, this.max, stmt.keyword, stmt, ctx);
+    return this.reader(v, this.min, this.max, stmt.keyword, stmt, ctx);
   }
 }
 
@@ -415,8 +405,8 @@ class TaggedField<M extends Record<string, Field<unknown>>> extends Field<Tagged
 
 export const kw = {
   tagged: <M extends Record<string, Field<unknown>>>(tags: M) => new TaggedField<M>(tags),
-  int: (min: number, max: number) => new IntField(min, max),
-  number: (min: number, max: number) => new NumberField(min, max),
+  int: (min: number, max: number) => new NumericField(readInt, min, max),
+  number: (min: number, max: number) => new NumericField(readNumber, min, max),
   string: (check?: (v: string) => string | undefined) => new StringField(check),
   oneOf: <E extends string>(...values: E[]) => new EnumField<E>(values),
   flag: () => new FlagField(),

@@ -81,6 +81,13 @@ describe('health checks and nftables dataplane (lab)', function () {
     await d.start();
     return d;
   };
+  const vipOn = (host: string, timeoutMs: number) =>
+    waitFor(
+      `VIP on ${host}`,
+      async () =>
+        (await lab.exec(host, ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP),
+      timeoutMs,
+    );
   const vsStatus = async (d: LabDaemon) =>
     (
       (await d.status()) as unknown as {
@@ -120,12 +127,7 @@ describe('health checks and nftables dataplane (lab)', function () {
       async () => (await vsStatus(d)).servers.every((s) => s.inService),
       10_000,
     );
-    await waitFor(
-      'VIP on d1',
-      async () =>
-        (await lab.exec('d1', ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP),
-      10_000,
-    );
+    await vipOn('d1', 10_000);
     const r = await probe(lab, ['--count', '1000', '--timeout', '2000']);
     assert.equal(r.errors, 0, JSON.stringify(r));
     const share = (r.counts.rs1 ?? 0) / 1000;
@@ -181,12 +183,7 @@ describe('health checks and nftables dataplane (lab)', function () {
       async () => (await vsStatus(m)).servers.every((s) => s.inService),
       15_000,
     );
-    await waitFor(
-      'VIP on d1',
-      async () =>
-        (await lab.exec('d1', ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP),
-      10_000,
-    );
+    await vipOn('d1', 10_000);
     // persistence: one client, one server
     const before = await probe(lab, ['--count', '20']);
     assert.equal(before.errors, 0);
@@ -308,12 +305,7 @@ describe('health checks and nftables dataplane (lab)', function () {
     const vs = vsConf({ check: tcpCheck });
     const m = await director('d1', 100, vs);
     const b = await director('d2', 50, vs);
-    await waitFor(
-      'VIP on d1',
-      async () =>
-        (await lab.exec('d1', ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP),
-      10_000,
-    );
+    await vipOn('d1', 10_000);
     await waitFor(
       'servers in service on both',
       async () =>
@@ -340,12 +332,7 @@ describe('health checks and nftables dataplane (lab)', function () {
     );
     await sleep(1500);
     await m.term(); // d2 takes over after Skew_Time
-    await waitFor(
-      'VIP on d2',
-      async () =>
-        (await lab.exec('d2', ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP),
-      5000,
-    );
+    await vipOn('d2', 5000);
     const r = await dl;
     assert.equal(
       r.stdout.trim(),
