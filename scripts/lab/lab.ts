@@ -344,22 +344,12 @@ export class Lab {
       ]);
       return r.code === 0 && r.stdout.trim() === h.name;
     });
-    const enter = ['-t', String(holder), '-m', '-u', '-n', '--'];
     state.hosts[h.name].sshd = this.spawnSshd(h.name, holder);
     if (h.http) {
       const www = path.join(dir, 'www');
       await mkdir(www, { recursive: true });
       await writeFile(path.join(www, 'index.html'), `${h.name}\n`);
-      state.hosts[h.name].http = startDetached('nsenter', [
-        ...enter,
-        'busybox',
-        'httpd',
-        '-f',
-        '-p',
-        '80',
-        '-h',
-        www,
-      ]);
+      state.hosts[h.name].http = this.spawnHttp(h.name, holder);
     }
   }
 
@@ -385,6 +375,26 @@ export class Lab {
     );
     closeSync(log);
     return pid;
+  }
+
+  /** A real server's HTTP service (busybox httpd serving its name), entered into its host. */
+  private spawnHttp(name: string, holder: number): number {
+    const www = path.join(this.hostDir(name), 'www');
+    return startDetached('nsenter', [
+      '-t',
+      String(holder),
+      '-m',
+      '-u',
+      '-n',
+      '--',
+      'busybox',
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+      '-h',
+      www,
+    ]);
   }
 
   /** Start a host's sshd again (after a test stopped it). */
@@ -446,21 +456,7 @@ export class Lab {
       await waitFor(`http on ${name} to stop`, () => !isAlive(hs.http!), 5000);
       delete hs.http;
     } else if (on) {
-      hs.http = startDetached('nsenter', [
-        '-t',
-        String(hs.holder),
-        '-m',
-        '-u',
-        '-n',
-        '--',
-        'busybox',
-        'httpd',
-        '-f',
-        '-p',
-        '80',
-        '-h',
-        path.join(this.hostDir(name), 'www'),
-      ]);
+      hs.http = this.spawnHttp(name, hs.holder);
       await waitFor(`http on ${name}`, () => this.listening(h, 80), 5000);
     }
     await this.writeState(st);
