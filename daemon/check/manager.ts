@@ -297,6 +297,7 @@ export class HealthManager {
         scheduler: c.lvs_sched,
         method: c.lvs_method,
         persistence: c.persistence_timeout,
+        ...(c.persistence_granularity ? { persistenceNetmask: c.persistence_granularity } : {}),
         destinations,
         ...(ingress ? { ingress, egress: ingress } : {}),
       };

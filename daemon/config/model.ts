@@ -587,10 +587,24 @@ const virtualServer = kw.block(
         );
         vs.protocol = 'TCP';
       }
+      if (vs.persistence_granularity !== undefined && !isNetmask(vs.persistence_granularity))
+        ctx.diag.error(
+          stmt.block?.find((c) => c.keyword === 'persistence_granularity') ?? stmt,
+          `persistence_granularity ${vs.persistence_granularity}: expects a netmask such as 255.255.255.0`,
+        );
       resolveCheckerTimings(vs);
     },
   },
 );
+
+/** A dotted IPv4 netmask (contiguous ones) or a prefix length. */
+function isNetmask(m: string): boolean {
+  if (/^\/?\d{1,3}$/.test(m)) return Number(m.replace('/', '')) <= 128;
+  const o = m.split('.').map(Number);
+  if (o.length !== 4 || o.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return false;
+  const n = ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) >>> 0;
+  return ((~n >>> 0) & ((~n >>> 0) + 1)) === 0; // the zeros are all at the end
+}
 
 /** keepalived's per-type checker defaults (keepalived.conf(5)). */
 export function checkerDefaults(type: CheckerType, delayLoop: number) {

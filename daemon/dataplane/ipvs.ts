@@ -139,6 +139,8 @@ export interface IpvsService extends ServiceKey {
   scheduler: string;
   /** seconds; 0 = not persistent */
   persistence: number;
+  /** dotted persistence netmask; absent = 255.255.255.255 */
+  netmask?: string;
 }
 
 export interface IpvsDest {
@@ -150,6 +152,21 @@ export interface IpvsDest {
   inactConns?: number;
 }
 
+/** A dotted mask or a prefix length as 4 bytes in network order; throws on anything else. */
+export function netmaskBytes(mask: string | undefined): Uint8Array {
+  if (mask === undefined) return Uint8Array.of(255, 255, 255, 255);
+  const prefix = /^\/?(\d{1,2})$/.exec(mask);
+  if (prefix && Number(prefix[1]) <= 32) {
+    const bits = Number(prefix[1]);
+    const n = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    return Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+  }
+  const o = mask.split('.').map(Number);
+  if (o.length !== 4 || o.some((x) => !Number.isInteger(x) || x < 0 || x > 255))
+    throw new Error(`persistence_granularity ${mask}: not a netmask`);
+  return Uint8Array.from(o);
+}
+
 function serviceAttrs(s: IpvsService): Uint8Array[] {
   const flags = s.persistence > 0 ? IP_VS_SVC_F_PERSISTENT : 0;
   return [
@@ -157,7 +174,8 @@ function serviceAttrs(s: IpvsService): Uint8Array[] {
     attr(SVC.SCHED_NAME, str(s.scheduler)),
     attr(SVC.FLAGS, concat([u32(flags), u32(0xffffffff)])),
     attr(SVC.TIMEOUT, u32(s.persistence)),
-    attr(SVC.NETMASK, u32(0xffffffff)),
+    // __be32 in the kernel: the mask's octets in order
+    attr(SVC.NETMASK, netmaskBytes(s.netmask)),
   ];
 }
 
@@ -320,12 +338,14 @@ export function parseService(m: NlMessage): IpvsService | undefined {
   if (rd(a.get(SVC.AF), 2) !== AF_INET) return undefined; // IPv6 services are not ours
   const flags = a.get(SVC.FLAGS) ? rd(a.get(SVC.FLAGS), 4) : 0;
   const fwmark = rd(a.get(SVC.FWMARK), 4);
+  const netmask = a.get(SVC.NETMASK) ? ip4(a.get(SVC.NETMASK)) : undefined;
   return {
     protocol: PROTO_NAME[rd(a.get(SVC.PROTOCOL), 2)] ?? 'TCP',
     ...(fwmark ? { fwmark } : { address: ip4(a.get(SVC.ADDR)) }),
     port: rd(a.get(SVC.PORT), 2, true),
     scheduler: cstr(a.get(SVC.SCHED_NAME)),
     persistence: flags & IP_VS_SVC_F_PERSISTENT ? rd(a.get(SVC.TIMEOUT), 4) : 0,
+    ...(netmask && netmask !== '255.255.255.255' ? { netmask } : {}),
   };
 }
 
@@ -362,6 +382,7 @@ export function toIpvs(s: Service): IpvsTable {
       port: s.port,
       scheduler: s.scheduler,
       persistence: s.persistence,
+      ...(s.persistenceNetmask ? { netmask: ip4(netmaskBytes(s.persistenceNetmask)) } : {}),
     },
     dests: s.destinations.map((d: Destination) => ({
       address: d.address,
@@ -396,7 +417,8 @@ export function planIpvs(
     }
     if (
       c.service.scheduler !== t.service.scheduler ||
-      c.service.persistence !== t.service.persistence
+      c.service.persistence !== t.service.persistence ||
+      (c.service.netmask ?? '255.255.255.255') !== (t.service.netmask ?? '255.255.255.255')
     ) {
       cmds.push({ cmd: 'SET_SERVICE', service: t.service });
     }

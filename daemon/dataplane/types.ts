@@ -23,6 +23,8 @@ export interface Service {
   method: Method;
   /** seconds; 0 = none */
   persistence: number;
+  /** persistence_granularity: clients in one netmask share a real server (default 255.255.255.255) */
+  persistenceNetmask?: string;
   destinations: Destination[];
   /** nftables: the interface client packets arrive on (the VIP's interface) */
   ingress?: string;

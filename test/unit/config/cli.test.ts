@@ -44,7 +44,7 @@ describe('keepalive-ts -t (config test)', () => {
     assert.equal(j.valid, false);
     assert.deepEqual(
       j.diagnostics.filter((d) => d.level === 'error').map((d) => d.line),
-      [11, 22, 34],
+      [11, 22, 33, 35],
     );
   });
 

@@ -9,6 +9,7 @@ import {
   encodeCommand,
   familyIdFrom,
   genlMessage,
+  netmaskBytes,
   getFamilyMessage,
   parseDest,
   parseMessages,
@@ -145,7 +146,10 @@ describe('IPVS generic netlink codec', () => {
 });
 
 describe('IPVS plan (current -> desired, no flush)', () => {
-  const table = (dests: [string, number][], o: Partial<typeof svc> = {}): IpvsTable => ({
+  const table = (
+    dests: [string, number][],
+    o: Partial<typeof svc & { netmask: string }> = {},
+  ): IpvsTable => ({
     service: { ...svc, ...o },
     dests: dests.map(([address, weight]) => ({ address, port: 80, weight, method: 'DR' as const })),
   });
@@ -189,5 +193,27 @@ describe('IPVS plan (current -> desired, no flush)', () => {
 
   it('never deletes services it does not own', () => {
     assert.deepEqual(planIpvs([table([], { port: 8443 })], [], new Set()), []);
+  });
+
+  it('persistence_granularity: encoded as the mask in network order, read back, changed in place', () => {
+    const msg = encodeCommand(
+      FAMILY,
+      { cmd: 'NEW_SERVICE', service: { ...svc, netmask: '255.255.255.0' } },
+      1,
+    );
+    assert.ok(toHex(msg).endsWith(hex('0800 0900 ffffff00')), toHex(msg));
+    const [m] = parseMessages(msg);
+    assert.equal(parseService(m)?.netmask, '255.255.255.0');
+    assert.equal(
+      parseService(parseMessages(encodeCommand(FAMILY, { cmd: 'NEW_SERVICE', service: svc }, 1))[0])
+        ?.netmask,
+      undefined,
+    );
+    assert.deepEqual(
+      planIpvs([table([])], [table([], { netmask: '255.255.0.0' })]).map((c) => c.cmd),
+      ['SET_SERVICE'],
+    );
+    assert.deepEqual([...netmaskBytes('/24')], [255, 255, 255, 0]);
+    assert.throws(() => netmaskBytes('255.255.256.0'), /not a netmask/);
   });
 });
