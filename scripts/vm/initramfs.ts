@@ -74,6 +74,10 @@ mount -t devtmpfs dev /newroot/dev
 mount -t tmpfs tmpfs /newroot/run
 mount -t tmpfs tmpfs /newroot/tmp
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 ${TAG.out} /newroot${GUEST_OUT} || fail "mount ${TAG.out}"
+# the kernel's module autoloader runs in this (initramfs) root: send it into the host's root
+printf '#!/bin/busybox sh\nexec /bin/busybox chroot /newroot /sbin/modprobe "$@"\n' > /bin/modprobe-host
+chmod 755 /bin/modprobe-host
+echo /bin/modprobe-host > /proc/sys/kernel/modprobe
 ip link set lo up
 hostname kts-vm
 echo "${MARK.start}"

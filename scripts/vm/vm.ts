@@ -49,12 +49,20 @@ export function ensureVmTools(log: (m: string) => void = () => {}): string | und
   if (!staticBusybox()) missing.push(BUSYBOX_STATIC);
   if (missing.length) {
     log(`vm: installing ${missing.join(' ')}`);
-    try {
-      execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    const apt = (args: string[]) =>
+      execFileSync('apt-get', args, {
         env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
         stdio: ['ignore', 'ignore', 'pipe'],
         timeout: 600_000,
       });
+    const install = ['install', '-y', '-qq', '--no-install-recommends', ...missing];
+    try {
+      try {
+        apt(install);
+      } catch {
+        apt(['update', '-qq']); // a fresh machine may have no package lists yet
+        apt(install);
+      }
     } catch (e) {
       return `apt-get install ${missing.join(' ')} failed: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`;
     }
