@@ -70,6 +70,43 @@ export function daemonCommand(c: ClusterSpec) {
   return c.daemon === 'keepalive-ts' ? `node ${c.installDir}/bin/keepalive-ts` : 'keepalived';
 }
 
+/**
+ * Shell snippets that run, stop and inspect the director daemon the way the
+ * suite started it (shared by the config step, the failover verification and
+ * the failover benchmark).
+ */
+export function daemonControl(c: ClusterSpec) {
+  const ks = c.daemon === 'keepalive-ts';
+  const p = paths(c);
+  const pidfile = ks ? '/run/keepalive-ts.pid' : '/run/keepalived.pid';
+  // keepalived forks a VRRP and a checker child; a crash takes all three
+  const pidfiles = ks
+    ? [pidfile]
+    : [pidfile, '/run/keepalived-vrrp.pid', '/run/keepalived-checkers.pid'];
+  const start = ks
+    ? `setsid node ${q(c.installDir)}/bin/keepalive-ts -f ${q(p.config)} -n -l -p ${pidfile} > /run/keepalive-ts.log 2>&1 < /dev/null &`
+    : // without IPVS keepalived's checker cannot start and would take the daemon down: VRRP only
+      `{ [ -e /proc/net/ip_vs ] || modprobe -q ip_vs 2>/dev/null; [ -e /proc/net/ip_vs ] && only= || only=--vrrp; keepalived $only -f ${q(p.config)} -p ${pidfile} -r /run/keepalived-vrrp.pid -c /run/keepalived-checkers.pid; }`;
+  const running = `[ -f ${pidfile} ] && kill -0 "$(cat ${pidfile})" 2>/dev/null`;
+  return {
+    pidfile,
+    start,
+    running,
+    /** SIGTERM (a clean stop: priority-0 advert, VIPs released), waiting up to 10 s */
+    stop: `if ${running}; then pid=$(cat ${pidfile}); kill -TERM "$pid"; i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; fi`,
+    /** SIGTERM without waiting: the verifier times from this moment */
+    signalStop: `kill -TERM "$(cat ${pidfile})"`,
+    /** SIGKILL of every daemon process, as a crash would (VIPs stay configured) */
+    crash:
+      pidfiles.map((f) => `[ -f ${f} ] && kill -KILL "$(cat ${f})" 2>/dev/null`).join('; ') +
+      '; true',
+    /** machine-readable status (keepalive-ts only) */
+    status: ks
+      ? `node ${q(c.installDir)}/bin/keepalive-ts status --json --control /run/keepalive-ts.sock`
+      : undefined,
+  };
+}
+
 /** Steps for one director: install, sysctls, config (test before activate, reload not restart). */
 export function directorSteps(
   c: ClusterSpec,
@@ -77,17 +114,14 @@ export function directorSteps(
   bundle?: { base64: string; sha256: string },
 ): Step[][] {
   const r = renderCluster(c, stack);
-  const p = paths(c);
   const ks = c.daemon === 'keepalive-ts';
-  const pidfile = ks ? '/run/keepalive-ts.pid' : '/run/keepalived.pid';
+  const ctl = daemonControl(c);
+  const pidfile = ctl.pidfile;
   const test = (file: string) =>
     ks
       ? `node ${q(c.installDir)}/bin/keepalive-ts -t -f ${q(file)}`
       : `keepalived -t -f ${q(file)}`;
-  const start = ks
-    ? `setsid node ${q(c.installDir)}/bin/keepalive-ts -f ${q(p.config)} -n -l -p ${pidfile} > /run/keepalive-ts.log 2>&1 < /dev/null &`
-    : `keepalived -f ${q(p.config)} -p ${pidfile} -r /run/keepalived-vrrp.pid -c /run/keepalived-checkers.pid`;
-  const running = `[ -f ${pidfile} ] && kill -0 "$(cat ${pidfile})" 2>/dev/null`;
+  const { start, running } = ctl;
   return r.directors.map((d) => {
     const install: Step = ks
       ? {
@@ -156,7 +190,7 @@ export function directorSteps(
             ]
           : []),
         // SIGTERM: priority-0 advert, VIPs released, dataplane rules removed
-        `if ${running}; then pid=$(cat ${pidfile}); kill -TERM "$pid"; i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; fi`,
+        ctl.stop,
         `rm -f ${q(d.config.path)} ${q(d.config.path + '.new')} ${pidfile}`,
         `rmdir ${q(c.configDir)} 2>/dev/null || true`,
       ].join('\n'),

@@ -130,6 +130,20 @@ export const ClusterSpec = z
       })
       .strict()
       .default({}),
+    /** post-deploy failover verification (FailoverCheck, scripts/verify-failover) */
+    failoverCheck: z
+      .object({
+        /** run it at the end of every `pulumi up` that changed something */
+        enabled: z.boolean().default(true),
+        /** a client-side host (reachable over SSH, with node) that probes the VIP; without one only the checks that need no client run */
+        probeHost: z.object({ name, ssh: ipv4 }).strict().optional(),
+        /** take the master's links down instead of stopping its daemon */
+        hard: z.boolean().default(false),
+        /** no probe runs longer than this */
+        probeSeconds: seconds.max(600).default(60),
+      })
+      .strict()
+      .default({ enabled: true, hard: false, probeSeconds: 60 }),
     daemon: z.enum(['keepalive-ts', 'keepalived']).default('keepalive-ts'),
     /** where keepalive-ts is installed on the directors */
     installDir: z.string().startsWith('/').default('/opt/keepalive-ts'),
@@ -296,7 +310,8 @@ export function resolveSsh(
 ): ClusterSpec['ssh'] & { privateKey: string; hostKeys: Record<string, string> } {
   const privateKey = c.ssh.privateKey ?? readFile(c.ssh.privateKeyFile!);
   const hostKeys = c.ssh.hostKeys ?? parseKnownHosts(readFile(c.ssh.knownHostsFile!));
-  for (const h of [...c.directors, ...c.realServers]) {
+  const probe = c.failoverCheck.probeHost;
+  for (const h of [...c.directors, ...c.realServers, ...(probe ? [probe] : [])]) {
     if (!hostKeys[h.name])
       throw new SpecError([`keepalive:cluster.ssh: no pinned host key for ${h.name}`]);
   }

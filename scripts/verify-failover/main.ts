@@ -1,0 +1,120 @@
+// npm run verify -- --stack NAME [--json] [--hard] [--scenarios a,b] [--out DIR]
+// Verifies a deployed stack's failover over SSH (host keys pinned) and
+// writes report.json + timeline.svg; prints a table (or the JSON with --json).
+// Exit 0 = pass, 1 = fail, 2 = could not run. For the lab stack it runs
+// itself inside the lab's ops namespace (lab commands never run in the root
+// namespace).
+import { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { resolveSsh, type ClusterSpec } from '../../components/spec';
+import { readStackSpec } from '../../components/stack-file';
+import { SshRemote, type HostEntry } from './remote';
+import { renderSvg, renderTable } from './report';
+import { verify, type Scenario } from './verify';
+
+const REPO = path.resolve(__dirname, '../../..');
+const SCENARIOS: Scenario[] = ['preflight', 'failover', 'crash', 'rs'];
+
+export function hostsOf(
+  spec: ClusterSpec,
+  hostKeys: Record<string, string>,
+): Record<string, HostEntry> {
+  const out: Record<string, HostEntry> = {};
+  const probe = spec.failoverCheck.probeHost;
+  for (const h of [...spec.directors, ...spec.realServers, ...(probe ? [probe] : [])])
+    out[h.name] = { address: h.ssh, hostKey: hostKeys[h.name] };
+  return out;
+}
+
+async function main() {
+  const cmd = new Command('verify-failover')
+    .description('verify failover of a deployed director pair and real-server pool')
+    .requiredOption(
+      '--stack <name>',
+      'stack whose declaration (stacks/Pulumi.<name>.yaml) was deployed',
+    )
+    .option('--json', 'print the JSON report instead of the table')
+    .option('--hard', 'take the master’s links down instead of stopping its daemon')
+    .option(
+      '--scenarios <list>',
+      `comma-separated: ${SCENARIOS.join(',')}`,
+      'preflight,failover,rs',
+    )
+    .option('--no-probe', 'run without the client probe host')
+    .option('--out <dir>', 'where report.json and timeline.svg go (default .verify/<stack>)')
+    .option(
+      '--netns <name>',
+      'run inside this network namespace (default for the lab stack: lab-ops)',
+    )
+    .parse();
+  const o = cmd.opts<{
+    stack: string;
+    json?: boolean;
+    hard?: boolean;
+    scenarios: string;
+    probe: boolean;
+    out?: string;
+    netns?: string;
+  }>();
+
+  const netns = o.netns ?? (o.stack === 'lab' ? 'lab-ops' : undefined);
+  if (netns && !process.env.KEEPALIVE_VERIFY_IN_NETNS) {
+    const r = spawnSync(
+      'ip',
+      ['netns', 'exec', netns, process.execPath, __filename, ...process.argv.slice(2)],
+      {
+        stdio: 'inherit',
+        env: { ...process.env, KEEPALIVE_VERIFY_IN_NETNS: netns },
+      },
+    );
+    process.exit(r.status ?? 2);
+  }
+
+  const scenarios = o.scenarios.split(',').map((s) => s.trim()) as Scenario[];
+  const unknown = scenarios.filter((s) => !SCENARIOS.includes(s));
+  if (unknown.length)
+    throw new Error(`--scenarios: unknown ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+  const spec = readStackSpec(o.stack);
+  const ssh = resolveSsh(spec, (p) => readFileSync(path.resolve(REPO, p), 'utf8'));
+  const remote = new SshRemote(hostsOf(spec, ssh.hostKeys), {
+    user: ssh.user,
+    port: ssh.port,
+    privateKey: ssh.privateKey,
+  });
+  try {
+    const report = await verify({
+      spec,
+      stack: o.stack,
+      remote,
+      probeHost: o.probe ? spec.failoverCheck.probeHost?.name : undefined,
+      scenarios,
+      hard: o.hard ?? spec.failoverCheck.hard,
+      probeSeconds: spec.failoverCheck.probeSeconds,
+      log: o.json ? undefined : (m) => console.error(`verify: ${m}`),
+    });
+    const out = path.resolve(REPO, o.out ?? path.join('.verify', o.stack));
+    mkdirSync(out, { recursive: true });
+    writeFileSync(path.join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(path.join(out, 'timeline.svg'), renderSvg(report));
+    if (o.json) {
+      const { timeline: _t, ...summary } = report;
+      void _t;
+      console.log(JSON.stringify(summary, null, 2));
+    } else {
+      console.log(renderTable(report));
+      console.log(
+        `report: ${path.join(out, 'report.json')}, timeline: ${path.join(out, 'timeline.svg')}`,
+      );
+    }
+    process.exitCode = report.verdict === 'pass' ? 0 : 1;
+  } finally {
+    await remote.close();
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(`verify-failover: ${e.message}`);
+  process.exit(2);
+});
