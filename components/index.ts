@@ -4,6 +4,7 @@
 // awsx: (name, args, opts), children parented to the component, registerOutputs last.
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
+import * as path from 'node:path';
 import { directorSteps, realServerSteps, type Step } from './plan';
 import { directorViews, type ClusterSpec } from './spec';
 
@@ -174,5 +175,58 @@ export class RealServerPool extends pulumi.ComponentResource {
     }
     this.servers = pulumi.output(args.spec.realServers.map((r) => r.name));
     this.registerOutputs({ servers: this.servers });
+  }
+}
+
+export interface FailoverCheckArgs {
+  spec: ClusterSpec;
+  stack: string;
+  /** the deployment it verifies: any change here runs the verification again */
+  configHashes: pulumi.Input<Record<string, string>>;
+  realServers: pulumi.Input<string[]>;
+  /** the verifier's entry point (default: the built scripts/verify-failover next to this file) */
+  verifier?: string;
+}
+
+export interface FailoverStep {
+  name: string;
+  measured_s: number | null;
+  bound_s: number | null;
+  pass: boolean;
+  detail: string;
+}
+
+/**
+ * The post-deploy failover verification: runs scripts/verify-failover from
+ * where the engine runs (it reaches the hosts over SSH with pinned keys) once
+ * the pair and pool are ready. A failed verification fails `pulumi up` with
+ * the verifier's table; a passed one becomes the `verdict` and `steps` outputs.
+ */
+export class FailoverCheck extends pulumi.ComponentResource {
+  readonly verdict: pulumi.Output<string>;
+  readonly steps: pulumi.Output<FailoverStep[]>;
+  readonly command: command.local.Command;
+
+  constructor(name: string, args: FailoverCheckArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('keepalive:lvs:FailoverCheck', name, {}, opts);
+    const verifier = args.verifier ?? path.resolve(__dirname, '../scripts/verify-failover/main.js');
+    const flags = args.spec.failoverCheck.hard ? ' --hard' : '';
+    this.command = new command.local.Command(
+      `${name}-verify`,
+      {
+        create: `${JSON.stringify(process.execPath)} ${JSON.stringify(verifier)} --stack ${args.stack} --json${flags}`,
+        // the engine already runs where the hosts are reachable (the lab's ops namespace)
+        environment: { KEEPALIVE_VERIFY_IN_NETNS: 'pulumi' },
+        triggers: [args.configHashes, args.realServers],
+      },
+      // a component's dependsOn does not reach its children: wait for the pair and pool explicitly
+      { parent: this, dependsOn: opts?.dependsOn },
+    );
+    const report = this.command.stdout.apply(
+      (out) => JSON.parse(out || '{}') as { verdict?: string; steps?: FailoverStep[] },
+    );
+    this.verdict = report.apply((r) => r.verdict ?? 'unknown');
+    this.steps = report.apply((r) => r.steps ?? []);
+    this.registerOutputs({ verdict: this.verdict, steps: this.steps });
   }
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { buildBundle } from '../components/bundle';
-import { DirectorPair, RealServerPool } from '../components/index';
+import { DirectorPair, FailoverCheck, RealServerPool } from '../components/index';
 import { parseClusterSpec, resolveSsh, SpecError } from '../components/spec';
 
 const stack = pulumi.getStack();
@@ -49,3 +49,15 @@ export const backups = pair.backups;
 export const configHashes = pair.configHashes;
 export const metricsEndpoints = pair.metricsEndpoints;
 export const realServers = pool.servers;
+
+// the deploy ends with a failover verification (opt out: failoverCheck.enabled false)
+const check = spec.failoverCheck.enabled
+  ? new FailoverCheck(
+      'failover',
+      { spec, stack, configHashes: pair.configHashes, realServers: pool.servers },
+      { dependsOn: [pair, pool] },
+    )
+  : undefined;
+export const failover = check
+  ? pulumi.all([check.verdict, check.steps]).apply(([verdict, steps]) => ({ verdict, steps }))
+  : { verdict: 'skipped', steps: [] };

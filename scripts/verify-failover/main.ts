@@ -102,6 +102,8 @@ async function main() {
       const { timeline: _t, ...summary } = report;
       void _t;
       console.log(JSON.stringify(summary, null, 2));
+      // a caller that only shows stderr on failure (pulumi) still shows what failed
+      if (report.verdict !== 'pass') console.error(renderTable(report));
     } else {
       console.log(renderTable(report));
       console.log(

@@ -2,7 +2,7 @@
 // register, with which inputs, under which parent; secrets stay secret.
 import { strict as assert } from 'node:assert';
 import * as pulumi from '@pulumi/pulumi';
-import { DirectorPair, RealServerPool } from '../../components/index';
+import { DirectorPair, FailoverCheck, RealServerPool } from '../../components/index';
 import { readStackSpec } from '../../components/stack-file';
 
 interface Registered {
@@ -11,6 +11,18 @@ interface Registered {
   inputs: Record<string, unknown>;
 }
 
+const VERIFIER_STDOUT = JSON.stringify({
+  verdict: 'pass',
+  steps: [
+    {
+      name: 'VIP moves to d2 (clean stop)',
+      measured_s: 0.7,
+      bound_s: 0.86,
+      pass: true,
+      detail: '',
+    },
+  ],
+});
 const SECRET_SIG = '4dabf18193072939515e22adb298388d';
 const isSecret = (v: unknown) =>
   typeof v === 'object' && v !== null && (v as Record<string, unknown>)[SECRET_SIG] !== undefined;
@@ -19,12 +31,16 @@ describe('Pulumi components (mocks)', function () {
   this.timeout(30_000);
   const registered: Registered[] = [];
   const urns: string[] = [];
+  let check: FailoverCheck;
 
   before(async () => {
     await pulumi.runtime.setMocks(
       {
         newResource: (a) => {
           registered.push({ type: a.type, name: a.name, inputs: a.inputs });
+          // the verifier's JSON, as local.Command would capture it
+          if (a.type === 'command:local:Command')
+            return { id: `${a.name}-id`, state: { ...a.inputs, stdout: VERIFIER_STDOUT } };
           return { id: `${a.name}-id`, state: a.inputs };
         },
         call: () => ({}),
@@ -48,9 +64,16 @@ describe('Pulumi components (mocks)', function () {
       { spec, stack: 'lab', ssh, bundle: { base64: 'QUJD', sha256: 'h' } },
       { dependsOn: [pool] },
     );
+    check = new FailoverCheck(
+      'failover',
+      { spec, stack: 'lab', configHashes: pair.configHashes, realServers: pool.servers },
+      { dependsOn: [pair, pool] },
+    );
     for (const r of [
       pool,
       pair,
+      check,
+      check.command,
       ...pair.installs,
       ...pair.commands,
       ...pool.commands,
@@ -123,5 +146,25 @@ describe('Pulumi components (mocks)', function () {
     const vip = registered.find((r) => r.name === 'pool-rs1-vip')!;
     assert.match(String(vip.inputs.create), /vip-lo\.sh' up/);
     assert.ok(!isSecret(vip.inputs.stdin));
+  });
+
+  it('FailoverCheck runs the verifier for the stack after the pair and pool, its JSON becomes outputs', async () => {
+    const cmd = registered.find((r) => r.type === 'command:local:Command');
+    assert.ok(cmd, 'one local command');
+    assert.match(String(cmd.inputs.create), /verify-failover\/main\.js" --stack lab --json$/);
+    assert.ok(
+      urns.some((u) =>
+        u.endsWith('keepalive:lvs:FailoverCheck$command:local:Command::failover-verify'),
+      ),
+      'parented to the FailoverCheck component',
+    );
+    // re-runs when the deployment changes: the config hashes are among its triggers
+    assert.match(JSON.stringify(cmd.inputs.triggers), /"d1":/);
+    assert.equal(await new Promise((res) => check.verdict.apply(res)), 'pass');
+    const steps = (await new Promise((res) => check.steps.apply(res))) as { name: string }[];
+    assert.deepEqual(
+      steps.map((s) => s.name),
+      ['VIP moves to d2 (clean stop)'],
+    );
   });
 });
