@@ -44,6 +44,7 @@ async function main() {
     )
     .option('--no-probe', 'run without the client probe host')
     .option('--out <dir>', 'where report.json and timeline.svg go (default .verify/<stack>)')
+    .option('--stacks-dir <dir>', 'read Pulumi.<stack>.yaml from here instead of stacks/')
     .option(
       '--netns <name>',
       'run inside this network namespace (default for the lab stack: lab-ops)',
@@ -57,6 +58,7 @@ async function main() {
     probe: boolean;
     out?: string;
     netns?: string;
+    stacksDir?: string;
   }>();
 
   const netns = o.netns ?? (o.stack === 'lab' ? 'lab-ops' : undefined);
@@ -76,7 +78,9 @@ async function main() {
   const unknown = scenarios.filter((s) => !SCENARIOS.includes(s));
   if (unknown.length)
     throw new Error(`--scenarios: unknown ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
-  const spec = readStackSpec(o.stack);
+  const spec = o.stacksDir
+    ? readStackSpec(o.stack, path.resolve(o.stacksDir))
+    : readStackSpec(o.stack);
   const ssh = resolveSsh(spec, (p) => readFileSync(path.resolve(REPO, p), 'utf8'));
   const remote = new SshRemote(hostsOf(spec, ssh.hostKeys), {
     user: ssh.user,

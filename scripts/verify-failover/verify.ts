@@ -419,7 +419,9 @@ export async function verify(o: VerifyOptions): Promise<Report> {
         `${master} preempts back (after ${label})`,
         back && back.t - tStart,
         bounds.preempt,
-        back ? `from the restart to the VIP on ${master}` : `${master} never took the VIP back`,
+        back
+          ? `from the ${kind === 'hard' ? 'links coming up' : 'restart'} to the VIP on ${master}`
+          : `${master} never took the VIP back`,
       ),
     );
     await until(clock, 3000, () => !!firstVipEvent(tl.vip, backup, 'del', tStart));

@@ -1,0 +1,168 @@
+// The failover verifier against a real deployment in the lab: it passes a
+// healthy pair and pool (the control), and FAILS, naming the cause, when a
+// real server answers ARP for the VIP (arp_ignore=0) and when the backup has
+// a wrong virtual_router_id (two masters).
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { buildBundle } from '../../components/bundle';
+import { directorSteps, realServerSteps } from '../../components/plan';
+import { readStackSpec } from '../../components/stack-file';
+import { ROOT, VIP } from '../../scripts/lab/daemons';
+import { applySteps } from '../../scripts/lab/direct';
+import type { Lab } from '../../scripts/lab/lab';
+import { run, waitFor } from '../../scripts/lab/sys';
+import type { Report } from '../../scripts/verify-failover/report';
+import { sharedLab } from './fixture';
+
+describe('failover verification (lab)', function () {
+  this.timeout(300_000);
+  let lab: Lab;
+  let dir: string;
+  const spec = readStackSpec('lab');
+  const rs = realServerSteps(spec, 'lab');
+  const ds = directorSteps(spec, 'lab', buildBundle());
+  const holders = async () => {
+    const out: string[] = [];
+    for (const d of ['d1', 'd2'])
+      if ((await lab.exec(d, ['ip', '-o', '-4', 'addr'])).stdout.includes(` ${VIP}/`)) out.push(d);
+    return out;
+  };
+
+  /** The verifier's CLI from the lab's ops namespace, as `npm run verify` runs it. */
+  async function verifyCli(
+    args: string[],
+  ): Promise<{ code: number; report: Report; stderr: string }> {
+    const r = await run(
+      process.execPath,
+      [
+        path.join(ROOT, 'dist/scripts/verify-failover/main.js'),
+        '--stack',
+        'lab',
+        '--stacks-dir',
+        dir,
+        '--netns',
+        lab.topo.opsNs,
+        '--out',
+        path.join(dir, 'out'),
+        '--json',
+        ...args,
+      ],
+      { timeoutMs: 240_000 },
+    );
+    assert.ok(r.stdout.trim().startsWith('{'), `no JSON report (exit ${r.code}): ${r.stderr}`);
+    return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
+  }
+
+  before(async () => {
+    lab = await sharedLab();
+    // the lab stack's declaration with this lab's key and pinned host keys
+    dir = mkdtempSync(path.join(tmpdir(), 'kts-verify-'));
+    const doc = parse(readFileSync(path.join(ROOT, 'stacks/Pulumi.lab.yaml'), 'utf8'));
+    doc.config['keepalive:cluster'].ssh = {
+      privateKeyFile: lab.clientKey,
+      knownHostsFile: lab.knownHosts,
+    };
+    writeFileSync(path.join(dir, 'Pulumi.lab.yaml'), stringify(doc));
+    await applySteps(lab, rs, 'create');
+    await applySteps(lab, ds, 'create');
+    await waitFor(
+      'the VIP on d1 alone',
+      async () => (await holders()).join() === 'd1',
+      20_000,
+      100,
+    );
+  });
+
+  after(async () => {
+    await applySteps(lab, ds, 'delete').catch(() => {});
+    await applySteps(lab, rs, 'delete').catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('passes a healthy pair and pool, every measured step within its bound (control)', async () => {
+    const { code, report } = await verifyCli([]);
+    assert.equal(report.verdict, 'pass', JSON.stringify(report.steps, null, 1));
+    assert.equal(code, 0);
+    const timed = report.steps.filter((s) => s.measured_s !== null);
+    assert.ok(timed.length >= 4, 'move, outage, preemption and real-server steps were measured');
+    for (const s of report.steps) {
+      assert.equal(typeof s.name, 'string');
+      assert.equal(s.pass, true);
+      if (s.measured_s !== null) assert.ok(s.measured_s <= s.bound_s!, s.name);
+    }
+    const svg = readFileSync(path.join(dir, 'out/timeline.svg'), 'utf8');
+    assert.match(svg, /VIP on d2/);
+    console.log(
+      `      ${timed.map((s) => `${s.name}: ${s.measured_s} s (<= ${s.bound_s})`).join('\n      ')}`,
+    );
+  });
+
+  it('FAILS when a real server answers ARP for the VIP (arp_ignore=0), naming it', async () => {
+    const before = (
+      await lab.exec('rs1', [
+        'sysctl',
+        '-n',
+        'net.ipv4.conf.all.arp_ignore',
+        'net.ipv4.conf.lan0.arp_ignore',
+      ])
+    ).stdout
+      .trim()
+      .split(/\s+/);
+    await lab.exec('rs1', [
+      'sysctl',
+      '-qw',
+      'net.ipv4.conf.all.arp_ignore=0',
+      'net.ipv4.conf.lan0.arp_ignore=0',
+    ]);
+    try {
+      const { code, report, stderr } = await verifyCli(['--scenarios', 'preflight']);
+      assert.equal(code, 1);
+      assert.equal(report.verdict, 'fail');
+      const arp = report.steps.find((s) => /ARP/.test(s.name))!;
+      assert.equal(arp.pass, false);
+      assert.match(arp.detail, /rs1 answers ARP for 198\.51\.100\.10/);
+      assert.match(arp.detail, /rs1: arp_ignore=0/);
+      assert.match(stderr, /FAIL/, 'the table goes to stderr when it fails');
+    } finally {
+      await lab.exec('rs1', [
+        'sysctl',
+        '-qw',
+        `net.ipv4.conf.all.arp_ignore=${before[0]}`,
+        `net.ipv4.conf.lan0.arp_ignore=${before[1]}`,
+      ]);
+    }
+  });
+
+  it('FAILS when the backup has a wrong virtual_router_id, naming the mismatch', async () => {
+    const conf = `${spec.configDir}/keepalived.conf`;
+    const setVrid = async (vrid: number) => {
+      await lab.exec('d2', [
+        'sed',
+        '-i',
+        `s/virtual_router_id .*/virtual_router_id ${vrid}/`,
+        conf,
+      ]);
+      await lab.exec('d2', ['sh', '-c', 'kill -HUP "$(cat /run/keepalive-ts.pid)"']);
+    };
+    await setVrid(52);
+    try {
+      await waitFor('two masters', async () => (await holders()).length === 2, 15_000, 100);
+      const { code, report } = await verifyCli(['--scenarios', 'preflight']);
+      assert.equal(code, 1);
+      const one = report.steps.find((s) => s.name === 'VIP on exactly one director')!;
+      assert.equal(one.pass, false);
+      assert.match(one.detail, /on d1 and d2: virtual_router_id differs \(d1 51, d2 52\)/);
+    } finally {
+      await setVrid(spec.virtualRouterId);
+      await waitFor(
+        'the VIP back on d1 alone',
+        async () => (await holders()).join() === 'd1',
+        20_000,
+        100,
+      );
+    }
+  });
+});
