@@ -79,14 +79,15 @@ export function daemonControl(c: ClusterSpec) {
   const ks = c.daemon === 'keepalive-ts';
   const p = paths(c);
   const pidfile = ks ? '/run/keepalive-ts.pid' : '/run/keepalived.pid';
-  // keepalived forks a VRRP and a checker child; a crash takes all three
+  // keepalived forks a VRRP and a checker child; a crash takes all three, children
+  // first: they get SIGTERM when the parent dies and would leave cleanly (priority 0)
   const pidfiles = ks
     ? [pidfile]
-    : [pidfile, '/run/keepalived-vrrp.pid', '/run/keepalived-checkers.pid'];
+    : ['/run/keepalived-vrrp.pid', '/run/keepalived-checkers.pid', pidfile];
   const start = ks
     ? `setsid node ${q(c.installDir)}/bin/keepalive-ts -f ${q(p.config)} -n -l -p ${pidfile} > /run/keepalive-ts.log 2>&1 < /dev/null &`
     : // without IPVS keepalived's checker cannot start and would take the daemon down: VRRP only
-      `{ [ -e /proc/net/ip_vs ] || modprobe -q ip_vs 2>/dev/null; [ -e /proc/net/ip_vs ] && only= || only=--vrrp; keepalived $only -f ${q(p.config)} -p ${pidfile} -r /run/keepalived-vrrp.pid -c /run/keepalived-checkers.pid; }`;
+      `{ [ -e /proc/net/ip_vs ] || modprobe -q ip_vs 2>/dev/null || true; [ -e /proc/net/ip_vs ] && only= || only=--vrrp; keepalived $only -f ${q(p.config)} -p ${pidfile} -r /run/keepalived-vrrp.pid -c /run/keepalived-checkers.pid; }`;
   const running = `[ -f ${pidfile} ] && kill -0 "$(cat ${pidfile})" 2>/dev/null`;
   return {
     pidfile,
