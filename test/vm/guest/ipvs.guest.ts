@@ -214,6 +214,20 @@ describe('keepalive-ts on the kernel IPVS (inside the VM)', function () {
     assert.deepEqual([...seen].sort(), ['rs1', 'rs2']);
   });
 
+  it('puts back what someone changed in IPVS from outside (within the 5 s reconcile)', async () => {
+    // (only :81, which the next test drops: a deleted destination loses its counters)
+    inNs('kd', `ipvsadm -d -t ${NAT_VIP}:81 -r ${RS.rs1}:8080`);
+    inNs('kd', `ipvsadm -e -t ${NAT_VIP}:81 -r ${RS.rs2}:8080 -m -w 9`);
+    assert.notDeepEqual(asObject(ipvsTable()), sorted(expectedTable()));
+    const ms = await ipvsBecomes(expectedTable(), 12_000);
+    console.log(`      outside changes reverted after ${ms} ms`);
+    await waitFor(
+      'the warning in the log',
+      () => /IPVS differed from the configuration/.test(daemon!.logText()),
+      5000,
+    );
+  });
+
   it('SIGHUP applies only the delta: untouched destinations keep their counters and open connections', async () => {
     const before = ipvsConnCounters();
     const rs1Key = `TCP ${NAT_VIP}:80 -> ${RS.rs1}:8080`;
