@@ -338,6 +338,9 @@ export async function verify(o: VerifyOptions): Promise<Report> {
       spec.interface,
       ...(spec.splitBrain.heartbeatInterface ? [spec.splitBrain.heartbeatInterface] : []),
     ];
+    // whatever happens from here on, the pair is left with its master's daemon running
+    if (kind !== 'hard')
+      cleanups.push(() => remote.run(master, `if ! { ${ctl.running}; }; then ${ctl.start}; fi`));
     const tStop = clock.now();
     mark(`${label} of ${master}`);
     if (kind === 'clean') await run(master, ctl.signalStop);

@@ -8,9 +8,11 @@ import { existsSync } from 'node:fs';
 import {
   Daemon,
   down,
+  DR_VIP,
   fetchName,
   inNs,
   ipvsConnCounters,
+  ipvsStats,
   ipvsTable,
   NAT_VIP,
   RS,
@@ -200,6 +202,38 @@ describe('keepalive-ts on the kernel IPVS (inside the VM)', function () {
     const sticky = new Set(Array.from({ length: 6 }, () => fetchName(`http://${NAT_VIP}:81/`)));
     assert.equal(sticky.size, 1, `persistence: one client, one real server (got ${[...sticky]})`);
     assert.ok(['rs1', 'rs2'].includes([...sticky][0]));
+  });
+
+  it("carries HTTP through the seed's DR service: replies go straight from the real server", async () => {
+    const names = Array.from({ length: 4 }, () => fetchName(`http://${DR_VIP}/`, 'dc'));
+    assert.equal(
+      new Set(names).size,
+      1,
+      `persistence 50: one client, one real server (got ${names})`,
+    );
+    const rs = names[0] as 'rs1' | 'rs2';
+    assert.ok(rs === 'rs1' || rs === 'rs2', `answered by ${rs}`);
+    // IPVS's connection table: four client connections and the persistence template, all to that server
+    const entries = inNs('kd', 'ipvsadm -Lnc')
+      .split('\n')
+      .filter((l) => l.includes(` ${DR_VIP}:80 `) && l.includes(' 198.51.100.100:'));
+    assert.equal(
+      entries.filter((l) => !/198\.51\.100\.100:0 /.test(l)).length,
+      4,
+      entries.join('\n'),
+    );
+    assert.equal(
+      entries.filter((l) => /198\.51\.100\.100:0 /.test(l)).length,
+      1,
+      'one persistence template',
+    );
+    assert.ok(
+      entries.every((l) => l.trim().endsWith(`${RS[rs]}:80`)),
+      entries.join('\n'),
+    );
+    const after = ipvsStats().get(`TCP ${DR_VIP}:80 -> ${RS[rs]}:80`)!;
+    assert.ok(after.inPkts > 0);
+    assert.equal(after.outPkts, 0, 'direct routing: the director never sees the replies');
   });
 
   it('takes a failed real server out (weight 0 with inhibit_on_failure) and puts it back', async () => {

@@ -11,6 +11,9 @@ export const ROOT = path.resolve(__dirname, '../../../..');
 const BIN = path.join(ROOT, 'bin/keepalive-ts');
 export const WORK = '/tmp/kts-vm';
 export const NAT_VIP = '203.0.113.10';
+/** the seed's VIP, moved into the lab subnet */
+export const DR_VIP = '198.51.100.195';
+const NAMESPACES = ['kd', 'rs1', 'rs2', 'cl', 'dc'];
 export const RS = { rs1: '198.51.100.193', rs2: '198.51.100.194' } as const;
 export type RsName = keyof typeof RS;
 
@@ -90,7 +93,7 @@ export function stopHttp(rs: RsName, port: number) {
 
 export function up() {
   mkdirSync(WORK, { recursive: true });
-  for (const ns of ['kd', 'rs1', 'rs2', 'cl']) {
+  for (const ns of NAMESPACES) {
     sh(`ip netns add ${ns}`);
     inNs(ns, 'ip link set lo up');
   }
@@ -101,6 +104,14 @@ export function up() {
   veth('rs1', 'eth0', 'br-rs', `${RS.rs1}/24`, '198.51.100.11');
   veth('rs2', 'eth0', 'br-rs', `${RS.rs2}/24`, '198.51.100.11');
   veth('cl', 'eth0', 'br-cl', '203.0.113.100/24', '203.0.113.1');
+  // a client on the real servers' segment for the seed's DR service
+  veth('dc', 'eth0', 'br-rs', '198.51.100.100/24');
+  // DR real servers: the VIP on lo, hidden from ARP
+  for (const rs of ['rs1', 'rs2']) {
+    inNs(rs, `ip addr add ${DR_VIP}/32 dev lo`);
+    inNs(rs, 'sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.eth0.arp_ignore=1');
+    inNs(rs, 'sysctl -qw net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_announce=2');
+  }
   for (const rs of ['rs1', 'rs2'] as const) for (const port of [80, 8080]) startHttp(rs, port);
 }
 
@@ -112,7 +123,7 @@ export function down() {
       /* gone */
     }
   }
-  for (const ns of ['kd', 'rs1', 'rs2', 'cl']) sh(`ip netns del ${ns} 2>/dev/null || true`);
+  for (const ns of NAMESPACES) sh(`ip netns del ${ns} 2>/dev/null || true`);
   sh('ip link del br-rs 2>/dev/null; ip link del br-cl 2>/dev/null; true');
 }
 
@@ -204,26 +215,36 @@ export function ipvsTable(): Map<string, IpvsServiceRow> {
   return out;
 }
 
-/** Per destination ("svc -> addr:port"): total connections from `ipvsadm -Ln --stats`. */
-export function ipvsConnCounters(): Map<string, number> {
-  const out = new Map<string, number>();
+/** Per destination ("svc -> addr:port"): connections, packets in and out from `ipvsadm -Ln --stats --exact`. */
+export function ipvsStats(): Map<string, { conns: number; inPkts: number; outPkts: number }> {
+  const out = new Map<string, { conns: number; inPkts: number; outPkts: number }>();
   let svc = '';
-  for (const line of inNs('kd', 'ipvsadm -Ln --stats').split('\n')) {
-    const s = /^(TCP|UDP|SCTP)\s+(\S+)\s+(\d+)/.exec(line);
+  for (const line of inNs('kd', 'ipvsadm -Ln --stats --exact').split('\n')) {
+    const s = /^(TCP|UDP|SCTP)\s+(\S+)\s+\d+/.exec(line);
     if (s) {
       svc = `${s[1]} ${s[2]}`;
       continue;
     }
-    const d = /^\s+->\s+(\S+)\s+(\d+)/.exec(line);
-    if (d && svc) out.set(`${svc} -> ${d[1]}`, Number(d[2]));
+    const d = /^\s+->\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)/.exec(line);
+    if (d && svc)
+      out.set(`${svc} -> ${d[1]}`, {
+        conns: Number(d[2]),
+        inPkts: Number(d[3]),
+        outPkts: Number(d[4]),
+      });
   }
   return out;
 }
 
+/** Per destination: total connections. */
+export function ipvsConnCounters(): Map<string, number> {
+  return new Map([...ipvsStats()].map(([k, v]) => [k, v.conns]));
+}
+
 /** One HTTP request from the client; the name of the real server that answered, or '' */
-export function fetchName(url: string): string {
+export function fetchName(url: string, from = 'cl'): string {
   try {
-    return inNs('cl', `curl -s -m 3 ${url}`).trim();
+    return inNs(from, `curl -s -m 3 ${url}`).trim();
   } catch {
     return '';
   }
