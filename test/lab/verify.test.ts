@@ -100,6 +100,51 @@ describe('failover verification (lab)', function () {
     );
   });
 
+  it('refuses a director whose host key is not the pinned one (no command runs there)', async () => {
+    // pin rs1's key for d1: d1's real key no longer matches
+    const lines = readFileSync(lab.knownHosts, 'utf8').trim().split('\n');
+    const keyOf = (name: string) =>
+      lines
+        .find((l) => l.split(',')[0] === name)!
+        .split(' ')
+        .slice(1)
+        .join(' ');
+    const forged = lines.map((l) =>
+      l.split(',')[0] === 'd1' ? `${l.split(' ')[0]} ${keyOf('rs1')}` : l,
+    );
+    const bad = mkdtempSync(path.join(tmpdir(), 'kts-verify-bad-'));
+    try {
+      writeFileSync(path.join(bad, 'known_hosts'), forged.join('\n') + '\n');
+      const doc = parse(readFileSync(path.join(dir, 'Pulumi.lab.yaml'), 'utf8'));
+      doc.config['keepalive:cluster'].ssh.knownHostsFile = path.join(bad, 'known_hosts');
+      writeFileSync(path.join(bad, 'Pulumi.lab.yaml'), stringify(doc));
+      const r = await run(
+        process.execPath,
+        [
+          path.join(ROOT, 'dist/scripts/verify-failover/main.js'),
+          ...[
+            '--stack',
+            'lab',
+            '--stacks-dir',
+            bad,
+            '--netns',
+            lab.topo.opsNs,
+            '--out',
+            path.join(bad, 'out'),
+          ],
+          ...['--scenarios', 'preflight'],
+        ],
+        { timeoutMs: 60_000 },
+      );
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /d1 \(198\.51\.100\.11\): Host denied \(verification failed\)/);
+      console.log(`      ${r.stderr.trim()}`);
+      assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'a message, not a stack trace');
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+
   it('FAILS when a real server answers ARP for the VIP (arp_ignore=0), naming it', async () => {
     const before = (
       await lab.exec('rs1', [
