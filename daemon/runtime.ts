@@ -13,7 +13,6 @@ import type { Config } from './config/model';
 import type { Logger } from './control/log';
 import { Notifier } from './control/notify';
 import { serveControl } from './control/socket';
-import { buildRegistry, serveMetrics } from './control/metrics';
 import { EventLog } from './control/events';
 import { sdNotify } from './control/sdnotify';
 import type { InstanceStatus, Transition } from './vrrp/engine';
@@ -209,11 +208,15 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     },
     events,
   );
+  // loaded only when asked for: prom-client costs ~30 ms of start-up, and start-up
+  // delays a restarted master's preemption
   const metricsServer = config.global_defs.metrics_listen
-    ? serveMetrics(
-        config.global_defs.metrics_listen,
-        buildRegistry({ status, transitions: () => transitions }),
-        log,
+    ? await import('./control/metrics.js').then((m) =>
+        m.serveMetrics(
+          config!.global_defs.metrics_listen!,
+          m.buildRegistry({ status, transitions: () => transitions }),
+          log,
+        ),
       )
     : undefined;
 
