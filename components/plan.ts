@@ -79,11 +79,11 @@ export function daemonControl(c: ClusterSpec) {
   const ks = c.daemon === 'keepalive-ts';
   const p = paths(c);
   const pidfile = ks ? '/run/keepalive-ts.pid' : '/run/keepalived.pid';
-  // keepalived forks a VRRP and a checker child; a crash takes all three, children
-  // first: they get SIGTERM when the parent dies and would leave cleanly (priority 0)
+  // keepalived forks a VRRP and a checker child; a crash takes all three (a child
+  // left alive gets SIGTERM when the parent dies and leaves cleanly, with priority 0)
   const pidfiles = ks
     ? [pidfile]
-    : ['/run/keepalived-vrrp.pid', '/run/keepalived-checkers.pid', pidfile];
+    : [pidfile, '/run/keepalived-vrrp.pid', '/run/keepalived-checkers.pid'];
   const start = ks
     ? `setsid node ${q(c.installDir)}/bin/keepalive-ts -f ${q(p.config)} -n -l -p ${pidfile} > /run/keepalive-ts.log 2>&1 < /dev/null &`
     : // without IPVS keepalived's checker cannot start and would take the daemon down: VRRP only
@@ -98,9 +98,8 @@ export function daemonControl(c: ClusterSpec) {
     /** SIGTERM without waiting: the verifier times from this moment */
     signalStop: `kill -TERM "$(cat ${pidfile})"`,
     /** SIGKILL of every daemon process, as a crash would (VIPs stay configured) */
-    crash:
-      pidfiles.map((f) => `[ -f ${f} ] && kill -KILL "$(cat ${f})" 2>/dev/null`).join('; ') +
-      '; true',
+    // stopped first, so no process can react (respawn a child, leave cleanly) before the kill
+    crash: `pids=$(cat ${pidfiles.join(' ')} 2>/dev/null); kill -STOP $pids 2>/dev/null; kill -KILL $pids 2>/dev/null; true`,
     /** machine-readable status (keepalive-ts only) */
     status: ks
       ? `node ${q(c.installDir)}/bin/keepalive-ts status --json --control /run/keepalive-ts.sock`
