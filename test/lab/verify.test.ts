@@ -32,26 +32,22 @@ describe('failover verification (lab)', function () {
   };
 
   /** The verifier's CLI from the lab's ops namespace, as `npm run verify` runs it. */
-  async function verifyCli(
-    args: string[],
-  ): Promise<{ code: number; report: Report; stderr: string }> {
-    const r = await run(
+  const runVerifier = (stacksDir: string, args: string[]) =>
+    run(
       process.execPath,
       [
         path.join(ROOT, 'dist/scripts/verify-failover/main.js'),
-        '--stack',
-        'lab',
-        '--stacks-dir',
-        dir,
-        '--netns',
-        lab.topo.opsNs,
-        '--out',
-        path.join(dir, 'out'),
-        '--json',
-        ...args,
+        ...['--stack', 'lab', '--stacks-dir', stacksDir, '--netns', lab.topo.opsNs],
+        ...['--out', path.join(stacksDir, 'out'), ...args],
       ],
       { timeoutMs: 240_000 },
     );
+
+  /** ... with --json, the report parsed */
+  async function verifyCli(
+    args: string[],
+  ): Promise<{ code: number; report: Report; stderr: string }> {
+    const r = await runVerifier(dir, ['--json', ...args]);
     assert.ok(r.stdout.trim().startsWith('{'), `no JSON report (exit ${r.code}): ${r.stderr}`);
     return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
   }
@@ -118,24 +114,7 @@ describe('failover verification (lab)', function () {
       const doc = parse(readFileSync(path.join(dir, 'Pulumi.lab.yaml'), 'utf8'));
       doc.config['keepalive:cluster'].ssh.knownHostsFile = path.join(bad, 'known_hosts');
       writeFileSync(path.join(bad, 'Pulumi.lab.yaml'), stringify(doc));
-      const r = await run(
-        process.execPath,
-        [
-          path.join(ROOT, 'dist/scripts/verify-failover/main.js'),
-          ...[
-            '--stack',
-            'lab',
-            '--stacks-dir',
-            bad,
-            '--netns',
-            lab.topo.opsNs,
-            '--out',
-            path.join(bad, 'out'),
-          ],
-          ...['--scenarios', 'preflight'],
-        ],
-        { timeoutMs: 60_000 },
-      );
+      const r = await runVerifier(bad, ['--scenarios', 'preflight']);
       assert.equal(r.code, 2, r.stdout + r.stderr);
       assert.match(r.stderr, /d1 \(198\.51\.100\.11\): Host denied \(verification failed\)/);
       console.log(`      ${r.stderr.trim()}`);
