@@ -5,14 +5,14 @@
 // followed by the master preempting back; times come from the directors'
 // address events. VRRPv2 advert_int 1 and VRRPv3 advert_int 0.1.
 // `npm run bench:failover [-- TRIALS]` (default 10); stops by itself after 45 minutes.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parse, stringify } from 'yaml';
 import { buildBundle } from '../../components/bundle';
 import { directorSteps, realServerSteps } from '../../components/plan';
 import { readStackSpec } from '../../components/stack-file';
-import { ROOT, holders } from '../lab/daemons';
+import { holders } from '../lab/daemons';
+import { verifierArgv, writeLabStack } from '../lab/deploy';
 import { applySteps } from '../lab/direct';
 import { Lab } from '../lab/lab';
 import { run, sleep, waitFor } from '../lab/sys';
@@ -30,25 +30,18 @@ const SCENARIOS = {
 };
 
 function writeStack(dir: string, lab: Lab, daemon: Daemon, version: 2 | 3, advertInt: number) {
-  const doc = parse(readFileSync(path.join(ROOT, 'stacks/Pulumi.lab.yaml'), 'utf8'));
-  const c = doc.config['keepalive:cluster'];
-  c.ssh = { privateKeyFile: lab.clientKey, knownHostsFile: lab.knownHosts };
-  c.daemon = daemon;
-  c.vrrpVersion = version;
-  c.advertInt = advertInt;
-  if (version === 3) delete c.authPass; // v3 has no authentication
-  writeFileSync(path.join(dir, 'Pulumi.lab.yaml'), stringify(doc));
-  return readStackSpec('lab', dir);
+  return writeLabStack(lab, dir, (c) => {
+    c.daemon = daemon;
+    c.vrrpVersion = version;
+    c.advertInt = advertInt;
+    if (version === 3) delete c.authPass; // v3 has no authentication
+  });
 }
 
 async function verifyTrial(lab: Lab, dir: string): Promise<Report> {
   const r = await run(
     process.execPath,
-    [
-      path.join(ROOT, 'dist/scripts/verify-failover/main.js'),
-      ...['--stack', 'lab', '--stacks-dir', dir, '--netns', lab.topo.opsNs],
-      ...['--scenarios', 'failover,crash', '--no-probe', '--json', '--out', path.join(dir, 'out')],
-    ],
+    verifierArgv(lab, ['--scenarios', 'failover,crash', '--no-probe', '--json'], dir),
     { timeoutMs: 120_000 },
   );
   if (!r.stdout.trim().startsWith('{')) throw new Error(`verifier: exit ${r.code}: ${r.stderr}`);

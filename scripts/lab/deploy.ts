@@ -1,11 +1,12 @@
 // `npm run lab` after `up`: the real Pulumi engine deploys stack `lab` from
 // the ops namespace (never the root namespace), then a short summary.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { buildBundle } from '../../components/bundle';
 import { directorSteps, realServerSteps } from '../../components/plan';
-import { directorViews } from '../../components/spec';
+import { directorViews, type ClusterSpec } from '../../components/spec';
 import { readStackSpec } from '../../components/stack-file';
 import { renderTable, type Report } from '../verify-failover/report';
 import { applySteps } from './direct';
@@ -118,19 +119,42 @@ const hasVip = async (lab: Lab, host: string, vip: string) =>
  * lab's ops namespace, printing its table; returns its exit status.
  */
 export function verifyFailover(lab: Lab, args: string[] = []): number {
-  const r = spawnSync(
-    process.execPath,
-    [
-      path.join(REPO, 'dist/scripts/verify-failover/main.js'),
-      '--stack',
-      'lab',
-      '--netns',
-      lab.topo.opsNs,
-      ...args,
-    ],
-    { cwd: REPO, stdio: 'inherit', timeout: 300_000 },
-  );
+  const r = spawnSync(process.execPath, verifierArgv(lab, args), {
+    cwd: REPO,
+    stdio: 'inherit',
+    timeout: 300_000,
+  });
   return r.status ?? 2;
+}
+
+/**
+ * The verifier CLI's arguments (after node) for the lab stack, from this lab's
+ * ops namespace; with `stacksDir`, the declaration and the report live there.
+ */
+export function verifierArgv(lab: Lab, args: string[], stacksDir?: string): string[] {
+  return [
+    path.join(REPO, 'dist/scripts/verify-failover/main.js'),
+    ...['--stack', 'lab', '--netns', lab.topo.opsNs],
+    ...(stacksDir ? ['--stacks-dir', stacksDir, '--out', path.join(stacksDir, 'out')] : []),
+    ...args,
+  ];
+}
+
+/**
+ * A copy of the lab stack's declaration in `dir` (as Pulumi.lab.yaml) with
+ * this lab's client key and pinned host keys, changed by `edit`; returns its spec.
+ */
+export function writeLabStack(
+  lab: Lab,
+  dir: string,
+  edit: (cluster: Record<string, any>) => void = () => {}, // eslint-disable-line @typescript-eslint/no-explicit-any
+): ClusterSpec {
+  const doc = parse(readFileSync(path.join(REPO, 'stacks/Pulumi.lab.yaml'), 'utf8'));
+  const cluster = doc.config['keepalive:cluster'];
+  cluster.ssh = { privateKeyFile: lab.clientKey, knownHostsFile: lab.knownHosts };
+  edit(cluster);
+  writeFileSync(path.join(dir, 'Pulumi.lab.yaml'), stringify(doc));
+  return readStackSpec('lab', dir);
 }
 
 /** Without the engine: the stack's host steps over SSH, then the same summary. */

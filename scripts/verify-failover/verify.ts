@@ -6,7 +6,7 @@
 // sequence runs against a simulated cluster in the unit tests.
 import { daemonControl } from '../../components/plan';
 import type { ClusterSpec } from '../../components/spec';
-import { deriveBounds, pairRoles, type Bounds } from './bounds';
+import { deriveBounds, pairRoles } from './bounds';
 import { parseProbeLine, probeCommand } from './probe';
 import type { Remote, Stream } from './remote';
 import { checkStep, makeReport, timingStep, type Report, type Step } from './report';
@@ -38,7 +38,14 @@ export interface VerifyOptions {
   log?: (m: string) => void;
 }
 
+/**
+ * The verifier's temporary nftables table on a real server: one input rule
+ * (a counter, or a reject that fails the service), and the command that removes it.
+ */
 const VERIFY_TABLE = 'keepalive_verify';
+const verifyTable = (rule: string) =>
+  `add table inet ${VERIFY_TABLE}\nadd chain inet ${VERIFY_TABLE} in { type filter hook input priority -10; }\nadd rule inet ${VERIFY_TABLE} in ${rule}\n`;
+const DROP_VERIFY_TABLE = `nft delete table inet ${VERIFY_TABLE} 2>/dev/null; true`;
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 async function until(
@@ -61,6 +68,7 @@ export async function verify(o: VerifyOptions): Promise<Report> {
   const { spec, remote } = o;
   const scenarios = new Set<Scenario>(o.scenarios ?? ['preflight', 'failover', 'rs']);
   const bounds = deriveBounds(spec);
+  const { basis, ...limits } = bounds;
   const roles = pairRoles(spec);
   const ctl = daemonControl(spec);
   const vip = spec.vip.split('/')[0];
@@ -87,6 +95,12 @@ export async function verify(o: VerifyOptions): Promise<Report> {
     return out;
   };
   tl.initialHolders = await holders();
+  /** keepalive-ts's status on a director (only called when ctl.status exists) */
+  const daemonStatus = async (host: string) =>
+    JSON.parse((await remote.run(host, ctl.status!)).stdout || '{}') as {
+      instances?: { name: string; state: string }[];
+      virtualServers?: { servers: { address: string; inService: boolean }[] }[];
+    };
 
   // ---- watchers: address events on every director, the client probe
   const streams: Stream[] = [];
@@ -151,7 +165,7 @@ export async function verify(o: VerifyOptions): Promise<Report> {
     daemon: spec.daemon,
     startedAt: new Date(t0).toISOString(),
     steps,
-    bounds: { ...bounds.basis, ...pickBounds(bounds) },
+    bounds: { ...basis, ...limits },
     timeline: tl,
   });
 
@@ -191,9 +205,7 @@ export async function verify(o: VerifyOptions): Promise<Report> {
         continue;
       }
       if (ctl.status) {
-        const st = JSON.parse((await remote.run(d, ctl.status)).stdout || '{}') as {
-          instances?: { name: string; state: string }[];
-        };
+        const st = await daemonStatus(d);
         const bad = (st.instances ?? []).filter(
           (i) => i.state !== 'MASTER' && i.state !== 'BACKUP',
         );
@@ -288,13 +300,12 @@ export async function verify(o: VerifyOptions): Promise<Report> {
 
   async function everyServerAnswers(): Promise<Step> {
     const name = 'every real server answers through the VIP';
-    const rule = `add table inet ${VERIFY_TABLE}\nadd chain inet ${VERIFY_TABLE} in { type filter hook input priority -10; }\nadd rule inet ${VERIFY_TABLE} in ip daddr ${vip} tcp dport ${port} tcp flags syn counter\n`;
-    const drop = `nft delete table inet ${VERIFY_TABLE} 2>/dev/null; true`;
+    const rule = verifyTable(`ip daddr ${vip} tcp dport ${port} tcp flags syn counter`);
     for (const rs of spec.realServers) {
-      await remote.run(rs.name, drop);
+      await remote.run(rs.name, DROP_VERIFY_TABLE);
       const r = await remote.run(rs.name, 'nft -f -', rule);
       if (r.code !== 0) return checkStep(name, false, `${rs.name}: nft: ${r.stderr.trim()}`);
-      cleanups.push(() => remote.run(rs.name, drop));
+      cleanups.push(() => remote.run(rs.name, DROP_VERIFY_TABLE));
     }
     const n = 4 * spec.realServers.length;
     const before = tl.probes.length;
@@ -314,7 +325,7 @@ export async function verify(o: VerifyOptions): Promise<Report> {
       );
       counts.push(`${rs.name} ${c}`);
       if (c === 0) silent.push(rs.name);
-      await remote.run(rs.name, drop);
+      await remote.run(rs.name, DROP_VERIFY_TABLE);
     }
     const persistent = spec.services[0].persistence > 0;
     const pass =
@@ -436,12 +447,14 @@ export async function verify(o: VerifyOptions): Promise<Report> {
   async function realServerFailure(): Promise<Step[]> {
     const rs = spec.realServers[0];
     const out: Step[] = [];
-    const table = `add table inet ${VERIFY_TABLE}\nadd chain inet ${VERIFY_TABLE} in { type filter hook input priority -10; }\nadd rule inet ${VERIFY_TABLE} in tcp dport ${port} reject with tcp reset\n`;
-    const heal = `nft delete table inet ${VERIFY_TABLE} 2>/dev/null; true`;
-    cleanups.push(() => remote.run(rs.name, heal));
+    cleanups.push(() => remote.run(rs.name, DROP_VERIFY_TABLE));
     const tFail = clock.now();
     mark(`${rs.name}:${port} refuses connections`);
-    const r = await remote.run(rs.name, 'nft -f -', table);
+    const r = await remote.run(
+      rs.name,
+      'nft -f -',
+      verifyTable(`tcp dport ${port} reject with tcp reset`),
+    );
     if (r.code !== 0)
       return [
         checkStep(
@@ -480,7 +493,7 @@ export async function verify(o: VerifyOptions): Promise<Report> {
     }
     const tHeal = clock.now();
     mark(`${rs.name}:${port} serves again`);
-    await run(rs.name, heal);
+    await run(rs.name, DROP_VERIFY_TABLE);
     if (ctl.status) {
       const ms = await serverState(rs.address, true, tHeal, bounds.rsBack);
       out.push(
@@ -502,9 +515,7 @@ export async function verify(o: VerifyOptions): Promise<Report> {
       clock,
       boundS * 1000 + 3000,
       async () => {
-        const st = JSON.parse((await remote.run(roles.master, ctl.status!)).stdout || '{}') as {
-          virtualServers?: { servers: { address: string; inService: boolean }[] }[];
-        };
+        const st = await daemonStatus(roles.master);
         return (st.virtualServers ?? []).some((v) =>
           v.servers.some((s) => s.address === address && s.inService === inService),
         );
@@ -513,10 +524,4 @@ export async function verify(o: VerifyOptions): Promise<Report> {
     );
     return ok ? clock.now() - from : undefined;
   }
-}
-
-function pickBounds(b: Bounds): Record<string, number> {
-  const { basis: _basis, ...rest } = b;
-  void _basis;
-  return rest;
 }

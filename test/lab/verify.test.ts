@@ -6,11 +6,11 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parse, stringify } from 'yaml';
 import { buildBundle } from '../../components/bundle';
 import { directorSteps, realServerSteps } from '../../components/plan';
 import { readStackSpec } from '../../components/stack-file';
-import { ROOT, VIP } from '../../scripts/lab/daemons';
+import { VIP } from '../../scripts/lab/daemons';
+import { verifierArgv, writeLabStack } from '../../scripts/lab/deploy';
 import { applySteps } from '../../scripts/lab/direct';
 import type { Lab } from '../../scripts/lab/lab';
 import { run, waitFor } from '../../scripts/lab/sys';
@@ -33,15 +33,7 @@ describe('failover verification (lab)', function () {
 
   /** The verifier's CLI from the lab's ops namespace, as `npm run verify` runs it. */
   const runVerifier = (stacksDir: string, args: string[]) =>
-    run(
-      process.execPath,
-      [
-        path.join(ROOT, 'dist/scripts/verify-failover/main.js'),
-        ...['--stack', 'lab', '--stacks-dir', stacksDir, '--netns', lab.topo.opsNs],
-        ...['--out', path.join(stacksDir, 'out'), ...args],
-      ],
-      { timeoutMs: 240_000 },
-    );
+    run(process.execPath, verifierArgv(lab, args, stacksDir), { timeoutMs: 240_000 });
 
   /** ... with --json, the report parsed */
   async function verifyCli(
@@ -56,12 +48,7 @@ describe('failover verification (lab)', function () {
     lab = await sharedLab();
     // the lab stack's declaration with this lab's key and pinned host keys
     dir = mkdtempSync(path.join(tmpdir(), 'kts-verify-'));
-    const doc = parse(readFileSync(path.join(ROOT, 'stacks/Pulumi.lab.yaml'), 'utf8'));
-    doc.config['keepalive:cluster'].ssh = {
-      privateKeyFile: lab.clientKey,
-      knownHostsFile: lab.knownHosts,
-    };
-    writeFileSync(path.join(dir, 'Pulumi.lab.yaml'), stringify(doc));
+    writeLabStack(lab, dir);
     await applySteps(lab, rs, 'create');
     await applySteps(lab, ds, 'create');
     await waitFor(
@@ -111,9 +98,7 @@ describe('failover verification (lab)', function () {
     const bad = mkdtempSync(path.join(tmpdir(), 'kts-verify-bad-'));
     try {
       writeFileSync(path.join(bad, 'known_hosts'), forged.join('\n') + '\n');
-      const doc = parse(readFileSync(path.join(dir, 'Pulumi.lab.yaml'), 'utf8'));
-      doc.config['keepalive:cluster'].ssh.knownHostsFile = path.join(bad, 'known_hosts');
-      writeFileSync(path.join(bad, 'Pulumi.lab.yaml'), stringify(doc));
+      writeLabStack(lab, bad, (c) => (c.ssh.knownHostsFile = path.join(bad, 'known_hosts')));
       const r = await runVerifier(bad, ['--scenarios', 'preflight']);
       assert.equal(r.code, 2, r.stdout + r.stderr);
       assert.match(r.stderr, /d1 \(198\.51\.100\.11\): Host denied \(verification failed\)/);

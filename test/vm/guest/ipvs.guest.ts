@@ -12,7 +12,7 @@ import {
   fetchName,
   inNs,
   ipvsConnCounters,
-  ipvsStats,
+  settledStats,
   ipvsTable,
   NAT_VIP,
   RS,
@@ -101,10 +101,9 @@ function expectedTable(o: { rs2Up?: boolean; rs2Weight80?: number; with81?: bool
   return t;
 }
 
-const asObject = (m: Map<string, IpvsServiceRow>) =>
-  Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
 const sorted = (t: Record<string, IpvsServiceRow>) =>
   Object.fromEntries(Object.entries(t).sort(([a], [b]) => a.localeCompare(b)));
+const asObject = (m: Map<string, IpvsServiceRow>) => sorted(Object.fromEntries(m));
 
 /** Wait until IPVS holds exactly `want`; on timeout the assertion shows the difference. */
 async function ipvsBecomes(want: Record<string, IpvsServiceRow>, timeoutMs = 30_000) {
@@ -231,7 +230,7 @@ describe('keepalive-ts on the kernel IPVS (inside the VM)', function () {
       entries.every((l) => l.trim().endsWith(`${RS[rs]}:80`)),
       entries.join('\n'),
     );
-    const after = ipvsStats().get(`TCP ${DR_VIP}:80 -> ${RS[rs]}:80`)!;
+    const after = (await settledStats()).get(`TCP ${DR_VIP}:80 -> ${RS[rs]}:80`)!;
     assert.ok(after.inPkts > 0);
     assert.equal(after.outPkts, 0, 'direct routing: the director never sees the replies');
   });
@@ -263,9 +262,6 @@ describe('keepalive-ts on the kernel IPVS (inside the VM)', function () {
   });
 
   it('SIGHUP applies only the delta: untouched destinations keep their counters and open connections', async () => {
-    const before = ipvsConnCounters();
-    const rs1Key = `TCP ${NAT_VIP}:80 -> ${RS.rs1}:8080`;
-    assert.ok((before.get(rs1Key) ?? 0) > 0, `traffic was counted: ${JSON.stringify([...before])}`);
     // an established connection through the NAT service, idle across the reload
     const nc = spawn('ip', ['netns', 'exec', 'cl', 'busybox', 'nc', NAT_VIP, '80'], {
       stdio: ['pipe', 'pipe', 'ignore'],
@@ -275,8 +271,14 @@ describe('keepalive-ts on the kernel IPVS (inside the VM)', function () {
     await waitFor('the open connection in IPVS', () =>
       / ESTABLISHED /.test(inNs('kd', 'ipvsadm -Lnc')),
     );
+    // counters with every connection so far, the open one included
+    await settledStats();
+    const before = ipvsConnCounters();
+    const rs1Key = `TCP ${NAT_VIP}:80 -> ${RS.rs1}:8080`;
+    assert.ok((before.get(rs1Key) ?? 0) > 0, `traffic was counted: ${JSON.stringify([...before])}`);
     daemon!.reload(seedConfig({ extra: natServices({ rs2Weight80: 5, with81: false }) }));
     await ipvsBecomes(expectedTable({ rs2Weight80: 5, with81: false }));
+    await settledStats();
     const after = ipvsConnCounters();
     for (const [k, v] of before) {
       if (k.includes(`${NAT_VIP}:81`)) continue; // that service was removed

@@ -3,9 +3,10 @@
 // a client segment (203.0.113.0/24) and a real-server segment
 // (198.51.100.0/24), two real servers with HTTP on :80 (the seed's DR
 // service checks it) and :8080 (NAT services), and helpers to read IPVS.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { isAlive, sleep, startDetached } from '../../../scripts/lab/sys';
 
 export const ROOT = path.resolve(__dirname, '../../../..');
 const BIN = path.join(ROOT, 'bin/keepalive-ts');
@@ -26,7 +27,6 @@ export function sh(cmd: string, input?: string): string {
   }
 }
 export const inNs = (ns: string, cmd: string) => sh(`ip netns exec ${ns} ${cmd}`);
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function waitFor<T>(
   what: string,
@@ -53,13 +53,9 @@ export async function waitFor<T>(
 
 const pids: number[] = [];
 function detached(cmd: string, logFile: string): number {
-  const child = spawn('sh', ['-c', `exec ${cmd} >${logFile} 2>&1 </dev/null`], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  child.unref();
-  pids.push(child.pid!);
-  return child.pid!;
+  const pid = startDetached('sh', ['-c', `exec ${cmd} >${logFile} 2>&1 </dev/null`]);
+  pids.push(pid);
+  return pid;
 }
 
 function veth(ns: string, dev: string, bridge: string, addr: string, gw?: string) {
@@ -157,18 +153,10 @@ export class Daemon {
   logText() {
     return readFileSync(this.log, 'utf8');
   }
-  alive() {
-    try {
-      process.kill(this.pid, 0);
-      return !readFileSync(`/proc/${this.pid}/stat`, 'utf8').includes(') Z');
-    } catch {
-      return false;
-    }
-  }
   async stop() {
-    if (!this.alive()) return;
+    if (!isAlive(this.pid)) return;
     process.kill(this.pid, 'SIGTERM');
-    await waitFor('the daemon to exit after SIGTERM', () => !this.alive(), 20_000);
+    await waitFor('the daemon to exit after SIGTERM', () => !isAlive(this.pid), 20_000);
   }
 }
 
@@ -236,9 +224,18 @@ export function ipvsStats(): Map<string, { conns: number; inPkts: number; outPkt
   return out;
 }
 
-/** Per destination: total connections. */
+/** Per destination: total connections (see settledStats). */
 export function ipvsConnCounters(): Map<string, number> {
   return new Map([...ipvsStats()].map(([k, v]) => [k, v.conns]));
+}
+
+/**
+ * IPVS folds its per-CPU counters into what `--stats` shows only on its 2 s
+ * estimator tick: wait one tick so the counters include all traffic so far.
+ */
+export async function settledStats() {
+  await sleep(2200);
+  return ipvsStats();
 }
 
 /** One HTTP request from the client; the name of the real server that answered, or '' */
