@@ -100,6 +100,10 @@ export function daemonControl(c: ClusterSpec) {
     /** SIGKILL of every daemon process, as a crash would (VIPs stay configured) */
     // stopped first, so no process can react (respawn a child, leave cleanly) before the kill
     crash: `pids=$(cat ${pidfiles.join(' ')} 2>/dev/null); kill -STOP $pids 2>/dev/null; kill -KILL $pids 2>/dev/null; true`,
+    /** the daemon's event backlog as JSON lines, each with its wallTime (keepalive-ts only) */
+    events: ks
+      ? `node ${q(c.installDir)}/bin/keepalive-ts events --control /run/keepalive-ts.sock`
+      : undefined,
     /** machine-readable status (keepalive-ts only) */
     status: ks
       ? `node ${q(c.installDir)}/bin/keepalive-ts status --json --control /run/keepalive-ts.sock`

@@ -308,8 +308,16 @@ export function resolveSsh(
   c: ClusterSpec,
   readFile: (p: string) => string,
 ): ClusterSpec['ssh'] & { privateKey: string; hostKeys: Record<string, string> } {
-  const privateKey = c.ssh.privateKey ?? readFile(c.ssh.privateKeyFile!);
-  const hostKeys = c.ssh.hostKeys ?? parseKnownHosts(readFile(c.ssh.knownHostsFile!));
+  const read = (key: 'privateKeyFile' | 'knownHostsFile') => {
+    try {
+      return readFile(c.ssh[key]!);
+    } catch (e) {
+      // name the config path, not only the file system's error
+      throw new SpecError([`keepalive:cluster.ssh.${key}: ${(e as Error).message}`]);
+    }
+  };
+  const privateKey = c.ssh.privateKey ?? read('privateKeyFile');
+  const hostKeys = c.ssh.hostKeys ?? parseKnownHosts(read('knownHostsFile'));
   const probe = c.failoverCheck.probeHost;
   for (const h of [...c.directors, ...c.realServers, ...(probe ? [probe] : [])]) {
     if (!hostKeys[h.name])

@@ -1,12 +1,34 @@
 // Reading a stack's declaration straight from stacks/Pulumi.<stack>.yaml
 // (for `npm run render` and tests; the Pulumi program reads it through
 // pulumi.Config instead).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { parseClusterSpec, type ClusterSpec } from './spec';
 
-export const STACKS = path.resolve(__dirname, '../../stacks');
+/**
+ * The project root: the folder of Pulumi.yaml above `from`. The Pulumi engine
+ * runs the program with its working directory at the program's folder
+ * (dist/stacks), so relative paths in stack config resolve against this,
+ * never against the working directory.
+ */
+export function projectRoot(from = __dirname): string {
+  for (let d = path.resolve(from); ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'Pulumi.yaml'))) return d;
+    if (path.dirname(d) === d) throw new Error(`no Pulumi.yaml in ${from} or above`);
+  }
+}
+
+/** A path from stack config (`~/` allowed) as an absolute path: relative to the project root. */
+export function configPath(p: string, root = projectRoot()): string {
+  const home = process.env.HOME ?? '/root';
+  return path.resolve(root, p.replace(/^~(?=\/|$)/, home));
+}
+
+/** Reads a file named in stack config (key files, known_hosts). */
+export const readConfigFile = (p: string) => readFileSync(configPath(p), 'utf8');
+
+export const STACKS = path.join(projectRoot(), 'stacks');
 
 export function readStackSpec(stack: string, dir = STACKS): ClusterSpec {
   const file = path.join(dir, `Pulumi.${stack}.yaml`);

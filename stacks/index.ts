@@ -1,11 +1,10 @@
 // The Pulumi program: one declaration (stack config `keepalive:cluster`) ->
 // a configured real-server pool, then the director pair in front of it.
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { buildBundle } from '../components/bundle';
 import { DirectorPair, FailoverCheck, RealServerPool } from '../components/index';
 import { parseClusterSpec, resolveSsh, SpecError } from '../components/spec';
+import { readConfigFile } from '../components/stack-file';
 
 const stack = pulumi.getStack();
 const cfg = new pulumi.Config('keepalive');
@@ -13,9 +12,8 @@ const cfg = new pulumi.Config('keepalive');
 function load() {
   try {
     const spec = parseClusterSpec(cfg.requireObject('cluster'));
-    const home = process.env.HOME ?? '/root';
-    const read = (p: string) => readFileSync(path.resolve(p.replace(/^~(?=\/)/, home)), 'utf8');
-    return { spec, ssh: resolveSsh(spec, read) };
+    // key files and known_hosts: relative to the project root, whatever the working directory
+    return { spec, ssh: resolveSsh(spec, readConfigFile) };
   } catch (e) {
     // a clear message naming the config path, never a stack trace
     throw new pulumi.RunError(e instanceof SpecError ? e.issues.join('\n') : (e as Error).message);

@@ -1,30 +1,42 @@
 // `npm run lab` after `up`: the real Pulumi engine deploys stack `lab` from
 // the ops namespace (never the root namespace), then a short summary.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { buildBundle } from '../../components/bundle';
 import { directorSteps, realServerSteps } from '../../components/plan';
 import { directorViews, type ClusterSpec } from '../../components/spec';
-import { readStackSpec } from '../../components/stack-file';
+import { projectRoot, readStackSpec } from '../../components/stack-file';
 import { renderTable, type Report } from '../verify-failover/report';
 import { applySteps } from './direct';
 import type { Lab } from './lab';
 import { waitFor } from './sys';
 
-export const REPO = path.resolve(__dirname, '../../..');
+export const REPO = projectRoot();
 
-/** The engine's bin folder (built once from Go modules by scripts/pulumi-engine.sh). */
+/**
+ * The engine's bin folder (scripts/pulumi-engine.sh: a Pulumi v3 CLI with its
+ * nodejs language host and the command provider). Throws with the script's
+ * one-line reason when there is none.
+ */
 export function engineBin(): string {
   const r = spawnSync('bash', [path.join(REPO, 'scripts/pulumi-engine.sh')], {
     encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // progress (a first-time build of the CLI) is worth showing; the refusal is the last line
+  const lines = (r.stderr ?? '').trim().split('\n').filter(Boolean);
   if (r.status !== 0)
-    throw new Error('the Pulumi engine is not available (see the messages above)');
+    throw new Error(
+      `no Pulumi engine: ${(lines.pop() ?? `exit ${r.status}`).replace(/^pulumi-engine: /, '')}`,
+    );
+  for (const l of lines) console.error(l);
   return r.stdout.trim();
 }
+
+/** How the lab's stack was last deployed (so destroy undoes it the same way). */
+const deployedBy = (lab: Lab) => path.join(lab.dir, 'deployed-by');
 
 export function pulumiEnv(bin: string): NodeJS.ProcessEnv {
   const state = path.join(REPO, '.pulumi-state');
@@ -69,18 +81,19 @@ export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
   try {
     bin = engineBin();
   } catch (e) {
-    log(`${(e as Error).message}: deploying the lab stack's host steps directly over SSH instead`);
     log(
-      '(the same create scripts the Pulumi components hand to remote.Command; no Pulumi state is kept)',
+      `${(e as Error).message}; deploying the same host steps directly over SSH instead (no Pulumi state)`,
     );
+    writeFileSync(deployedBy(lab), 'ssh\n');
     return deployDirect(lab, log);
   }
   const env = pulumiEnv(bin);
   pulumi(lab, env, ['stack', 'select', 'lab', '--create', '--non-interactive'], { capture: true });
+  writeFileSync(deployedBy(lab), 'pulumi\n');
   log('pulumi up --stack lab');
   const t0 = Date.now();
   pulumi(lab, env, ['up', '--stack', 'lab', '--yes', '--non-interactive', '--skip-preview']);
-  log(`deployed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(`pulumi up took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const out = JSON.parse(
     pulumi(lab, env, ['stack', 'output', '--json', '--stack', 'lab'], { capture: true }),
   ) as {
@@ -200,22 +213,36 @@ export async function deployDirect(lab: Lab, log: (s: string) => void) {
     throw new Error('the failover verification failed (table above)');
 }
 
-export async function destroy(lab: Lab) {
-  let bin: string | undefined;
-  try {
-    bin = engineBin();
-  } catch {
+/**
+ * Undo the last deploy the way it was made: `pulumi destroy` after a
+ * deploy with the engine, the steps' delete scripts over SSH after one
+ * without. Nothing deployed: nothing to do.
+ */
+export async function destroy(lab: Lab, log: (s: string) => void = console.log) {
+  const how = existsSync(deployedBy(lab)) ? readFileSync(deployedBy(lab), 'utf8').trim() : '';
+  if (how === 'pulumi') {
+    const env = pulumiEnv(engineBin());
+    const stacks = JSON.parse(
+      pulumi(lab, env, ['stack', 'ls', '--json'], { capture: true }) || '[]',
+    ) as { name: string }[];
+    if (stacks.some((s) => s.name === 'lab')) {
+      log('pulumi destroy --stack lab');
+      const t0 = Date.now();
+      pulumi(lab, env, [
+        'destroy',
+        '--stack',
+        'lab',
+        '--yes',
+        '--non-interactive',
+        '--skip-preview',
+      ]);
+      log(`pulumi destroy took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } else log('stack lab is not in the state backend: nothing to destroy');
+  } else if (how === 'ssh') {
+    log('removing what the direct deploy made (delete scripts over SSH)');
     const spec = readStackSpec('lab');
     await applySteps(lab, directorSteps(spec, 'lab'), 'delete');
     await applySteps(lab, realServerSteps(spec, 'lab'), 'delete');
-    return;
-  }
-  pulumi(lab, pulumiEnv(bin), [
-    'destroy',
-    '--stack',
-    'lab',
-    '--yes',
-    '--non-interactive',
-    '--skip-preview',
-  ]);
+  } else log('nothing deployed to this lab');
+  rmSync(deployedBy(lab), { force: true });
 }

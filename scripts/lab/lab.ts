@@ -4,6 +4,7 @@
 // Every host has a "holder" process (sleep) that owns its mount and UTS
 // namespaces; sshd and the HTTP service are entered into them with nsenter, so
 // they can be stopped and restarted without losing the host's /etc.
+import { projectRoot } from '../../components/stack-file';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
@@ -131,7 +132,7 @@ export class Lab {
     const { dir, log, ...rest } = opts;
     this.options = { ...DEFAULTS, ...definedOnly(rest) };
     this.topo = buildTopology(this.options);
-    this.dir = path.resolve(dir ?? path.join(process.cwd(), '.lab', this.topo.prefix));
+    this.dir = path.resolve(dir ?? path.join(projectRoot(), '.lab', this.topo.prefix));
     this.log = log ?? ((s) => console.error(s));
   }
 
@@ -299,7 +300,8 @@ export class Lab {
         'PasswordAuthentication no',
         'KbdInteractiveAuthentication no',
         `AuthorizedKeysFile ${this.clientKey}.pub`,
-        'AcceptEnv LANG LC_* KEEPALIVE_*',
+        // the command provider passes PULUMI_COMMAND_STDOUT/STDERR to delete and update scripts
+        'AcceptEnv LANG LC_* KEEPALIVE_* PULUMI_COMMAND_*',
         'MaxStartups 100:30:200',
         'MaxSessions 64',
         'Subsystem sftp internal-sftp',

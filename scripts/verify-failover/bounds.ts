@@ -11,6 +11,8 @@ export const SLACK = {
   stop: 0.25,
   /** a restarted daemon is up and listening within this */
   start: 2,
+  /** a VRRP decision (timer fired, advert heard) puts the VIP on the interface within this */
+  takeover: 0.25,
   /** a health-check verdict reaches the dataplane within this */
   apply: 1,
   /** clients re-learn the VIP's MAC (gratuitous ARP) and a probe notices within this */
@@ -57,8 +59,10 @@ export interface Bounds {
   /** client-visible outage for each of those */
   cleanOutage: number;
   hardOutage: number;
-  /** restarted master is master again within (preemption) */
+  /** restarted master is master again within (preemption), from the restart */
   preempt: number;
+  /** the same from the restarted daemon's first VRRP state (start-up measured apart) */
+  preemptAfterStart: number;
   rsOut: number;
   rsBack: number;
   /** how the numbers were derived, for the report */
@@ -101,6 +105,7 @@ export function deriveBounds(c: ClusterSpec): Bounds {
     hardOutage: hardMove + SLACK.client,
     // a restarted master starts as backup, hears the lower priority and takes over after its own Master_Down_Interval
     preempt: mdiMaster + SLACK.start,
+    preemptAfterStart: mdiMaster + SLACK.takeover,
     rsOut: checkerRemovalBound(timings),
     rsBack: checkerReturnBound(timings),
     basis: {

@@ -6,15 +6,15 @@
 // namespace).
 import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { resolveSsh, type ClusterSpec } from '../../components/spec';
-import { readStackSpec } from '../../components/stack-file';
+import { projectRoot, readConfigFile, readStackSpec } from '../../components/stack-file';
 import { SshRemote, type HostEntry } from './remote';
 import { renderSvg, renderTable } from './report';
 import { verify, type Scenario } from './verify';
 
-const REPO = path.resolve(__dirname, '../../..');
+const REPO = projectRoot();
 const SCENARIOS: Scenario[] = ['preflight', 'failover', 'crash', 'rs'];
 
 export function hostsOf(
@@ -81,7 +81,7 @@ async function main() {
   const spec = o.stacksDir
     ? readStackSpec(o.stack, path.resolve(o.stacksDir))
     : readStackSpec(o.stack);
-  const ssh = resolveSsh(spec, (p) => readFileSync(path.resolve(REPO, p), 'utf8'));
+  const ssh = resolveSsh(spec, readConfigFile);
   const remote = new SshRemote(hostsOf(spec, ssh.hostKeys), {
     user: ssh.user,
     port: ssh.port,

@@ -1,7 +1,8 @@
 // The client probe, run on the probe host over SSH with the node found
 // there: a new TCP connection to the VIP every `interval` ms, each given
 // `timeout` ms, for at most `maxSeconds` or until its stdin closes. It prints
-// "R" when it starts and "<ms since start> <1|0>" per attempt.
+// "R" when it starts and "<epoch ms on its own clock> <1|0>" per attempt
+// (the verifier maps the probe host's clock onto its own).
 
 /** Runs on the probe host (shipped as source: it must not reference anything outside itself). */
 export function probeAgent() {
@@ -34,7 +35,7 @@ export function probeAgent() {
       done = true;
       clearTimeout(timer);
       s.destroy();
-      lines.push(`${start.toFixed(1)} ${ok ? 1 : 0}`);
+      lines.push(`${(performance.timeOrigin + t0 + start).toFixed(1)} ${ok ? 1 : 0}`);
       pending--;
     };
     const timer = setTimeout(() => finish(false), timeout as number);
@@ -73,14 +74,8 @@ export function probeCommand(o: {
   return `node -e "eval(Buffer.from('${src}','base64').toString())" ${o.vip} ${o.port} ${o.intervalMs} ${o.timeoutMs} ${o.maxSeconds} ${o.count ?? 0}`;
 }
 
-/**
- * Turns the agent's lines into samples on the verifier's clock: the "R" line
- * arrived at `readyAt`, attempt times are offsets from it.
- */
-export function parseProbeLine(
-  line: string,
-  readyAt: number,
-): { t: number; ok: boolean } | undefined {
+/** An agent's line as a sample: the attempt's start on the probe host's clock (epoch ms). */
+export function parseProbeLine(line: string): { t: number; ok: boolean } | undefined {
   const m = /^(\d+(?:\.\d+)?) ([01])$/.exec(line.trim());
-  return m ? { t: readyAt + Number(m[1]), ok: m[2] === '1' } : undefined;
+  return m ? { t: Number(m[1]), ok: m[2] === '1' } : undefined;
 }

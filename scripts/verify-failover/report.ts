@@ -8,6 +8,8 @@ export interface Step {
   /** seconds; null for checks that are not timings (preflight) */
   measured_s: number | null;
   bound_s: number | null;
+  /** the measurement's error bound from the hosts' clock offsets (± seconds); absent for checks */
+  uncertainty_s?: number;
   pass: boolean;
   /** what was seen, and on failure the likely cause */
   detail: string;
@@ -29,14 +31,16 @@ export function timingStep(
   measuredMs: number | undefined,
   boundS: number,
   detail: string,
+  uncertaintyMs = 0,
 ): Step {
   const measured = measuredMs === undefined ? null : round3(measuredMs / 1000);
   return {
     name,
     measured_s: measured,
     bound_s: round3(boundS),
+    uncertainty_s: round3(uncertaintyMs / 1000),
     pass: measured !== null && measured <= boundS,
-    detail: measured === null ? `not observed: ${detail}` : detail,
+    detail: measured === null ? `not measured: ${detail}` : detail,
   };
 }
 
@@ -54,7 +58,9 @@ export function makeReport(r: Omit<Report, 'verdict'>): Report {
 export function renderTable(r: Report): string {
   const rows = r.steps.map((s) => [
     s.name,
-    s.measured_s === null ? '-' : `${s.measured_s.toFixed(3)} s`,
+    s.measured_s === null
+      ? '-'
+      : `${s.measured_s.toFixed(3)}${s.uncertainty_s ? ` ±${s.uncertainty_s.toFixed(3)}` : ''} s`,
     s.bound_s === null ? '-' : `<= ${s.bound_s.toFixed(3)} s`,
     s.pass ? 'PASS' : 'FAIL',
     s.detail,

@@ -6,7 +6,16 @@
 // sequence runs against a simulated cluster in the unit tests.
 import { daemonControl } from '../../components/plan';
 import type { ClusterSpec } from '../../components/spec';
-import { deriveBounds, pairRoles } from './bounds';
+import { deriveBounds, pairRoles, SLACK } from './bounds';
+import {
+  DATE_NS,
+  estimateOffset,
+  parseEpochNs,
+  parseIpTimestamp,
+  toLocal,
+  type ClockSample,
+  type HostClock,
+} from './clock-sync';
 import { parseProbeLine, probeCommand } from './probe';
 import type { Remote, Stream } from './remote';
 import { checkStep, makeReport, timingStep, type Report, type Step } from './report';
@@ -20,6 +29,15 @@ export const realClock: Clock = {
   now: () => performance.timeOrigin + performance.now(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
+
+/** One line of `keepalive-ts events` (daemon/control/events.ts). */
+interface DaemonEventLine {
+  kind: 'instance' | 'real_server';
+  wallTime: number;
+  realServer?: string;
+  up?: boolean;
+  to?: string;
+}
 
 export type Scenario = 'preflight' | 'failover' | 'crash' | 'rs';
 
@@ -47,6 +65,8 @@ const verifyTable = (rule: string) =>
   `add table inet ${VERIFY_TABLE}\nadd chain inet ${VERIFY_TABLE} in { type filter hook input priority -10; }\nadd rule inet ${VERIFY_TABLE} in ${rule}\n`;
 const DROP_VERIFY_TABLE = `nft delete table inet ${VERIFY_TABLE} 2>/dev/null; true`;
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+/** a freshly started daemon has its VRRP instance running within this (s) */
+const SETTLE_START_S = 5;
 
 async function until(
   clock: Clock,
@@ -94,7 +114,42 @@ export async function verify(o: VerifyOptions): Promise<Report> {
         out.push(d);
     return out;
   };
-  tl.initialHolders = await holders();
+  // ---- host clocks: every event is timed where it happens, then brought onto this clock
+  const clocks = new Map<string, HostClock>();
+  const syncClock = async (host: string) => {
+    const samples: ClockSample[] = [];
+    for (let i = 0; i < 5; i++) {
+      const sent = clock.now();
+      const r = await remote.run(host, DATE_NS);
+      const received = clock.now();
+      const t = parseEpochNs(r.stdout);
+      if (t !== undefined) samples.push({ sent, remote: t, received });
+    }
+    if (!samples.length) throw new Error(`${host}: cannot read its clock (${DATE_NS})`);
+    clocks.set(host, estimateOffset(samples));
+  };
+  const hostClock = (host: string) => clocks.get(host)!;
+  /** run `cmd` right after reading the host's clock; the moment it started, on this clock */
+  const runTimed = async (host: string, cmd: string) => {
+    const out = await run(host, `${DATE_NS}; ${cmd}`);
+    const t = parseEpochNs(out.split('\n')[0]);
+    if (t === undefined) throw new Error(`${host}: no timestamp from ${DATE_NS}`);
+    return toLocal(hostClock(host), t);
+  };
+  const unc = (...hosts: string[]) =>
+    hosts.reduce((a, h) => a + (clocks.get(h)?.uncertaintyMs ?? 0), 0);
+  for (const h of [...directors, ...spec.realServers.map((r) => r.name)]) await syncClock(h);
+  if (o.probeHost) await syncClock(o.probeHost);
+
+  // a deploy that just (re)started the daemons: wait, bounded, until exactly one holds the VIP
+  const settleMs = (bounds.basis.masterDownIntervalBackup + SETTLE_START_S) * 1000;
+  const settleStart = clock.now();
+  let settled = await holders();
+  while (settled.length !== 1 && clock.now() - settleStart < settleMs) {
+    await clock.sleep(100);
+    settled = await holders();
+  }
+  tl.initialHolders = settled;
   /** keepalive-ts's status on a director (only called when ctl.status exists) */
   const daemonStatus = async (host: string) =>
     JSON.parse((await remote.run(host, ctl.status!)).stdout || '{}') as {
@@ -110,13 +165,15 @@ export async function verify(o: VerifyOptions): Promise<Report> {
       streams.push(
         await remote.stream(
           d,
-          `timeout ${Math.ceil(o.probeSeconds ?? 120) + 120} ip -o -4 monitor address & p=$!; cat >/dev/null; kill $p 2>/dev/null`,
+          // -ts: each event stamped by the director's own clock when it happened there
+          `TZ=UTC timeout ${Math.ceil(o.probeSeconds ?? 120) + 120} ip -ts -o -4 monitor address & p=$!; cat >/dev/null; kill $p 2>/dev/null`,
           (line) => {
-            if (!line.includes(` ${vip}/`)) return;
+            const ev = parseIpTimestamp(line);
+            if (!ev || !ev.rest.includes(` ${vip}/`)) return;
             tl.vip.push({
-              t: clock.now(),
+              t: toLocal(hostClock(d), ev.t),
               host: d,
-              kind: line.startsWith('Deleted') ? 'del' : 'add',
+              kind: ev.rest.startsWith('Deleted') ? 'del' : 'add',
             });
           },
         ),
@@ -132,8 +189,9 @@ export async function verify(o: VerifyOptions): Promise<Report> {
       probeCommand({ vip, port, intervalMs, timeoutMs, maxSeconds: o.probeSeconds ?? 60, count }),
       (line) => {
         if (line.trim() === 'R') readyAt = clock.now();
-        const s = readyAt !== undefined ? parseProbeLine(line, readyAt) : undefined;
-        if (s) tl.probes.push(s);
+        // attempts carry the probe host's clock
+        const s = parseProbeLine(line);
+        if (s) tl.probes.push({ ...s, t: toLocal(hostClock(o.probeHost!), s.t) });
       },
     );
     await until(clock, 15_000, () => readyAt !== undefined);
@@ -352,16 +410,18 @@ export async function verify(o: VerifyOptions): Promise<Report> {
     // whatever happens from here on, the pair is left with its master's daemon running
     if (kind !== 'hard')
       cleanups.push(() => remote.run(master, `if ! { ${ctl.running}; }; then ${ctl.start}; fi`));
-    const tStop = clock.now();
     mark(`${label} of ${master}`);
-    if (kind === 'clean') await run(master, ctl.signalStop);
-    else if (kind === 'crash') await run(master, ctl.crash);
-    else
-      // the master restores its own links: the verifier's connection to it rides on them
-      await run(
-        master,
-        `setsid sh -c ${q(`${links.map((l) => `ip link set ${l} down`).join('; ')}; sleep ${downS}; ${links.map((l) => `ip link set ${l} up`).join('; ')}`)} >/dev/null 2>&1 </dev/null &`,
-      );
+    // the stop is timed on the master, by its clock, the moment it is made
+    const tStop =
+      kind === 'clean'
+        ? await runTimed(master, ctl.signalStop)
+        : kind === 'crash'
+          ? await runTimed(master, ctl.crash)
+          : // the master restores its own links: the verifier's connection to it rides on them
+            await runTimed(
+              master,
+              `setsid sh -c ${q(`${links.map((l) => `ip link set ${l} down`).join('; ')}; sleep ${downS}; ${links.map((l) => `ip link set ${l} up`).join('; ')}`)} >/dev/null 2>&1 </dev/null &`,
+            );
     await until(
       clock,
       moveBound * 1000 * 3 + 2000,
@@ -374,8 +434,9 @@ export async function verify(o: VerifyOptions): Promise<Report> {
         moved && moved.t - tStop,
         moveBound,
         moved
-          ? `from ${master}'s ${label} to the VIP on ${backup} (its address events)`
+          ? `from ${master}'s ${label} (its clock) to the VIP on ${backup} (its address event, its clock)`
           : `${backup} never added the VIP`,
+        unc(master, backup),
       ),
     );
     if (o.probeHost) {
@@ -394,6 +455,7 @@ export async function verify(o: VerifyOptions): Promise<Report> {
           og
             ? `${og.failed} failed connections (new one every 20 ms, 50 ms timeout)`
             : 'probes never recovered',
+          unc(o.probeHost),
         ),
       );
     }
@@ -418,9 +480,8 @@ export async function verify(o: VerifyOptions): Promise<Report> {
         async () => (await remote.run(master, ctl.running)).code !== 0,
         100,
       );
-      tStart = clock.now();
       mark(`restart of ${master}`);
-      await run(master, ctl.start);
+      tStart = await runTimed(master, ctl.start);
     }
     await until(
       clock,
@@ -428,13 +489,26 @@ export async function verify(o: VerifyOptions): Promise<Report> {
       () => !!firstVipEvent(tl.vip, master, 'add', tStart),
     );
     const back = firstVipEvent(tl.vip, master, 'add', tStart);
+    // start-up is the daemon's own overhead, measured apart from the protocol's wait:
+    // the restarted daemon's first VRRP state (its event stream, its clock)
+    const started = kind === 'hard' ? undefined : await firstInstanceEvent(master, tStart);
+    if (started !== undefined)
+      out.push(
+        timingStep(
+          `${master} daemon start-up (after ${label})`,
+          started - tStart,
+          SLACK.start,
+          `from the restart to its first VRRP state (its event stream)`,
+        ),
+      );
+    const from = started ?? tStart;
     out.push(
       timingStep(
         `${master} preempts back (after ${label})`,
-        back && back.t - tStart,
-        bounds.preempt,
+        back && back.t - from,
+        started !== undefined ? bounds.preemptAfterStart : bounds.preempt,
         back
-          ? `from the ${kind === 'hard' ? 'links coming up' : 'restart'} to the VIP on ${master}`
+          ? `from ${started !== undefined ? 'its first VRRP state' : kind === 'hard' ? 'the links coming up' : 'the restart'} to the VIP on ${master} (both its clock)`
           : `${master} never took the VIP back`,
       ),
     );
@@ -448,14 +522,16 @@ export async function verify(o: VerifyOptions): Promise<Report> {
     const rs = spec.realServers[0];
     const out: Step[] = [];
     cleanups.push(() => remote.run(rs.name, DROP_VERIFY_TABLE));
-    const tFail = clock.now();
     mark(`${rs.name}:${port} refuses connections`);
+    // the reject rule counts what it rejects: a step passes only on evidence that
+    // client connections reached the failed server
     const r = await remote.run(
       rs.name,
-      'nft -f -',
-      verifyTable(`tcp dport ${port} reject with tcp reset`),
+      `nft -f - && ${DATE_NS}`,
+      verifyTable(`tcp dport ${port} counter reject with tcp reset`),
     );
-    if (r.code !== 0)
+    const tFailHost = parseEpochNs(r.stdout);
+    if (r.code !== 0 || tFailHost === undefined)
       return [
         checkStep(
           `${rs.name} taken out of service`,
@@ -463,6 +539,8 @@ export async function verify(o: VerifyOptions): Promise<Report> {
           `could not fail its service: nft: ${r.stderr.trim()}`,
         ),
       ];
+    const tFail = toLocal(hostClock(rs.name), tFailHost);
+    const rsId = `${rs.address}:${port}`;
     if (o.probeHost) {
       await until(
         clock,
@@ -471,37 +549,49 @@ export async function verify(o: VerifyOptions): Promise<Report> {
         100,
       );
       const last = lastFailureAfter(tl.probes, tFail);
+      const rejected = Number(
+        /packets (\d+)/.exec(
+          (await remote.run(rs.name, `nft list table inet ${VERIFY_TABLE}`)).stdout,
+        )?.[1] ?? 0,
+      );
+      const failed = tl.probes.filter((p) => p.t >= tFail && !p.ok).length;
       out.push(
         timingStep(
           `traffic stops reaching failed ${rs.name}`,
-          last,
+          last !== undefined && failed > 0 && rejected > 0 ? last : undefined,
           bounds.rsOut,
-          last === 0
-            ? 'no client connection failed'
-            : 'from the failure to the last failed client connection',
-        ),
-      );
-    } else if (ctl.status) {
-      out.push(
-        timingStep(
-          `${rs.name} out of service`,
-          await serverState(rs.address, false, tFail, bounds.rsOut),
-          bounds.rsOut,
-          'from the failure to the master reporting it out of service',
+          last === undefined
+            ? 'client connections kept failing'
+            : failed === 0 || rejected === 0
+              ? `no client connection reached ${rs.name} after its failure (${rejected} rejected there, ${failed} failed at the client)`
+              : `from the failure to the last failed client connection (${failed} failed, ${rejected} rejected by ${rs.name})`,
+          unc(rs.name, o.probeHost!),
         ),
       );
     }
-    const tHeal = clock.now();
+    if (ctl.events) {
+      const down = await realServerEvent(rsId, false, tFail, bounds.rsOut);
+      out.push(
+        timingStep(
+          `${rs.name} out of service`,
+          down && down - tFail,
+          bounds.rsOut,
+          `from the failure (${rs.name}'s clock) to the master's verdict (its event stream, its clock)`,
+          unc(rs.name, roles.master),
+        ),
+      );
+    }
     mark(`${rs.name}:${port} serves again`);
-    await run(rs.name, DROP_VERIFY_TABLE);
-    if (ctl.status) {
-      const ms = await serverState(rs.address, true, tHeal, bounds.rsBack);
+    const tHeal = await runTimed(rs.name, DROP_VERIFY_TABLE);
+    if (ctl.events) {
+      const up = await realServerEvent(rsId, true, tHeal, bounds.rsBack);
       out.push(
         timingStep(
           `${rs.name} back in service`,
-          ms,
+          up && up - tHeal,
           bounds.rsBack,
-          'from the repair to the master reporting it in service',
+          `from the repair (${rs.name}'s clock) to the master's verdict (its event stream, its clock)`,
+          unc(rs.name, roles.master),
         ),
       );
     }
@@ -509,19 +599,53 @@ export async function verify(o: VerifyOptions): Promise<Report> {
     return out;
   }
 
-  /** ms from `from` until the master's status shows the real server in (or out of) service */
-  async function serverState(address: string, inService: boolean, from: number, boundS: number) {
-    const ok = await until(
+  /** When the master's checker declared `rsId` up (or down) after `from`, on this clock. */
+  async function realServerEvent(rsId: string, up: boolean, from: number, boundS: number) {
+    let t: number | undefined;
+    await until(
       clock,
       boundS * 1000 + 3000,
       async () => {
-        const st = await daemonStatus(roles.master);
-        return (st.virtualServers ?? []).some((v) =>
-          v.servers.some((s) => s.address === address && s.inService === inService),
-        );
+        t = (await daemonEvents(roles.master)).find(
+          (e) =>
+            e.kind === 'real_server' &&
+            e.realServer === rsId &&
+            e.up === up &&
+            e.t >= from - unc(roles.master),
+        )?.t;
+        return t !== undefined;
+      },
+      200,
+    );
+    return t;
+  }
+
+  /** The daemon's events since its (re)start, times on this clock (keepalive-ts only). */
+  async function daemonEvents(host: string) {
+    if (!ctl.events) return [];
+    const r = await remote.run(host, ctl.events);
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as DaemonEventLine)
+      .map((e) => ({ ...e, t: toLocal(hostClock(host), e.wallTime) }));
+  }
+
+  /** When the restarted daemon entered its first VRRP state (after `from`), on this clock. */
+  async function firstInstanceEvent(host: string, from: number) {
+    if (!ctl.events) return undefined;
+    let t: number | undefined;
+    await until(
+      clock,
+      SETTLE_START_S * 1000,
+      async () => {
+        t = (await daemonEvents(host)).find(
+          (e) => e.kind === 'instance' && e.t >= from - unc(host),
+        )?.t;
+        return t !== undefined;
       },
       100,
     );
-    return ok ? clock.now() - from : undefined;
+    return t;
   }
 }

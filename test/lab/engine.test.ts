@@ -5,7 +5,7 @@
 // message only when the engine cannot be had (scripts/pulumi-engine.sh).
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -84,6 +84,8 @@ describe('the real Pulumi engine against the lab', function () {
     }
     bin = r.stdout.trim();
     home = mkdtempSync(path.join(tmpdir(), 'kts-pulumi-'));
+    // a file backend's folder must exist before `stack init`
+    mkdirSync(path.join(home, 'state'));
     lab = testLab('e', { realServers: 3 });
     await lab.up();
     writeStack();

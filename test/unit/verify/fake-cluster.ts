@@ -14,6 +14,12 @@ export interface Behaviour {
   rsReturnMs: number;
   arpIgnore: Record<string, number>;
   vrid: Record<string, number>;
+  /** each host's clock minus the verifier's (ms); hosts' clocks differ in real deployments */
+  clockOffsetMs?: Record<string, number>;
+  /** ms from a restart of the master to its first VRRP state (start-up) */
+  startupMs?: number;
+  /** the balancer never sends a client to the first real server (nothing reaches it) */
+  firstServerUnused?: boolean;
 }
 
 export class FakeCluster implements Remote {
@@ -35,6 +41,10 @@ export class FakeCluster implements Remote {
   }[] = [];
   private rr = 0;
   readonly commands: string[] = [];
+  /** each director's daemon event backlog (JSON lines, its clock) */
+  private events = new Map<string, string[]>();
+  /** connections the failed server's reject rule counted */
+  private rejected = new Map<string, number>();
 
   constructor(
     readonly b: Behaviour,
@@ -53,6 +63,17 @@ export class FakeCluster implements Remote {
     sleep: async (ms) => this.advance(ms),
   };
 
+  /** a host's own clock */
+  hostNow(host: string) {
+    return this.now + (this.b.clockOffsetMs?.[host] ?? 0);
+  }
+
+  private emit(host: string, e: object) {
+    const l = this.events.get(host) ?? [];
+    l.push(JSON.stringify({ ...e, wallTime: this.hostNow(host) }));
+    this.events.set(host, l);
+  }
+
   at(delay: number, fn: () => void) {
     this.timers.push({ at: this.now + delay, fn });
   }
@@ -70,7 +91,7 @@ export class FakeCluster implements Remote {
         if (p.stopped || this.now < p.next || (p.count && p.sent >= p.count)) continue;
         p.sent++;
         p.next += p.interval;
-        p.onLine(`${this.now - p.start} ${this.serves() ? 1 : 0}`);
+        p.onLine(`${this.hostNow('cl')} ${this.serves() ? 1 : 0}`);
       }
     }
   }
@@ -78,9 +99,12 @@ export class FakeCluster implements Remote {
   /** a new connection succeeds when one director holds the VIP and the chosen real server is healthy */
   private serves(): boolean {
     if (this.holders.size !== 1) return false;
-    const pool = this.realServers.filter((r) => this.rsInService.has(r));
+    const pool = this.realServers.filter(
+      (r, i) => this.rsInService.has(r) && !(i === 0 && this.b.firstServerUnused),
+    );
     if (!pool.length) return false;
     const rs = pool[this.rr++ % pool.length];
+    if (this.rsFailed.has(rs)) this.rejected.set(rs, (this.rejected.get(rs) ?? 0) + 1);
     return !this.rsFailed.has(rs);
   }
 
@@ -88,14 +112,27 @@ export class FakeCluster implements Remote {
     if (on === this.holders.has(host)) return;
     if (on) this.holders.add(host);
     else this.holders.delete(host);
+    const ts = new Date(this.hostNow(host)).toISOString().replace('Z', '000');
     this.vipListeners.get(host)?.(
-      `${on ? '' : 'Deleted '}2: lan0    inet ${this.vip}/24 scope global lan0`,
+      `[${ts}] ${on ? '' : 'Deleted '}2: lan0    inet ${this.vip}/24 scope global lan0`,
     );
   }
 
   async run(host: string, cmd: string, stdin?: string): Promise<RunResult> {
+    // `date +%s%N` before a command (or after nft -f): the host's clock, in ns
+    const ns = `${BigInt(Math.round(this.hostNow(host) * 1000)) * 1000n}\n`;
+    if (cmd === 'date +%s%N') return { code: 0, stdout: ns, stderr: '' };
+    if (cmd.startsWith('date +%s%N; ')) {
+      const r = await this.run(host, cmd.slice('date +%s%N; '.length), stdin);
+      return { ...r, stdout: ns + r.stdout };
+    }
+    if (cmd.endsWith(' && date +%s%N')) {
+      const r = await this.run(host, cmd.slice(0, -' && date +%s%N'.length), stdin);
+      return { ...r, stdout: r.stdout + ns };
+    }
     this.commands.push(`${host}: ${cmd}`);
     const ok = (stdout = ''): RunResult => ({ code: 0, stdout, stderr: '' });
+    if (cmd.includes(' events --control')) return ok((this.events.get(host) ?? []).join('\n'));
     if (cmd === 'ip -o -4 addr show')
       return ok(this.holders.has(host) ? `2: lan0    inet ${this.vip}/24 scope global lan0\n` : '');
     if (cmd.startsWith('[ -f '))
@@ -141,6 +178,10 @@ export class FakeCluster implements Remote {
     }
     if (cmd.startsWith('setsid node')) {
       this.running.add(host);
+      this.events.set(host, []);
+      this.at(this.b.startupMs ?? 300, () =>
+        this.emit(host, { kind: 'instance', from: 'INIT', to: 'BACKUP' }),
+      );
       this.at(this.b.preemptMs, () => {
         this.setVip(host, true);
         this.setVip(this.backup, false);
@@ -149,14 +190,24 @@ export class FakeCluster implements Remote {
     }
     if (cmd === 'nft -f -' && stdin?.includes('reject')) {
       this.rsFailed.add(host);
-      this.at(this.b.rsRemoveMs, () => this.rsInService.delete(host));
+      this.at(this.b.rsRemoveMs, () => {
+        this.rsInService.delete(host);
+        this.emit(this.master, { kind: 'real_server', realServer: this.rsId(host), up: false });
+      });
       return ok();
     }
     if (cmd.startsWith('nft delete table')) {
-      if (this.rsFailed.delete(host)) this.at(this.b.rsReturnMs, () => this.rsInService.add(host));
+      if (this.rsFailed.delete(host))
+        this.at(this.b.rsReturnMs, () => {
+          this.rsInService.add(host);
+          this.emit(this.master, { kind: 'real_server', realServer: this.rsId(host), up: true });
+        });
       return ok();
     }
-    if (cmd.startsWith('nft list table')) return ok('tcp flags syn counter packets 4 bytes 240\n');
+    if (cmd.startsWith('nft list table'))
+      return ok(
+        `counter packets ${this.rsFailed.has(host) ? (this.rejected.get(host) ?? 0) : 4} bytes 240\n`,
+      );
     return ok();
   }
 
@@ -178,6 +229,10 @@ export class FakeCluster implements Remote {
     this.probes.push(p);
     queueMicrotask(() => onLine('R'));
     return { end: async () => void (p.stopped = true) };
+  }
+
+  private rsId(host: string) {
+    return `198.51.100.2${this.realServers.indexOf(host) + 1}:80`;
   }
 
   async close() {}

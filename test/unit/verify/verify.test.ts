@@ -91,12 +91,41 @@ describe('verify-failover on a simulated cluster (fake clock)', function () {
       outage.measured_s! >= 0.78 && outage.measured_s! <= 0.84,
       `outage ${outage.measured_s}`,
     );
+    // start-up (300 ms simulated) is measured apart from the protocol's wait
+    const startup = step(report, /daemon start-up/);
+    assert.ok(Math.abs(startup.measured_s! - 0.3) < 0.03, `start-up ${startup.measured_s}`);
     const back = step(report, /preempts back/);
-    assert.ok(Math.abs(back.measured_s! - 3.6) < 0.03, `preempt ${back.measured_s}`);
+    assert.ok(Math.abs(back.measured_s! - 3.3) < 0.03, `preempt ${back.measured_s}`);
     const rsOut = step(report, /traffic stops reaching failed rs1/);
     assert.ok(rsOut.measured_s! > 2.3 && rsOut.measured_s! <= 2.5, `rs out ${rsOut.measured_s}`);
     const rsBack = step(report, /rs1 back in service/);
     assert.ok(Math.abs(rsBack.measured_s! - 1.5) < 0.15, `rs back ${rsBack.measured_s}`);
+  });
+
+  it('times events by the clocks of the hosts where they happen, whatever their offsets', async () => {
+    // the backup's clock 5 s ahead, the client's 3 s behind, rs1's 0.7 s ahead
+    const { report } = await run({ clockOffsetMs: { d2: 5000, cl: -3000, rs1: 700, d1: -40 } });
+    assert.equal(report.verdict, 'pass', renderTable(report));
+    const move = step(report, /^VIP moves to d2/);
+    assert.ok(move.measured_s! >= 0.8 && move.measured_s! <= 0.82, `measured ${move.measured_s}`);
+    const rsBack = step(report, /rs1 back in service/);
+    assert.ok(Math.abs(rsBack.measured_s! - 1.5) < 0.05, `rs back ${rsBack.measured_s}`);
+    assert.equal(typeof move.uncertainty_s, 'number');
+  });
+
+  it('a slow start-up fails its own step, not the preemption', async () => {
+    const { report } = await run({ startupMs: 2500, preemptMs: 5800 });
+    assert.equal(step(report, /daemon start-up/).pass, false);
+    const back = step(report, /preempts back/);
+    assert.ok(back.pass, `${back.measured_s} <= ${back.bound_s}`);
+  });
+
+  it('never passes a real-server step on no evidence: no client reached the failed server', async () => {
+    const { report } = await run({ firstServerUnused: true });
+    const s = step(report, /traffic stops reaching failed rs1/);
+    assert.equal(s.pass, false);
+    assert.equal(s.measured_s, null);
+    assert.match(s.detail, /not measured: no client connection reached rs1/);
   });
 
   it('fails the move when the backup is slower than Skew_Time allows', async () => {
