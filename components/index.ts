@@ -218,6 +218,8 @@ export class FailoverCheck extends pulumi.ComponentResource {
         // the engine already runs where the hosts are reachable (the lab's ops namespace)
         environment: { KEEPALIVE_VERIFY_IN_NETNS: 'pulumi' },
         triggers: [args.configHashes, args.realServers],
+        // the update shows the verifier's table (stderr); its JSON (stdout) becomes the outputs
+        logging: 'stderr',
       },
       // a component's dependsOn does not reach its children: wait for the pair and pool explicitly
       { parent: this, dependsOn: opts?.dependsOn },

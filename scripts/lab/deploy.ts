@@ -51,7 +51,8 @@ export function pulumiEnv(bin: string): NodeJS.ProcessEnv {
       process.env.KEEPALIVE_LAB_PASSPHRASE ??
       'keepalive-lab',
     PULUMI_SKIP_UPDATE_CHECK: 'true',
-    PULUMI_HOME: path.join(REPO, '.pulumi-state', 'home'),
+    // the command provider is in the plugin cache (scripts/pulumi-engine.sh put it there)
+    PULUMI_IGNORE_AMBIENT_PLUGINS: 'true',
   };
 }
 

@@ -314,6 +314,9 @@ export class Lab {
       `mount -t overlay overlay -o lowerdir=/etc,upperdir=${upper},workdir=${work} /etc`,
       'mount -t tmpfs -o mode=0755 tmpfs /run',
       'mkdir -p /run/sshd',
+      // a lab host is a clean host: the build machine's root shell start-up (bash
+      // sources ~/.bashrc for every SSH command) is not part of it
+      '[ -f /root/.bashrc ] && mount --bind /dev/null /root/.bashrc || true',
       `hostname ${h.name}`,
       `echo ${h.name} > /etc/hostname`,
       'exec sleep infinity',

@@ -96,7 +96,8 @@ async function main() {
       scenarios,
       hard: o.hard ?? spec.failoverCheck.hard,
       probeSeconds: spec.failoverCheck.probeSeconds,
-      log: o.json ? undefined : (m) => console.error(`verify: ${m}`),
+      // progress on stderr always (stdout carries only the table or the JSON)
+      log: (m) => console.error(`verify: ${m}`),
     });
     const out = path.resolve(REPO, o.out ?? path.join('.verify', o.stack));
     mkdirSync(out, { recursive: true });
@@ -106,8 +107,8 @@ async function main() {
       const { timeline: _t, ...summary } = report;
       void _t;
       console.log(JSON.stringify(summary, null, 2));
-      // a caller that only shows stderr on failure (pulumi) still shows what failed
-      if (report.verdict !== 'pass') console.error(renderTable(report));
+      // people read the table (FailoverCheck shows stderr in the update, keeps stdout as the output)
+      console.error(renderTable(report));
     } else {
       console.log(renderTable(report));
       console.log(

@@ -141,11 +141,15 @@ export async function verify(o: VerifyOptions): Promise<Report> {
   for (const h of [...directors, ...spec.realServers.map((r) => r.name)]) await syncClock(h);
   if (o.probeHost) await syncClock(o.probeHost);
 
-  // a deploy that just (re)started the daemons: wait, bounded, until exactly one holds the VIP
-  const settleMs = (bounds.basis.masterDownIntervalBackup + SETTLE_START_S) * 1000;
+  // a deploy that just (re)started the daemons: wait, bounded, until the master alone holds
+  // the VIP (a restarted master starts as backup and preempts after its Master_Down_Interval)
+  const settleMs = (bounds.basis.masterDownIntervalMaster + SETTLE_START_S) * 1000;
   const settleStart = clock.now();
   let settled = await holders();
-  while (settled.length !== 1 && clock.now() - settleStart < settleMs) {
+  while (
+    !(settled.length === 1 && settled[0] === roles.master) &&
+    clock.now() - settleStart < settleMs
+  ) {
     await clock.sleep(100);
     settled = await holders();
   }
@@ -251,7 +255,7 @@ export async function verify(o: VerifyOptions): Promise<Report> {
       checkStep(
         'VIP on exactly one director',
         h.length === 1,
-        `VIP ${vip} on ${h.length ? h.join(' and ') : 'no director'}${cause}`,
+        `VIP ${vip} on ${h.length ? h.join(' and ') : 'no director'}${cause}${h.length === 1 && h[0] !== roles.master ? ` (not on ${roles.master}, the highest priority, after ${(settleMs / 1000).toFixed(1)} s)` : ''}`,
       ),
     );
 

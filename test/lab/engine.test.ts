@@ -34,7 +34,7 @@ describe('the real Pulumi engine against the lab', function () {
     PULUMI_BACKEND_URL: `file://${home}/state`,
     PULUMI_CONFIG_PASSPHRASE: 'e2e',
     PULUMI_SKIP_UPDATE_CHECK: 'true',
-    PULUMI_HOME: `${home}/home`,
+    PULUMI_IGNORE_AMBIENT_PLUGINS: 'true',
   });
   const pulumi = (args: string[]) => {
     const r = spawnSync(
