@@ -29,25 +29,24 @@ function connection(step: Step, ssh: SshAccess): command.types.input.remote.Conn
   };
 }
 
-/** One remote.Command per step; config contents (passwords) travel as secrets. */
-function stepCommand(
-  name: string,
-  step: Step,
-  ssh: SshAccess,
-  opts: pulumi.CustomResourceOptions,
-  secretStdin: boolean,
-) {
+/**
+ * One remote.Command per step. What a step writes is in its inputs (script
+ * text, stdin), so a change is an update that runs the step's update script
+ * (a config reload, never a restart) and `pulumi preview --diff` shows it;
+ * secret values travel on a secret stdin.
+ */
+function stepCommand(name: string, step: Step, ssh: SshAccess, opts: pulumi.CustomResourceOptions) {
   return new command.remote.Command(
     name,
     {
       connection: connection(step, ssh),
       create: step.create,
-      update: step.update ?? step.create,
+      // without `update` the provider runs `create` on an update (the text shows once in diffs)
+      ...(step.update !== undefined ? { update: step.update } : {}),
       delete: step.delete,
       ...(step.stdin !== undefined
-        ? { stdin: secretStdin ? pulumi.secret(step.stdin) : step.stdin }
+        ? { stdin: step.stdinSecret ? pulumi.secret(step.stdin) : step.stdin }
         : {}),
-      triggers: [step.hash],
     },
     // host state: remove the old before creating the new (no create-before-delete race)
     { deleteBeforeReplace: true, additionalSecretOutputs: ['stdout', 'stderr'], ...opts },
@@ -64,7 +63,7 @@ export class DaemonInstall extends pulumi.ComponentResource {
   readonly command: command.remote.Command;
   constructor(name: string, args: DaemonInstallArgs, opts?: pulumi.ComponentResourceOptions) {
     super('keepalive:lvs:DaemonInstall', name, {}, opts);
-    this.command = stepCommand(`${name}-cmd`, args.step, args.ssh, { parent: this }, false);
+    this.command = stepCommand(`${name}-cmd`, args.step, args.ssh, { parent: this });
     this.registerOutputs({ host: args.step.host });
   }
 }
@@ -103,13 +102,7 @@ export class DirectorPair extends pulumi.ComponentResource {
           this.installs.push(inst);
           byId.set(step.id, inst);
         } else {
-          const cmd = stepCommand(
-            rname,
-            step,
-            args.ssh,
-            { parent: this, dependsOn: deps },
-            step.id === 'config',
-          );
+          const cmd = stepCommand(rname, step, args.ssh, { parent: this, dependsOn: deps });
           this.commands.push(cmd);
           byId.set(step.id, cmd);
           if (step.id === 'config') hashes[step.host] = step.hash;
@@ -159,16 +152,10 @@ export class RealServerPool extends pulumi.ComponentResource {
     for (const steps of realServerSteps(args.spec, args.stack)) {
       const byId = new Map<string, pulumi.Resource>();
       for (const step of steps) {
-        const cmd = stepCommand(
-          `${name}-${step.host}-${step.id}`,
-          step,
-          args.ssh,
-          {
-            parent: this,
-            dependsOn: step.after.map((a) => byId.get(a)!).filter(Boolean),
-          },
-          false,
-        );
+        const cmd = stepCommand(`${name}-${step.host}-${step.id}`, step, args.ssh, {
+          parent: this,
+          dependsOn: step.after.map((a) => byId.get(a)!).filter(Boolean),
+        });
         this.commands.push(cmd);
         byId.set(step.id, cmd);
       }
@@ -184,6 +171,8 @@ export interface FailoverCheckArgs {
   /** the deployment it verifies: any change here runs the verification again */
   configHashes: pulumi.Input<Record<string, string>>;
   realServers: pulumi.Input<string[]>;
+  /** how the verifier reaches the hosts (the key travels to it as a secret on stdin) */
+  ssh: SshAccess;
   /** the verifier's entry point (default: the built scripts/verify-failover next to this file) */
   verifier?: string;
 }
@@ -214,7 +203,17 @@ export class FailoverCheck extends pulumi.ComponentResource {
     this.command = new command.local.Command(
       `${name}-verify`,
       {
-        create: `${JSON.stringify(process.execPath)} ${JSON.stringify(verifier)} --stack ${args.stack} --json${flags}`,
+        create: `${JSON.stringify(process.execPath)} ${JSON.stringify(verifier)} --stack ${args.stack} --json --spec-stdin${flags}`,
+        // the declaration as the engine decrypted it: secrets in the stack file are
+        // unreadable without the engine, so the verifier does not read the file
+        stdin: pulumi.secret(
+          pulumi.output(args.ssh.privateKey).apply((privateKey) =>
+            JSON.stringify({
+              spec: { ...args.spec, authPass: undefined },
+              ssh: { ...args.ssh, privateKey },
+            }),
+          ),
+        ),
         // the engine already runs where the hosts are reachable (the lab's ops namespace)
         environment: { KEEPALIVE_VERIFY_IN_NETNS: 'pulumi' },
         triggers: [args.configHashes, args.realServers],

@@ -16,8 +16,13 @@ export interface Step {
   /** runs when inputs change; defaults to create */
   update?: string;
   delete: string;
-  /** piped to the scripts (file contents, the daemon bundle) */
+  /** piped to the scripts (file contents, the daemon bundle, secret values) */
   stdin?: string;
+  /**
+   * stdin stays out of plaintext state and diffs: secret values, and the
+   * multi-megabyte bundle (whose hash the script names, so diffs show it)
+   */
+  stdinSecret?: boolean;
   /** ids of steps on the same host that must finish first */
   after: string[];
   /** changes to these values re-run the step */
@@ -29,6 +34,35 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** Write stdin to `path` atomically with `mode` (through a temp file in the same folder). */
 const writeFile = (f: HostFile, tmpSuffix = '.new') =>
   `mkdir -p "$(dirname ${q(f.path)})" && umask 077 && cat > ${q(f.path + tmpSuffix)} && chmod ${f.mode.toString(8)} ${q(f.path + tmpSuffix)}`;
+
+/**
+ * Write a config whose text is in the script itself (so a preview's diff shows
+ * it) with its secrets as placeholders; the values come on stdin, one per
+ * line, and are put back in on the host.
+ */
+export function writeMaskedFile(f: HostFile, masked: string, placeholders: string[]) {
+  const eof = 'KEEPALIVE_CONF_EOF';
+  if (masked.includes(eof)) throw new Error(`${f.path}: the rendered file contains ${eof}`);
+  const reads = placeholders.map((_, i) => `IFS= read -r KEEPALIVE_SECRET_${i} || true`);
+  // awk index/substr, not gsub/sed: a secret's characters are never special
+  const subst = placeholders
+    .map(
+      (ph, i) =>
+        `while ((i = index($0, ${JSON.stringify(ph)})) > 0) $0 = substr($0, 1, i - 1) ENVIRON["KEEPALIVE_SECRET_${i}"] substr($0, i + ${ph.length});`,
+    )
+    .join(' ');
+  const env = placeholders
+    .map((_, i) => `KEEPALIVE_SECRET_${i}="$KEEPALIVE_SECRET_${i}"`)
+    .join(' ');
+  return [
+    ...reads,
+    `mkdir -p "$(dirname ${q(f.path)})" && umask 077`,
+    `${env ? `${env} ` : ''}awk '{ ${subst} print }' > ${q(f.path + '.new')} <<'${eof}'`,
+    masked.endsWith('\n') ? masked.slice(0, -1) : masked,
+    eof,
+    `chmod ${f.mode.toString(8)} ${q(f.path + '.new')}`,
+  ].join('\n');
+}
 
 const HAS_SYSTEMD = '[ -d /run/systemd/system ] && command -v systemctl >/dev/null';
 
@@ -134,6 +168,7 @@ export function directorSteps(
           ssh: d.ssh,
           create: [
             'set -eu',
+            `# bundle sha256 ${bundle?.sha256 ?? ''}`,
             `v=$(node -p 'process.versions.node' 2>/dev/null || echo none)`,
             `case "$v" in none) echo "keepalive-ts needs Node.js >= ${NODE_MIN} on ${d.name}: node not found" >&2; exit 1;; esac`,
             `[ "\${v%%.*}" -ge ${NODE_MIN} ] || { echo "keepalive-ts needs Node.js >= ${NODE_MIN} on ${d.name}, found $v" >&2; exit 1; }`,
@@ -144,6 +179,7 @@ export function directorSteps(
           ].join('\n'),
           delete: `rm -rf ${q(c.installDir)} ${q(c.installDir)}.new; rmdir "$(dirname ${q(c.installDir)})" 2>/dev/null || true`,
           stdin: bundle?.base64 ?? '',
+          stdinSecret: true,
           after: [],
           hash: bundle?.sha256 ?? '',
         }
@@ -168,7 +204,11 @@ export function directorSteps(
       ssh: d.ssh,
       create: [
         'set -eu',
-        writeFile(d.config),
+        writeMaskedFile(
+          d.config,
+          d.maskedConfig,
+          d.secrets.map((x) => x.placeholder),
+        ),
         // never activate a config the daemon would reject
         `${test(d.config.path + '.new')} || { echo "${d.name}: rendered configuration rejected by the config test" >&2; rm -f ${q(d.config.path + '.new')}; exit 1; }`,
         `mv ${q(d.config.path + '.new')} ${q(d.config.path)}`,
@@ -198,9 +238,11 @@ export function directorSteps(
         `rm -f ${q(d.config.path)} ${q(d.config.path + '.new')} ${pidfile}`,
         `rmdir ${q(c.configDir)} 2>/dev/null || true`,
       ].join('\n'),
-      stdin: d.config.content,
+      stdin: d.secrets.map((x) => `${x.value}\n`).join(''),
+      stdinSecret: true,
       after: ['install', 'sysctl'],
-      hash: sha256(d.config.content),
+      // of the masked text: a hash of a short password in a known file is no secret
+      hash: sha256(d.maskedConfig),
     };
     return [install, sysctl, config];
   });

@@ -36,6 +36,12 @@ export interface RenderedDirector {
   state: 'MASTER' | 'BACKUP';
   priority: number;
   config: HostFile;
+  /**
+   * The config with every secret as its placeholder: what previews and diffs
+   * show; the host puts the values (`secrets`, in order) back in.
+   */
+  maskedConfig: string;
+  secrets: { placeholder: string; value: string }[];
   sysctl: HostFile;
   unit?: HostFile;
 }
@@ -65,6 +71,9 @@ export const paths = (c: ClusterSpec) => ({
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** What a secret looks like in a masked config. */
+export const secretPlaceholder = (name: string) => `<secret:${name}>`;
+
 export function renderCluster(c: ClusterSpec, stack: string): RenderedCluster {
   const p = paths(c);
   const vipAddress = c.vip.split('/')[0];
@@ -72,36 +81,43 @@ export function renderCluster(c: ClusterSpec, stack: string): RenderedCluster {
   const anyNat = c.services.some((s) => s.lbKind === 'NAT');
   const anyDr = c.services.some((s) => s.lbKind === 'DR');
   const directors = directorViews(c).map((v) => {
-    const conf = template('keepalive.conf.hbs')({
-      stack,
-      daemonName: c.daemon,
-      director: v.director,
-      state: v.state,
-      priority: v.priority,
-      peers: v.peers,
-      vrrpVersion: c.vrrpVersion,
-      // keepalived does not know lvs_backend: only an explicit choice is written, and only for keepalive-ts
-      lvsBackend: c.daemon === 'keepalive-ts' && c.lvsBackend !== 'auto' ? c.lvsBackend : false,
-      metricsListen: c.daemon === 'keepalive-ts' && c.metricsListen ? c.metricsListen : false,
-      virtualRouterId: c.virtualRouterId,
-      instanceName: c.instanceName,
-      interface: c.interface,
-      advertInt: c.advertInt,
-      authPass: c.vrrpVersion === 2 ? (c.authPass ?? false) : false,
-      unicast: c.unicast,
-      vip: c.vip,
-      vipAddress,
-      // split-brain defences are keepalive-ts features (keepalived does not know the keywords)
-      ...splitBrainData(c),
-      services,
-      realServers: c.realServers,
-    });
+    const authPass = c.vrrpVersion === 2 ? (c.authPass ?? false) : false;
+    // a placeholder (the stack file read without the engine) stays as it is
+    const known = authPass && !authPass.startsWith('<secret:') ? authPass : false;
+    const secrets = known ? [{ placeholder: secretPlaceholder('authPass'), value: known }] : [];
+    const conf = (masked: boolean) =>
+      template('keepalive.conf.hbs')({
+        stack,
+        daemonName: c.daemon,
+        director: v.director,
+        state: v.state,
+        priority: v.priority,
+        peers: v.peers,
+        vrrpVersion: c.vrrpVersion,
+        // keepalived does not know lvs_backend: only an explicit choice is written, and only for keepalive-ts
+        lvsBackend: c.daemon === 'keepalive-ts' && c.lvsBackend !== 'auto' ? c.lvsBackend : false,
+        metricsListen: c.daemon === 'keepalive-ts' && c.metricsListen ? c.metricsListen : false,
+        virtualRouterId: c.virtualRouterId,
+        instanceName: c.instanceName,
+        interface: c.interface,
+        advertInt: c.advertInt,
+        authPass: masked && known ? secretPlaceholder('authPass') : authPass,
+        unicast: c.unicast,
+        vip: c.vip,
+        vipAddress,
+        // split-brain defences are keepalive-ts features (keepalived does not know the keywords)
+        ...splitBrainData(c),
+        services,
+        realServers: c.realServers,
+      });
     return {
       name: v.director.name,
       ssh: v.director.ssh,
       state: v.state,
       priority: v.priority,
-      config: { path: p.config, content: conf, mode: 0o600 },
+      config: { path: p.config, content: conf(false), mode: 0o600 },
+      maskedConfig: conf(true),
+      secrets,
       sysctl: {
         path: p.directorSysctl,
         content: template('director-sysctl.conf.hbs')({

@@ -108,7 +108,8 @@ export const ClusterSpec = z
     authPass: z
       .string()
       .regex(
-        /^[A-Za-z0-9._@%+=:,-]{1,8}$/,
+        // or, read from a stack file without the engine, the placeholder of a secret
+        /^(?:[A-Za-z0-9._@%+=:,-]{1,8}|<secret:[^>]+>)$/,
         '1 to 8 characters: letters, digits and ._@%+=:,- (VRRP PASS)',
       )
       .optional(),

@@ -40,5 +40,22 @@ export function readStackSpec(stack: string, dir = STACKS): ClusterSpec {
   }
   const raw = doc?.config?.['keepalive:cluster'];
   if (raw === undefined) throw new Error(`${file}: no keepalive:cluster in config`);
-  return parseClusterSpec(raw);
+  return parseClusterSpec(maskSecrets(raw));
+}
+
+/**
+ * Pulumi secrets in a stack file (`secure: v1:...`, set with `pulumi config
+ * set --secret --path`) can only be decrypted by the engine: read without it
+ * (render for review, tests) each becomes the placeholder `<secret:PATH>`.
+ */
+export function maskSecrets(v: unknown, at = ''): unknown {
+  if (Array.isArray(v)) return v.map((x, i) => maskSecrets(x, `${at}[${i}]`));
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (Object.keys(o).length === 1 && typeof o.secure === 'string') return `<secret:${at}>`;
+    return Object.fromEntries(
+      Object.entries(o).map(([k, x]) => [k, maskSecrets(x, at ? `${at}.${k}` : k)]),
+    );
+  }
+  return v;
 }

@@ -52,7 +52,7 @@ export const realServers = pool.servers;
 const check = spec.failoverCheck.enabled
   ? new FailoverCheck(
       'failover',
-      { spec, stack, configHashes: pair.configHashes, realServers: pool.servers },
+      { spec, stack, configHashes: pair.configHashes, realServers: pool.servers, ssh: access },
       { dependsOn: [pair, pool] },
     )
   : undefined;

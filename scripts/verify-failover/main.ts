@@ -6,9 +6,9 @@
 // namespace).
 import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { resolveSsh, type ClusterSpec } from '../../components/spec';
+import { parseClusterSpec, resolveSsh, type ClusterSpec } from '../../components/spec';
 import { projectRoot, readConfigFile, readStackSpec } from '../../components/stack-file';
 import { SshRemote, type HostEntry } from './remote';
 import { renderSvg, renderTable } from './report';
@@ -26,6 +26,24 @@ export function hostsOf(
   for (const h of [...spec.directors, ...spec.realServers, ...(probe ? [probe] : [])])
     out[h.name] = { address: h.ssh, hostKey: hostKeys[h.name] };
   return out;
+}
+
+function fromStackFile(stack: string, stacksDir?: string) {
+  const spec = stacksDir ? readStackSpec(stack, path.resolve(stacksDir)) : readStackSpec(stack);
+  const ssh = resolveSsh(spec, readConfigFile);
+  if (ssh.privateKey.startsWith('<secret:'))
+    throw new Error(
+      `stack ${stack}: the SSH key is a Pulumi secret; verify through \`pulumi up\` (FailoverCheck) or give ssh.privateKeyFile`,
+    );
+  return { spec, ssh };
+}
+
+function fromStdin() {
+  const j = JSON.parse(readFileSync(0, 'utf8')) as {
+    spec: unknown;
+    ssh: { user: string; port: number; privateKey: string; hostKeys: Record<string, string> };
+  };
+  return { spec: parseClusterSpec(j.spec), ssh: j.ssh };
 }
 
 async function main() {
@@ -46,6 +64,10 @@ async function main() {
     .option('--out <dir>', 'where report.json and timeline.svg go (default .verify/<stack>)')
     .option('--stacks-dir <dir>', 'read Pulumi.<stack>.yaml from here instead of stacks/')
     .option(
+      '--spec-stdin',
+      'read the declaration and SSH access as JSON from stdin (FailoverCheck: as the engine decrypted them)',
+    )
+    .option(
       '--netns <name>',
       'run inside this network namespace (default for the lab stack: lab-ops)',
     )
@@ -59,6 +81,7 @@ async function main() {
     out?: string;
     netns?: string;
     stacksDir?: string;
+    specStdin?: boolean;
   }>();
 
   const netns = o.netns ?? (o.stack === 'lab' ? 'lab-ops' : undefined);
@@ -78,10 +101,7 @@ async function main() {
   const unknown = scenarios.filter((s) => !SCENARIOS.includes(s));
   if (unknown.length)
     throw new Error(`--scenarios: unknown ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
-  const spec = o.stacksDir
-    ? readStackSpec(o.stack, path.resolve(o.stacksDir))
-    : readStackSpec(o.stack);
-  const ssh = resolveSsh(spec, readConfigFile);
+  const { spec, ssh } = o.specStdin ? fromStdin() : fromStackFile(o.stack, o.stacksDir);
   const remote = new SshRemote(hostsOf(spec, ssh.hostKeys), {
     user: ssh.user,
     port: ssh.port,

@@ -66,7 +66,7 @@ describe('Pulumi components (mocks)', function () {
     );
     check = new FailoverCheck(
       'failover',
-      { spec, stack: 'lab', configHashes: pair.configHashes, realServers: pool.servers },
+      { spec, stack: 'lab', configHashes: pair.configHashes, realServers: pool.servers, ssh },
       { dependsOn: [pair, pool] },
     );
     for (const r of [
@@ -141,7 +141,9 @@ describe('Pulumi components (mocks)', function () {
     const conn = (cfg.inputs.connection as Record<string, Record<string, unknown>>).value;
     assert.equal(conn.hostKey, 'ssh-ed25519 KEYd1');
     assert.equal(conn.host, '198.51.100.11');
-    assert.ok(isSecret(cfg.inputs.stdin), 'config (with the VRRP password) is a secret');
+    assert.ok(isSecret(cfg.inputs.stdin), 'the VRRP password (stdin) is a secret');
+    assert.match(String(cfg.inputs.create), /auth_pass <secret:authPass>/);
+    assert.equal(cfg.inputs.triggers, undefined, 'content changes update, never replace');
     assert.match(String(cfg.inputs.create), /keepalive-ts -t -f/);
     const vip = registered.find((r) => r.name === 'pool-rs1-vip')!;
     assert.match(String(vip.inputs.create), /vip-lo\.sh' up/);
@@ -151,7 +153,13 @@ describe('Pulumi components (mocks)', function () {
   it('FailoverCheck runs the verifier for the stack after the pair and pool, its JSON becomes outputs', async () => {
     const cmd = registered.find((r) => r.type === 'command:local:Command');
     assert.ok(cmd, 'one local command');
-    assert.match(String(cmd.inputs.create), /verify-failover\/main\.js" --stack lab --json$/);
+    assert.match(
+      String(cmd.inputs.create),
+      /verify-failover\/main\.js" --stack lab --json --spec-stdin$/,
+    );
+    // the declaration and the key reach the verifier as a secret, never in the command line
+    assert.ok(isSecret(cmd.inputs.stdin), 'the verifier stdin (with the SSH key) is a secret');
+    assert.ok(!String(cmd.inputs.create).includes('PRIVATE'));
     assert.ok(
       urns.some((u) =>
         u.endsWith('keepalive:lvs:FailoverCheck$command:local:Command::failover-verify'),

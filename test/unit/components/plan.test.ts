@@ -1,5 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { directorSteps, realServerSteps } from '../../../components/plan';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { directorSteps, realServerSteps, writeMaskedFile } from '../../../components/plan';
 import { readStackSpec } from '../../../components/stack-file';
 
 describe('host plans (what runs on each host)', () => {
@@ -65,5 +69,40 @@ describe('host plans (what runs on each host)', () => {
         .map((x) => `${x.host}:${x.id}`);
     assert.deepEqual(diff(d, d2), ['d1:config', 'd2:config']);
     assert.deepEqual(diff(r, r2), []);
+  });
+
+  it('config: the script carries the text with the password masked; the password comes on stdin', () => {
+    const cfg = d[0][2];
+    assert.ok(!cfg.create.includes('lab1234'), 'no password in the script (it is shown in diffs)');
+    assert.match(cfg.create, /auth_pass <secret:authPass>/);
+    assert.equal(cfg.stdin, 'lab1234\n');
+    assert.equal(cfg.stdinSecret, true);
+    assert.match(cfg.create, /virtual_router_id 51/);
+  });
+
+  it('masked file: the host writes exactly the real content, whatever characters the secret has', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kts-masked-'));
+    try {
+      for (const secret of ['lab1234', `a&\\/'$x"`, 'p%s\\1 b']) {
+        const file = { path: path.join(dir, 'sub', 'k.conf'), content: '', mode: 0o600 };
+        const masked =
+          'a {\n  auth_pass <secret:authPass>\n  x <secret:authPass><secret:authPass>\n}\n';
+        const script = `set -eu\n${writeMaskedFile(file, masked, ['<secret:authPass>'])}`;
+        const r = spawnSync('sh', ['-c', script], { input: `${secret}\n`, encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(
+          readFileSync(`${file.path}.new`, 'utf8'),
+          masked.replaceAll('<secret:authPass>', secret),
+        );
+        assert.equal(statSync(`${file.path}.new`).mode & 0o777, 0o600);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('install: the script names the bundle hash (diffs show it), the bundle itself stays out of diffs', () => {
+    assert.match(d[0][0].create, /# bundle sha256 x/);
+    assert.equal(d[0][0].stdinSecret, true);
   });
 });
