@@ -16,8 +16,15 @@ const model = (text: string) =>
 
 describe('templates', () => {
   it("reproduce the seed's master and backup configs from the example declaration", () => {
-    const r = renderCluster(readStackSpec('example'), 'example');
+    const spec = readStackSpec('example');
+    // the password is a Pulumi secret in the stack file: without the engine it reads as a placeholder
+    assert.equal(spec.authPass, '<secret:authPass>');
+    assert.equal(spec.ssh.privateKey, '<secret:ssh.privateKey>');
+    // as the engine decrypts it (the seed's password)
+    const r = renderCluster({ ...spec, authPass: '1111' }, 'example');
     const [m, b] = r.directors;
+    assert.match(m.maskedConfig, /auth_pass <secret:authPass>/);
+    assert.ok(!m.maskedConfig.includes('1111'));
     assert.deepEqual(model(m.config.content), model(fixture('seed-master.conf')));
     assert.deepEqual(model(b.config.content), model(fixture('seed-backup.conf')));
   });
