@@ -1,8 +1,11 @@
-// The real Pulumi engine against the lab: preview, up, a no-op second up, a
-// weight change that touches only the configs (VIP stays), a new real server
-// configured alone, a clear error when a host's sshd is down (and a re-run
-// that converges), and destroy leaving every host as before. Skipped with a
-// message only when the engine cannot be had (scripts/pulumi-engine.sh).
+// The real Pulumi engine against the lab, as an operator drives it: preview,
+// up with the failover verification, a no-op second up, refresh without
+// drift, a weight change reviewed as a readable diff and applied without the
+// VIP ever leaving the master, a new real server configured alone, a clear
+// error when a host's sshd is down (and a re-run that converges), secrets that
+// never appear in plaintext in the state or the output, and destroy leaving
+// every host as before. Skipped with the reason only when no engine can be had
+// (scripts/pulumi-engine.sh).
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,7 +39,9 @@ describe('the real Pulumi engine against the lab', function () {
     PULUMI_SKIP_UPDATE_CHECK: 'true',
     PULUMI_IGNORE_AMBIENT_PLUGINS: 'true',
   });
-  const pulumi = (args: string[]) => {
+  /** everything the engine printed, searched for secrets at the end */
+  const transcript: string[] = [];
+  const pulumi = (args: string[], input?: string) => {
     const r = spawnSync(
       'ip',
       ['netns', 'exec', lab.topo.opsNs, 'pulumi', ...args, '--stack', stack, '--non-interactive'],
@@ -46,12 +51,14 @@ describe('the real Pulumi engine against the lab', function () {
         encoding: 'utf8',
         maxBuffer: 64 << 20,
         timeout: 600_000,
+        input,
       },
     );
+    transcript.push(r.stdout ?? '', r.stderr ?? '');
     return { code: r.status ?? 1, out: r.stdout ?? '', err: r.stderr ?? '' };
   };
-  const ok = (args: string[]) => {
-    const r = pulumi(args);
+  const ok = (args: string[], input?: string) => {
+    const r = pulumi(args, input);
     if (r.code !== 0)
       throw new Error(
         `pulumi ${args.join(' ')}: exit ${r.code}\n${r.out.slice(-3000)}\n${r.err.slice(-3000)}`,
@@ -63,13 +70,32 @@ describe('the real Pulumi engine against the lab', function () {
     return (j.steps ?? []).filter((s) => s.op !== 'same');
   };
   const name = (s: Step) => s.urn.split('::').pop()!;
-  const writeStack = (mutate: (c: Record<string, unknown>) => void = () => {}) => {
+  // the VRRP password and the SSH key are Pulumi secrets of the stack (set below)
+  const password = `p${process.pid % 10000}x`.slice(0, 8);
+  const keyBody = () =>
+    readFileSync(lab.clientKey, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('-----'))
+      .join('');
+  /** the declaration: the lab's, without the secrets (they are set with --secret) */
+  const writeFirstStack = () => {
     const doc = parse(readFileSync(path.join(REPO, 'stacks/Pulumi.lab.yaml'), 'utf8')) as {
       config: Record<string, Record<string, unknown>>;
+      encryptionsalt?: string;
     };
+    // `stack init` wrote the stack's encryption salt: keep it
+    doc.encryptionsalt = (parse(readFileSync(stackFile, 'utf8')) as typeof doc).encryptionsalt;
     const c = doc.config['keepalive:cluster'];
-    c.ssh = { privateKeyFile: lab.clientKey, knownHostsFile: lab.knownHosts };
-    mutate(c);
+    delete c.authPass;
+    c.ssh = { knownHostsFile: lab.knownHosts };
+    writeFileSync(stackFile, stringify(doc));
+  };
+  /** change the declaration in place (the encrypted secrets stay as they are) */
+  const editStack = (mutate: (c: Record<string, unknown>) => void) => {
+    const doc = parse(readFileSync(stackFile, 'utf8')) as {
+      config: Record<string, Record<string, unknown>>;
+    };
+    mutate(doc.config['keepalive:cluster']);
     writeFileSync(stackFile, stringify(doc));
   };
 
@@ -88,8 +114,13 @@ describe('the real Pulumi engine against the lab', function () {
     mkdirSync(path.join(home, 'state'));
     lab = testLab('e', { realServers: 3 });
     await lab.up();
-    writeStack();
-    ok(['stack', 'init', stack]);
+    ok(['stack', 'init']);
+    writeFirstStack();
+    ok(['config', 'set', '--secret', '--path', 'keepalive:cluster.authPass', password]);
+    ok(
+      ['config', 'set', '--secret', '--path', 'keepalive:cluster.ssh.privateKey'],
+      readFileSync(lab.clientKey, 'utf8'),
+    );
   });
   after(async () => {
     if (lab) {
@@ -104,12 +135,20 @@ describe('the real Pulumi engine against the lab', function () {
   });
 
   const snapshots: Record<string, string> = {};
+  /** the processes in a host's network namespace, by command line (pids change when sshd restarts) */
+  const processes = (h: string) =>
+    spawnSync(
+      'sh',
+      ['-c', `ps -o args= -p "$(ip netns pids ${lab.topo.prefix}-${h} | tr '\\n' ,)0" | sort`],
+      { encoding: 'utf8' },
+    ).stdout;
   const snapshot = async (h: string) =>
+    processes(h) +
     (
       await lab.exec(h, [
         'sh',
         '-c',
-        "sysctl -a 2>/dev/null | grep -E 'arp_ignore|arp_announce|send_redirects|ip_forward' | sort; ip -o -4 addr | awk '{print $2, $4}'; find /etc/keepalived /etc/keepalive-ts /etc/sysctl.d -mindepth 1 -printf '%p %m %s\\n' 2>&1 | sort; pgrep -af keepalive-ts || true",
+        "sysctl -a 2>/dev/null | grep -E 'arp_ignore|arp_announce|send_redirects|ip_forward' | sort; ip -o addr | awk '{print $2, $4}'; find /etc/keepalived /etc/keepalive-ts /etc/sysctl.d /etc/systemd/system -mindepth 1 -printf '%p %m %s\\n' 2>&1 | sort; nft list ruleset",
       ])
     ).stdout;
 
@@ -163,17 +202,45 @@ describe('the real Pulumi engine against the lab', function () {
     );
   });
 
-  it('a second up is a no-op', async () => {
-    assert.deepEqual(changes().map(name), []);
+  it('the failover verification ran inside up and its verdict is the stack output', () => {
+    const out = JSON.parse(ok(['stack', 'output', '--json'])) as {
+      failover: { verdict: string; steps: { name: string; pass: boolean }[] };
+    };
+    assert.equal(out.failover.verdict, 'pass', JSON.stringify(out.failover));
+    const names = out.failover.steps.map((s) => s.name);
+    for (const n of [
+      /^VIP on exactly one/,
+      /^VIP moves to d2/,
+      /preempts back/,
+      /rs1 back in service/,
+    ])
+      assert.ok(
+        names.some((x) => n.test(x)),
+        `${n} in ${names.join(' | ')}`,
+      );
   });
 
-  it('a weight change updates only the two configs, and the VIP never leaves the master', async () => {
-    writeStack((c) => ((c.realServers as { weight?: number }[])[0].weight = 3));
+  it('a second up is a no-op (0 changes)', async () => {
+    assert.deepEqual(changes().map(name), []);
+    ok(['up', '--yes', '--skip-preview', '--expect-no-changes']);
+  });
+
+  it('refresh finds no drift', () => {
+    ok(['refresh', '--yes', '--skip-preview', '--expect-no-changes']);
+  });
+
+  it('a weight change: a readable diff of both configs (secret masked), applied by reload, the VIP never leaves the master', async () => {
+    editStack((c) => ((c.realServers as { weight?: number }[])[0].weight = 3));
+    const diff = ok(['preview', '--diff']);
+    for (const d of ['pair-d1-config', 'pair-d2-config'])
+      assert.match(diff, new RegExp(`${d}[\\s\\S]*-\\s+weight 1\\n\\s+\\+\\s+weight 3`), diff);
+    assert.ok(!diff.includes(password), 'the password is not in the diff');
+    // the only host steps that change are the two configs; the verification runs again
     assert.deepEqual(
       changes()
         .map((s) => `${s.op} ${name(s)}`)
         .sort(),
-      ['update pair-d1-config', 'update pair-d2-config'],
+      ['replace failover-verify', 'update pair-d1-config', 'update pair-d2-config'],
     );
     let missing = 0;
     let watching = true;
@@ -197,8 +264,7 @@ describe('the real Pulumi engine against the lab', function () {
   });
 
   it("a new real server is configured alone (plus the directors' configs that list it)", async () => {
-    writeStack((c) => {
-      (c.realServers as { weight?: number }[])[0].weight = 3;
+    editStack((c) => {
       (c.realServers as object[]).push({
         name: 'rs3',
         ssh: '198.51.100.23',
@@ -212,6 +278,7 @@ describe('the real Pulumi engine against the lab', function () {
       [
         'create pool-rs3-sysctl',
         'create pool-rs3-vip',
+        'replace failover-verify',
         'update pair-d1-config',
         'update pair-d2-config',
       ],
@@ -244,7 +311,29 @@ describe('the real Pulumi engine against the lab', function () {
     assert.deepEqual(changes().map(name), []);
   });
 
-  it('destroy leaves every host as before (sysctls, addresses, files, processes)', async () => {
+  it('neither the VRRP password nor the SSH key is in plaintext in the state or the output', () => {
+    const files = spawnSync('grep', ['-rlF', '-e', password, '-e', keyBody().slice(20, 60), home], {
+      encoding: 'utf8',
+    });
+    assert.equal(files.stdout.trim(), '', `plaintext secret in ${files.stdout}`);
+    // the state was written (checkpoints, history, backups): the search saw something
+    const n = spawnSync('find', [home, '-type', 'f', '-path', '*/.pulumi/*'], { encoding: 'utf8' });
+    assert.ok(n.stdout.split('\n').filter(Boolean).length > 3, n.stdout);
+    const text = transcript.join('\n');
+    assert.ok(text.length > 1000, 'the updates printed something');
+    assert.ok(!text.includes(password), 'password in the engine output');
+    assert.ok(!text.includes(keyBody().slice(20, 60)), 'private key in the engine output');
+    // and it did reach the hosts: the directors' configs have it
+  });
+
+  it('the password reached the directors (it was used, not dropped)', async () => {
+    assert.match(
+      (await lab.exec('d1', ['cat', '/etc/keepalived/keepalived.conf'])).stdout,
+      new RegExp(`auth_pass ${password}\\n`),
+    );
+  });
+
+  it('destroy leaves every host as before (sysctls, addresses, files, processes, nft)', async () => {
     ok(['destroy', '--yes', '--skip-preview']);
     for (const h of ['d1', 'd2', 'rs1', 'rs2', 'rs3'])
       assert.equal(await snapshot(h), snapshots[h], `${h} differs after destroy`);
