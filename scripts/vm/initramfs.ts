@@ -72,7 +72,7 @@ mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev
 mount -t tmpfs tmpfs /newroot/run
-mount -t tmpfs tmpfs /newroot/tmp
+# /tmp stays the host's (through the overlay, so writes stay in the VM): a checkout under /tmp is visible
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 ${TAG.out} /newroot${GUEST_OUT} || fail "mount ${TAG.out}"
 # the kernel's module autoloader runs in this (initramfs) root: send it into the host's root
 printf '#!/bin/busybox sh\nexec /bin/busybox chroot /newroot /sbin/modprobe "$@"\n' > /bin/modprobe-host

@@ -7,69 +7,27 @@
 // every host as before. Skipped with the reason only when no engine can be had
 // (scripts/pulumi-engine.sh).
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { PULUMI_COMMANDS } from '../../components/gitops';
 import { REPO } from '../../scripts/lab/deploy';
-import { Lab } from '../../scripts/lab/lab';
+import type { Lab } from '../../scripts/lab/lab';
 import { VIP } from '../../scripts/lab/daemons';
 import { sleep, waitFor } from '../../scripts/lab/sys';
 import { testLab } from './fixture';
-
-interface Step {
-  op: string;
-  urn: string;
-}
+import { findEngine, PulumiCli, resourceName } from './pulumi-cli';
 
 describe('the real Pulumi engine against the lab', function () {
   this.timeout(900_000);
   let lab: Lab;
-  let bin = '';
-  let home = '';
+  let cli: PulumiCli;
   const stack = `e2e-${process.pid}`;
-  const stackFile = path.join(REPO, 'stacks', `Pulumi.${stack}.yaml`);
-
-  const env = () => ({
-    ...process.env,
-    PATH: `${bin}:${process.env.PATH}`,
-    PULUMI_BACKEND_URL: `file://${home}/state`,
-    PULUMI_CONFIG_PASSPHRASE: 'e2e',
-    PULUMI_SKIP_UPDATE_CHECK: 'true',
-    PULUMI_IGNORE_AMBIENT_PLUGINS: 'true',
-  });
-  /** everything the engine printed, searched for secrets at the end */
-  const transcript: string[] = [];
-  const pulumi = (args: string[], input?: string) => {
-    const r = spawnSync(
-      'ip',
-      ['netns', 'exec', lab.topo.opsNs, 'pulumi', ...args, '--stack', stack, '--non-interactive'],
-      {
-        cwd: REPO,
-        env: env(),
-        encoding: 'utf8',
-        maxBuffer: 64 << 20,
-        timeout: 600_000,
-        input,
-      },
-    );
-    transcript.push(r.stdout ?? '', r.stderr ?? '');
-    return { code: r.status ?? 1, out: r.stdout ?? '', err: r.stderr ?? '' };
-  };
-  const ok = (args: string[], input?: string) => {
-    const r = pulumi(args, input);
-    if (r.code !== 0)
-      throw new Error(
-        `pulumi ${args.join(' ')}: exit ${r.code}\n${r.out.slice(-3000)}\n${r.err.slice(-3000)}`,
-      );
-    return r.out;
-  };
-  const changes = (): Step[] => {
-    const j = JSON.parse(ok(['preview', '--json', '--diff'])) as { steps?: Step[] };
-    return (j.steps ?? []).filter((s) => s.op !== 'same');
-  };
-  const name = (s: Step) => s.urn.split('::').pop()!;
+  const ok = (args: readonly string[], input?: string) => cli.ok(args, input);
+  const pulumi = (args: readonly string[]) => cli.run(args);
+  const changes = () => cli.changes();
+  const name = resourceName;
+  const editStack = (mutate: (c: Record<string, unknown>) => void) => cli.edit(mutate);
   // the VRRP password and the SSH key are Pulumi secrets of the stack (set below)
   const password = `p${process.pid % 10000}x`.slice(0, 8);
   const keyBody = () =>
@@ -77,45 +35,21 @@ describe('the real Pulumi engine against the lab', function () {
       .split('\n')
       .filter((l) => l && !l.startsWith('-----'))
       .join('');
-  /** the declaration: the lab's, without the secrets (they are set with --secret) */
-  const writeFirstStack = () => {
-    const doc = parse(readFileSync(path.join(REPO, 'stacks/Pulumi.lab.yaml'), 'utf8')) as {
-      config: Record<string, Record<string, unknown>>;
-      encryptionsalt?: string;
-    };
-    // `stack init` wrote the stack's encryption salt: keep it
-    doc.encryptionsalt = (parse(readFileSync(stackFile, 'utf8')) as typeof doc).encryptionsalt;
-    const c = doc.config['keepalive:cluster'];
-    delete c.authPass;
-    c.ssh = { knownHostsFile: lab.knownHosts };
-    writeFileSync(stackFile, stringify(doc));
-  };
-  /** change the declaration in place (the encrypted secrets stay as they are) */
-  const editStack = (mutate: (c: Record<string, unknown>) => void) => {
-    const doc = parse(readFileSync(stackFile, 'utf8')) as {
-      config: Record<string, Record<string, unknown>>;
-    };
-    mutate(doc.config['keepalive:cluster']);
-    writeFileSync(stackFile, stringify(doc));
-  };
 
   before(async function () {
-    const r = spawnSync('bash', [path.join(REPO, 'scripts/pulumi-engine.sh')], {
-      encoding: 'utf8',
-      timeout: 1_800_000,
-    });
-    if (r.status !== 0) {
-      console.log(`      skipped: no Pulumi engine: ${r.stderr.trim().split('\n').pop()}`);
+    const engine = findEngine();
+    if ('reason' in engine) {
+      console.log(`      skipped: no Pulumi engine: ${engine.reason}`);
       this.skip();
     }
-    bin = r.stdout.trim();
-    home = mkdtempSync(path.join(tmpdir(), 'kts-pulumi-'));
-    // a file backend's folder must exist before `stack init`
-    mkdirSync(path.join(home, 'state'));
     lab = testLab('e', { realServers: 3 });
     await lab.up();
-    ok(['stack', 'init']);
-    writeFirstStack();
+    cli = new PulumiCli(lab, stack, engine.bin);
+    // the declaration without its secrets, which are set as an operator would
+    cli.init((c) => {
+      delete c.authPass;
+      c.ssh = { knownHostsFile: lab.knownHosts };
+    });
     ok(['config', 'set', '--secret', '--path', 'keepalive:cluster.authPass', password]);
     ok(
       ['config', 'set', '--secret', '--path', 'keepalive:cluster.ssh.privateKey'],
@@ -123,15 +57,11 @@ describe('the real Pulumi engine against the lab', function () {
     );
   });
   after(async () => {
-    if (lab) {
-      try {
-        if (bin) pulumi(['destroy', '--yes', '--skip-preview']);
-      } finally {
-        await lab.down();
-      }
+    try {
+      cli?.dispose();
+    } finally {
+      await lab?.down();
     }
-    rmSync(stackFile, { force: true });
-    if (home) rmSync(home, { recursive: true, force: true });
   });
 
   const snapshots: Record<string, string> = {};
@@ -178,7 +108,7 @@ describe('the real Pulumi engine against the lab', function () {
   });
 
   it('up converges: VIP on d1, clients served by both real servers', async () => {
-    ok(['up', '--yes', '--skip-preview']);
+    ok([...PULUMI_COMMANDS.up]);
     await waitFor(
       'VIP on d1',
       async () =>
@@ -203,11 +133,12 @@ describe('the real Pulumi engine against the lab', function () {
   });
 
   it('the failover verification ran inside up and its verdict is the stack output', () => {
-    const out = JSON.parse(ok(['stack', 'output', '--json'])) as {
-      failover: { verdict: string; steps: { name: string; pass: boolean }[] };
+    const failover = JSON.parse(ok([...PULUMI_COMMANDS.verdict])) as {
+      verdict: string;
+      steps: { name: string; pass: boolean }[];
     };
-    assert.equal(out.failover.verdict, 'pass', JSON.stringify(out.failover));
-    const names = out.failover.steps.map((s) => s.name);
+    assert.equal(failover.verdict, 'pass', JSON.stringify(failover));
+    const names = failover.steps.map((s) => s.name);
     for (const n of [
       /^VIP on exactly one/,
       /^VIP moves to d2/,
@@ -226,12 +157,12 @@ describe('the real Pulumi engine against the lab', function () {
   });
 
   it('refresh finds no drift', () => {
-    ok(['refresh', '--yes', '--skip-preview', '--expect-no-changes']);
+    ok([...PULUMI_COMMANDS.drift]);
   });
 
   it('a weight change: a readable diff of both configs (secret masked), applied by reload, the VIP never leaves the master', async () => {
     editStack((c) => ((c.realServers as { weight?: number }[])[0].weight = 3));
-    const diff = ok(['preview', '--diff']);
+    const diff = ok([...PULUMI_COMMANDS.preview]);
     for (const d of ['pair-d1-config', 'pair-d2-config'])
       assert.match(diff, new RegExp(`${d}[\\s\\S]*-\\s+weight 1\\n\\s+\\+\\s+weight 3`), diff);
     assert.ok(!diff.includes(password), 'the password is not in the diff');
@@ -242,21 +173,39 @@ describe('the real Pulumi engine against the lab', function () {
         .sort(),
       ['replace failover-verify', 'update pair-d1-config', 'update pair-d2-config'],
     );
-    let missing = 0;
-    let watching = true;
-    const watch = (async () => {
-      while (watching) {
-        if (
-          !(await lab.exec('d1', ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP)
-        )
-          missing++;
-        await sleep(20);
-      }
-    })();
-    ok(['up', '--yes', '--skip-preview']);
-    watching = false;
-    await watch;
-    assert.equal(missing, 0);
+    // a watcher process on d1 samples its addresses every 20 ms while the (blocking) up runs
+    const [bin, ...args] = await lab.hostArgv('d1', [
+      'sh',
+      '-c',
+      `while :; do if ip -o addr show dev lan0 | grep -q ' ${VIP}/'; then echo "held $(date +%s%3N)"; else echo "missing $(date +%s%3N)"; fi; sleep 0.02; done`,
+    ]);
+    const watcher = spawn(bin, args, { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    let samples = '';
+    watcher.stdout.on('data', (d) => (samples += String(d)));
+    try {
+      ok([...PULUMI_COMMANDS.up]);
+    } finally {
+      process.kill(-watcher.pid!, 'SIGKILL');
+    }
+    await sleep(100); // the pipe's last lines
+    // the update ends with the verification, which stops d1 on purpose: count up to its first action
+    const report = JSON.parse(
+      readFileSync(path.join(REPO, '.verify', stack, 'report.json'), 'utf8'),
+    ) as { timeline: { marks: { t: number; label: string }[] } };
+    const stopAt = report.timeline.marks[0].t;
+    const before = samples
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter(([, t]) => Number(t) < stopAt);
+    const held = before.filter(([w]) => w === 'held').length;
+    const missing = before.filter(([w]) => w === 'missing').length;
+    // the update lasts seconds: hundreds of samples, or the watch observed nothing
+    assert.ok(held > 100, `only ${held} samples taken: not measured`);
+    assert.equal(
+      missing,
+      0,
+      `the VIP was missing from d1 in ${missing} of ${held + missing} samples`,
+    );
     assert.match(
       (await lab.exec('d1', ['cat', '/etc/keepalived/keepalived.conf'])).stdout,
       /real_server 198\.51\.100\.21 80 \{\n\s+weight 3/,
@@ -283,7 +232,7 @@ describe('the real Pulumi engine against the lab', function () {
         'update pair-d2-config',
       ],
     );
-    ok(['up', '--yes', '--skip-preview']);
+    ok([...PULUMI_COMMANDS.up]);
     assert.equal(
       (await lab.exec('rs3', ['sysctl', '-n', 'net.ipv4.conf.all.arp_ignore'])).stdout.trim(),
       '1',
@@ -307,19 +256,25 @@ describe('the real Pulumi engine against the lab', function () {
     assert.match(r.out + r.err, /198\.51\.100\.23/, 'the error names the host');
     // restart sshd the way the lab starts it and converge
     await lab.restartSshd('rs3');
-    ok(['up', '--yes', '--skip-preview']);
+    ok([...PULUMI_COMMANDS.up]);
     assert.deepEqual(changes().map(name), []);
   });
 
   it('neither the VRRP password nor the SSH key is in plaintext in the state or the output', () => {
-    const files = spawnSync('grep', ['-rlF', '-e', password, '-e', keyBody().slice(20, 60), home], {
-      encoding: 'utf8',
-    });
+    const files = spawnSync(
+      'grep',
+      ['-rlF', '-e', password, '-e', keyBody().slice(20, 60), cli.home],
+      {
+        encoding: 'utf8',
+      },
+    );
     assert.equal(files.stdout.trim(), '', `plaintext secret in ${files.stdout}`);
     // the state was written (checkpoints, history, backups): the search saw something
-    const n = spawnSync('find', [home, '-type', 'f', '-path', '*/.pulumi/*'], { encoding: 'utf8' });
+    const n = spawnSync('find', [cli.home, '-type', 'f', '-path', '*/.pulumi/*'], {
+      encoding: 'utf8',
+    });
     assert.ok(n.stdout.split('\n').filter(Boolean).length > 3, n.stdout);
-    const text = transcript.join('\n');
+    const text = cli.transcript.join('\n');
     assert.ok(text.length > 1000, 'the updates printed something');
     assert.ok(!text.includes(password), 'password in the engine output');
     assert.ok(!text.includes(keyBody().slice(20, 60)), 'private key in the engine output');

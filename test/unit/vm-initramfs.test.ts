@@ -54,6 +54,13 @@ describe('vm initramfs planning', () => {
     assert.match(s, /echo \$rc > \/newroot\/vm-out\/rc/);
   });
 
+  it("hides none of the host's paths: a checkout under /tmp is visible in the guest", () => {
+    const s = initScript([]);
+    // only the guest's own kernel file systems are mounted over the host's tree
+    const over = [...s.matchAll(/^mount .* \/newroot(\/\S*)$/gm)].map((m) => m[1]);
+    assert.deepEqual(over.sort(), ['/dev', '/proc', '/run', '/sys', '/vm-out']);
+  });
+
   it('tells a static ELF from a dynamic one', () => {
     // node is dynamically linked on every Debian machine
     assert.equal(isStaticElf(readFileSync(process.execPath)), false);

@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { commandLine, PULUMI_COMMANDS } from '../../../components/gitops';
 
 describe('example GitOps workflow', () => {
   const wf = parse(
@@ -27,7 +28,7 @@ describe('example GitOps workflow', () => {
     assert.ok(
       p.steps.some((s) => s.run?.includes('npm run render -- --stack ${{ matrix.stack }}')),
     );
-    assert.ok(p.steps.some((s) => s.with?.command === 'preview'));
+    assert.ok(p.steps.some((s) => s.run?.startsWith(commandLine(PULUMI_COMMANDS.preview))));
   });
 
   it('runs up on merge to main, one environment at a time', () => {
@@ -39,6 +40,20 @@ describe('example GitOps workflow', () => {
     };
     assert.match(u.if, /push/);
     assert.equal(u.strategy['max-parallel'], 1);
-    assert.ok(u.steps.some((s) => s.with?.command === 'up'));
+    assert.ok(
+      (u.steps as { run?: string }[]).some((s) => s.run === commandLine(PULUMI_COMMANDS.up)),
+    );
+  });
+
+  it('runs exactly the pulumi commands the engine tier proves, each of them', () => {
+    const runs = Object.values(wf.jobs)
+      .flatMap((j) => j.steps)
+      .flatMap((s) => (s.run ?? '').split('\n'))
+      .filter((l) => /^\s*pulumi /.test(l))
+      .map((l) => l.trim().replace(/\s*\|.*$/, ''));
+    const proven = Object.values(PULUMI_COMMANDS).map((c) => commandLine(c));
+    assert.ok(runs.length >= 4, runs.join('\n'));
+    for (const r of runs) assert.ok(proven.includes(r), `${r} is not one of the proven commands`);
+    for (const p of proven) assert.ok(runs.includes(p), `${p} is not in the workflow`);
   });
 });

@@ -1,0 +1,119 @@
+// The real Pulumi CLI for the engine tier: one stack, its own file backend,
+// run from a lab's ops namespace like an operator's workstation. Finds the
+// engine with scripts/pulumi-engine.sh (tests skip with its one-line reason).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { REPO } from '../../scripts/lab/deploy';
+import type { Lab } from '../../scripts/lab/lab';
+
+/** The engine's bin folder, or the reason there is none. */
+export function findEngine(): { bin: string } | { reason: string } {
+  const r = spawnSync('bash', [path.join(REPO, 'scripts/pulumi-engine.sh')], {
+    encoding: 'utf8',
+    timeout: 1_800_000,
+  });
+  if (r.status === 0) return { bin: r.stdout.trim() };
+  return { reason: r.stderr.trim().split('\n').pop() ?? `exit ${r.status}` };
+}
+
+export interface PreviewStep {
+  op: string;
+  urn: string;
+}
+
+type Doc = { config: Record<string, Record<string, unknown>>; encryptionsalt?: string };
+
+export class PulumiCli {
+  /** the stack's own state backend and nothing else */
+  readonly home = mkdtempSync(path.join(tmpdir(), 'kts-pulumi-'));
+  readonly stackFile: string;
+  /** everything the engine printed (searched for secrets) */
+  readonly transcript: string[] = [];
+
+  constructor(
+    readonly lab: Lab,
+    readonly stack: string,
+    private readonly bin: string,
+  ) {
+    // a file backend's folder must exist before `stack init`
+    mkdirSync(path.join(this.home, 'state'));
+    this.stackFile = path.join(REPO, 'stacks', `Pulumi.${stack}.yaml`);
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      PATH: `${this.bin}:${process.env.PATH}`,
+      PULUMI_BACKEND_URL: `file://${this.home}/state`,
+      PULUMI_CONFIG_PASSPHRASE: 'e2e',
+      PULUMI_SKIP_UPDATE_CHECK: 'true',
+      PULUMI_IGNORE_AMBIENT_PLUGINS: 'true',
+    };
+  }
+
+  run(args: readonly string[], input?: string) {
+    const r = spawnSync(
+      'ip',
+      [
+        ...['netns', 'exec', this.lab.topo.opsNs, 'pulumi'],
+        ...args,
+        ...['--stack', this.stack, '--non-interactive'],
+      ],
+      { cwd: REPO, env: this.env, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 600_000, input },
+    );
+    this.transcript.push(r.stdout ?? '', r.stderr ?? '');
+    return { code: r.status ?? 1, out: r.stdout ?? '', err: r.stderr ?? '' };
+  }
+
+  ok(args: readonly string[], input?: string): string {
+    const r = this.run(args, input);
+    if (r.code !== 0)
+      throw new Error(
+        `pulumi ${args.join(' ')}: exit ${r.code}\n${r.out.slice(-3000)}\n${r.err.slice(-3000)}`,
+      );
+    return r.out;
+  }
+
+  /** what a preview would change (steps other than `same`) */
+  changes(): PreviewStep[] {
+    const j = JSON.parse(this.ok(['preview', '--json', '--diff'])) as { steps?: PreviewStep[] };
+    return (j.steps ?? []).filter((s) => s.op !== 'same');
+  }
+
+  /**
+   * `stack init`, then the lab stack's declaration for this lab (its key
+   * files), changed by `edit`; the encryption salt init wrote is kept.
+   */
+  init(edit: (c: Record<string, unknown>) => void = () => {}) {
+    this.ok(['stack', 'init']);
+    const doc = parse(readFileSync(path.join(REPO, 'stacks/Pulumi.lab.yaml'), 'utf8')) as Doc;
+    doc.encryptionsalt = (parse(readFileSync(this.stackFile, 'utf8')) as Doc).encryptionsalt;
+    const c = doc.config['keepalive:cluster'];
+    c.ssh = { privateKeyFile: this.lab.clientKey, knownHostsFile: this.lab.knownHosts };
+    edit(c);
+    writeFileSync(this.stackFile, stringify(doc));
+  }
+
+  /** change the declaration in place (encrypted secrets stay as they are) */
+  edit(mutate: (c: Record<string, unknown>) => void) {
+    const doc = parse(readFileSync(this.stackFile, 'utf8')) as Doc;
+    mutate(doc.config['keepalive:cluster']);
+    writeFileSync(this.stackFile, stringify(doc));
+  }
+
+  /** destroy what is left, remove the stack file and the backend */
+  dispose() {
+    try {
+      this.run(['destroy', '--yes', '--skip-preview']);
+    } finally {
+      rmSync(this.stackFile, { force: true });
+      rmSync(this.home, { recursive: true, force: true });
+    }
+  }
+}
+
+/** a resource's name from its URN */
+export const resourceName = (s: PreviewStep) => s.urn.split('::').pop()!;
