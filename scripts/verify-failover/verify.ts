@@ -65,6 +65,8 @@ const verifyTable = (rule: string) =>
   `add table inet ${VERIFY_TABLE}\nadd chain inet ${VERIFY_TABLE} in { type filter hook input priority -10; }\nadd rule inet ${VERIFY_TABLE} in ${rule}\n`;
 const DROP_VERIFY_TABLE = `nft delete table inet ${VERIFY_TABLE} 2>/dev/null; true`;
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+/** rounds of probes (4 connections per real server each) before a silent server fails the check */
+const EVERY_SERVER_ROUNDS = 8;
 /** a freshly started daemon has its VRRP instance running within this (s) */
 const SETTLE_START_S = 5;
 
@@ -369,33 +371,48 @@ export async function verify(o: VerifyOptions): Promise<Report> {
       if (r.code !== 0) return checkStep(name, false, `${rs.name}: nft: ${r.stderr.trim()}`);
       cleanups.push(() => remote.run(rs.name, DROP_VERIFY_TABLE));
     }
-    const n = 4 * spec.realServers.length;
-    const before = tl.probes.length;
-    const p = await startProbe(n, 50, 500);
-    await until(clock, 10_000, () => tl.probes.length - before >= n, 50);
-    await p?.end();
-    probe = undefined;
-    const samples = tl.probes.splice(before);
-    const failed = samples.filter((s) => !s.ok).length;
-    const counts: string[] = [];
-    const silent: string[] = [];
-    for (const rs of spec.realServers) {
-      const c = Number(
-        /packets (\d+)/.exec(
-          (await remote.run(rs.name, `nft list table inet ${VERIFY_TABLE}`)).stdout,
-        )?.[1] ?? 0,
-      );
-      counts.push(`${rs.name} ${c}`);
-      if (c === 0) silent.push(rs.name);
-      await remote.run(rs.name, DROP_VERIFY_TABLE);
-    }
+    // the balancer picks by hash and weight, so a fixed handful of connections can miss a
+    // server by chance: probe in rounds until every server with weight has seen one (bounded)
+    const expected = spec.realServers.filter((rs) => rs.weight > 0);
     const persistent = spec.services[0].persistence > 0;
+    const round = 4 * spec.realServers.length;
+    const counts = new Map<string, number>();
+    let sent = 0;
+    let failed = 0;
+    for (let i = 0; i < EVERY_SERVER_ROUNDS; i++) {
+      const before = tl.probes.length;
+      const p = await startProbe(round, 50, 500);
+      await until(clock, 10_000, () => tl.probes.length - before >= round, 50);
+      await p?.end();
+      probe = undefined;
+      const samples = tl.probes.splice(before);
+      sent += samples.length;
+      failed += samples.filter((s) => !s.ok).length;
+      for (const rs of spec.realServers)
+        counts.set(
+          rs.name,
+          Number(
+            /packets (\d+)/.exec(
+              (await remote.run(rs.name, `nft list table inet ${VERIFY_TABLE}`)).stdout,
+            )?.[1] ?? 0,
+          ),
+        );
+      // with persistence one client stays on one server: one answering server is all it can show
+      const done = persistent
+        ? expected.some((rs) => counts.get(rs.name)! > 0)
+        : expected.every((rs) => counts.get(rs.name)! > 0);
+      if (failed > 0 || done) break;
+    }
+    for (const rs of spec.realServers) await remote.run(rs.name, DROP_VERIFY_TABLE);
+    const silent = expected.filter((rs) => counts.get(rs.name) === 0).map((rs) => rs.name);
     const pass =
-      failed === 0 && (persistent ? silent.length < spec.realServers.length : silent.length === 0);
+      sent > 0 &&
+      failed === 0 &&
+      (persistent ? silent.length < expected.length : silent.length === 0);
     return checkStep(
       name,
       pass,
-      `${n} new connections to ${vip}:${port}, ${failed} failed; connections seen per real server: ${counts.join(', ')}${silent.length && !persistent ? ` (${silent.join(', ')} got none)` : ''}`,
+      `${sent} new connections to ${vip}:${port}, ${failed} failed; connections seen per real server: ${[...counts].map(([n, c]) => `${n} ${c}`).join(', ')}${silent.length && !persistent ? ` (${silent.join(', ')} got none)` : ''}`,
     );
   }
 

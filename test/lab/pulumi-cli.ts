@@ -70,10 +70,13 @@ export class PulumiCli {
 
   ok(args: readonly string[], input?: string): string {
     const r = this.run(args, input);
-    if (r.code !== 0)
+    if (r.code !== 0) {
+      // the engine's own summary of what failed, not the tail of the outputs
+      const diag = /\nDiagnostics:\n[\s\S]*?(?=\n(?:Outputs|Resources):|$)/.exec(r.out)?.[0];
       throw new Error(
-        `pulumi ${args.join(' ')}: exit ${r.code}\n${r.out.slice(-3000)}\n${r.err.slice(-3000)}`,
+        `pulumi ${args.join(' ')}: exit ${r.code}\n${(diag ?? r.out).slice(-6000)}\n${r.err.slice(-3000)}`,
       );
+    }
     return r.out;
   }
 
