@@ -522,14 +522,16 @@ export async function verify(o: VerifyOptions): Promise<Report> {
           `from the restart to its first VRRP state (its event stream)`,
         ),
       );
-    const from = started ?? tStart;
+    // what the operator sees, restart to VIP, for every daemon (benchmarks compare it); the
+    // bound carries the start-up measured in this run, which is judged in its own step
+    const startupS = started !== undefined ? (started - tStart) / 1000 : undefined;
     out.push(
       timingStep(
         `${master} preempts back (after ${label})`,
-        back && back.t - from,
-        started !== undefined ? bounds.preemptAfterStart : bounds.preempt,
+        back && back.t - tStart,
+        startupS !== undefined ? startupS + bounds.preemptAfterStart : bounds.preempt,
         back
-          ? `from ${started !== undefined ? 'its first VRRP state' : kind === 'hard' ? 'the links coming up' : 'the restart'} to the VIP on ${master} (both its clock)`
+          ? `from the ${kind === 'hard' ? 'links coming up' : 'restart'} to the VIP on ${master} (both its clock)${startupS !== undefined ? `; bound: start-up ${startupS.toFixed(3)} s + Master_Down_Interval + ${SLACK.takeover} s` : ''}`
           : `${master} never took the VIP back`,
       ),
     );
