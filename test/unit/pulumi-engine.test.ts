@@ -2,7 +2,7 @@
 // with stand-in programs on PATH (no real engine needed).
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { projectRoot } from '../../components/stack-file';
@@ -80,8 +80,11 @@ describe('pulumi-engine.sh', () => {
 
   it('prefers a complete engine in the engine cache', () => {
     const v = (p: string) =>
-      (require(path.join(projectRoot(), 'node_modules', p, 'package.json')) as { version: string })
-        .version;
+      (
+        JSON.parse(
+          readFileSync(path.join(projectRoot(), 'node_modules', p, 'package.json'), 'utf8'),
+        ) as { version: string }
+      ).version;
     const bin = `cache/v${v('@pulumi/pulumi')}-cmd${v('@pulumi/command')}/bin`;
     for (const n of ['pulumi', 'pulumi-language-nodejs', 'pulumi-resource-command']) fake(bin, n);
     const r = run([]);
