@@ -173,7 +173,7 @@ export interface FailoverCheckArgs {
   realServers: pulumi.Input<string[]>;
   /** how the verifier reaches the hosts (the key travels to it as a secret on stdin) */
   ssh: SshAccess;
-  /** the verifier's entry point (default: the built scripts/verify-failover next to this file) */
+  /** the verifier's entry point (default: the built verify next to this file) */
   verifier?: string;
 }
 
@@ -186,7 +186,7 @@ export interface FailoverStep {
 }
 
 /**
- * The post-deploy failover verification: runs scripts/verify-failover from
+ * The post-deploy failover verification: runs verify from
  * where the engine runs (it reaches the hosts over SSH with pinned keys) once
  * the pair and pool are ready. A failed verification fails `pulumi up` with
  * the verifier's table; a passed one becomes the `verdict` and `steps` outputs.
@@ -198,7 +198,7 @@ export class FailoverCheck extends pulumi.ComponentResource {
 
   constructor(name: string, args: FailoverCheckArgs, opts?: pulumi.ComponentResourceOptions) {
     super('keepalive:lvs:FailoverCheck', name, {}, opts);
-    const verifier = args.verifier ?? path.resolve(__dirname, '../scripts/verify-failover/main.js');
+    const verifier = args.verifier ?? path.resolve(__dirname, '../verify/main.js');
     const flags = args.spec.failoverCheck.hard ? ' --hard' : '';
     this.command = new command.local.Command(
       `${name}-verify`,

@@ -131,7 +131,7 @@ export const ClusterSpec = z
       })
       .strict()
       .default({}),
-    /** post-deploy failover verification (FailoverCheck, scripts/verify-failover) */
+    /** post-deploy failover verification (FailoverCheck, verify) */
     failoverCheck: z
       .object({
         /** run it at the end of every `pulumi up` that changed something */

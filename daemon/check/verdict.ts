@@ -69,7 +69,9 @@ export class CheckSchedule {
  * down: up to one delay_loop until the next check, then retry+1 attempts of at
  * most connect_timeout each, delay_before_retry apart.
  */
-export function detectionBoundS(t: Timing & { connectTimeout: number }): number {
+export function detectionBoundS(
+  t: Pick<Timing, 'delayLoop' | 'retry' | 'delayBeforeRetry'> & { connectTimeout: number },
+): number {
   return t.delayLoop + (t.retry + 1) * t.connectTimeout + t.retry * t.delayBeforeRetry;
 }
 

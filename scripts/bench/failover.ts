@@ -1,7 +1,7 @@
 // Benchmark: failover of the same declaration deployed by the suite with
 // `daemon: keepalive-ts` and with `daemon: keepalived` (Debian's 2.2.7), on
 // the same lab, alternating A B A B. Each trial runs the failover verifier
-// (scripts/verify-failover) for a clean stop and a crash of the master, each
+// (verify) for a clean stop and a crash of the master, each
 // followed by the master preempting back; times come from the directors'
 // address events. VRRPv2 advert_int 1 and VRRPv3 advert_int 0.1.
 // `npm run bench:failover [-- TRIALS]` (default 10); stops by itself after 45 minutes.
@@ -16,7 +16,7 @@ import { verifierArgv, writeLabStack } from '../lab/deploy';
 import { applySteps } from '../lab/direct';
 import { Lab } from '../lab/lab';
 import { run, sleep, waitFor } from '../lab/sys';
-import type { Report } from '../verify-failover/report';
+import type { Report } from '../../verify/report';
 
 const TRIALS = Number(process.argv[2] ?? 10);
 const DEADLINE = Date.now() + 45 * 60_000;

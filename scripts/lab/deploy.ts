@@ -8,7 +8,7 @@ import { buildBundle } from '../../components/bundle';
 import { directorSteps, realServerSteps } from '../../components/plan';
 import { directorViews, type ClusterSpec } from '../../components/spec';
 import { projectRoot, readStackSpec } from '../../components/stack-file';
-import { renderTable, type Report } from '../verify-failover/report';
+import { renderTable, type Report } from '../../verify/report';
 import { applySteps } from './direct';
 import type { Lab } from './lab';
 import { waitFor } from './sys';
@@ -129,7 +129,7 @@ const hasVip = async (lab: Lab, host: string, vip: string) =>
   (await lab.exec(host, ['ip', '-o', '-4', 'addr'])).stdout.includes(` ${vip}/`);
 
 /**
- * The post-deploy failover verification (scripts/verify-failover) from the
+ * The post-deploy failover verification (verify) from the
  * lab's ops namespace, printing its table; returns its exit status.
  */
 export function verifyFailover(lab: Lab, args: string[] = []): number {
@@ -147,7 +147,7 @@ export function verifyFailover(lab: Lab, args: string[] = []): number {
  */
 export function verifierArgv(lab: Lab, args: string[], stacksDir?: string): string[] {
   return [
-    path.join(REPO, 'dist/scripts/verify-failover/main.js'),
+    path.join(REPO, 'dist/verify/main.js'),
     ...['--stack', 'lab', '--netns', lab.topo.opsNs],
     ...(stacksDir ? ['--stacks-dir', stacksDir, '--out', path.join(stacksDir, 'out')] : []),
     ...args,

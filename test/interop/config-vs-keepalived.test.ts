@@ -57,7 +57,10 @@ describe('config test vs Debian keepalived -t (interop)', function () {
   for (const stack of ['lab', 'example']) {
     it(`the configs rendered for stack "${stack}" pass both keepalive-ts -t and keepalived -t cleanly`, async () => {
       // keepalived gets the same declaration rendered for daemon: keepalived (no keepalive-ts extensions)
-      const spec = readStackSpec(stack);
+      const file = readStackSpec(stack);
+      // a password kept as a Pulumi secret reads as a placeholder without the engine: use the
+      // value the engine would decrypt (the example's is the seed's)
+      const spec = file.authPass?.startsWith('<secret:') ? { ...file, authPass: '1111' } : file;
       const ks = renderCluster({ ...spec, daemon: 'keepalive-ts' }, stack);
       for (const d of ks.directors)
         assert.deepEqual(parseText(d.config.content).diagnostics, [], d.name);

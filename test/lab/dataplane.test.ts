@@ -208,8 +208,6 @@ describe('health checks and nftables dataplane (lab)', function () {
       delayLoop: 6,
       retry: 3,
       delayBeforeRetry: 3,
-      warmup: 6,
-      alpha: false,
       connectTimeout: 3,
     });
     assert.ok(outS <= bound, `out after ${outS} s > bound ${bound} s`);

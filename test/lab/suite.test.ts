@@ -123,8 +123,10 @@ describe('Pulumi suite host steps over SSH (lab)', function () {
   });
 
   it('refuses to activate a config the daemon rejects, leaving the running one', async () => {
-    const broken = ds[0][2].stdin!.replace('priority 150', 'priority 999');
-    await assert.rejects(ssh(lab, 'd1', ds[0][2].create, broken), /rejected by the config test/);
+    // the config's text is in the step's script (its secrets come on stdin)
+    const broken = ds[0][2].create.replace('priority 150', 'priority 999');
+    assert.notEqual(broken, ds[0][2].create);
+    await assert.rejects(ssh(lab, 'd1', broken, ds[0][2].stdin), /rejected by the config test/);
     assert.match(await ssh(lab, 'd1', 'cat /etc/keepalived/keepalived.conf'), /priority 150/);
   });
 

@@ -14,7 +14,7 @@ import { verifierArgv, writeLabStack } from '../../scripts/lab/deploy';
 import { applySteps } from '../../scripts/lab/direct';
 import type { Lab } from '../../scripts/lab/lab';
 import { run, waitFor } from '../../scripts/lab/sys';
-import type { Report } from '../../scripts/verify-failover/report';
+import type { Report } from '../../verify/report';
 import { sharedLab } from './fixture';
 
 describe('failover verification (lab)', function () {

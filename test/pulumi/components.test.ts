@@ -153,10 +153,7 @@ describe('Pulumi components (mocks)', function () {
   it('FailoverCheck runs the verifier for the stack after the pair and pool, its JSON becomes outputs', async () => {
     const cmd = registered.find((r) => r.type === 'command:local:Command');
     assert.ok(cmd, 'one local command');
-    assert.match(
-      String(cmd.inputs.create),
-      /verify-failover\/main\.js" --stack lab --json --spec-stdin$/,
-    );
+    assert.match(String(cmd.inputs.create), /verify\/main\.js" --stack lab --json --spec-stdin$/);
     // the declaration and the key reach the verifier as a secret, never in the command line
     assert.ok(isSecret(cmd.inputs.stdin), 'the verifier stdin (with the SSH key) is a secret');
     assert.ok(!String(cmd.inputs.create).includes('PRIVATE'));

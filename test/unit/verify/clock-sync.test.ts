@@ -6,7 +6,7 @@ import {
   parseEpochNs,
   parseIpTimestamp,
   toLocal,
-} from '../../../scripts/verify-failover/clock-sync';
+} from '../../../verify/clock-sync';
 
 describe('verify-failover: host clocks', () => {
   it('takes the offset from the sample with the smallest round trip, ± half of it', () => {

@@ -1,8 +1,8 @@
 // A simulated director pair, pool and client for the verifier's unit tests:
 // a fake clock (sleep advances simulated time and fires what was scheduled)
 // and a Remote that answers the verifier's commands from the simulated state.
-import type { Clock } from '../../../scripts/verify-failover/verify';
-import type { Remote, RunResult, Stream } from '../../../scripts/verify-failover/remote';
+import type { Clock } from '../../../verify/verify';
+import type { Remote, RunResult, Stream } from '../../../verify/remote';
 
 export interface Behaviour {
   /** ms from SIGTERM of the master to the VIP on the backup */

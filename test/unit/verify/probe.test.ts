@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { parseProbeLine, probeCommand } from '../../../scripts/verify-failover/probe';
+import { parseProbeLine, probeCommand } from '../../../verify/probe';
 
 /** The agent with its stdin held open for a second (it stops after `count` attempts). */
 function runAgent(port: number, count: number): Promise<string[]> {

@@ -3,14 +3,11 @@
 // configuration implies, failures name their cause.
 import { strict as assert } from 'node:assert';
 import { readStackSpec } from '../../../components/stack-file';
-import {
-  deriveBounds,
-  masterDownInterval,
-  skewTime,
-} from '../../../scripts/verify-failover/bounds';
-import { renderSvg, renderTable, type Report } from '../../../scripts/verify-failover/report';
-import { lastFailureAfter, outageAfter } from '../../../scripts/verify-failover/timeline';
-import { verify } from '../../../scripts/verify-failover/verify';
+import { masterDownInterval, skewTime } from '../../../daemon/vrrp/fsm';
+import { deriveBounds } from '../../../verify/bounds';
+import { renderSvg, renderTable, type Report } from '../../../verify/report';
+import { lastFailureAfter, outageAfter } from '../../../verify/timeline';
+import { verify } from '../../../verify/verify';
 import { FakeCluster, type Behaviour } from './fake-cluster';
 
 const spec = readStackSpec('lab');
@@ -42,10 +39,10 @@ const step = (r: Report, name: RegExp) => {
 };
 
 describe('verify-failover: bounds from the configuration', () => {
-  it('Skew_Time and Master_Down_Interval per RFC 3768 / 5798', () => {
-    assert.equal(skewTime(100, 1, 2), 156 / 256);
-    assert.equal(masterDownInterval(100, 1, 2), 3 + 156 / 256);
-    assert.equal(skewTime(100, 0.1, 3), (156 * 0.1) / 256);
+  it("Skew_Time and Master_Down_Interval per RFC 3768 / 5798, from the daemon's own functions", () => {
+    assert.equal(skewTime(2, 100, 1), 156 / 256);
+    assert.equal(masterDownInterval(2, 100, 1), 3 + 156 / 256);
+    assert.equal(skewTime(3, 100, 0.1), (156 * 0.1) / 256);
     const b = deriveBounds(spec); // lab: v2, advert_int 1, d1 150 / d2 100, HTTP check 2/1/1/1
     assert.equal(b.basis.skewTimeBackup, 156 / 256);
     assert.ok(b.cleanMove > 156 / 256 && b.cleanMove < 1);

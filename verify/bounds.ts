@@ -2,8 +2,11 @@
 // step is judged against. Pure; derived from the declaration (ClusterSpec),
 // with the VRRP timers of RFC 3768 / RFC 5798 and the checker timings
 // keepalived uses.
-import type { ClusterSpec } from '../../components/spec';
-import { directorViews } from '../../components/spec';
+import type { ClusterSpec } from '../components/spec';
+import { directorViews } from '../components/spec';
+import { detectionBoundS } from '../daemon/check/verdict';
+// the daemon's own RFC timing functions: the verifier judges by the rules the daemon runs by
+import { masterDownInterval, skewTime } from '../daemon/vrrp/fsm';
 
 /** Allowances the protocol does not define, named so the report can say what they cover. */
 export const SLACK = {
@@ -19,31 +22,14 @@ export const SLACK = {
   client: 0.5,
 };
 
-/** Skew_Time: v2 (256 - prio) / 256 s; v3 scaled by the advertisement interval. */
-export function skewTime(priority: number, advertInt: number, version: 2 | 3): number {
-  return version === 2 ? (256 - priority) / 256 : ((256 - priority) * advertInt) / 256;
-}
-
-/** Master_Down_Interval = 3 x Advertisement_Interval + Skew_Time. */
-export function masterDownInterval(priority: number, advertInt: number, version: 2 | 3): number {
-  return 3 * advertInt + skewTime(priority, advertInt, version);
-}
-
-/** Worst case from a real server's failure to its removal, from the checker timings. */
+/** Worst case from a real server's failure to its removal: the checker's own detection bound. */
 export function checkerRemovalBound(check: {
   delayLoop: number;
   connectTimeout: number;
   retry: number;
   delayBeforeRetry: number;
 }): number {
-  // the failure may begin just after a check passed: one delay_loop, then the
-  // failing check and every retry time out, with delay_before_retry between them
-  return (
-    check.delayLoop +
-    (check.retry + 1) * check.connectTimeout +
-    check.retry * check.delayBeforeRetry +
-    SLACK.apply
-  );
+  return detectionBoundS(check) + SLACK.apply;
 }
 
 /** Worst case from a real server's recovery to its return: one delay_loop and one check. */
@@ -85,9 +71,9 @@ export function deriveBounds(c: ClusterSpec): Bounds {
   const { masterPriority, backupPriority } = pairRoles(c);
   const v = c.vrrpVersion;
   const adv = c.advertInt;
-  const skew = skewTime(backupPriority, adv, v);
-  const mdiBackup = masterDownInterval(backupPriority, adv, v);
-  const mdiMaster = masterDownInterval(masterPriority, adv, v);
+  const skew = skewTime(v, backupPriority, adv);
+  const mdiBackup = masterDownInterval(v, backupPriority, adv);
+  const mdiMaster = masterDownInterval(v, masterPriority, adv);
   const check = c.services[0].check;
   const timings = {
     delayLoop: check.delayLoop,
