@@ -214,6 +214,7 @@ export async function createContext(o: VerifyOptions) {
               t: toLocal(hostClock(d), ev.t),
               host: d,
               kind: ev.rest.startsWith('Deleted') ? 'del' : 'add',
+              unc: hostClock(d).uncertaintyMs,
             });
           },
         ),

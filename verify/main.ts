@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { parseClusterSpec, resolveSsh, type ClusterSpec } from '../components/spec';
 import { projectRoot, readConfigFile, readStackSpec } from '../components/stack-file';
 import { SshRemote, type HostEntry } from './remote';
-import { renderSvg, renderTable } from './report';
+import { renderSvg, renderTable, skipSteps } from './report';
 import { verify, type Scenario } from './verify';
 
 const REPO = projectRoot();
@@ -64,6 +64,10 @@ async function main() {
     .option('--out <dir>', 'where report.json and timeline.svg go (default .verify/<stack>)')
     .option('--stacks-dir <dir>', 'read Pulumi.<stack>.yaml from here instead of stacks/')
     .option(
+      '--skip <names>',
+      'comma-separated step names (or parts) to leave out of the verdict, e.g. "client outage"',
+    )
+    .option(
       '--spec-stdin',
       'read the declaration and SSH access as JSON from stdin (FailoverCheck: as the engine decrypted them)',
     )
@@ -82,6 +86,7 @@ async function main() {
     netns?: string;
     stacksDir?: string;
     specStdin?: boolean;
+    skip?: string;
   }>();
 
   const netns = o.netns ?? (o.stack === 'lab' ? 'lab-ops' : undefined);
@@ -108,7 +113,7 @@ async function main() {
     privateKey: ssh.privateKey,
   });
   try {
-    const report = await verify({
+    const measured = await verify({
       spec,
       stack: o.stack,
       remote,
@@ -119,6 +124,13 @@ async function main() {
       // progress on stderr always (stdout carries only the table or the JSON)
       log: (m) => console.error(`verify: ${m}`),
     });
+    const report = skipSteps(
+      measured,
+      (o.skip ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    );
     const out = path.resolve(REPO, o.out ?? path.join('.verify', o.stack));
     mkdirSync(out, { recursive: true });
     writeFileSync(path.join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');

@@ -11,6 +11,8 @@ export interface Step {
   /** the measurement's error bound from the hosts' clock offsets (± seconds); absent for checks */
   uncertainty_s?: number;
   pass: boolean;
+  /** left out of the verdict by the operator's --skip */
+  skipped?: boolean;
   /** what was seen, and on failure the likely cause */
   detail: string;
 }
@@ -50,6 +52,21 @@ export function checkStep(name: string, pass: boolean, detail: string): Step {
 
 export const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+/**
+ * Steps an operator chose to skip (`--skip NAME,...`, matched against step
+ * names): reported as skipped, left out of the verdict. Nothing else is
+ * ever excused: a step that observed nothing fails.
+ */
+export function skipSteps(r: Report, names: readonly string[]): Report {
+  if (!names.length) return r;
+  const steps = r.steps.map((s) =>
+    names.some((n) => s.name.includes(n))
+      ? { ...s, pass: true, skipped: true, detail: `skipped (--skip): ${s.detail}` }
+      : s,
+  );
+  return makeReport({ ...r, steps });
+}
+
 export function makeReport(r: Omit<Report, 'verdict'>): Report {
   return { ...r, verdict: r.steps.length > 0 && r.steps.every((s) => s.pass) ? 'pass' : 'fail' };
 }
@@ -62,7 +79,7 @@ export function renderTable(r: Report): string {
       ? '-'
       : `${s.measured_s.toFixed(3)}${s.uncertainty_s ? ` ±${s.uncertainty_s.toFixed(3)}` : ''} s`,
     s.bound_s === null ? '-' : `<= ${s.bound_s.toFixed(3)} s`,
-    s.pass ? 'PASS' : 'FAIL',
+    s.skipped ? 'SKIP' : s.pass ? 'PASS' : 'FAIL',
     s.detail,
   ]);
   const head = ['step', 'measured', 'bound', 'result', 'detail'];
@@ -86,8 +103,8 @@ const esc = (s: string) =>
 
 /**
  * The timeline as SVG: one lane per director (filled while it holds the VIP),
- * one lane of probe results (green ok, red failed), dashed lines for the
- * verifier's actions.
+ * each address event as a band as wide as its clock uncertainty, one lane of
+ * probe results (green ok, red failed), dashed lines for the verifier's actions.
  */
 export function renderSvg(r: Report): string {
   const tl = r.timeline;
@@ -126,6 +143,15 @@ export function renderSvg(r: Report): string {
     if (i < 0) continue;
     out.push(
       `<rect x="${x(h.from).toFixed(1)}" y="${laneY(i) + 4}" width="${Math.max(1, x(h.to) - x(h.from)).toFixed(1)}" height="${lane - 8}" fill="#3b7dd8"><title>${esc(`${h.host} holds the VIP ${((h.from - tl.t0) / 1000).toFixed(3)}-${((h.to - tl.t0) / 1000).toFixed(3)} s`)}</title></rect>`,
+    );
+  }
+  // each address event with its clock uncertainty (the band the true moment lies in)
+  for (const e of tl.vip) {
+    const i = tl.directors.indexOf(e.host);
+    if (i < 0) continue;
+    const u = e.unc ?? 0;
+    out.push(
+      `<rect x="${x(e.t - u).toFixed(1)}" y="${laneY(i) + 1}" width="${Math.max(1.5, x(e.t + u) - x(e.t - u)).toFixed(1)}" height="${lane - 2}" fill="#ff7f0e" fill-opacity="0.6"><title>${esc(`${e.host}: VIP ${e.kind === 'add' ? 'added' : 'deleted'} at ${((e.t - tl.t0) / 1000).toFixed(3)} s ±${(u / 1000).toFixed(3)} s`)}</title></rect>`,
     );
   }
   const py = laneY(lanes.length - 1);

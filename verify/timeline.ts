@@ -13,6 +13,8 @@ export interface VipEvent {
   t: number;
   host: string;
   kind: 'add' | 'del';
+  /** ± ms: the uncertainty of that host's clock offset */
+  unc?: number;
 }
 
 /** Something the verifier did (stopped the master, failed a real server, ...). */

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { readStackSpec } from '../../../components/stack-file';
 import { masterDownInterval, skewTime } from '../../../daemon/vrrp/fsm';
 import { deriveBounds } from '../../../verify/bounds';
-import { renderSvg, renderTable, type Report } from '../../../verify/report';
+import { renderSvg, renderTable, skipSteps, type Report } from '../../../verify/report';
 import { lastFailureAfter, outageAfter } from '../../../verify/timeline';
 import { verify } from '../../../verify/verify';
 import { FakeCluster, type Behaviour } from './fake-cluster';
@@ -117,6 +117,25 @@ describe('verify-failover on a simulated cluster (fake clock)', function () {
     assert.equal(step(report, /daemon start-up/).pass, false);
     const back = step(report, /preempts back/);
     assert.ok(back.pass, `${back.measured_s} <= ${back.bound_s}`);
+  });
+
+  it('a step can be left out of the verdict only by name (--skip), and says so', async () => {
+    const { report } = await run({ firstServerUnused: true });
+    assert.equal(report.verdict, 'fail');
+    const skipped = skipSteps(report, ['traffic stops reaching', 'every real server answers']);
+    assert.equal(skipped.verdict, 'pass', renderTable(skipped));
+    assert.match(
+      renderTable(skipped),
+      /traffic stops reaching failed rs1 .* SKIP {4}skipped \(--skip\)/,
+    );
+    assert.equal(skipSteps(report, []).verdict, 'fail');
+  });
+
+  it('the SVG draws every address event with its clock-uncertainty band', async () => {
+    const { report } = await run({ clockOffsetMs: { d2: 5000 } });
+    const bands = renderSvg(report).match(/fill="#ff7f0e"/g) ?? [];
+    assert.equal(bands.length, report.timeline!.vip.length);
+    assert.ok(bands.length >= 4, `${bands.length} address events drawn`);
   });
 
   it('never passes a real-server step on no evidence: no client reached the failed server', async () => {
