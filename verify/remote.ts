@@ -121,7 +121,8 @@ export class SshRemote implements Remote {
           resolve({
             end: async () => {
               ch.end();
-              await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
+              // unref: a pending bound must not keep the verifier's process alive after the work is done
+              await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
             },
           });
         },
