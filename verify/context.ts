@@ -294,6 +294,11 @@ export async function createContext(o: VerifyOptions) {
     watchVip,
     startProbe,
     close,
+    /** the hosts' clock estimates, for the report */
+    clockTable: () =>
+      Object.fromEntries(
+        [...clocks].map(([h, c]) => [h, { offsetMs: c.offsetMs, uncertaintyMs: c.uncertaintyMs }]),
+      ),
   };
   return self;
 }

@@ -25,6 +25,8 @@ export interface Report {
   steps: Step[];
   bounds: Record<string, number>;
   timeline?: Timeline;
+  /** each host's clock as estimated from SSH round trips (host minus verifier, ms) */
+  clocks?: Record<string, { offsetMs: number; uncertaintyMs: number }>;
 }
 
 /** A timing step: passes when measured and within the bound. */

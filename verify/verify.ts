@@ -52,5 +52,6 @@ export async function verify(o: VerifyOptions): Promise<Report> {
     steps,
     bounds: { ...basis, ...limits },
     timeline: ctx.tl,
+    clocks: ctx.clockTable(),
   });
 }

@@ -78,6 +78,24 @@ describe('failover verification (lab)', function () {
     }
     const svg = readFileSync(path.join(dir, 'out/timeline.svg'), 'utf8');
     assert.match(svg, /VIP on d2/);
+    // the method checked where the truth is known: the lab's hosts share one clock, so every
+    // estimated offset is zero within its stated uncertainty (plus 1 ms for the clock reads)
+    const full = JSON.parse(readFileSync(path.join(dir, 'out/report.json'), 'utf8')) as {
+      clocks: Record<string, { offsetMs: number; uncertaintyMs: number }>;
+    };
+    assert.ok(Object.keys(full.clocks).length >= 5, JSON.stringify(full.clocks));
+    for (const [h, c] of Object.entries(full.clocks))
+      assert.ok(
+        Math.abs(c.offsetMs) <= c.uncertaintyMs + 1,
+        `${h}: offset ${c.offsetMs} ms ± ${c.uncertaintyMs}`,
+      );
+    // and the VIP cannot move later than the clients get the service back
+    const move = report.steps.find((s) => /^VIP moves to/.test(s.name))!;
+    const outage = report.steps.find((s) => /^client outage/.test(s.name))!;
+    assert.ok(
+      move.measured_s! <= outage.measured_s! + move.uncertainty_s! + outage.uncertainty_s! + 0.05,
+      `VIP move ${move.measured_s} s vs client outage ${outage.measured_s} s`,
+    );
     console.log(
       `      ${timed.map((s) => `${s.name}: ${s.measured_s} s (<= ${s.bound_s})`).join('\n      ')}`,
     );

@@ -249,9 +249,12 @@ describe('keepalive-ts on the kernel IPVS (inside the VM)', function () {
 
   it('puts back what someone changed in IPVS from outside (within the 5 s reconcile)', async () => {
     // (only :81, which the next test drops: a deleted destination loses its counters)
-    inNs('kd', `ipvsadm -d -t ${NAT_VIP}:81 -r ${RS.rs1}:8080`);
-    inNs('kd', `ipvsadm -e -t ${NAT_VIP}:81 -r ${RS.rs2}:8080 -m -w 9`);
-    assert.notDeepEqual(asObject(ipvsTable()), sorted(expectedTable()));
+    // changed and read back in one shell: the 5 s reconcile may run any moment after
+    const changed = inNs(
+      'kd',
+      `sh -c 'ipvsadm -d -t ${NAT_VIP}:81 -r ${RS.rs1}:8080 && ipvsadm -e -t ${NAT_VIP}:81 -r ${RS.rs2}:8080 -m -w 9 && ipvsadm -Sn'`,
+    );
+    assert.notDeepEqual(asObject(ipvsTable(changed)), sorted(expectedTable()));
     const ms = await ipvsBecomes(expectedTable(), 12_000);
     console.log(`      outside changes reverted after ${ms} ms`);
     await waitFor(

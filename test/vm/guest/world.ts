@@ -173,12 +173,12 @@ export interface IpvsServiceRow {
   dests: IpvsDestRow[];
 }
 
-/** `ipvsadm -Sn` (save format) as services keyed "TCP 1.2.3.4:80". */
-export function ipvsTable(): Map<string, IpvsServiceRow> {
+/** The director's IPVS table, from `ipvsadm -Sn` output (read now unless given). */
+export function ipvsTable(saved = inNs('kd', 'ipvsadm -Sn')): Map<string, IpvsServiceRow> {
   const out = new Map<string, IpvsServiceRow>();
   const PROTO: Record<string, string> = { '-t': 'TCP', '-u': 'UDP', '--sctp-service': 'SCTP' };
   const METHOD: Record<string, IpvsDestRow['method']> = { '-m': 'NAT', '-g': 'DR', '-i': 'TUN' };
-  for (const line of inNs('kd', 'ipvsadm -Sn').split('\n')) {
+  for (const line of saved.split('\n')) {
     const t = line.trim().split(/\s+/);
     if (t[0] !== '-A' && t[0] !== '-a') continue;
     const key = `${PROTO[t[1]] ?? t[1]} ${t[2]}`;
