@@ -62,32 +62,21 @@ export async function realServerFailure(ctx: Ctx): Promise<Step[]> {
       ),
     );
   }
-  if (ctl.events) {
-    const down = await realServerEvent(rsId, false, tFail, bounds.rsOut);
-    out.push(
-      timingStep(
-        `${rs.name} out of service`,
-        down && down - tFail,
-        bounds.rsOut,
-        `from the failure (${rs.name}'s clock) to the master's verdict (its event stream, its clock)`,
-        unc(rs.name, roles.master),
-      ),
+  /** the master's checker verdict on rs (its event stream), timed from `from` (rs's clock) */
+  const verdictStep = async (up: boolean, from: number, boundS: number) => {
+    const at = await realServerEvent(rsId, up, from, boundS);
+    return timingStep(
+      `${rs.name} ${up ? 'back in service' : 'out of service'}`,
+      at && at - from,
+      boundS,
+      `from the ${up ? 'repair' : 'failure'} (${rs.name}'s clock) to the master's verdict (its event stream, its clock)`,
+      unc(rs.name, roles.master),
     );
-  }
+  };
+  if (ctl.events) out.push(await verdictStep(false, tFail, bounds.rsOut));
   mark(`${rs.name}:${port} serves again`);
   const tHeal = await runTimed(rs.name, DROP_VERIFY_TABLE);
-  if (ctl.events) {
-    const up = await realServerEvent(rsId, true, tHeal, bounds.rsBack);
-    out.push(
-      timingStep(
-        `${rs.name} back in service`,
-        up && up - tHeal,
-        bounds.rsBack,
-        `from the repair (${rs.name}'s clock) to the master's verdict (its event stream, its clock)`,
-        unc(rs.name, roles.master),
-      ),
-    );
-  }
+  if (ctl.events) out.push(await verdictStep(true, tHeal, bounds.rsBack));
   await clock.sleep(300);
   return out;
 }
