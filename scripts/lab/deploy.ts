@@ -38,18 +38,24 @@ export function engineBin(): string {
 /** How the lab's stack was last deployed (so destroy undoes it the same way). */
 const deployedBy = (lab: Lab) => path.join(lab.dir, 'deployed-by');
 
-export function pulumiEnv(bin: string): NodeJS.ProcessEnv {
-  const state = path.join(REPO, '.pulumi-state');
+/**
+ * The engine's environment: its bin folder first on PATH, a local file backend
+ * (default the lab's `.pulumi-state/`) and its passphrase.
+ */
+export function pulumiEnv(
+  bin: string,
+  state = path.join(REPO, '.pulumi-state'),
+  // the lab's state is local and throwaway; real stacks set their own passphrase or a KMS
+  passphrase = process.env.PULUMI_CONFIG_PASSPHRASE ??
+    process.env.KEEPALIVE_LAB_PASSPHRASE ??
+    'keepalive-lab',
+): NodeJS.ProcessEnv {
   mkdirSync(state, { recursive: true });
   return {
     ...process.env,
     PATH: `${bin}:${process.env.PATH}`,
     PULUMI_BACKEND_URL: `file://${state}`,
-    // the lab's state is local and throwaway; real stacks set their own passphrase or a KMS
-    PULUMI_CONFIG_PASSPHRASE:
-      process.env.PULUMI_CONFIG_PASSPHRASE ??
-      process.env.KEEPALIVE_LAB_PASSPHRASE ??
-      'keepalive-lab',
+    PULUMI_CONFIG_PASSPHRASE: passphrase,
     PULUMI_SKIP_UPDATE_CHECK: 'true',
     // the command provider is in the plugin cache (scripts/pulumi-engine.sh put it there)
     PULUMI_IGNORE_AMBIENT_PLUGINS: 'true',

@@ -17,7 +17,7 @@ describe('two environments of one project, side by side (real engine)', function
   before(async function () {
     const engine = findEngine();
     if ('reason' in engine) {
-      console.log(`      skipped: no Pulumi engine: ${engine.reason}`);
+      console.log(`      skipped: ${engine.reason}`);
       this.skip();
     }
     for (const [suffix, vrid] of [

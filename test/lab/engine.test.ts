@@ -39,7 +39,7 @@ describe('the real Pulumi engine against the lab', function () {
   before(async function () {
     const engine = findEngine();
     if ('reason' in engine) {
-      console.log(`      skipped: no Pulumi engine: ${engine.reason}`);
+      console.log(`      skipped: ${engine.reason}`);
       this.skip();
     }
     lab = testLab('e', { realServers: 3 });

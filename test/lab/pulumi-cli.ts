@@ -2,21 +2,20 @@
 // run from a lab's ops namespace like an operator's workstation. Finds the
 // engine with scripts/pulumi-engine.sh (tests skip with its one-line reason).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { REPO } from '../../scripts/lab/deploy';
+import { engineBin, pulumiEnv, REPO } from '../../scripts/lab/deploy';
 import type { Lab } from '../../scripts/lab/lab';
 
-/** The engine's bin folder, or the reason there is none. */
+/** The engine's bin folder, or the reason there is none (scripts/pulumi-engine.sh's one line). */
 export function findEngine(): { bin: string } | { reason: string } {
-  const r = spawnSync('bash', [path.join(REPO, 'scripts/pulumi-engine.sh')], {
-    encoding: 'utf8',
-    timeout: 1_800_000,
-  });
-  if (r.status === 0) return { bin: r.stdout.trim() };
-  return { reason: r.stderr.trim().split('\n').pop() ?? `exit ${r.status}` };
+  try {
+    return { bin: engineBin() };
+  } catch (e) {
+    return { reason: (e as Error).message };
+  }
 }
 
 export interface PreviewStep {
@@ -38,20 +37,11 @@ export class PulumiCli {
     readonly stack: string,
     private readonly bin: string,
   ) {
-    // a file backend's folder must exist before `stack init`
-    mkdirSync(path.join(this.home, 'state'));
     this.stackFile = path.join(REPO, 'stacks', `Pulumi.${stack}.yaml`);
   }
 
   get env(): NodeJS.ProcessEnv {
-    return {
-      ...process.env,
-      PATH: `${this.bin}:${process.env.PATH}`,
-      PULUMI_BACKEND_URL: `file://${this.home}/state`,
-      PULUMI_CONFIG_PASSPHRASE: 'e2e',
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_IGNORE_AMBIENT_PLUGINS: 'true',
-    };
+    return pulumiEnv(this.bin, path.join(this.home, 'state'), 'e2e');
   }
 
   run(args: readonly string[], input?: string) {
