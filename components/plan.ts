@@ -3,6 +3,7 @@
 // the steps are unit-tested, run as they are over SSH by the lab e2e test,
 // and mapped one-to-one to @pulumi/command remote.Command resources by the
 // components.
+import { shellQuote as q } from '../daemon/core/argv';
 import { paths, renderCluster, sha256, type HostFile } from './render';
 import type { ClusterSpec } from './spec';
 
@@ -28,8 +29,6 @@ export interface Step {
   /** changes to these values re-run the step */
   hash: string;
 }
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Write stdin to `path` atomically with `mode` (through a temp file in the same folder). */
 const writeFile = (f: HostFile, tmpSuffix = '.new') =>

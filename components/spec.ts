@@ -4,6 +4,7 @@
 // `keepalive:cluster.directors[1].priority: ...`.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { SCHEDULERS } from '../daemon/config/model';
 
 const ipv4 = z.string().refine((v) => isIP(v) === 4, { message: 'must be an IPv4 address' });
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only');
@@ -83,7 +84,8 @@ export const ServiceSpec = z
   .object({
     port: z.number().int().min(1).max(65535),
     protocol: z.enum(['TCP', 'UDP']).default('TCP'),
-    lbAlgo: z.enum(['rr', 'wrr', 'lc', 'wlc', 'sh', 'mh', 'dh', 'sed', 'nq']).default('rr'),
+    /** any scheduler keepalived's lb_algo takes (one list, the daemon's) */
+    lbAlgo: z.enum(SCHEDULERS).default('rr'),
     lbKind: z.enum(['DR', 'NAT']).default('DR'),
     /** seconds; 0 = no persistence */
     persistence: z.number().int().min(0).default(0),

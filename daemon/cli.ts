@@ -13,7 +13,8 @@ import { parseFile, type ParseResult } from './config/index';
 import { lintPeers } from './config/lint';
 import { makeLogger } from './control/log';
 import { DEFAULT_CONTROL, followEvents, requestControl } from './control/socket';
-import { runDaemon, type DaemonStatus } from './runtime';
+import type { DaemonStatus } from './control/status';
+import { runDaemon } from './runtime';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 

@@ -5,23 +5,23 @@
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { formatDiagnostic } from './config/diagnostics';
 import { fsHost } from './config/fs-host';
 import { parseFile } from './config/index';
 import type { Config } from './config/model';
-import type { Logger } from './control/log';
+import type { Log } from './core/log';
 import { Notifier } from './control/notify';
 import { serveControl } from './control/socket';
 import { EventLog } from './control/events';
 import { sdNotify } from './control/sdnotify';
-import type { InstanceStatus, Transition } from './vrrp/engine';
-import { HealthManager, type VirtualServerStatus } from './check/manager';
+import type { DaemonStatus } from './control/status';
+import { HealthManager } from './check/manager';
 import { dnsProbe, httpProbe, scriptProbe, tcpProbe } from './check/probes';
 import { runScript } from './control/scripts';
 import { selectDataplane } from './dataplane/select';
 import type { Dataplane } from './dataplane/types';
-import { realClock } from './net/io';
+import { realClock } from './core/clock';
+import { VrrpThread } from './vrrp/thread';
 import { networkInterfaces } from 'node:os';
 
 export interface DaemonOptions {
@@ -33,26 +33,10 @@ export interface DaemonOptions {
   checkers: boolean;
   /** keepalived -I: leave the dataplane programmed on stop */
   keepDataplane: boolean;
-  log: Logger;
+  log: Log;
 }
 
-export interface DaemonStatus {
-  pid: number;
-  config: string;
-  startedAt: string;
-  reloads: number;
-  instances: InstanceStatus[];
-  virtualServers: VirtualServerStatus[];
-  dataplane?: { backend: string; errors: number };
-  checks?: HealthManager['stats'];
-  loop: {
-    mainP99Ms: number;
-    mainMaxMs: number;
-    vrrp?: { maxAdvertLagMs: number; p99Ms: number; maxMs: number };
-  };
-}
-
-function load(file: string, configId: string, log: Logger): Config | undefined {
+function load(file: string, configId: string, log: Log): Config | undefined {
   const r = parseFile(file, fsHost, { configId });
   for (const d of r.diagnostics) log(d.level === 'error' ? 'error' : 'warn', formatDiagnostic(d));
   return r.ok ? r.config : undefined;
@@ -75,18 +59,11 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   const transitions = new Map<string, number>();
   const events = new EventLog();
 
-  let worker: Worker | undefined;
-  let nextId = 1;
-  const pending = new Map<number, (v: unknown) => void>();
-  let stopped: (() => void) | undefined;
-  let reloaded: ((r: unknown) => void) | undefined;
-
+  let vrrp: VrrpThread | undefined;
   if (o.vrrp && config.vrrp_instance.length) {
-    worker = new Worker(path.join(__dirname, 'vrrp/worker.js'), { workerData: { config } });
-    worker.on('message', (m: { type: string; [k: string]: unknown }) => {
-      if (m.type === 'log') log(m.level as 'info', m.msg as string);
-      else if (m.type === 'transition') {
-        const t = m.t as Transition;
+    vrrp = new VrrpThread(config, {
+      log,
+      transition: (t) => {
         const k = `${t.instance}\0${t.cause}`;
         transitions.set(k, (transitions.get(k) ?? 0) + 1);
         events.emit({
@@ -99,21 +76,15 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
           wallTime: t.wallTime,
         });
         void notifier.onTransition(t);
-      } else if (m.type === 'status') pending.get(m.id as number)?.(m);
-      else if (m.type === 'stopped') stopped?.();
-      else if (m.type === 'ready')
+      },
+      ready: () =>
         sdNotify(
           `READY=1\nSTATUS=${config!.vrrp_instance.length} VRRP instance(s)\nMAINPID=${process.pid}`,
-        );
-      else if (m.type === 'reloaded') reloaded?.(m.result);
-      else if (m.type === 'fatal') {
-        log('error', `VRRP engine failed to start: ${m.msg as string}`);
+        ),
+      failed: (msg) => {
+        log('error', msg);
         void shutdown(1);
-      }
-    });
-    worker.on('error', (e) => {
-      log('error', `VRRP engine crashed: ${e.message}`);
-      void shutdown(1);
+      },
     });
   }
 
@@ -157,45 +128,27 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   }, 5000);
 
   const status = async (): Promise<DaemonStatus> => {
-    let vrrp: { instances: InstanceStatus[]; loop: DaemonStatus['loop']['vrrp'] } = {
-      instances: [],
-      loop: undefined,
-    };
-    if (worker) {
-      const id = nextId++;
-      vrrp = await new Promise((resolve, reject) => {
-        const t = setTimeout(() => {
-          pending.delete(id);
-          reject(new Error('VRRP engine did not answer'));
-        }, 2000);
-        pending.set(id, (v) => {
-          clearTimeout(t);
-          pending.delete(id);
-          resolve(v as typeof vrrp);
-        });
-        worker!.postMessage({ type: 'status', id });
-      });
-    }
+    const engine = vrrp ? await vrrp.status() : undefined;
     return {
       pid: process.pid,
       config: path.resolve(o.file),
       startedAt,
       reloads,
-      instances: vrrp.instances,
+      instances: engine?.instances ?? [],
       virtualServers: health?.status() ?? [],
       ...(health ? { checks: { ...health.stats } } : {}),
       ...(dataplane
         ? {
             dataplane: {
               backend: dataplane.name,
-              errors: (dataplane as { errors?: number }).errors ?? 0,
+              errors: dataplane.errors,
             },
           }
         : {}),
       loop: {
         mainP99Ms: Math.round(lag.percentile(99) / 1e4) / 100,
         mainMaxMs: Math.round(lag.max / 1e4) / 100,
-        ...(vrrp.loop ? { vrrp: vrrp.loop } : {}),
+        ...(engine ? { vrrp: engine.loop } : {}),
       },
     };
   };
@@ -228,17 +181,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     log('info', 'stopping: releasing virtual addresses');
     health?.stop();
     clearInterval(reconcileTimer);
-    if (worker) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 3000);
-        stopped = () => {
-          clearTimeout(t);
-          resolve();
-        };
-        worker!.postMessage({ type: 'stop' });
-      });
-      await worker.terminate();
-    }
+    await vrrp?.stop();
     // only now that the VIPs are gone: with the VIP still local and the rules gone,
     // the kernel would answer clients of established DR flows with a RST
     if (dataplane && !o.keepDataplane)
@@ -275,18 +218,17 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     notifier.setConfig(next);
     health?.stop();
     startHealth(next);
-    if (!worker) {
+    if (!vrrp) {
       sdNotify('READY=1');
       return;
     }
-    reloaded = (r) => {
+    vrrp.reload(next, (r) => {
       log('info', `reload: ${JSON.stringify(r)}`);
       sdNotify('READY=1');
-    };
-    worker.postMessage({ type: 'reload', config: next });
+    });
   });
   // without a VRRP engine the configuration is applied now; with one, when the worker says ready
-  if (!worker) sdNotify(`READY=1\nMAINPID=${process.pid}`);
+  if (!vrrp) sdNotify(`READY=1\nMAINPID=${process.pid}`);
   log(
     'info',
     `keepalive-ts started (pid ${process.pid}, ${config.vrrp_instance.length} VRRP instance(s))`,

@@ -4,6 +4,8 @@
 // on every director, the client probe) and the daemon's event stream. Hosts are
 // reached only through Remote, time only through Clock, so every scenario runs
 // against a simulated cluster in the unit tests.
+import { shellQuote } from '../daemon/core/argv';
+import { sleep, wallClock, type Clock } from '../daemon/core/clock';
 import { daemonControl } from '../components/plan';
 import type { ClusterSpec } from '../components/spec';
 import { deriveBounds, pairRoles, type Bounds } from './bounds';
@@ -20,14 +22,9 @@ import { parseProbeLine, probeCommand } from './probe';
 import type { Remote, Stream } from './remote';
 import type { Timeline } from './timeline';
 
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-export const realClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-};
+export type { Clock };
+/** the verifier's timelines are epoch milliseconds: they are compared with each host's clock */
+export const realClock: Clock = wallClock;
 
 export type Scenario = 'preflight' | 'failover' | 'crash' | 'rs';
 
@@ -63,7 +60,7 @@ export const VERIFY_TABLE = 'keepalive_verify';
 export const verifyTable = (rule: string) =>
   `add table inet ${VERIFY_TABLE}\nadd chain inet ${VERIFY_TABLE} in { type filter hook input priority -10; }\nadd rule inet ${VERIFY_TABLE} in ${rule}\n`;
 export const DROP_VERIFY_TABLE = `nft delete table inet ${VERIFY_TABLE} 2>/dev/null; true`;
-export const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+export const q = shellQuote;
 /** a freshly started daemon has its VRRP instance running within this (s) */
 export const SETTLE_START_S = 5;
 
@@ -76,7 +73,7 @@ export async function until(
   const end = clock.now() + timeoutMs;
   while (clock.now() < end) {
     if (await probe()) return true;
-    await clock.sleep(stepMs);
+    await sleep(clock, stepMs);
   }
   return probe();
 }
@@ -253,7 +250,7 @@ export async function createContext(o: VerifyOptions) {
       !(settled.length === 1 && settled[0] === roles.master) &&
       clock.now() - settleStart < settleMs
     ) {
-      await clock.sleep(100);
+      await sleep(clock, 100);
       settled = await holders();
     }
     tl.initialHolders = settled;

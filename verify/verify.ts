@@ -4,6 +4,7 @@
 // preemption back, and a real server's failure and return. One shared
 // context (context.ts) records the timeline; the report (report.ts) judges
 // every timing against the bounds the declaration implies (bounds.ts).
+import { sleep } from '../daemon/core/clock';
 import { makeReport, type Report, type Step } from './report';
 import { createContext, type Scenario, type VerifyOptions } from './context';
 import { crash } from './scenarios/crash';
@@ -24,7 +25,7 @@ export async function verify(o: VerifyOptions): Promise<Report> {
     if (scenarios.has('failover') || scenarios.has('crash')) {
       await ctx.watchVip();
       await ctx.startProbe();
-      await ctx.clock.sleep(1000); // a baseline of successful probes
+      await sleep(ctx.clock, 1000); // a baseline of successful probes
       if (scenarios.has('failover')) {
         const down = await inducedFailover(ctx, !!o.hard);
         steps.push(

@@ -3,10 +3,12 @@
 // sorry server). Probes, clock, scripts and the dataplane are injected, so
 // the verdict logic runs under a fake clock in tests.
 import type { Checker, Config, RealServer, VirtualServer } from '../config/model';
-import type { Clock, Timer } from '../net/io';
+import { splitArgv } from '../core/argv';
+import type { Clock, Timer } from '../core/clock';
+import type { Log } from '../core/log';
 import { serviceId, type Destination, type Service } from '../dataplane/types';
-import { splitArgv } from '../vrrp/engine';
 import type { HttpTarget, ProbeResult } from './probes';
+import type { CheckStats, RealServerEvent, VirtualServerStatus } from './status';
 import { CheckSchedule, miscVerdict, quorumState } from './verdict';
 
 export interface Probes {
@@ -28,19 +30,10 @@ export interface HealthDeps {
   /** called with the full desired dataplane state after every change */
   apply: (services: Service[]) => Promise<void>;
   runScript: (argv: string[], timeoutMs: number) => Promise<number>;
-  log: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  log: Log;
   /** is this address configured on this host (the director holds the VIP)? */
   isLocal: (address: string) => boolean;
   onEvent?: (e: RealServerEvent) => void;
-}
-
-export interface RealServerEvent {
-  vs: string;
-  rs: string;
-  up: boolean;
-  reason: string;
-  at: number;
-  wallTime: number;
 }
 
 interface CheckerRun {
@@ -66,23 +59,6 @@ interface VsRun {
   quorumUp: boolean;
 }
 
-export interface RealServerStatus {
-  address: string;
-  port: number;
-  up: boolean;
-  weight: number;
-  inService: boolean;
-  sinceMs: number;
-  checks: { type: string; up: boolean; lastResult?: string }[];
-}
-
-export interface VirtualServerStatus {
-  id: string;
-  quorumUp: boolean;
-  sorry: boolean;
-  servers: RealServerStatus[];
-}
-
 export class HealthManager {
   private readonly vss: VsRun[] = [];
   private stopped = false;
@@ -91,7 +67,13 @@ export class HealthManager {
   /** the state last programmed into the dataplane ("in service" means in here) */
   private applied: Service[] = [];
   /** counters for status/metrics: checks run, dataplane applies and how long they took */
-  readonly stats = { checks: 0, applies: 0, lastApplyMs: 0, maxApplyMs: 0, applyErrors: 0 };
+  readonly stats: CheckStats = {
+    checks: 0,
+    applies: 0,
+    lastApplyMs: 0,
+    maxApplyMs: 0,
+    applyErrors: 0,
+  };
 
   constructor(
     private readonly config: Config,

@@ -3,7 +3,7 @@
 // source of truth and nothing to keep in sync.
 import { createServer, type Server } from 'node:http';
 import { Gauge, Registry } from 'prom-client';
-import type { DaemonStatus } from '../runtime';
+import type { DaemonStatus } from './status';
 
 const STATES = ['INIT', 'BACKUP', 'MASTER', 'FAULT'] as const;
 

@@ -5,8 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, statSync, write } from 'node:fs';
 import type { Config, ScriptRef, VrrpInstance } from '../config/model';
-import { splitArgv, type Transition } from '../vrrp/engine';
-import type { Logger } from './log';
+import { splitArgv } from '../core/argv';
+import type { Transition } from '../vrrp/status';
+import type { Log } from '../core/log';
 import { runScript } from './scripts';
 
 const FIFO_STATE: Record<string, string> = {
@@ -30,7 +31,7 @@ export class Notifier {
 
   constructor(
     private config: Config,
-    private readonly log: Logger,
+    private readonly log: Log,
   ) {
     this.openFifo();
   }

@@ -19,6 +19,7 @@ import {
   type NlMessage,
 } from './ipvs';
 import type { Dataplane, Service } from './types';
+import type { Log } from '../core/log';
 
 const NETLINK_GENERIC = 16;
 const NLMSG_DONE = 3;
@@ -32,7 +33,7 @@ export class IpvsDataplane implements Dataplane {
   private readonly owned = new Set<string>();
   errors = 0;
 
-  constructor(private readonly log: (level: 'info' | 'warn' | 'error', m: string) => void) {}
+  constructor(private readonly log: Log) {}
 
   private open() {
     if (this.fd !== undefined) return;

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { DR_TABLE, NAT_TABLE, renderNft, renderNftClear } from './nft';
 import type { Dataplane, Service } from './types';
+import type { Log } from '../core/log';
 
 function nft(args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -20,7 +21,7 @@ export class NftDataplane implements Dataplane {
   private expectTables = false;
   errors = 0;
 
-  constructor(private readonly log: (level: 'info' | 'warn' | 'error', m: string) => void) {}
+  constructor(private readonly log: Log) {}
 
   private async snapshot(): Promise<string> {
     const a = await nft(['list', 'table', 'netdev', DR_TABLE]);

@@ -4,13 +4,14 @@ import { existsSync } from 'node:fs';
 import { IpvsDataplane } from './ipvs-backend';
 import { NftDataplane } from './nft-backend';
 import type { Dataplane } from './types';
+import type { Log } from '../core/log';
 
 export function kernelHasIpvs(): boolean {
   return existsSync('/proc/net/ip_vs');
 }
 
 /** Like keepalived: load ip_vs when the kernel ships it as a module that is not loaded yet. */
-function loadIpvsModule(log: (l: 'info' | 'warn' | 'error', m: string) => void): boolean {
+function loadIpvsModule(log: Log): boolean {
   try {
     execFileSync('modprobe', ['-q', 'ip_vs'], { stdio: 'ignore', timeout: 10_000 });
   } catch {
@@ -21,10 +22,7 @@ function loadIpvsModule(log: (l: 'info' | 'warn' | 'error', m: string) => void):
   return ok;
 }
 
-export function selectDataplane(
-  choice: 'auto' | 'ipvs' | 'nftables',
-  log: (l: 'info' | 'warn' | 'error', m: string) => void,
-): Dataplane {
+export function selectDataplane(choice: 'auto' | 'ipvs' | 'nftables', log: Log): Dataplane {
   const ipvs = kernelHasIpvs() || (choice !== 'nftables' && loadIpvsModule(log));
   if (choice === 'ipvs' && !ipvs) {
     throw new Error(

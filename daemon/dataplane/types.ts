@@ -34,6 +34,8 @@ export interface Service {
 
 export interface Dataplane {
   readonly name: 'ipvs' | 'nftables';
+  /** applies and reconciles that failed since start */
+  readonly errors: number;
   /** converge to exactly these services (atomically where the backend can) */
   apply(services: Service[]): Promise<void>;
   /** re-apply if something outside changed what we programmed; true when it had to */

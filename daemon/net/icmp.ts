@@ -1,6 +1,6 @@
 // ICMP echo (pure): the request the reference-IP guard sends and the check
 // that a received packet is its reply. No fork per probe (no `ping`).
-import { onesSum } from '../vrrp/codec';
+import { finishChecksum, onesSum } from '../core/checksum';
 
 export function echoRequest(id: number, seq: number, payload = new Uint8Array(8)): Uint8Array {
   const b = new Uint8Array(8 + payload.length);
@@ -11,7 +11,7 @@ export function echoRequest(id: number, seq: number, payload = new Uint8Array(8)
   b[6] = seq >> 8;
   b[7] = seq & 0xff;
   b.set(payload, 8);
-  const ck = ~onesSum(b) & 0xffff;
+  const ck = finishChecksum(onesSum(b));
   b[2] = ck >> 8;
   b[3] = ck & 0xff;
   return b;
@@ -26,7 +26,7 @@ export function parseEchoReply(
   if (packet[9] !== 1 || packet.length < hl + 8) return undefined;
   const icmp = packet.subarray(hl);
   if (icmp[0] !== 0 || icmp[1] !== 0) return undefined;
-  if ((~onesSum(icmp) & 0xffff) !== 0) return undefined;
+  if (finishChecksum(onesSum(icmp)) !== 0) return undefined;
   return {
     src: `${packet[12]}.${packet[13]}.${packet[14]}.${packet[15]}`,
     id: (icmp[4] << 8) | icmp[5],

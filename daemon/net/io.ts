@@ -1,5 +1,6 @@
 // The small interfaces between the VRRP engine and the world. The engine is
 // tested against fakes of these; linux.ts implements them with real sockets.
+// (Clock and Timer are in core/clock.ts.)
 
 export interface Channel {
   /** send one VRRP message (the IP payload) to `dst`, or to all of the channel's destinations when empty */
@@ -7,8 +8,13 @@ export interface Channel {
   close(): void;
 }
 
+/** A raw IP channel of one protocol on one interface (VRRP: protocol 112, TTL 255). */
 export interface ChannelOptions {
   ifname: string;
+  /** IP protocol number of the raw socket */
+  protocol: number;
+  /** TTL (hop limit) of what is sent */
+  ttl: number;
   /** multicast group (used when there are no unicast peers) */
   group: string;
   /** source address: unicast_src_ip, else the interface's primary address */
@@ -36,29 +42,3 @@ export interface NetIO {
   /** ICMP echo to `address`: true when a reply arrives within timeoutMs */
   ping(address: string, timeoutMs: number): Promise<boolean>;
 }
-
-export interface Timer {
-  cancel(): void;
-}
-
-/** Monotonic milliseconds and timers: injected so tests run on a fake clock. */
-export interface Clock {
-  now(): number;
-  at(ms: number, fn: () => void): Timer;
-}
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  at(ms, fn) {
-    // setTimeout counts whole milliseconds on the loop's cached clock and can fire a
-    // fraction early; never run fn before the deadline.
-    let t: NodeJS.Timeout;
-    const arm = () => {
-      const left = ms - performance.now();
-      if (left <= 0) fn();
-      else t = setTimeout(arm, Math.ceil(left));
-    };
-    t = setTimeout(arm, Math.max(0, Math.ceil(ms - performance.now())));
-    return { cancel: () => clearTimeout(t) };
-  },
-};

@@ -2,7 +2,6 @@
 // AF_PACKET for gratuitous ARP, /sys and os.networkInterfaces for links.
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { VRRP_PROTO, VRRP_TTL } from '../vrrp/codec';
 import { garpFrame, parseMac } from './arp';
 import type { Channel, ChannelOptions, NetIO, Vip } from './io';
 import {
@@ -67,18 +66,18 @@ export class LinuxNet implements NetIO {
   openChannel(o: ChannelOptions, onPacket: (packet: Uint8Array) => void): Channel {
     const n = native();
     const ifindex = this.ifindex(o.ifname);
-    const fd = n.socket(AF_INET, SOCK_RAW, VRRP_PROTO);
+    const fd = n.socket(AF_INET, SOCK_RAW, o.protocol);
     try {
       n.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(o.ifname + '\0'));
       n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 20));
       n.setsockopt(fd, IPPROTO_IP, IP_TOS, int32(IPTOS_PREC_INTERNETCONTROL));
       if (o.unicastPeers.length) {
-        n.setsockopt(fd, IPPROTO_IP, IP_TTL, int32(VRRP_TTL));
+        n.setsockopt(fd, IPPROTO_IP, IP_TTL, int32(o.ttl));
         // the source of unicast adverts; also filters what we receive to our address
         n.bind(fd, sockaddrIn(o.src));
       } else {
         n.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, ipMreqn('0.0.0.0', o.src, ifindex));
-        n.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, int32(VRRP_TTL));
+        n.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, int32(o.ttl));
         n.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, int32(0));
         n.setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(o.group, '0.0.0.0', ifindex));
       }

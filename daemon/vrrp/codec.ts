@@ -8,6 +8,9 @@ export const VRRP_TTL = 255;
 const TYPE_ADVERTISEMENT = 1;
 const AUTH_DATA_LEN = 8;
 
+import { bytesToIpv4, ipv4ToBytes } from '../core/address';
+import { finishChecksum, onesSum } from '../core/checksum';
+
 export type AuthType = 0 | 1 | 2; // none, simple text password, IP AH (RFC 2338)
 
 export interface Advert {
@@ -29,36 +32,11 @@ export interface Advert {
  */
 export type V3Checksum = 'keepalived' | 'rfc9568';
 
-export function ipToBytes(ip: string, out: Uint8Array, off: number) {
-  const p = ip.split('.');
-  if (p.length !== 4) throw new Error(`not an IPv4 address: ${ip}`);
-  for (let i = 0; i < 4; i++) {
-    const n = Number(p[i]);
-    if (!Number.isInteger(n) || n < 0 || n > 255) throw new Error(`not an IPv4 address: ${ip}`);
-    out[off + i] = n;
-  }
-}
-
-export const bytesToIp = (b: Uint8Array, off: number) =>
-  `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-
-/** RFC 1071 one's-complement sum of 16-bit words (not yet complemented). */
-export function onesSum(b: Uint8Array, start = 0, end = b.length, init = 0): number {
-  let sum = init;
-  let i = start;
-  for (; i + 1 < end; i += 2) sum += (b[i] << 8) | b[i + 1];
-  if (i < end) sum += b[i] << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return sum;
-}
-
-const finish = (sum: number) => ~sum & 0xffff;
-
 /** Sum of the IPv4 pseudo-header (src, dst, zero, protocol 112, length). */
 function pseudoSum(src: string, dst: string, length: number): number {
   const ph = new Uint8Array(12);
-  ipToBytes(src, ph, 0);
-  ipToBytes(dst, ph, 4);
+  ipv4ToBytes(src, ph, 0);
+  ipv4ToBytes(dst, ph, 4);
   ph[9] = VRRP_PROTO;
   ph[10] = length >> 8;
   ph[11] = length & 0xff;
@@ -93,7 +71,7 @@ export function encode(a: Advert, opts: EncodeOptions = {}): Uint8Array {
     b[4] = cs >> 8;
     b[5] = cs & 0xff;
   }
-  a.addresses.forEach((ip, i) => ipToBytes(ip, b, 8 + 4 * i));
+  a.addresses.forEach((ip, i) => ipv4ToBytes(ip, b, 8 + 4 * i));
   if (a.version === 2 && a.authType === 1) {
     const pass = new TextEncoder().encode((a.authPass ?? '').slice(0, AUTH_DATA_LEN));
     b.set(pass.subarray(0, AUTH_DATA_LEN), 8 + 4 * a.addresses.length);
@@ -106,7 +84,7 @@ export function encode(a: Advert, opts: EncodeOptions = {}): Uint8Array {
   } else {
     sum = onesSum(b);
   }
-  const ck = finish(sum);
+  const ck = finishChecksum(sum);
   b[6] = ck >> 8;
   b[7] = ck & 0xff;
   return b;
@@ -143,12 +121,16 @@ export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
   const msg = b.subarray(0, v2NoAuthData ? b.length : need);
   let checksumForm: V3Checksum | undefined;
   if (version === 2) {
-    if (finish(onesSum(msg)) !== 0)
+    if (finishChecksum(onesSum(msg)) !== 0)
       return { ok: false, reason: 'checksum', detail: 'bad checksum' };
   } else {
-    if (src && dst && finish(onesSum(msg, 0, msg.length, pseudoSum(src, dst, msg.length))) === 0)
+    if (
+      src &&
+      dst &&
+      finishChecksum(onesSum(msg, 0, msg.length, pseudoSum(src, dst, msg.length))) === 0
+    )
       checksumForm = 'keepalived';
-    else if (finish(onesSum(msg)) === 0) checksumForm = 'rfc9568';
+    else if (finishChecksum(onesSum(msg)) === 0) checksumForm = 'rfc9568';
     else
       return {
         ok: false,
@@ -157,7 +139,7 @@ export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
       };
   }
   const addresses: string[] = [];
-  for (let i = 0; i < count; i++) addresses.push(bytesToIp(b, 8 + 4 * i));
+  for (let i = 0; i < count; i++) addresses.push(bytesToIpv4(b, 8 + 4 * i));
   const advert: Advert =
     version === 2
       ? {
@@ -207,7 +189,7 @@ export function decodeIpv4(b: Uint8Array): Ipv4Header | undefined {
     totalLength: (b[2] << 8) | b[3],
     ttl: b[8],
     protocol: b[9],
-    src: bytesToIp(b, 12),
-    dst: bytesToIp(b, 16),
+    src: bytesToIpv4(b, 12),
+    dst: bytesToIpv4(b, 16),
   };
 }

@@ -1,51 +1,55 @@
 // The VRRP engine in its own thread: adverts keep their timing while the
-// main thread is busy (checkers, reloads, status requests). Messages:
-//   in:  {type:'status', id} | {type:'reload', config} | {type:'stop'}
-//   out: {type:'log'} | {type:'transition'} | {type:'status', id, ...} | {type:'reloaded'} | {type:'stopped'} | {type:'ready'}
+// main thread is busy (checkers, reloads, status requests). The messages
+// are in protocol.ts; thread.ts is the main thread's side.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Config } from '../config/model';
 import { runScript } from '../control/scripts';
 import { sdNotify, watchdogIntervalMs } from '../control/sdnotify';
-import { realClock } from '../net/io';
+import { realClock } from '../core/clock';
 import { LinuxNet } from '../net/linux';
 import { VrrpEngine } from './engine';
+import type { FromWorker, ToWorker, WorkerData } from './protocol';
 
 const port = parentPort!;
+const send = (m: FromWorker) => port.postMessage(m);
 const net = new LinuxNet();
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 
-const engine = new VrrpEngine(workerData.config as Config, {
+const engine = new VrrpEngine((workerData as WorkerData).config, {
   net,
   clock: realClock,
   scripts: { run: (argv, ms) => runScript(argv, ms) },
-  log: (level, msg) => port.postMessage({ type: 'log', level, msg }),
-  onTransition: (t) => port.postMessage({ type: 'transition', t }),
-});
-
-port.on('message', (m: { type: string; id?: number; config?: Config }) => {
-  if (m.type === 'status') {
-    port.postMessage({
-      type: 'status',
-      id: m.id,
-      instances: engine.status(),
-      loop: {
-        maxAdvertLagMs: round(engine.maxLagMs),
-        p99Ms: round(lag.percentile(99) / 1e6),
-        maxMs: round(lag.max / 1e6),
-      },
-    });
-  } else if (m.type === 'reload' && m.config) {
-    port.postMessage({ type: 'reloaded', result: engine.reload(m.config) });
-  } else if (m.type === 'stop') {
-    engine.stop();
-    net.close();
-    port.postMessage({ type: 'stopped' });
-  }
+  log: (level, msg) => send({ type: 'log', level, msg }),
+  onTransition: (t) => send({ type: 'transition', t }),
 });
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+port.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'status':
+      send({
+        type: 'status',
+        id: m.id,
+        instances: engine.status(),
+        loop: {
+          maxAdvertLagMs: round(engine.maxLagMs),
+          p99Ms: round(lag.percentile(99) / 1e6),
+          maxMs: round(lag.max / 1e6),
+        },
+      });
+      break;
+    case 'reload':
+      send({ type: 'reloaded', result: engine.reload(m.config) });
+      break;
+    case 'stop':
+      engine.stop();
+      net.close();
+      send({ type: 'stopped' });
+      break;
+  }
+});
 
 // the watchdog is pinged from this thread: if the protocol loop is stuck, systemd restarts us
 const wd = watchdogIntervalMs();
@@ -53,8 +57,8 @@ if (wd) setInterval(() => sdNotify('WATCHDOG=1'), wd).unref();
 
 try {
   engine.start();
-  port.postMessage({ type: 'ready' });
+  send({ type: 'ready' });
 } catch (e) {
-  port.postMessage({ type: 'log', level: 'error', msg: (e as Error).message });
-  port.postMessage({ type: 'fatal', msg: (e as Error).message });
+  send({ type: 'log', level: 'error', msg: (e as Error).message });
+  send({ type: 'fatal', msg: (e as Error).message });
 }

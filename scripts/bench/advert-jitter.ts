@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parseText } from '../../daemon/config/index';
-import { realClock } from '../../daemon/net/io';
+import { realClock } from '../../daemon/core/clock';
 import { LinuxNet } from '../../daemon/net/linux';
 import { VrrpEngine } from '../../daemon/vrrp/engine';
 

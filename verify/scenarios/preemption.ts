@@ -2,6 +2,7 @@
 // crash, or its links up again) and takes the VIP back: the daemon's start-up
 // is measured apart (its event stream), and the preemption from the restart,
 // with a bound that carries the start-up this run measured.
+import { sleep } from '../../daemon/core/clock';
 import { SLACK } from '../bounds';
 import { until, type Ctx } from '../context';
 import { timingStep, type Step } from '../report';
@@ -66,6 +67,6 @@ export async function preemption(ctx: Ctx, kind: DownKind, tStop: number): Promi
     ),
   );
   await until(clock, 3000, () => !!firstVipEvent(tl.vip, backup, 'del', tStart));
-  await clock.sleep(500);
+  await sleep(clock, 500);
   return out;
 }

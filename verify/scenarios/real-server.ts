@@ -3,6 +3,7 @@
 // reached it), until client connections stop failing; then it is repaired.
 // Both verdicts are timed from the real server's clock to the master's
 // checker events.
+import { sleep } from '../../daemon/core/clock';
 import { DATE_NS, parseEpochNs, toLocal } from '../clock-sync';
 import { DROP_VERIFY_TABLE, until, VERIFY_TABLE, verifyTable, type Ctx } from '../context';
 import { checkStep, timingStep, type Step } from '../report';
@@ -77,6 +78,6 @@ export async function realServerFailure(ctx: Ctx): Promise<Step[]> {
   mark(`${rs.name}:${port} serves again`);
   const tHeal = await runTimed(rs.name, DROP_VERIFY_TABLE);
   if (ctl.events) out.push(await verdictStep(true, tHeal, bounds.rsBack));
-  await clock.sleep(300);
+  await sleep(clock, 300);
   return out;
 }

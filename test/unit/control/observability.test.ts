@@ -11,7 +11,7 @@ import { rsFifoLine } from '../../../daemon/control/notify';
 import { sdNotify, sockaddrUn, watchdogIntervalMs } from '../../../daemon/control/sdnotify';
 import { followEvents, serveControl } from '../../../daemon/control/socket';
 import { native } from '../../../daemon/net/native';
-import type { DaemonStatus } from '../../../daemon/runtime';
+import type { DaemonStatus } from '../../../daemon/control/status';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 

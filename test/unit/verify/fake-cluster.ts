@@ -58,9 +58,14 @@ export class FakeCluster implements Remote {
     for (const r of realServers) this.rsInService.add(r);
   }
 
+  /** the verifier only waits (sleeps): a wait moves simulated time to its deadline */
   clock: Clock = {
     now: () => this.now,
-    sleep: async (ms) => this.advance(ms),
+    at: (ms, fn) => {
+      this.advance(Math.max(0, ms - this.now));
+      queueMicrotask(fn);
+      return { cancel: () => {} };
+    },
   };
 
   /** a host's own clock */

@@ -2,12 +2,10 @@
 // rules of the RFC measured to the millisecond, without sockets.
 import { strict as assert } from 'node:assert';
 import { parseText } from '../../../daemon/config/index';
-import {
-  effectivePriority,
-  splitArgv,
-  VrrpEngine,
-  type Transition,
-} from '../../../daemon/vrrp/engine';
+import { splitArgv } from '../../../daemon/core/argv';
+import { VrrpEngine } from '../../../daemon/vrrp/engine';
+import type { Transition } from '../../../daemon/vrrp/status';
+import { effectivePriority } from '../../../daemon/vrrp/track';
 import { FakeClock, FakeLan, FakeNet } from './fakes';
 
 const conf = (prio: number, extra = '', global = '') =>

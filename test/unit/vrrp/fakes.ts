@@ -1,5 +1,6 @@
 // A fake clock and a fake LAN for running VRRP engines in one process.
-import type { Channel, ChannelOptions, Clock, NetIO, Timer, Vip } from '../../../daemon/net/io';
+import type { Clock, Timer } from '../../../daemon/core/clock';
+import type { Channel, ChannelOptions, NetIO, Vip } from '../../../daemon/net/io';
 import { ipv4Packet } from '../../../daemon/vrrp/receive';
 
 export class FakeClock implements Clock {

@@ -2,7 +2,8 @@
 // heartbeat paths, fencing before takeover. Each with its switched-off control.
 import { strict as assert } from 'node:assert';
 import { parseText } from '../../../daemon/config/index';
-import { VrrpEngine, type Transition } from '../../../daemon/vrrp/engine';
+import { VrrpEngine } from '../../../daemon/vrrp/engine';
+import type { Transition } from '../../../daemon/vrrp/status';
 import { FakeClock, FakeLan, FakeNet } from './fakes';
 
 const conf = (

@@ -1,0 +1,37 @@
+// What health checking reports: real-server events as they happen and the
+// state of every virtual and real server on request.
+
+export interface RealServerEvent {
+  vs: string;
+  rs: string;
+  up: boolean;
+  reason: string;
+  at: number;
+  wallTime: number;
+}
+
+export interface RealServerStatus {
+  address: string;
+  port: number;
+  up: boolean;
+  weight: number;
+  inService: boolean;
+  sinceMs: number;
+  checks: { type: string; up: boolean; lastResult?: string }[];
+}
+
+export interface VirtualServerStatus {
+  id: string;
+  quorumUp: boolean;
+  sorry: boolean;
+  servers: RealServerStatus[];
+}
+
+/** counters for status/metrics: checks run, dataplane applies and how long they took */
+export interface CheckStats {
+  checks: number;
+  applies: number;
+  lastApplyMs: number;
+  maxApplyMs: number;
+  applyErrors: number;
+}

@@ -1,0 +1,23 @@
+// The daemon's status as `keepalive-ts status`, the control socket and the
+// metrics endpoint see it: composed from what each subsystem reports.
+import type { CheckStats, VirtualServerStatus } from '../check/status';
+import type { InstanceStatus } from '../vrrp/status';
+import type { WorkerLoop } from '../vrrp/protocol';
+
+export type { InstanceStatus, VirtualServerStatus };
+
+export interface DaemonStatus {
+  pid: number;
+  config: string;
+  startedAt: string;
+  reloads: number;
+  instances: InstanceStatus[];
+  virtualServers: VirtualServerStatus[];
+  dataplane?: { backend: string; errors: number };
+  checks?: CheckStats;
+  loop: {
+    mainP99Ms: number;
+    mainMaxMs: number;
+    vrrp?: WorkerLoop;
+  };
+}

@@ -1,0 +1,325 @@
+// One vrrp_instance: the pure Fsm plus what it drives — adverts on its
+// heartbeat paths, its virtual addresses, announcements, fencing and timers.
+// It knows nothing of other instances: the engine wires sync groups and
+// trackers around it through the hooks it is given.
+import type { Config, VrrpInstance } from '../config/model';
+import { instanceVersion } from '../config/lint';
+import type { Clock, Timer } from '../core/clock';
+import type { Log } from '../core/log';
+import type { NetIO, Vip } from '../net/io';
+import { Announcer } from './announce';
+import { encode, type V3Checksum } from './codec';
+import { Fencer } from './fencing';
+import { Fsm, type Action } from './fsm';
+import { HeartbeatPaths, type Path } from './paths';
+import { DROP_REASONS, receive, type DropReason } from './receive';
+import type { InstanceCounters, InstanceStatus, Transition } from './status';
+import { effectivePriority, trackersFor, type Tracker } from './track';
+import type { ScriptRunner } from './track-watch';
+
+export interface InstanceDeps {
+  net: NetIO;
+  clock: Clock;
+  scripts: ScriptRunner;
+  log: Log;
+}
+
+export interface InstanceHooks {
+  transitioned(inst: Instance, t: Transition): void;
+  /** how late an advert timer fired, ms */
+  advertLag(ms: number): void;
+}
+
+const vipOf =
+  (ifname: string) =>
+  (v: VrrpInstance['virtual_ipaddress'][number]): Vip => ({
+    address: v.address,
+    prefix: v.prefix,
+    dev: v.dev ?? ifname,
+    ...(v.brd ? { brd: v.brd } : {}),
+    ...(v.label ? { label: v.label } : {}),
+    ...(v.scope ? { scope: v.scope } : {}),
+  });
+
+export class Instance {
+  readonly fsm: Fsm;
+  readonly vrid: number;
+  readonly version: 2 | 3;
+  readonly ifname: string;
+  readonly src: string;
+  readonly vips: Vip[];
+  readonly excluded: Vip[];
+  readonly trackers: Tracker[];
+  lastTransition?: Transition;
+  readonly counters: InstanceCounters = {
+    advertsSent: 0,
+    advertsReceived: 0,
+    drops: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
+    lateAdverts: 0,
+    masterDownFired: 0,
+    transitions: 0,
+    lowerPriorityMasterSeen: 0,
+    otherMasterSeen: 0,
+    addressMismatch: 0,
+  };
+  private timers: Partial<Record<'adver' | 'masterDown', Timer>> = {};
+  private adverDue: number | null = null;
+  private readonly paths: HeartbeatPaths;
+  private readonly announcer: Announcer;
+  private readonly fencer: Fencer;
+
+  constructor(
+    readonly cfg: VrrpInstance,
+    private readonly config: Config,
+    private readonly deps: InstanceDeps,
+    private readonly hooks: InstanceHooks,
+  ) {
+    const g = config.global_defs;
+    this.ifname = cfg.interface!;
+    this.vrid = cfg.virtual_router_id!;
+    this.version = instanceVersion(config, cfg);
+    const src = cfg.unicast_src_ip ?? cfg.mcast_src_ip ?? deps.net.primaryIp(this.ifname);
+    if (!src)
+      throw new Error(`vrrp_instance ${cfg.name}: interface ${this.ifname} has no IPv4 address`);
+    this.src = src;
+    this.vips = cfg.virtual_ipaddress.map(vipOf(this.ifname));
+    this.excluded = cfg.virtual_ipaddress_excluded.map(vipOf(this.ifname));
+    this.fsm = new Fsm({
+      version: this.version,
+      priority: cfg.priority,
+      advertInt: this.version === 2 ? Math.max(1, Math.round(cfg.advert_int)) : cfg.advert_int,
+      preempt: !cfg.nopreempt,
+      preemptDelay: cfg.preempt_delay,
+      primaryIp: this.src,
+      downTimerAdverts: cfg.down_timer_adverts,
+      fencePolicy: cfg.fence_policy ?? (cfg.fence_command ? 'require' : 'off'),
+      // keepalive-ts defaults both heal behaviours on (keepalived: off); the config can turn them off
+      higherPrioSendAdvert: cfg.higher_prio_send_advert ?? true,
+      lowerPrioAnswer: !(cfg.lower_prio_no_advert ?? g.vrrp_lower_prio_no_advert),
+    });
+    this.paths = new HeartbeatPaths(cfg, config, src, deps.net, deps.clock, deps.log);
+    this.trackers = trackersFor(cfg, config, (i) => deps.net.linkUp(i));
+    this.announcer = new Announcer(
+      cfg,
+      g,
+      this.vips,
+      deps.net,
+      deps.clock,
+      () => this.fsm.state === 'MASTER',
+    );
+    this.fencer = new Fencer(cfg.name, cfg, deps.scripts, deps.log);
+  }
+
+  get name() {
+    return this.cfg.name;
+  }
+
+  start() {
+    this.paths.open(this.deps.net, (pkt, path) => this.onPacket(pkt, path));
+    this.applyTrackers(false);
+    this.apply(this.fsm.handle({ type: 'startup' }, this.deps.clock.now()));
+  }
+
+  stop() {
+    this.apply(this.fsm.handle({ type: 'shutdown' }, this.deps.clock.now()));
+    this.announcer.cancel();
+    this.paths.close();
+  }
+
+  /** Recompute effective priority / fault from trackers and tell the FSM. */
+  applyTrackers(emit = true) {
+    const { priority, fault } = effectivePriority(this.cfg.priority, this.trackers);
+    const now = this.deps.clock.now();
+    const acts: Action[] = [];
+    if (priority !== this.fsm.priority)
+      acts.push(...this.fsm.handle({ type: 'priority', effective: priority }, now));
+    acts.push(...this.fsm.handle({ type: 'fault', on: fault }, now));
+    if (emit) this.apply(acts);
+  }
+
+  /** A sync group moves this member with another one. */
+  force(to: 'MASTER' | 'BACKUP') {
+    this.apply(this.fsm.handle({ type: 'force', to }, this.deps.clock.now()));
+  }
+
+  /** A sync group puts this member in FAULT with another one. */
+  fault() {
+    this.apply(this.fsm.handle({ type: 'fault', on: true }, this.deps.clock.now()));
+  }
+
+  onPacket(pkt: Uint8Array, path?: Path) {
+    const r = receive(
+      pkt,
+      {
+        version: this.version,
+        vrid: this.vrid,
+        authType: this.version === 2 && this.cfg.authentication?.auth_type === 'PASS' ? 1 : 0,
+        authPass: this.cfg.authentication?.auth_pass,
+        advertInt: this.cfg.advert_int,
+      },
+      this.vips.map((v) => v.address),
+    );
+    if (!r.ok) {
+      // a packet of another virtual router on the same link is not a drop of ours
+      if (r.reason === 'vrid') return;
+      this.counters.drops[r.reason]++;
+      return;
+    }
+    if (this.paths.ownSources.has(r.src)) return; // our own advert looped back
+    this.counters.advertsReceived++;
+    if (path)
+      this.paths.heard(this.name, path, this.silentAfterMs(), this.counters.advertsReceived);
+    if (this.fsm.state === 'MASTER' && r.advert.priority > 0) this.counters.otherMasterSeen++;
+    if (!r.addressesMatch) this.counters.addressMismatch++;
+    if (
+      this.fsm.state === 'MASTER' &&
+      r.advert.priority > 0 &&
+      r.advert.priority < this.fsm.priority
+    ) {
+      this.counters.lowerPriorityMasterSeen++;
+      this.deps.log(
+        'warn',
+        `${this.name}: another master ${r.src} (priority ${r.advert.priority}) on VRID ${this.vrid}; asserting priority ${this.fsm.priority}`,
+      );
+    }
+    this.apply(
+      this.fsm.handle(
+        { type: 'advert', priority: r.advert.priority, src: r.src, advertInt: r.advert.advertInt },
+        this.deps.clock.now(),
+      ),
+    );
+  }
+
+  /** three master advert intervals: a path or peer quieter than this is silent */
+  private silentAfterMs() {
+    return 3 * this.fsm.masterAdverInt * 1000;
+  }
+
+  private send(priority: number) {
+    const advert = {
+      version: this.version,
+      vrid: this.vrid,
+      priority,
+      advertInt: this.fsm.cfg.advertInt,
+      addresses: this.vips.map((v) => v.address),
+      ...(this.version === 2
+        ? this.cfg.authentication?.auth_type === 'PASS'
+          ? { authType: 1 as const, authPass: this.cfg.authentication.auth_pass }
+          : { authType: 0 as const }
+        : {}),
+    };
+    const v3Checksum = this.config.global_defs.vrrp_v3_checksum as V3Checksum;
+    this.paths.send((src, dst) => encode(advert, { src, dst, v3Checksum }));
+    this.counters.advertsSent++;
+  }
+
+  private setVips(add: boolean) {
+    for (const v of [...this.vips, ...this.excluded]) {
+      try {
+        this.deps.net.setVip(add, v);
+      } catch (e) {
+        this.deps.log('error', `${this.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private arm(which: 'adver' | 'masterDown', at: number | null) {
+    this.timers[which]?.cancel();
+    delete this.timers[which];
+    if (which === 'adver') this.adverDue = at;
+    if (at === null) return;
+    this.timers[which] = this.deps.clock.at(at, () => {
+      delete this.timers[which];
+      const now = this.deps.clock.now();
+      if (which === 'adver' && this.adverDue !== null) {
+        // late: more than a fifth of the interval after it was due (event loop stalled)
+        if (now - this.adverDue > this.fsm.cfg.advertInt * 200) this.counters.lateAdverts++;
+        this.hooks.advertLag(now - this.adverDue);
+      }
+      if (which === 'masterDown') this.counters.masterDownFired++;
+      this.apply(this.fsm.handle({ type: 'timer', which }, now));
+    });
+  }
+
+  apply(actions: Action[]) {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'send':
+          this.send(a.priority);
+          break;
+        case 'vips':
+          this.setVips(a.add);
+          if (!a.add) this.announcer.cancel();
+          break;
+        case 'garp':
+          this.announcer.announce(a.reason);
+          break;
+        case 'fence':
+          this.fencer.fence(a.target, (ok) =>
+            this.apply(this.fsm.handle({ type: 'fenced', ok }, this.deps.clock.now())),
+          );
+          break;
+        case 'timer':
+          this.arm(a.which, a.at);
+          break;
+        case 'state':
+          this.transition(a.from, a.to, a.cause);
+          break;
+      }
+    }
+  }
+
+  private transition(from: Transition['from'], to: Transition['to'], cause: Transition['cause']) {
+    this.counters.transitions++;
+    const t: Transition = {
+      instance: this.name,
+      from,
+      to,
+      cause,
+      priority: this.fsm.priority,
+      at: this.deps.clock.now(),
+      wallTime: Date.now(),
+    };
+    this.lastTransition = t;
+    this.deps.log(
+      'info',
+      `${this.name}: ${from} -> ${to} (${cause}, priority ${this.fsm.priority})`,
+    );
+    this.hooks.transitioned(this, t);
+  }
+
+  status(): InstanceStatus {
+    const last = this.lastTransition;
+    return {
+      name: this.name,
+      state: this.fsm.state,
+      vrid: this.vrid,
+      interface: this.ifname,
+      version: this.version,
+      priority: this.fsm.priority,
+      configuredPriority: this.cfg.priority,
+      ...(this.fsm.masterIp ? { master: this.fsm.masterIp } : {}),
+      ...(this.fsm.masterPriority !== undefined ? { masterPriority: this.fsm.masterPriority } : {}),
+      vips: this.vips.map((v) => `${v.address}/${v.prefix}`),
+      ...(last
+        ? {
+            lastTransition: {
+              from: last.from,
+              to: last.to,
+              cause: last.cause,
+              wallTime: last.wallTime,
+            },
+          }
+        : {}),
+      counters: structuredClone(this.counters),
+      trackers: this.trackers.map((t) => ({
+        name: t.name,
+        kind: t.kind,
+        ok: t.ok,
+        weight: t.weight,
+      })),
+      paths: this.paths.status(this.silentAfterMs()),
+      fencing: structuredClone(this.fencer.status),
+    };
+  }
+}

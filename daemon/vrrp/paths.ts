@@ -1,0 +1,117 @@
+// Heartbeat paths: the instance's own interface and each heartbeat_path, a
+// raw VRRP channel apiece. Adverts go out on every path; a path that falls
+// silent while another still delivers is logged, never failed over.
+import type { Config, VrrpInstance } from '../config/model';
+import type { Clock } from '../core/clock';
+import type { Log } from '../core/log';
+import type { Channel, ChannelOptions, NetIO } from '../net/io';
+import { VRRP_MCAST, VRRP_PROTO, VRRP_TTL } from './codec';
+import type { PathStatus } from './status';
+
+export interface Path {
+  name: string;
+  opts: ChannelOptions;
+  channel?: Channel;
+  rx: number;
+  lastRx: number | null;
+  warned: boolean;
+}
+
+const pathOf = (name: string, opts: Omit<ChannelOptions, 'protocol' | 'ttl'>): Path => ({
+  name,
+  opts: { ...opts, protocol: VRRP_PROTO, ttl: VRRP_TTL },
+  rx: 0,
+  lastRx: null,
+  warned: false,
+});
+
+export class HeartbeatPaths {
+  readonly all: Path[] = [];
+  /** every source address we send from: our own adverts looped back are not a peer's */
+  readonly ownSources = new Set<string>();
+
+  constructor(
+    cfg: VrrpInstance,
+    config: Config,
+    src: string,
+    net: NetIO,
+    private readonly clock: Clock,
+    private readonly log: Log,
+  ) {
+    const group = config.global_defs.vrrp_mcast_group4 || VRRP_MCAST;
+    const ifname = cfg.interface!;
+    this.all.push(
+      pathOf(ifname, { ifname, group, src, unicastPeers: cfg.unicast_peer.map((p) => p.address) }),
+    );
+    for (const hp of cfg.heartbeat_path) {
+      const hpSrc = hp.unicast_src_ip ?? net.primaryIp(hp.interface!);
+      if (!hpSrc)
+        throw new Error(
+          `vrrp_instance ${cfg.name}: heartbeat_path interface ${hp.interface} has no IPv4 address`,
+        );
+      const peers = hp.unicast_peer.map((p) => p.address);
+      this.all.push(
+        pathOf(`${hp.interface}${peers.length ? ` -> ${peers.join(',')}` : ''}`, {
+          ifname: hp.interface!,
+          group,
+          src: hpSrc,
+          unicastPeers: peers,
+        }),
+      );
+    }
+    for (const p of this.all) this.ownSources.add(p.opts.src);
+  }
+
+  open(net: NetIO, onPacket: (pkt: Uint8Array, path: Path) => void) {
+    for (const p of this.all) p.channel = net.openChannel(p.opts, (pkt) => onPacket(pkt, p));
+  }
+
+  close() {
+    for (const p of this.all) {
+      p.channel?.close();
+      p.channel = undefined;
+    }
+  }
+
+  /** Send on every path, one payload per destination (a v3 checksum covers the addresses). */
+  send(payloadFor: (src: string, dst: string) => Uint8Array) {
+    for (const p of this.all) {
+      const dests = p.opts.unicastPeers.length ? p.opts.unicastPeers : [p.opts.group];
+      for (const dst of dests) p.channel?.send(payloadFor(p.opts.src, dst), dst);
+    }
+  }
+
+  /**
+   * A peer's advert arrived on `path`. Any other path silent for `silentAfterMs`
+   * (or never heard while this one has delivered a few) is logged once.
+   */
+  heard(instance: string, path: Path, silentAfterMs: number, advertsReceived: number) {
+    const now = this.clock.now();
+    path.rx++;
+    path.lastRx = now;
+    if (path.warned) {
+      path.warned = false;
+      this.log('info', `${instance}: heartbeat path ${path.name} delivers adverts again`);
+    }
+    for (const o of this.all) {
+      if (
+        o !== path &&
+        !o.warned &&
+        (o.lastRx === null ? o.rx === 0 && advertsReceived > 3 : now - o.lastRx > silentAfterMs)
+      ) {
+        o.warned = true;
+        this.log(
+          'warn',
+          `${instance}: heartbeat path ${o.name} is silent; the peer is still heard on ${path.name}`,
+        );
+      }
+    }
+  }
+
+  status(upWithinMs: number): PathStatus[] {
+    return this.all.map((p) => {
+      const ago = p.lastRx === null ? null : Math.round(this.clock.now() - p.lastRx);
+      return { name: p.name, rx: p.rx, lastRxAgoMs: ago, up: ago !== null && ago <= upWithinMs };
+    });
+  }
+}

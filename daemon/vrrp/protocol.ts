@@ -1,0 +1,34 @@
+// The messages between the daemon's main thread and the VRRP worker thread:
+// one discriminated union each way, shared by both sides (no casts).
+import type { Config } from '../config/model';
+import type { LogLevel } from '../core/log';
+import type { ReloadPlan } from './reload';
+import type { InstanceStatus, Transition } from './status';
+
+export interface WorkerLoop {
+  /** the latest an advert timer fired after its deadline */
+  maxAdvertLagMs: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export type ToWorker =
+  | { type: 'status'; id: number }
+  | { type: 'reload'; config: Config }
+  | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'log'; level: LogLevel; msg: string }
+  | { type: 'transition'; t: Transition }
+  | { type: 'status'; id: number; instances: InstanceStatus[]; loop: WorkerLoop }
+  | { type: 'reloaded'; result: ReloadPlan }
+  | { type: 'stopped' }
+  /** every instance started: the daemon may tell systemd it is ready */
+  | { type: 'ready' }
+  /** the engine could not start (e.g. an interface without an address): the daemon exits 1 */
+  | { type: 'fatal'; msg: string };
+
+/** The data the main thread hands the worker at start (workerData). */
+export interface WorkerData {
+  config: Config;
+}

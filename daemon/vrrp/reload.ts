@@ -1,0 +1,41 @@
+// Which instances a reload may leave running (pure). An instance whose own
+// settings, the scripts it tracks and the global settings are unchanged keeps
+// its state, timers and VIPs; the others restart, stop or start.
+import type { Config, VrrpInstance } from '../config/model';
+
+export interface ReloadPlan {
+  kept: string[];
+  restarted: string[];
+  added: string[];
+  removed: string[];
+}
+
+/** Compare config objects ignoring source positions. */
+const fingerprint = (v: unknown) => JSON.stringify(v, (k, x) => (k === 'at' ? undefined : x));
+
+/** An instance the engine can run: it has an interface and a VRID. */
+export const runnable = (vi: VrrpInstance) => !!vi.interface && vi.virtual_router_id !== undefined;
+
+export function planReload(current: Config, running: readonly string[], next: Config): ReloadPlan {
+  const r: ReloadPlan = { kept: [], restarted: [], added: [], removed: [] };
+  const sameGlobals = fingerprint(current.global_defs) === fingerprint(next.global_defs);
+  const scriptsOf = (c: Config, vi: VrrpInstance) =>
+    fingerprint(c.vrrp_script.filter((s) => vi.track_script.some((t) => t.name === s.name)));
+  const nextByName = new Map(next.vrrp_instance.map((v) => [v.name, v]));
+  const currentByName = new Map(current.vrrp_instance.map((v) => [v.name, v]));
+  for (const name of running) {
+    const n = nextByName.get(name);
+    const cur = currentByName.get(name)!;
+    const unchanged =
+      n &&
+      sameGlobals &&
+      fingerprint(n) === fingerprint(cur) &&
+      scriptsOf(next, n) === scriptsOf(current, cur);
+    if (unchanged) r.kept.push(name);
+    else (n ? r.restarted : r.removed).push(name);
+  }
+  for (const vi of next.vrrp_instance)
+    if (runnable(vi) && !running.includes(vi.name) && !r.restarted.includes(vi.name))
+      r.added.push(vi.name);
+  return r;
+}

@@ -1,0 +1,62 @@
+// What the VRRP side reports: transitions as they happen and each instance's
+// status on request. Plain data: it crosses the worker-thread boundary.
+import type { Cause, State } from './fsm';
+import type { DropReason } from './receive';
+import type { TrackerKind } from './track';
+
+export interface Transition {
+  instance: string;
+  from: State;
+  to: State;
+  cause: Cause;
+  priority: number;
+  /** ms, engine clock */
+  at: number;
+  wallTime: number;
+}
+
+export interface InstanceCounters {
+  advertsSent: number;
+  advertsReceived: number;
+  drops: Record<DropReason, number>;
+  lateAdverts: number;
+  masterDownFired: number;
+  transitions: number;
+  lowerPriorityMasterSeen: number;
+  /** adverts from another router while this one is master (dual master) */
+  otherMasterSeen: number;
+  addressMismatch: number;
+}
+
+export interface PathStatus {
+  name: string;
+  rx: number;
+  lastRxAgoMs: number | null;
+  /** an advert heard within three master advert intervals */
+  up: boolean;
+}
+
+export interface FencingStatus {
+  runs: number;
+  failures: number;
+  last?: { ok: boolean; wallTime: number };
+}
+
+export interface InstanceStatus {
+  name: string;
+  state: State;
+  vrid: number;
+  interface: string;
+  version: 2 | 3;
+  priority: number;
+  configuredPriority: number;
+  master?: string;
+  masterPriority?: number;
+  vips: string[];
+  lastTransition?: { from: State; to: State; cause: Cause; wallTime: number };
+  counters: InstanceCounters;
+  trackers: { name: string; kind: TrackerKind; ok: boolean; weight: number }[];
+  /** heartbeat paths: the instance's interface and any heartbeat_path */
+  paths: PathStatus[];
+  fencing: FencingStatus;
+}

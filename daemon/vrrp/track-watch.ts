@@ -1,0 +1,158 @@
+// The watchers behind the trackers: vrrp_script runs, reference-IP probes
+// and the link state of tracked interfaces. Each result goes through the
+// tracker's rise/fall and, when its state changes, to the instance.
+import type { Config, VrrpInstance } from '../config/model';
+import { splitArgv } from '../core/argv';
+import type { Clock, Timer } from '../core/clock';
+import type { Log } from '../core/log';
+import type { NetIO } from '../net/io';
+import { RiseFall, type Tracker } from './track';
+
+export interface ScriptRunner {
+  /** run argv with a timeout; resolves to the exit code (non-zero on timeout or spawn failure) */
+  run(argv: string[], timeoutMs: number): Promise<number>;
+}
+
+/** What a watcher needs of an instance. */
+export interface Tracked {
+  readonly name: string;
+  readonly cfg: VrrpInstance;
+  readonly trackers: Tracker[];
+  /** a tracker changed: recompute priority / fault */
+  applyTrackers(): void;
+}
+
+export interface WatchDeps {
+  net: NetIO;
+  clock: Clock;
+  scripts: ScriptRunner;
+  log: Log;
+}
+
+const LINK_POLL_MS = 200;
+
+/** One generation of watchers: a reload stops it and starts a new one. */
+export class TrackerWatch {
+  private readonly timers = new Set<Timer>();
+  private stopped = false;
+
+  constructor(
+    private readonly deps: WatchDeps,
+    private readonly config: Config,
+    private readonly instances: readonly Tracked[],
+  ) {}
+
+  start() {
+    this.startScripts();
+    this.startReferenceProbes();
+    this.startLinkWatch();
+  }
+
+  stop() {
+    this.stopped = true;
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+  }
+
+  /** Run fn `ms` from now unless stopped first. */
+  private after(ms: number, fn: () => void) {
+    const t = this.deps.clock.at(this.deps.clock.now() + ms, () => {
+      this.timers.delete(t);
+      fn();
+    });
+    this.timers.add(t);
+  }
+
+  /** Repeat `probe` every `intervalMs` until stopped; `onResult` sees each result. */
+  private every(
+    intervalMs: number,
+    probe: () => Promise<boolean>,
+    onResult: (ok: boolean) => void,
+  ) {
+    const tick = async () => {
+      if (this.stopped) return;
+      const ok = await probe();
+      if (this.stopped) return;
+      onResult(ok);
+      this.after(intervalMs, () => void tick());
+    };
+    void tick();
+  }
+
+  private update(inst: Tracked, t: Tracker, next: boolean, what: string, up: string, down: string) {
+    if (next === t.ok) return;
+    t.ok = next;
+    this.deps.log(next ? 'info' : 'warn', `${inst.name}: ${what} ${next ? up : down}`);
+    inst.applyTrackers();
+  }
+
+  private startScripts() {
+    for (const s of this.config.vrrp_script) {
+      const users = this.instances.flatMap((i) =>
+        i.trackers.filter((t) => t.kind === 'script' && t.name === s.name).map((t) => ({ i, t })),
+      );
+      if (users.length === 0 || !s.script) continue; // keepalived only runs scripts something tracks
+      const argv = splitArgv(s.script);
+      const rf = new RiseFall(s.rise, s.fall);
+      this.every(
+        s.interval * 1000,
+        async () => (await this.deps.scripts.run(argv, (s.timeout ?? s.interval) * 1000)) === 0,
+        (ok) => {
+          rf.record(ok);
+          for (const { i, t } of users)
+            this.update(i, t, rf.state(t.ok), `vrrp_script ${s.name}`, 'succeeded', 'failed');
+        },
+      );
+    }
+  }
+
+  /** Reference-IP guard: ICMP echo every interval; `fall` misses = FAULT, `rise` answers = back. */
+  private startReferenceProbes() {
+    for (const inst of this.instances) {
+      const ref = inst.cfg.track_reference;
+      const t = inst.trackers.find((x) => x.kind === 'reference');
+      if (!ref?.address || !t) continue;
+      const rf = new RiseFall(ref.rise, ref.fall);
+      this.every(
+        ref.interval * 1000,
+        () => this.deps.net.ping(ref.address!, ref.timeout * 1000),
+        (ok) => {
+          rf.record(ok);
+          this.update(
+            inst,
+            t,
+            rf.state(t.ok),
+            `reference ${ref.address}`,
+            'reachable again',
+            'unreachable: FAULT, virtual addresses released',
+          );
+        },
+      );
+    }
+  }
+
+  private startLinkWatch() {
+    const watched = this.instances.filter((i) => i.trackers.some((t) => t.kind === 'interface'));
+    if (!watched.length) return;
+    const poll = () => {
+      if (this.stopped) return;
+      for (const i of watched) {
+        let changed = false;
+        for (const t of i.trackers) {
+          if (t.kind !== 'interface') continue;
+          const up = this.deps.net.linkUp(t.name);
+          if (up === t.ok) continue;
+          t.ok = up;
+          changed = true;
+          this.deps.log(
+            up ? 'info' : 'warn',
+            `${i.name}: interface ${t.name} ${up ? 'up' : 'down'}`,
+          );
+        }
+        if (changed) i.applyTrackers();
+      }
+      this.after(LINK_POLL_MS, poll);
+    };
+    this.after(LINK_POLL_MS, poll);
+  }
+}
