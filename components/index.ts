@@ -5,7 +5,7 @@
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import * as path from 'node:path';
-import { directorSteps, realServerSteps, type Step } from './plan';
+import { directorSteps, realServerSteps, type Step, type StepKind } from './plan';
 import { directorViews, type ClusterSpec } from './spec';
 
 export interface SshAccess {
@@ -53,6 +53,22 @@ function stepCommand(name: string, step: Step, ssh: SshAccess, opts: pulumi.Cust
   );
 }
 
+/**
+ * One host's steps as resources, each depending on the steps it names in
+ * `after`; `make` builds the resource of one step.
+ */
+function wireSteps<R extends pulumi.Resource>(
+  steps: Step[],
+  make: (step: Step, dependsOn: pulumi.Resource[]) => R,
+): R[] {
+  const made = new Map<StepKind, R>();
+  for (const step of steps) {
+    const dependsOn = step.after.flatMap((k) => made.get(k) ?? []);
+    made.set(step.kind, make(step, dependsOn));
+  }
+  return [...made.values()];
+}
+
 export interface DaemonInstallArgs {
   step: Step;
   ssh: SshAccess;
@@ -89,25 +105,23 @@ export class DirectorPair extends pulumi.ComponentResource {
     super('keepalive:lvs:DirectorPair', name, {}, opts);
     const hashes: Record<string, string> = {};
     for (const steps of directorSteps(args.spec, args.stack, args.bundle)) {
-      const byId = new Map<string, pulumi.Resource>();
-      for (const step of steps) {
-        const deps = step.after.map((a) => byId.get(a)!).filter(Boolean);
-        const rname = `${name}-${step.host}-${step.id}`;
-        if (step.id === 'install') {
-          const inst = new DaemonInstall(
-            rname,
-            { step, ssh: args.ssh },
-            { parent: this, dependsOn: deps },
-          );
-          this.installs.push(inst);
-          byId.set(step.id, inst);
-        } else {
-          const cmd = stepCommand(rname, step, args.ssh, { parent: this, dependsOn: deps });
-          this.commands.push(cmd);
-          byId.set(step.id, cmd);
-          if (step.id === 'config') hashes[step.host] = step.hash;
+      wireSteps(steps, (step, dependsOn) => {
+        const rname = `${name}-${step.host}-${step.kind}`;
+        const opts = { parent: this, dependsOn };
+        switch (step.kind) {
+          case 'install': {
+            const inst = new DaemonInstall(rname, { step, ssh: args.ssh }, opts);
+            this.installs.push(inst);
+            return inst;
+          }
+          case 'config':
+            hashes[step.host] = step.hash;
+            break;
         }
-      }
+        const cmd = stepCommand(rname, step, args.ssh, opts);
+        this.commands.push(cmd);
+        return cmd;
+      });
     }
     const views = directorViews(args.spec);
     this.vip = pulumi.output(args.spec.vip);
@@ -149,17 +163,15 @@ export class RealServerPool extends pulumi.ComponentResource {
 
   constructor(name: string, args: RealServerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super('keepalive:lvs:RealServerPool', name, {}, opts);
-    for (const steps of realServerSteps(args.spec, args.stack)) {
-      const byId = new Map<string, pulumi.Resource>();
-      for (const step of steps) {
-        const cmd = stepCommand(`${name}-${step.host}-${step.id}`, step, args.ssh, {
-          parent: this,
-          dependsOn: step.after.map((a) => byId.get(a)!).filter(Boolean),
-        });
-        this.commands.push(cmd);
-        byId.set(step.id, cmd);
-      }
-    }
+    for (const steps of realServerSteps(args.spec, args.stack))
+      this.commands.push(
+        ...wireSteps(steps, (step, dependsOn) =>
+          stepCommand(`${name}-${step.host}-${step.kind}`, step, args.ssh, {
+            parent: this,
+            dependsOn,
+          }),
+        ),
+      );
     this.servers = pulumi.output(args.spec.realServers.map((r) => r.name));
     this.registerOutputs({ servers: this.servers });
   }

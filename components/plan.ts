@@ -7,9 +7,18 @@ import { shellQuote as q } from '../daemon/core/argv';
 import { paths, renderCluster, sha256, type HostFile } from './render';
 import type { ClusterSpec } from './spec';
 
+/**
+ * What a step does; unique per host, and the last part of its resource name.
+ * - install: the daemon onto a director (its own DaemonInstall component)
+ * - sysctl: kernel settings, with the previous values kept for delete
+ * - config: the director's keepalived.conf, tested, then a reload (its hash
+ *   is the deployment's fingerprint: a change re-runs the failover check)
+ * - vip: the VIP on a real server's loopback
+ */
+export type StepKind = 'install' | 'sysctl' | 'config' | 'vip';
+
 export interface Step {
-  /** unique per host, e.g. "sysctl", "config" */
-  id: string;
+  kind: StepKind;
   host: string;
   /** SSH address */
   ssh: string;
@@ -24,8 +33,8 @@ export interface Step {
    * multi-megabyte bundle (whose hash the script names, so diffs show it)
    */
   stdinSecret?: boolean;
-  /** ids of steps on the same host that must finish first */
-  after: string[];
+  /** steps on the same host that must finish first */
+  after: StepKind[];
   /** changes to these values re-run the step */
   hash: string;
 }
@@ -86,7 +95,7 @@ function sysctlStep(host: string, ssh: string, f: HostFile, prev: string): Step 
     `rm -f ${q(f.path)}`,
   ].join('\n');
   return {
-    id: 'sysctl',
+    kind: 'sysctl',
     host,
     ssh,
     create,
@@ -162,7 +171,7 @@ export function directorSteps(
   return r.directors.map((d) => {
     const install: Step = ks
       ? {
-          id: 'install',
+          kind: 'install',
           host: d.name,
           ssh: d.ssh,
           create: [
@@ -183,7 +192,7 @@ export function directorSteps(
           hash: bundle?.sha256 ?? '',
         }
       : {
-          id: 'install',
+          kind: 'install',
           host: d.name,
           ssh: d.ssh,
           create:
@@ -198,7 +207,7 @@ export function directorSteps(
     };
     const unit = ks && d.unit ? d.unit : undefined;
     const config: Step = {
-      id: 'config',
+      kind: 'config',
       host: d.name,
       ssh: d.ssh,
       create: [
@@ -255,7 +264,7 @@ export function realServerSteps(c: ClusterSpec, stack: string): Step[][] {
     if (s.sysctl.content)
       steps.push(sysctlStep(s.name, s.ssh, s.sysctl, `${c.configDir}/.sysctl-before-realserver`));
     steps.push({
-      id: 'vip',
+      kind: 'vip',
       host: s.name,
       ssh: s.ssh,
       create: [

@@ -13,7 +13,7 @@ describe('host plans (what runs on each host)', () => {
 
   it('directors: install, sysctl, then config (after both)', () => {
     assert.deepEqual(
-      d.map((s) => s.map((x) => `${x.host}:${x.id}<${x.after.join(',')}`)),
+      d.map((s) => s.map((x) => `${x.host}:${x.kind}<${x.after.join(',')}`)),
       [
         ['d1:install<', 'd1:sysctl<', 'd1:config<install,sysctl'],
         ['d2:install<', 'd2:sysctl<', 'd2:config<install,sysctl'],
@@ -23,7 +23,7 @@ describe('host plans (what runs on each host)', () => {
 
   it('real servers: sysctl before the VIP on lo', () => {
     assert.deepEqual(
-      r.map((s) => s.map((x) => `${x.host}:${x.id}<${x.after.join(',')}`)),
+      r.map((s) => s.map((x) => `${x.host}:${x.kind}<${x.after.join(',')}`)),
       [
         ['rs1:sysctl<', 'rs1:vip<sysctl'],
         ['rs2:sysctl<', 'rs2:vip<sysctl'],
@@ -66,7 +66,7 @@ describe('host plans (what runs on each host)', () => {
       a
         .flat()
         .filter((x, i) => x.hash !== b.flat()[i].hash)
-        .map((x) => `${x.host}:${x.id}`);
+        .map((x) => `${x.host}:${x.kind}`);
     assert.deepEqual(diff(d, d2), ['d1:config', 'd2:config']);
     assert.deepEqual(diff(r, r2), []);
   });
