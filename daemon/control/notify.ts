@@ -8,7 +8,7 @@ import type { Config, ScriptRef, VrrpInstance } from '../config/model';
 import { splitArgv } from '../core/argv';
 import type { Transition } from '../vrrp/status';
 import type { Log } from '../core/log';
-import { runScript } from './scripts';
+import { runScript } from '../system/scripts';
 
 const FIFO_STATE: Record<string, string> = {
   MASTER: 'MASTER',

@@ -3,8 +3,8 @@
 // are in protocol.ts; thread.ts is the main thread's side.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { runScript } from '../control/scripts';
-import { sdNotify, watchdogIntervalMs } from '../control/sdnotify';
+import { runScript } from '../system/scripts';
+import { sdNotify, watchdogIntervalMs } from '../system/sdnotify';
 import { realClock } from '../core/clock';
 import { LinuxNet } from '../net/linux';
 import { VrrpEngine } from './engine';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseText } from '../../../daemon/config/index';
 import { fifoLine, Notifier } from '../../../daemon/control/notify';
-import { runScript } from '../../../daemon/control/scripts';
+import { runScript } from '../../../daemon/system/scripts';
 
 describe('notify scripts and FIFO', () => {
   let dir: string;

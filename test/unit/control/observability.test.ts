@@ -8,7 +8,7 @@ import { EventLog } from '../../../daemon/control/events';
 import { formatLogLine } from '../../../daemon/control/log';
 import { buildRegistry } from '../../../daemon/control/metrics';
 import { rsFifoLine } from '../../../daemon/control/notify';
-import { sdNotify, sockaddrUn, watchdogIntervalMs } from '../../../daemon/control/sdnotify';
+import { sdNotify, sockaddrUn, watchdogIntervalMs } from '../../../daemon/system/sdnotify';
 import { followEvents, serveControl } from '../../../daemon/control/socket';
 import { native } from '../../../daemon/net/native';
 import type { DaemonStatus } from '../../../daemon/control/status';
