@@ -3,7 +3,6 @@
 // SIGTERM (priority-0 adverts, VIPs released, exit 0) and SIGHUP (hitless
 // reload: unchanged instances keep state and VIPs).
 import { unlinkSync, writeFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { formatDiagnostic } from './config/diagnostics';
 import { fsHost } from './config/fs-host';
@@ -13,6 +12,7 @@ import type { Log } from './core/log';
 import { Notifier } from './control/notify';
 import { serveControl } from './control/socket';
 import { EventLog } from './control/events';
+import { LoopLag } from './system/loop-lag';
 import { sdNotify } from './system/sdnotify';
 import type { DaemonStatus } from './control/status';
 import { HealthManager } from './check/manager';
@@ -53,8 +53,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   const startedAt = new Date().toISOString();
   let reloads = 0;
   if (o.pidfile) writeFileSync(o.pidfile, `${process.pid}\n`);
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
+  const lag = new LoopLag();
   const notifier = new Notifier(config, log);
   const transitions = new Map<string, number>();
   const events = new EventLog();
@@ -146,8 +145,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
           }
         : {}),
       loop: {
-        mainP99Ms: Math.round(lag.percentile(99) / 1e4) / 100,
-        mainMaxMs: Math.round(lag.max / 1e4) / 100,
+        ...((l) => (l ? { mainP99Ms: l.p99Ms, mainMaxMs: l.maxMs } : {}))(lag.read()),
         ...(engine ? { vrrp: engine.loop } : {}),
       },
     };

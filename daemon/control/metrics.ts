@@ -128,11 +128,15 @@ export function buildRegistry(src: MetricsSource): Metrics {
     'event-loop delay p99 / max',
     ['thread', 'stat'],
     (set, st) => {
-      set({ thread: 'main', stat: 'p99' }, st.loop.mainP99Ms / 1000);
-      set({ thread: 'main', stat: 'max' }, st.loop.mainMaxMs / 1000);
+      // absent on the first scrape: sampling starts when someone looks
+      const ms = (thread: string, stat: string, v: number | undefined) => {
+        if (v !== undefined) set({ thread, stat }, v / 1000);
+      };
+      ms('main', 'p99', st.loop.mainP99Ms);
+      ms('main', 'max', st.loop.mainMaxMs);
       if (st.loop.vrrp) {
-        set({ thread: 'vrrp', stat: 'p99' }, st.loop.vrrp.p99Ms / 1000);
-        set({ thread: 'vrrp', stat: 'max' }, st.loop.vrrp.maxMs / 1000);
+        ms('vrrp', 'p99', st.loop.vrrp.p99Ms);
+        ms('vrrp', 'max', st.loop.vrrp.maxMs);
         set({ thread: 'vrrp', stat: 'advert_lag_max' }, st.loop.vrrp.maxAdvertLagMs / 1000);
       }
     },

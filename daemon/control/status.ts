@@ -15,9 +15,10 @@ export interface DaemonStatus {
   virtualServers: VirtualServerStatus[];
   dataplane?: { backend: string; errors: number };
   checks?: CheckStats;
+  /** event-loop delay: sampled only while status is being read (absent on the first read) */
   loop: {
-    mainP99Ms: number;
-    mainMaxMs: number;
+    mainP99Ms?: number;
+    mainMaxMs?: number;
     vrrp?: WorkerLoop;
   };
 }

@@ -36,6 +36,8 @@ export interface NetIO {
   primaryIp(ifname: string): string | undefined;
   /** is the interface up (operstate up/unknown)? */
   linkUp(ifname: string): boolean;
+  /** call onChange whenever some link may have changed state (no polling: kernel events) */
+  watchLinks(onChange: () => void): { close(): void };
   openChannel(o: ChannelOptions, onPacket: (packet: Uint8Array) => void): Channel;
   setVip(add: boolean, vip: Vip): void;
   garp(ifname: string, ip: string): void;

@@ -20,6 +20,7 @@ import {
   IPPROTO_IP,
   native,
   NETLINK_ROUTE,
+  RTMGRP_LINK,
   SO_BINDTODEVICE,
   SO_RCVBUF,
   sockaddrIn,
@@ -105,6 +106,35 @@ export class LinuxNet implements NetIO {
           }
         }
       },
+      close: () => {
+        n.unwatch(watch);
+        n.close(fd);
+      },
+    };
+  }
+
+  watchLinks(onChange: () => void): { close(): void } {
+    const n = native();
+    const fd = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+    const buf = Buffer.alloc(16384);
+    let watch: unknown;
+    try {
+      n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 18));
+      n.bind(fd, sockaddrNl(RTMGRP_LINK));
+      watch = n.watch(fd, () => {
+        // the messages only say that something changed: linkUp reads the state itself
+        let any = false;
+        for (let i = 0; i < 64; i++) {
+          if (n.recv(fd, buf, 0) < 0) break;
+          any = true;
+        }
+        if (any) onChange();
+      });
+    } catch (e) {
+      n.close(fd);
+      throw e;
+    }
+    return {
       close: () => {
         n.unwatch(watch);
         n.close(fd);

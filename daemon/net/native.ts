@@ -88,9 +88,13 @@ export function sockaddrLl(ifindex: number, protocol: number, mac: Uint8Array): 
   return b;
 }
 
-/** struct sockaddr_nl addressed to the kernel */
-export function sockaddrNl(): Buffer {
+/** struct sockaddr_nl: the kernel, or (bound with `groups`) a member of those multicast groups */
+export function sockaddrNl(groups = 0): Buffer {
   const b = Buffer.alloc(12);
   b.writeUInt16LE(AF_NETLINK, 0);
+  b.writeUInt32LE(groups, 8);
   return b;
 }
+
+/** rtnetlink multicast group of link changes (RTMGRP_LINK) */
+export const RTMGRP_LINK = 1;

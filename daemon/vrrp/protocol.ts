@@ -6,10 +6,11 @@ import type { ReloadPlan } from './reload';
 import type { InstanceStatus, Transition } from './status';
 
 export interface WorkerLoop {
-  /** the latest an advert timer fired after its deadline */
+  /** the latest an advert timer fired after its deadline (always measured: it costs nothing) */
   maxAdvertLagMs: number;
-  p99Ms: number;
-  maxMs: number;
+  /** the worker's event-loop delay, sampled only while status is being read */
+  p99Ms?: number;
+  maxMs?: number;
 }
 
 export type ToWorker =

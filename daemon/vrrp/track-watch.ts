@@ -29,11 +29,10 @@ export interface WatchDeps {
   log: Log;
 }
 
-const LINK_POLL_MS = 200;
-
 /** One generation of watchers: a reload stops it and starts a new one. */
 export class TrackerWatch {
   private readonly timers = new Set<Timer>();
+  private links?: { close(): void };
   private stopped = false;
 
   constructor(
@@ -52,6 +51,8 @@ export class TrackerWatch {
     this.stopped = true;
     for (const t of this.timers) t.cancel();
     this.timers.clear();
+    this.links?.close();
+    this.links = undefined;
   }
 
   /** Run fn `ms` from now unless stopped first. */
@@ -134,7 +135,8 @@ export class TrackerWatch {
   private startLinkWatch() {
     const watched = this.instances.filter((i) => i.trackers.some((t) => t.kind === 'interface'));
     if (!watched.length) return;
-    const poll = () => {
+    // kernel link events, then a look at each tracked interface: no polling
+    const check = () => {
       if (this.stopped) return;
       for (const i of watched) {
         let changed = false;
@@ -151,8 +153,8 @@ export class TrackerWatch {
         }
         if (changed) i.applyTrackers();
       }
-      this.after(LINK_POLL_MS, poll);
     };
-    this.after(LINK_POLL_MS, poll);
+    this.links = this.deps.net.watchLinks(check);
+    check(); // a change between the instance's start and the subscription
   }
 }

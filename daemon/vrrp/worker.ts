@@ -1,9 +1,9 @@
 // The VRRP engine in its own thread: adverts keep their timing while the
 // main thread is busy (checkers, reloads, status requests). The messages
 // are in protocol.ts; thread.ts is the main thread's side.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runScript } from '../system/scripts';
+import { LoopLag } from '../system/loop-lag';
 import { sdNotify, watchdogIntervalMs } from '../system/sdnotify';
 import { realClock } from '../core/clock';
 import { LinuxNet } from '../net/linux';
@@ -13,8 +13,7 @@ import type { FromWorker, ToWorker, WorkerData } from './protocol';
 const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
 const net = new LinuxNet();
-const lag = monitorEventLoopDelay({ resolution: 10 });
-lag.enable();
+const lag = new LoopLag();
 
 const engine = new VrrpEngine((workerData as WorkerData).config, {
   net,
@@ -35,8 +34,7 @@ port.on('message', (m: ToWorker) => {
         instances: engine.status(),
         loop: {
           maxAdvertLagMs: round(engine.maxLagMs),
-          p99Ms: round(lag.percentile(99) / 1e6),
-          maxMs: round(lag.max / 1e6),
+          ...lag.read(),
         },
       });
       break;

@@ -259,4 +259,27 @@ describe('VRRP engine reload', () => {
     assert.ok(!a.net.vips.has('198.51.100.20'), 'a removed instance releases its VIP');
     assert.ok(a.net.vips.has('198.51.100.10'));
   });
+
+  it('follows tracked links by kernel events: FAULT at the event, no polling; reload and stop unsubscribe', () => {
+    const { clock, a, b } = pair(' track_interface {\n  eth1\n }\n');
+    clock.advance(5000);
+    assert.equal(a.state(), 'MASTER');
+    assert.equal(a.net.linkWatcherCount, 1);
+    const t0 = clock.now();
+    a.net.setLink('eth1', false);
+    assert.equal(a.state(), 'FAULT', 'the event itself moves the instance (no timer in between)');
+    assert.ok(!a.net.vips.has('198.51.100.10'));
+    clock.advance(4000);
+    assert.equal(b.state(), 'MASTER');
+    const at = a.transitions.find((t) => t.to === 'FAULT')!.at;
+    assert.equal(at, t0);
+    a.net.setLink('eth1', true);
+    assert.equal(a.state(), 'BACKUP');
+    clock.advance(5000);
+    assert.equal(a.state(), 'MASTER', 'preempts back once the link is up');
+    a.engine.reload(conf(100, ' track_interface {\n  eth1\n }\n'));
+    assert.equal(a.net.linkWatcherCount, 1, 'a reload replaces the subscription');
+    a.engine.stop();
+    assert.equal(a.net.linkWatcherCount, 0);
+  });
 });

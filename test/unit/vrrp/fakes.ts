@@ -69,6 +69,19 @@ export class FakeNet implements NetIO {
   linkUp(ifname: string) {
     return this.links.get(ifname) ?? true;
   }
+  private readonly linkWatchers = new Set<() => void>();
+  watchLinks(onChange: () => void) {
+    this.linkWatchers.add(onChange);
+    return { close: () => void this.linkWatchers.delete(onChange) };
+  }
+  /** a link changes state: the kernel tells every watcher */
+  setLink(ifname: string, up: boolean) {
+    this.links.set(ifname, up);
+    for (const w of [...this.linkWatchers]) w();
+  }
+  get linkWatcherCount() {
+    return this.linkWatchers.size;
+  }
   openChannel(opts: ChannelOptions, onPacket: (p: Uint8Array) => void): Channel {
     const entry = { opts, onPacket };
     this.channels.push(entry);
