@@ -18,6 +18,7 @@ import type { DaemonStatus } from './control/status';
 import { HealthManager } from './check/manager';
 import { dnsProbe, httpProbe, scriptProbe, tcpProbe } from './check/probes';
 import { runScript } from './system/scripts';
+import { keepReconciled } from './dataplane/reconcile';
 import { selectDataplane } from './dataplane/select';
 import type { Dataplane } from './dataplane/types';
 import { realClock } from './core/clock';
@@ -88,10 +89,15 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   }
 
   let dataplane: Dataplane | undefined;
+  let reconciler: { stop(): void } | undefined;
   let health: HealthManager | undefined;
   const startHealth = (cfg: Config) => {
     if (!o.checkers || cfg.virtual_server.length === 0) return;
-    dataplane ??= selectDataplane(cfg.global_defs.lvs_backend, log);
+    if (!dataplane) {
+      dataplane = selectDataplane(cfg.global_defs.lvs_backend, log);
+      // converge back if someone changes or flushes our rules from outside
+      reconciler = keepReconciled(dataplane, log);
+    }
     const dp = dataplane;
     health = new HealthManager(cfg, {
       clock: realClock,
@@ -121,10 +127,6 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     log('error', (e as Error).message);
     process.exitCode = 1;
   }
-  // converge back if someone changes or flushes our rules from outside
-  const reconcileTimer = setInterval(() => {
-    dataplane?.reconcile().catch((e: Error) => log('error', `dataplane: ${e.message}`));
-  }, 5000);
 
   const status = async (): Promise<DaemonStatus> => {
     const engine = vrrp ? await vrrp.status() : undefined;
@@ -178,7 +180,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     sdNotify('STOPPING=1');
     log('info', 'stopping: releasing virtual addresses');
     health?.stop();
-    clearInterval(reconcileTimer);
+    reconciler?.stop();
     await vrrp?.stop();
     // only now that the VIPs are gone: with the VIP still local and the rules gone,
     // the kernel would answer clients of established DR flows with a RST

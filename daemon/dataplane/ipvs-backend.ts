@@ -26,6 +26,8 @@ const NLMSG_DONE = 3;
 
 export class IpvsDataplane implements Dataplane {
   readonly name = 'ipvs' as const;
+  /** the kernel announces no IPVS changes: look every 5 s (two netlink dumps) */
+  readonly safetyNetMs = 5000;
   private fd?: number;
   private family = 0;
   private seq = 1;

@@ -1,6 +1,17 @@
-// Applies renderNft() with `nft -f -` and notices outside changes by
-// comparing `nft list` output with what it showed right after our apply.
+// Applies renderNft() with `nft -f -` and notices outside changes: the
+// kernel's nftables events say that something changed, and comparing `nft
+// list` output with what it showed right after our apply says whether it
+// touched our tables.
 import { execFile } from 'node:child_process';
+import {
+  AF_NETLINK,
+  int32,
+  native,
+  SOCK_RAW,
+  sockaddrNl,
+  SOL_SOCKET,
+  SO_RCVBUF,
+} from '../net/native';
 import { DR_TABLE, NAT_TABLE, renderNft, renderNftClear } from './nft';
 import type { Dataplane, Service } from './types';
 import type { Log } from '../core/log';
@@ -14,11 +25,20 @@ function nft(args: string[], input?: string): Promise<{ code: number; out: strin
   });
 }
 
+const NETLINK_NETFILTER = 12;
+/** nfnetlink multicast group of nftables ruleset changes */
+const NFNLGRP_NFTABLES = 7;
+
 export class NftDataplane implements Dataplane {
   readonly name = 'nftables' as const;
+  /** changes are heard as they happen; the net only covers a lost event */
+  readonly safetyNetMs = 60_000;
   private desired: Service[] = [];
   private seen = '';
   private expectTables = false;
+  /** applies and reconciles one at a time */
+  private queue: Promise<unknown> = Promise.resolve();
+  private events?: { fd: number; drain(): boolean };
   errors = 0;
 
   constructor(private readonly log: Log) {}
@@ -29,7 +49,17 @@ export class NftDataplane implements Dataplane {
     return (a.code === 0 ? a.out : '') + (b.code === 0 ? b.out : '');
   }
 
-  async apply(services: Service[]): Promise<void> {
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  apply(services: Service[]): Promise<void> {
+    return this.serial(() => this.applyNow(services));
+  }
+
+  private async applyNow(services: Service[]): Promise<void> {
     this.desired = services;
     const r = renderNft(services);
     for (const s of r.skipped) this.log('warn', `dataplane: ${s.id} not programmed: ${s.reason}`);
@@ -38,21 +68,66 @@ export class NftDataplane implements Dataplane {
       this.errors++;
       throw new Error(`nft: ${res.err.trim() || res.out.trim()}`);
     }
+    // the kernel queued its events of our own transaction before nft exited: not outside changes
+    this.events?.drain();
     this.seen = await this.snapshot();
     this.expectTables = /^table /m.test(r.text);
   }
 
-  async reconcile(): Promise<boolean> {
-    const now = await this.snapshot();
-    // unchanged since our apply, and present if we created anything (a listing that failed reads as empty)
-    if (now === this.seen && !(this.expectTables && now === '')) return false;
-    this.log('warn', 'dataplane: nftables tables changed outside keepalive-ts; re-applying');
-    await this.apply(this.desired);
-    return true;
+  reconcile(): Promise<boolean> {
+    return this.serial(async () => {
+      const now = await this.snapshot();
+      // unchanged since our apply, and present if we created anything (a listing that failed reads as empty)
+      if (now === this.seen && !(this.expectTables && now === '')) return false;
+      this.log('warn', 'dataplane: nftables tables changed outside keepalive-ts; re-applying');
+      await this.applyNow(this.desired);
+      return true;
+    });
   }
 
-  async clear(): Promise<void> {
-    await nft(['-f', '-'], renderNftClear());
-    this.seen = '';
+  watchChanges(onChange: () => void): { close(): void } {
+    const n = native();
+    const fd = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER);
+    const buf = Buffer.alloc(1 << 16);
+    /** read what is queued; true if anything was (an overflow, ENOBUFS, counts: events were lost) */
+    const drain = () => {
+      let any = false;
+      for (let i = 0; i < 1024; i++) {
+        try {
+          if (n.recv(fd, buf, 0) < 0) break;
+        } catch {
+          /* ENOBUFS: more changed than the buffer held */
+        }
+        any = true;
+      }
+      return any;
+    };
+    let watch: unknown;
+    try {
+      n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 20));
+      n.bind(fd, sockaddrNl(1 << (NFNLGRP_NFTABLES - 1)));
+      watch = n.watch(fd, () => {
+        if (drain()) onChange();
+      });
+    } catch (e) {
+      n.close(fd);
+      throw e;
+    }
+    this.events = { fd, drain };
+    return {
+      close: () => {
+        n.unwatch(watch);
+        n.close(fd);
+        this.events = undefined;
+      },
+    };
+  }
+
+  clear(): Promise<void> {
+    return this.serial(async () => {
+      await nft(['-f', '-'], renderNftClear());
+      this.events?.drain();
+      this.seen = '';
+    });
   }
 }

@@ -40,6 +40,10 @@ export interface Dataplane {
   apply(services: Service[]): Promise<void>;
   /** re-apply if something outside changed what we programmed; true when it had to */
   reconcile(): Promise<boolean>;
+  /** hear outside changes as they happen, where the kernel reports them (not our own applies) */
+  watchChanges?(onChange: () => void): { close(): void };
+  /** how often to reconcile anyway: slow where changes are heard, faster where they cannot be */
+  readonly safetyNetMs: number;
   /** remove everything this daemon created */
   clear(): Promise<void>;
 }

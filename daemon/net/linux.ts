@@ -125,7 +125,11 @@ export class LinuxNet implements NetIO {
         // the messages only say that something changed: linkUp reads the state itself
         let any = false;
         for (let i = 0; i < 64; i++) {
-          if (n.recv(fd, buf, 0) < 0) break;
+          try {
+            if (n.recv(fd, buf, 0) < 0) break;
+          } catch {
+            /* ENOBUFS: events were lost, so look anyway */
+          }
           any = true;
         }
         if (any) onChange();
