@@ -4,8 +4,7 @@
 // off) and answers with `done-<ip>` holding "ok" or "failed".
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { RunResult } from './sys';
-import { sleep } from './sys';
+import { sleep, type RunResult } from './sys';
 import type { LabHost } from './topology';
 
 export interface FenceAgent {

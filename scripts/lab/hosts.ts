@@ -129,7 +129,7 @@ export async function listening(h: LabHost, port: number): Promise<boolean> {
 }
 
 /** argv that runs `cmd` inside host `h` whose holder is `holder`. */
-export async function hostArgv(h: LabHost, holder: number, cmd: string[]): Promise<string[]> {
+export async function argvInHost(h: LabHost, holder: number, cmd: string[]): Promise<string[]> {
   // Guard: never let a lab command run in the root namespace by mistake.
   const id = (await run('ip', ['netns', 'identify', String(holder)])).stdout.trim();
   if (id !== h.ns)

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { ensureDebianDeps } from './deps';
 import { startFenceAgent, type FenceAgent } from './fence-agent';
-import { hostArgv, listening, spawnHttp, spawnSshd, startHost } from './hosts';
+import { argvInHost, listening, spawnHttp, spawnSshd, startHost } from './hosts';
 import {
   checkOverlap,
   createNetwork,
@@ -212,7 +212,7 @@ export class Lab {
     const pid = (await this.readState())?.hosts[name]?.holder;
     if (!pid || !isAlive(pid))
       throw new Error(`lab: host ${name} is not running (run: npm run lab -- up)`);
-    return hostArgv(h, pid, cmd);
+    return argvInHost(h, pid, cmd);
   }
 
   /** Run a command inside a host and collect its output. */
