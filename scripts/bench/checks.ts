@@ -106,7 +106,7 @@ async function main() {
     );
     await d.stop();
   } finally {
-    await lab.down();
+    lab.down();
   }
 }
 

@@ -125,7 +125,7 @@ async function main() {
       console.log('(stopped at the 45-minute limit: fewer trials than asked)');
   } finally {
     if (deployed) await applySteps(lab, directorSteps(deployed, 'lab'), 'delete').catch(() => {});
-    await lab.down();
+    lab.down();
     rmSync(dir, { recursive: true, force: true });
   }
 }

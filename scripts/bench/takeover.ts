@@ -94,7 +94,7 @@ async function main() {
       }
     }
   } finally {
-    await lab.down();
+    lab.down();
   }
 }
 

@@ -146,7 +146,7 @@ async function main() {
   } finally {
     await applySteps(lab, directorSteps(spec, 'lab'), 'delete').catch(() => {});
     await applySteps(lab, realServerSteps(spec, 'lab'), 'delete').catch(() => {});
-    await lab.down();
+    lab.down();
     rmSync(dir, { recursive: true, force: true });
   }
 }

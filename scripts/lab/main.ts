@@ -1,7 +1,8 @@
 // `npm run lab -- <command>`: the lab's command line.
 import { Command, InvalidArgumentError } from 'commander';
 import { deploy, destroy } from './deploy';
-import { formatStatus, Lab } from './lab';
+import { Lab } from './lab';
+import { formatStatus } from './status';
 
 function labFrom(o: {
   prefix?: string;
@@ -55,7 +56,7 @@ program
   .command('down')
   .description('remove every namespace, process and file of the lab')
   .action(async () => {
-    const r = await labFrom(opts()).down();
+    const r = labFrom(opts()).down();
     console.log(`lab down in ${r.seconds.toFixed(2)} s (${r.removed.length} namespaces removed)`);
   });
 
@@ -122,7 +123,7 @@ program
     try {
       if ((await lab.status()).up) await destroy(lab);
     } finally {
-      const r = await lab.down();
+      const r = lab.down();
       console.log(`lab down in ${r.seconds.toFixed(2)} s`);
     }
   });

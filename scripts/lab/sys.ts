@@ -81,3 +81,34 @@ export async function waitFor(
     await sleep(stepMs);
   }
 }
+
+/**
+ * Block this thread for `ms` without burning CPU: for synchronous code that
+ * must wait (teardown from a process 'exit' handler, where no timer fires).
+ */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function tryKill(pid: number, sig: NodeJS.Signals) {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * Stop processes synchronously: SIGTERM, up to `graceMs` for them to exit,
+ * then SIGKILL and up to `graceMs` more. Polls every 20 ms with sleepSync.
+ */
+export function stopProcessesSync(pids: number[], graceMs = 2000): void {
+  const stepMs = 20;
+  const waitGone = () => {
+    for (let t = 0; t < graceMs && pids.some(isAlive); t += stepMs) sleepSync(stepMs);
+  };
+  for (const p of pids) tryKill(p, 'SIGTERM');
+  waitGone();
+  for (const p of pids) if (isAlive(p)) tryKill(p, 'SIGKILL');
+  waitGone();
+}

@@ -189,3 +189,11 @@ export function findOverlaps(segments: string[], root: RootNet): string[] {
   }
   return hits;
 }
+
+/** The host called `name`; throws naming the hosts there are. */
+export function hostNamed(topo: Topology, name: string): LabHost {
+  const h = topo.hosts.find((x) => x.name === name);
+  if (!h)
+    throw new Error(`lab: no host "${name}" (hosts: ${topo.hosts.map((x) => x.name).join(', ')})`);
+  return h;
+}

@@ -10,7 +10,7 @@ import { readStackSpec } from '../../components/stack-file';
 import * as path from 'node:path';
 import { fsHost } from '../../daemon/config/fs-host';
 import { parseFile, parseText } from '../../daemon/config/index';
-import { which } from '../../scripts/lab/lab';
+import { which } from '../../scripts/lab/deps';
 import { must, run } from '../../scripts/lab/sys';
 
 const corpus = path.resolve(__dirname, '../../../test/fixtures/corpus');

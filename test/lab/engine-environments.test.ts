@@ -35,12 +35,12 @@ describe('two environments of one project, side by side (real engine)', function
       });
     }
   });
-  after(async () => {
+  after(() => {
     for (const e of envs) {
       try {
         e.cli.dispose();
       } finally {
-        await e.lab.down();
+        e.lab.down();
       }
     }
   });

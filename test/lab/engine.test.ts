@@ -56,11 +56,11 @@ describe('the real Pulumi engine against the lab', function () {
       readFileSync(lab.clientKey, 'utf8'),
     );
   });
-  after(async () => {
+  after(() => {
     try {
       cli?.dispose();
     } finally {
-      await lab?.down();
+      lab?.down();
     }
   });
 

@@ -33,28 +33,27 @@ export function sharedLab(): Promise<Lab> {
   return ready;
 }
 
-async function teardown() {
-  const all = [...extra, ...(shared ? [shared] : [])];
-  await Promise.allSettled(all.map((l) => l.down()));
+/** Tear every lab of this run down (synchronous: also runs from the 'exit' handler). */
+function teardown() {
+  for (const l of [...extra, ...(shared ? [shared] : [])]) {
+    try {
+      l.down();
+    } catch {
+      /* best effort: the next lab down still tries */
+    }
+  }
 }
 
-export async function mochaGlobalTeardown() {
-  await teardown();
+export function mochaGlobalTeardown() {
+  teardown();
 }
 
 // Last resort: a run that dies (EPIPE on stdout, an uncaught error) still tears its labs down.
-process.on('exit', () => {
-  for (const l of [...extra, ...(shared ? [shared] : [])]) {
-    try {
-      l.downSync();
-    } catch {
-      /* best effort */
-    }
-  }
-});
+process.on('exit', teardown);
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGPIPE', 'SIGHUP'] as const) {
   process.once(sig, () => {
-    void teardown().finally(() => process.exit(130));
+    teardown();
+    process.exit(130);
   });
 }

@@ -155,7 +155,7 @@ describe('lab lifecycle', function () {
       [h.holder, h.sshd, h.http].filter((p): p is number => !!p),
     );
     assert.ok(pids.length >= 6 && pids.every(isAlive));
-    const r = await lab.down();
+    const r = lab.down();
     assert.equal(r.removed.length, lab.topo.hosts.length + 2);
     const left = (await netnsList()).filter((n) => n.startsWith(lab.topo.prefix + '-'));
     assert.deepEqual(left, []);
@@ -168,7 +168,7 @@ describe('lab lifecycle', function () {
     await must('ip', ['netns', 'add', `${lab.topo.prefix}-rs7`]);
     const stray = startDetached('ip', ['netns', 'exec', `${lab.topo.prefix}-d1`, 'sleep', '300']);
     await new Promise((res) => setTimeout(res, 100));
-    const r2 = await lab.down();
+    const r2 = lab.down();
     assert.deepEqual(r2.removed.sort(), [`${lab.topo.prefix}-d1`, `${lab.topo.prefix}-rs7`]);
     assert.equal(isAlive(stray), false);
     assert.deepEqual(
