@@ -4,15 +4,7 @@
 import { isIP } from 'node:net';
 import type { Position } from './diagnostics';
 import type { Stmt } from './ast';
-import {
-  IGNORED,
-  kw,
-  readInt,
-  type Ctx,
-  type Infer,
-  type StructField,
-  type TaggedOf,
-} from './schema';
+import { kw, readInt, type Ctx, type Infer, type StructField, type TaggedOf } from './schema';
 
 const ip = (v: string) => (isIP(v) ? undefined : `'${v}' is not an IP address`);
 
@@ -640,26 +632,8 @@ function resolveCheckerTimings(vs: Infer<typeof virtualServer>) {
 
 // ---------------------------------------------------------------- root
 
-export const configSchema = kw.block({
-  global_defs: globalDefs.optional(),
-  vrrp_instance: vrrpInstance.many(),
-  vrrp_sync_group: vrrpSyncGroup.many(),
-  vrrp_script: vrrpScript.many(),
-  virtual_server: virtualServer.many(),
-});
-
-export type Config = Omit<Infer<typeof configSchema>, 'global_defs'> & { global_defs: GlobalDefs };
-export type GlobalDefs = Infer<typeof globalDefs>;
-export type VrrpInstance = Infer<typeof vrrpInstance>;
-export type VrrpSyncGroup = Infer<typeof vrrpSyncGroup>;
-export type VrrpScript = Infer<typeof vrrpScript>;
-export type VirtualServer = Infer<typeof virtualServer>;
-export type RealServer = Infer<typeof realServer>;
-
-export const globalDefsSchema: StructField<typeof globalDefs.shape> = globalDefs;
-
-// keepalived keywords we accept without acting on them (no "unknown keyword" warning)
-for (const k of [
+/** keepalived keywords accepted without acting on them (a warning, not "unknown keyword") */
+const ACCEPTED_BUT_IGNORED = [
   'snmp_socket',
   'enable_snmp_vrrp',
   'enable_snmp_checker',
@@ -689,6 +663,26 @@ for (const k of [
   'vrrp_rt_priority',
   'checker_rt_priority',
   'script_security',
-]) {
-  IGNORED.add(k);
-}
+];
+
+// Declared on the root block, the ignored list holds in every block of the file.
+export const configSchema = kw.block(
+  {
+    global_defs: globalDefs.optional(),
+    vrrp_instance: vrrpInstance.many(),
+    vrrp_sync_group: vrrpSyncGroup.many(),
+    vrrp_script: vrrpScript.many(),
+    virtual_server: virtualServer.many(),
+  },
+  { ignored: ACCEPTED_BUT_IGNORED },
+);
+
+export type Config = Omit<Infer<typeof configSchema>, 'global_defs'> & { global_defs: GlobalDefs };
+export type GlobalDefs = Infer<typeof globalDefs>;
+export type VrrpInstance = Infer<typeof vrrpInstance>;
+export type VrrpSyncGroup = Infer<typeof vrrpSyncGroup>;
+export type VrrpScript = Infer<typeof vrrpScript>;
+export type VirtualServer = Infer<typeof virtualServer>;
+export type RealServer = Infer<typeof realServer>;
+
+export const globalDefsSchema: StructField<typeof globalDefs.shape> = globalDefs;

@@ -7,6 +7,8 @@ import type { Stmt } from './ast';
 
 export interface Ctx {
   diag: Diagnostics;
+  /** keywords keepalived knows that keepalive-ts accepts and ignores (a warning, not "unknown") */
+  ignored?: ReadonlySet<string>;
 }
 
 /** A keyword's value: how to read it from a statement, and what it is when absent. */
@@ -249,9 +251,6 @@ class CustomField<T> extends ValueField<T> {
 export type Shape = Record<string, Field<unknown>>;
 export type StructOf<S extends Shape> = { -readonly [K in keyof S]: Infer<S[K]> };
 
-/** Keywords keepalived knows that keepalive-ts accepts and ignores (warning, not "unknown"). */
-export const IGNORED = new Set<string>();
-
 /** A block `keyword [header args] { ... }` whose children are keywords of `shape`. */
 export class StructField<S extends Shape, H extends object = object> extends Field<
   StructOf<S> & H & { at: Position }
@@ -261,6 +260,7 @@ export class StructField<S extends Shape, H extends object = object> extends Fie
   private tpl?: Record<string, unknown>;
   /** fields whose default is an object or array: each result needs its own copy */
   private readonly mutableDefaults: [string, Field<unknown>][] = [];
+  private readonly ignored?: ReadonlySet<string>;
 
   private template(): Record<string, unknown> {
     if (!this.tpl) {
@@ -279,8 +279,10 @@ export class StructField<S extends Shape, H extends object = object> extends Fie
     readonly shape: S,
     private readonly header?: (args: string[], stmt: Stmt, ctx: Ctx) => H | undefined,
     private readonly finish?: (v: StructOf<S> & H & { at: Position }, stmt: Stmt, ctx: Ctx) => void,
+    ignored?: readonly string[],
   ) {
     super();
+    if (ignored) this.ignored = new Set(ignored);
     this.entries = Object.entries(shape);
     for (const [key, f] of this.entries) {
       for (const name of [...(f.keyIsKeyword ? [key] : []), ...f.aliases])
@@ -300,10 +302,12 @@ export class StructField<S extends Shape, H extends object = object> extends Fie
     const out: Record<string, unknown> = { ...this.template(), ...head };
     out.at = { file: at.file, line: at.line };
     for (const [key, f] of this.mutableDefaults) out[key] = f.initial();
+    // a block's ignored keywords hold in the blocks nested in it too
+    if (this.ignored) ctx = { ...ctx, ignored: new Set([...(ctx.ignored ?? []), ...this.ignored]) };
     for (const s of stmts) {
       const hit = this.byName.get(s.keyword);
       if (!hit) {
-        if (IGNORED.has(s.keyword))
+        if (ctx.ignored?.has(s.keyword))
           ctx.diag.warn(s, `${s.keyword}: not supported by keepalive-ts, ignored`);
         else ctx.diag.warn(s, `unknown keyword '${s.keyword}'`);
         continue;
@@ -420,8 +424,10 @@ export const kw = {
     opts: {
       header?: (args: string[], stmt: Stmt, ctx: Ctx) => H | undefined;
       finish?: (v: StructOf<S> & H & { at: Position }, stmt: Stmt, ctx: Ctx) => void;
+      /** keywords accepted with a warning here and in nested blocks (keepalived's, not acted on) */
+      ignored?: readonly string[];
     } = {},
-  ) => new StructField<S, H>(shape, opts.header, opts.finish),
+  ) => new StructField<S, H>(shape, opts.header, opts.finish, opts.ignored),
   lines: <T>(
     entry: (words: string[], stmt: Stmt, ctx: Ctx) => T | undefined,
     opts: { emptyWarning?: string } = {},
