@@ -3,16 +3,14 @@
 // through (trackers that can never matter, peers that disagree).
 import { basename } from 'node:path';
 import type { Diagnostics, Position } from './diagnostics';
-import type { Config, VrrpInstance } from './model';
+import { instanceVersion, type Config, type VrrpInstance } from './model';
+
+// daemon/vrrp/engine.ts imports it from here; to be dropped once it imports from './model'
+export { instanceVersion } from './model';
 
 /** How a message names another place: `line N` in the same file, else `file:N`. */
 const where = (p: Position, from?: Position) =>
   from && from.file === p.file ? `line ${p.line}` : `${basename(p.file)}:${p.line}`;
-
-/** The VRRP version an instance speaks (instance `version`, else global `vrrp_version`). */
-export function instanceVersion(cfg: Config, vi: VrrpInstance): 2 | 3 {
-  return (vi.version ?? cfg.global_defs.vrrp_version) as 2 | 3;
-}
 
 export function lintConfig(cfg: Config, diag: Diagnostics) {
   const names = new Map<string, Position>();

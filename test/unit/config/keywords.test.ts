@@ -559,3 +559,24 @@ table(
     ],
   ],
 );
+
+// The accepted-but-ignored list is declared on the root block and holds in every nested block.
+table(
+  'accepted but ignored',
+  [],
+  [
+    [
+      'snmp_socket tcp:localhost:705\n',
+      '1 warning snmp_socket: not supported by keepalive-ts, ignored',
+    ],
+    [instance(' use_vmac'), '7 warning use_vmac: not supported by keepalive-ts, ignored'],
+    [
+      vs(' protocol TCP', rs('  TCP_CHECK {\n   enable_snmp_checker\n  }')),
+      '5 warning enable_snmp_checker: not supported by keepalive-ts, ignored',
+    ],
+    [
+      vs(' protocol TCP', rs('  HTTP_GET {\n   url {\n    path /\n    vrrp_priority 3\n   }\n  }')),
+      '7 warning vrrp_priority: not supported by keepalive-ts, ignored',
+    ],
+  ],
+);

@@ -1,0 +1,143 @@
+// Parsers for keepalived's one-line entries with their own small grammar:
+// virtual_ipaddress lines, track_script / track_interface lines,
+// unicast_peer lines and HTTP status_code ranges.
+import { isIP } from 'node:net';
+import type { Position } from '../diagnostics';
+import type { Stmt } from '../ast';
+import { readInt, type Ctx } from '../schema';
+
+const VIP_OPTIONS = new Set(['brd', 'dev', 'scope', 'label', 'peer', 'preferred_lft']);
+const VIP_FLAGS = new Set([
+  'no_track',
+  'home',
+  '-nodad',
+  'nodad',
+  'mngtmpaddr',
+  'noprefixroute',
+  'autojoin',
+  'use_vmac',
+]);
+const SCOPES = ['site', 'link', 'host', 'nowhere', 'global'];
+
+export interface VirtualAddress {
+  address: string;
+  prefix: number;
+  brd?: string;
+  dev?: string;
+  scope?: string;
+  label?: string;
+  no_track?: boolean;
+  at: Position;
+}
+
+/** `ADDRESS[/PREFIX] [brd IP] [dev IF] [scope S] [label L] [no_track] ...` (virtual_ipaddress). */
+export function vipLine(words: string[], stmt: Stmt, ctx: Ctx): VirtualAddress | undefined {
+  const [spec, ...rest] = words;
+  const [address, mask] = spec.split('/');
+  const family = isIP(address);
+  if (!family) {
+    ctx.diag.error(stmt, `virtual_ipaddress: '${address}' is not an IP address`);
+    return undefined;
+  }
+  const max = family === 4 ? 32 : 128;
+  const prefix = mask === undefined ? max : readInt(mask, 0, max, 'virtual_ipaddress', stmt, ctx);
+  if (prefix === undefined) return undefined;
+  const v: VirtualAddress = { address, prefix, at: { file: stmt.file, line: stmt.line } };
+  for (let i = 0; i < rest.length; i++) {
+    const o = rest[i];
+    if (VIP_FLAGS.has(o)) {
+      if (o === 'no_track') v.no_track = true;
+      continue;
+    }
+    if (!VIP_OPTIONS.has(o) || rest[i + 1] === undefined) {
+      ctx.diag.error(stmt, `virtual_ipaddress: unknown option '${o}'`);
+      return undefined;
+    }
+    const val = rest[++i];
+    if (o === 'brd' || o === 'peer') {
+      if (!isIP(val)) {
+        ctx.diag.error(stmt, `virtual_ipaddress: ${o} '${val}' is not an IP address`);
+        return undefined;
+      }
+      if (o === 'brd') v.brd = val;
+    } else if (o === 'dev') v.dev = val;
+    else if (o === 'label') v.label = val;
+    else if (o === 'scope') {
+      if (!SCOPES.includes(val) && !/^\d+$/.test(val)) {
+        ctx.diag.error(
+          stmt,
+          `virtual_ipaddress: scope '${val}' is not one of ${SCOPES.join(', ')}`,
+        );
+        return undefined;
+      }
+      v.scope = val;
+    }
+  }
+  return v;
+}
+
+/** `NAME [weight N [reverse]]` lines of track_script / track_interface. */
+export function tracked(words: string[], stmt: Stmt, ctx: Ctx) {
+  const [name, ...rest] = words;
+  const out: { name: string; weight?: number; reverse?: boolean; at: Position } = {
+    name,
+    at: { file: stmt.file, line: stmt.line },
+  };
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === 'weight' && rest[i + 1] !== undefined) {
+      const w = readInt(rest[++i], -254, 254, 'weight', stmt, ctx);
+      if (w === undefined) return undefined;
+      out.weight = w;
+    } else if (rest[i] === 'reverse') out.reverse = true;
+    else {
+      ctx.diag.error(stmt, `'${name}': unexpected '${rest[i]}' (expected: weight N [reverse])`);
+      return undefined;
+    }
+  }
+  return out;
+}
+
+export function unicastPeer(words: string[], stmt: Stmt, ctx: Ctx) {
+  const [address, ...rest] = words;
+  if (!isIP(address)) {
+    ctx.diag.error(stmt, `unicast_peer: '${address}' is not an IP address`);
+    return undefined;
+  }
+  const out: { address: string; min_ttl?: number; max_ttl?: number; at: Position } = {
+    address,
+    at: { file: stmt.file, line: stmt.line },
+  };
+  for (let i = 0; i < rest.length; i += 2) {
+    const k = rest[i];
+    if ((k !== 'min_ttl' && k !== 'max_ttl') || rest[i + 1] === undefined) {
+      ctx.diag.error(stmt, `unicast_peer: unexpected '${k}'`);
+      return undefined;
+    }
+    const n = readInt(rest[i + 1], 0, 255, k, stmt, ctx);
+    if (n === undefined) return undefined;
+    out[k] = n;
+  }
+  return out;
+}
+
+export interface StatusRange {
+  from: number;
+  to: number;
+}
+
+/** `status_code 200 300-399 ...`: single codes or inclusive ranges. */
+export function statusCodeRanges(args: string[], stmt: Stmt, ctx: Ctx): StatusRange[] | undefined {
+  const out: StatusRange[] = [];
+  for (const a of args) {
+    const [x, y] = a.split('-');
+    const from = readInt(x, 100, 999, 'status_code', stmt, ctx);
+    const to = y === undefined ? from : readInt(y, 100, 999, 'status_code', stmt, ctx);
+    if (from === undefined || to === undefined) return undefined;
+    if (to < from) {
+      ctx.diag.error(stmt, `status_code: range '${a}' is reversed`);
+      return undefined;
+    }
+    out.push({ from, to });
+  }
+  return out;
+}

@@ -1,0 +1,166 @@
+// LVS: virtual_server and its real_server blocks, schedulers and forwarding
+// methods. The virtual_server block itself is assembled in model.ts, where
+// checker timings are resolved across virtual_server, real_server and checker.
+import type { Position } from '../diagnostics';
+import type { Stmt } from '../ast';
+import { kw, readInt, type Ctx, type StructOf } from '../schema';
+import { CHECKERS } from './checkers';
+import { addressArg, portOf, script, timer } from './values';
+
+export const SCHEDULERS = [
+  'rr',
+  'wrr',
+  'lc',
+  'wlc',
+  'lblc',
+  'lblcr',
+  'dh',
+  'sh',
+  'mh',
+  'sed',
+  'nq',
+  'fo',
+  'ovf',
+  'twos',
+] as const;
+export const METHODS = ['NAT', 'DR', 'TUN'] as const;
+
+const lvsMethod = () =>
+  kw.custom<(typeof METHODS)[number]>(1, 6, ([m], stmt, ctx) => {
+    const hit = METHODS.find((x) => x === m.toUpperCase());
+    if (!hit) ctx.diag.error(stmt, `${stmt.keyword}: '${m}' is not one of ${METHODS.join(', ')}`);
+    return hit;
+  });
+
+/** `<IPADDR> [<PORT>]` of real_server and sorry_server (a missing port is 0). */
+function addressAndPort(args: string[], stmt: Stmt, ctx: Ctx) {
+  if (!addressArg(args, stmt, ctx)) return undefined;
+  const port = args[1] === undefined ? 0 : portOf(args[1], stmt, ctx);
+  return port === undefined ? undefined : { address: args[0], port };
+}
+
+export const realServer = kw.block(
+  {
+    weight: kw.int(0, 65535).default(1),
+    lvs_method: lvsMethod().alias('lb_kind').optional(),
+    inhibit_on_failure: kw.flag().optional(),
+    notify_up: script().optional(),
+    notify_down: script().optional(),
+    uthreshold: kw.int(0, 2 ** 31 - 1).optional(),
+    lthreshold: kw.int(0, 2 ** 31 - 1).optional(),
+    virtualhost: kw.string().optional(),
+    smtp_alert: kw.flag().optional(),
+    alpha: kw.flag().optional(),
+    connect_timeout: timer(0.001).optional(),
+    retry: kw.int(0, 1000).alias('nb_get_retry').optional(),
+    delay_before_retry: timer(0).optional(),
+    warmup: timer(0).optional(),
+    delay_loop: timer(0.001).optional(),
+    checkers: kw.tagged(CHECKERS),
+  },
+  {
+    header: (args, stmt, ctx) => {
+      if (args.length < 1 || args.length > 2) {
+        ctx.diag.error(stmt, 'real_server: expects <IPADDR> [<PORT>]');
+        return undefined;
+      }
+      return addressAndPort(args, stmt, ctx);
+    },
+  },
+);
+
+export type VirtualServerKey =
+  | { kind: 'address'; address: string; port: number }
+  | { kind: 'fwmark'; fwmark: number }
+  | { kind: 'group'; group: string };
+
+/** The keywords of a virtual_server block. */
+export const virtualServerKeywords = {
+  delay_loop: timer(0.001).default(60),
+  lvs_sched: kw
+    .oneOf(...SCHEDULERS)
+    .alias('lb_algo')
+    .default('wlc'),
+  lvs_method: lvsMethod().alias('lb_kind').default('NAT'),
+  persistence_timeout: kw
+    .custom<number>(0, 1, ([v], stmt, ctx) =>
+      v === undefined ? 360 : readInt(v, 1, 31 * 86400, stmt.keyword, stmt, ctx),
+    )
+    .default(0),
+  persistence_granularity: kw.string().optional(),
+  protocol: kw.oneOf('TCP', 'UDP', 'SCTP').optional(),
+  ha_suspend: kw.flag(),
+  virtualhost: kw.string().optional(),
+  alpha: kw.flag(),
+  omega: kw.flag(),
+  quorum: kw.int(1, 2 ** 31 - 1).default(1),
+  hysteresis: kw.int(0, 2 ** 31 - 1).default(0),
+  quorum_up: script().optional(),
+  quorum_down: script().optional(),
+  sorry_server: kw.custom(1, 2, addressAndPort).optional(),
+  sorry_server_inhibit: kw.flag(),
+  sorry_server_lvs_method: lvsMethod().optional(),
+  connect_timeout: timer(0.001).default(5),
+  retry: kw.int(0, 1000).alias('nb_get_retry').optional(),
+  delay_before_retry: timer(0).optional(),
+  warmup: timer(0).optional(),
+  inhibit_on_failure: kw.flag(),
+  smtp_alert: kw.flag(),
+  ops: kw.flag(),
+  real_server: realServer.many(),
+};
+
+/** `virtual_server <IPADDR> [<PORT>] | fwmark <INT> | group <NAME> {` */
+export function virtualServerKey(
+  args: string[],
+  stmt: Stmt,
+  ctx: Ctx,
+): { key: VirtualServerKey } | undefined {
+  if (args[0] === 'fwmark' || args[0] === 'group') {
+    if (args.length !== 2) {
+      ctx.diag.error(stmt, `virtual_server ${args[0]}: expects one value`);
+      return undefined;
+    }
+    if (args[0] === 'group') return { key: { kind: 'group', group: args[1] } };
+    const m = readInt(args[1], 1, 2 ** 32 - 1, 'virtual_server fwmark', stmt, ctx);
+    return m === undefined ? undefined : { key: { kind: 'fwmark', fwmark: m } };
+  }
+  if (args.length < 1 || args.length > 2) {
+    ctx.diag.error(stmt, 'virtual_server: expects <IPADDR> [<PORT>] | fwmark <INT> | group <NAME>');
+    return undefined;
+  }
+  if (!addressArg(args, stmt, ctx)) return undefined;
+  const port = args[1] === undefined ? 0 : portOf(args[1], stmt, ctx);
+  return port === undefined ? undefined : { key: { kind: 'address', address: args[0], port } };
+}
+
+export type VirtualServer = StructOf<typeof virtualServerKeywords> & {
+  key: VirtualServerKey;
+  at: Position;
+};
+
+/** Once the block is read: default the protocol, check persistence_granularity. */
+export function checkVirtualServer(vs: VirtualServer, stmt: Stmt, ctx: Ctx) {
+  if (vs.protocol === undefined && vs.key.kind !== 'fwmark') {
+    // keepalived 2.2.7 silently picks UDP here; a TCP default is what operators mean, but say so
+    ctx.diag.warn(
+      stmt,
+      'virtual_server: no protocol set; using TCP (keepalived 2.2.7 would use UDP), set it explicitly',
+    );
+    vs.protocol = 'TCP';
+  }
+  if (vs.persistence_granularity !== undefined && !isNetmask(vs.persistence_granularity))
+    ctx.diag.error(
+      stmt.block?.find((c) => c.keyword === 'persistence_granularity') ?? stmt,
+      `persistence_granularity ${vs.persistence_granularity}: expects a netmask such as 255.255.255.0`,
+    );
+}
+
+/** A dotted IPv4 netmask (contiguous ones) or a prefix length. */
+function isNetmask(m: string): boolean {
+  if (/^\/?\d{1,3}$/.test(m)) return Number(m.replace('/', '')) <= 128;
+  const o = m.split('.').map(Number);
+  if (o.length !== 4 || o.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return false;
+  const n = ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) >>> 0;
+  return ((~n >>> 0) & ((~n >>> 0) + 1)) === 0; // the zeros are all at the end
+}
