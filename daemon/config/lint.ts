@@ -5,9 +5,6 @@ import { basename } from 'node:path';
 import type { Diagnostics, Position } from './diagnostics';
 import { instanceVersion, type Config, type VrrpInstance } from './model';
 
-// daemon/vrrp/engine.ts imports it from here; to be dropped once it imports from './model'
-export { instanceVersion } from './model';
-
 /** How a message names another place: `line N` in the same file, else `file:N`. */
 const where = (p: Position, from?: Position) =>
   from && from.file === p.file ? `line ${p.line}` : `${basename(p.file)}:${p.line}`;
