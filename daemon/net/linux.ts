@@ -95,12 +95,18 @@ export class LinuxNet implements NetIO {
       }
     });
     const dests = o.unicastPeers.length ? o.unicastPeers : [o.group];
+    const sockaddrs = new Map<string, Buffer>(); // the destinations are few and fixed
+    const sockaddrOf = (d: string) => {
+      let a = sockaddrs.get(d);
+      if (!a) sockaddrs.set(d, (a = sockaddrIn(d)));
+      return a;
+    };
     return {
       send: (vrrp, dst) => {
         const data = Buffer.from(vrrp.buffer, vrrp.byteOffset, vrrp.byteLength);
         for (const d of dst ? [dst] : dests) {
           try {
-            n.sendto(fd, data, sockaddrIn(d));
+            n.sendto(fd, data, sockaddrOf(d));
           } catch {
             // a path without a route (cut, link down) must not stop the others
           }

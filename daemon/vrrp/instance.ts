@@ -195,7 +195,28 @@ export class Instance {
     return 3 * this.fsm.masterAdverInt * 1000;
   }
 
+  /**
+   * Encoded adverts by priority and path: everything else in an advert is fixed
+   * for the instance's life, so a steady master encodes nothing (keepalived
+   * too builds its packet once). Priorities are few (0, the configured one and
+   * what trackers make of it).
+   */
+  private readonly packets = new Map<number, Map<string, Uint8Array>>();
+
   private send(priority: number) {
+    let byPath = this.packets.get(priority);
+    if (!byPath) this.packets.set(priority, (byPath = new Map()));
+    const cache = byPath;
+    this.paths.send((src, dst) => {
+      const key = `${src}>${dst}`;
+      let pkt = cache.get(key);
+      if (!pkt) cache.set(key, (pkt = this.encodeAdvert(priority, src, dst)));
+      return pkt;
+    });
+    this.counters.advertsSent++;
+  }
+
+  private encodeAdvert(priority: number, src: string, dst: string) {
     const advert = {
       version: this.version,
       vrid: this.vrid,
@@ -209,8 +230,7 @@ export class Instance {
         : {}),
     };
     const v3Checksum = this.config.global_defs.vrrp_v3_checksum as V3Checksum;
-    this.paths.send((src, dst) => encode(advert, { src, dst, v3Checksum }));
-    this.counters.advertsSent++;
+    return encode(advert, { src, dst, v3Checksum });
   }
 
   private setVips(add: boolean) {
