@@ -1,20 +1,27 @@
 // keepalive-ts command line (keepalived-compatible where keepalived has the option).
-import { Command } from 'commander';
+import { runsVrrp } from './run-mode';
+import { discardSpare, prespawn } from './vrrp/thread';
+
+// first of all: the VRRP thread boots while the rest loads and the config is read
+if (runsVrrp(process.argv.slice(2))) prespawn();
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Command } = require('commander') as typeof import('commander');
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import {
-  Diagnostics,
-  formatDiagnostic,
-  sortDiagnostics,
-  type Diagnostic,
-} from './config/diagnostics';
-import { fsHost } from './config/fs-host';
-import { parseFile, type ParseResult } from './config/index';
-import { lintPeers } from './config/lint';
+import type { Diagnostic } from './config/diagnostics';
+import type { ParseResult } from './config/index';
 import { makeLogger } from './control/log';
 import { DEFAULT_CONTROL, followEvents, requestControl } from './control/socket';
 import type { DaemonStatus } from './control/status';
-import { runDaemon } from './runtime';
+
+// The config reader and the daemon are required where they are used: running
+// the daemon must not wait for modules only `-t` needs, and the daemon spawns
+// its VRRP thread before it loads the reader (start-up time is preemption time).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const diagnostics = () => require('./config/diagnostics') as typeof import('./config/diagnostics');
+const runtime = () => require('./runtime') as typeof import('./runtime');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -102,12 +109,17 @@ program
   });
 
 function load(files: string[], configId: string): ParseResult[] {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { parseFile } = require('./config/index') as typeof import('./config/index');
+  const { fsHost } = require('./config/fs-host') as typeof import('./config/fs-host');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return files.map((f) => parseFile(f, fsHost, { configId }));
 }
 
 program.action(async (o: Opts) => {
   const files = o.useFile.length ? o.useFile : ['/etc/keepalived/keepalived.conf'];
   const configId = o.configId ?? hostname().split('.')[0];
+  const { formatDiagnostic } = diagnostics();
   if (o.dumpConfig) {
     const [r] = load(files.slice(0, 1), configId);
     for (const d of r.diagnostics) process.stderr.write(formatDiagnostic(shown(d)) + '\n');
@@ -117,9 +129,11 @@ program.action(async (o: Opts) => {
   }
   if (o.configTest) {
     const results = load(files, configId);
+    const { Diagnostics, sortDiagnostics } = diagnostics();
     const peers = new Diagnostics();
     if (results.length > 1)
-      lintPeers(
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./config/lint') as typeof import('./config/lint')).lintPeers(
         results.map((r) => r.config),
         peers,
       );
@@ -141,7 +155,7 @@ program.action(async (o: Opts) => {
     process.exitCode = bad ? 1 : 0;
     return;
   }
-  await runDaemon({
+  await runtime().runDaemon({
     file: files[0],
     configId,
     ...(o.pid ? { pidfile: o.pid } : {}),
@@ -197,6 +211,7 @@ function formatStatus(st: DaemonStatus): string {
 }
 
 program.parseAsync(process.argv).catch((e: Error) => {
+  discardSpare(); // a thread left running would keep the process alive
   process.stderr.write(`keepalive-ts: ${e.message}\n`);
   process.exit(1);
 });

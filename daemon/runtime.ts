@@ -4,9 +4,6 @@
 // reload: unchanged instances keep state and VIPs).
 import { unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { formatDiagnostic } from './config/diagnostics';
-import { fsHost } from './config/fs-host';
-import { parseFile } from './config/index';
 import type { Config } from './config/model';
 import type { Log } from './core/log';
 import { Notifier } from './control/notify';
@@ -15,15 +12,8 @@ import { EventLog } from './control/events';
 import { LoopLag } from './system/loop-lag';
 import { sdNotify } from './system/sdnotify';
 import type { DaemonStatus } from './control/status';
-import { HealthManager } from './check/manager';
-import { dnsProbe, httpProbe, scriptProbe, tcpProbe } from './check/probes';
-import { runScript } from './system/scripts';
-import { keepReconciled } from './dataplane/reconcile';
-import { selectDataplane } from './dataplane/select';
-import type { Dataplane } from './dataplane/types';
-import { realClock } from './core/clock';
-import { VrrpThread } from './vrrp/thread';
-import { networkInterfaces } from 'node:os';
+import type { LvsRuntime } from './lvs-runtime';
+import { discardSpare, VrrpThread } from './vrrp/thread';
 
 export interface DaemonOptions {
   file: string;
@@ -37,7 +27,16 @@ export interface DaemonOptions {
   log: Log;
 }
 
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
 function load(file: string, configId: string, log: Log): Config | undefined {
+  // required here, not at the top: the VRRP thread is spawned before the reader loads
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { parseFile } = require('./config/index') as typeof import('./config/index');
+  const { fsHost } = require('./config/fs-host') as typeof import('./config/fs-host');
+  const { formatDiagnostic } =
+    require('./config/diagnostics') as typeof import('./config/diagnostics');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const r = parseFile(file, fsHost, { configId });
   for (const d of r.diagnostics) log(d.level === 'error' ? 'error' : 'warn', formatDiagnostic(d));
   return r.ok ? r.config : undefined;
@@ -45,13 +44,47 @@ function load(file: string, configId: string, log: Log): Config | undefined {
 
 export async function runDaemon(o: DaemonOptions): Promise<void> {
   const { log } = o;
+  // the VRRP thread boots while the config is read; its events come after start()
+  let vrrp: VrrpThread | undefined = o.vrrp
+    ? new VrrpThread({
+        log,
+        transition: (t) => {
+          const k = `${t.instance}\0${t.cause}`;
+          transitions.set(k, (transitions.get(k) ?? 0) + 1);
+          events.emit({
+            kind: 'instance',
+            instance: t.instance,
+            from: t.from,
+            to: t.to,
+            cause: t.cause,
+            priority: t.priority,
+            wallTime: t.wallTime,
+          });
+          void notifier.onTransition(t);
+        },
+        ready: (at) => {
+          startup.vrrpMs = round(at - performance.timeOrigin);
+          sdNotify(
+            `READY=1\nSTATUS=${config!.vrrp_instance.length} VRRP instance(s)\nMAINPID=${process.pid}`,
+          );
+        },
+        failed: (msg) => {
+          log('error', msg);
+          void shutdown(1);
+        },
+      })
+    : undefined;
+  if (!vrrp) discardSpare(); // checkers only (-C)
   let config = load(o.file, o.configId, log);
   if (!config) {
     log('error', `${o.file}: configuration invalid, not starting`);
+    vrrp?.discard();
     process.exitCode = 1;
     return;
   }
   const startedAt = new Date().toISOString();
+  // performance.now() counts from the process's start
+  const startup: DaemonStatus['startup'] = { configMs: round(performance.now()) };
   let reloads = 0;
   if (o.pidfile) writeFileSync(o.pidfile, `${process.pid}\n`);
   const lag = new LoopLag();
@@ -59,70 +92,25 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   const transitions = new Map<string, number>();
   const events = new EventLog();
 
-  let vrrp: VrrpThread | undefined;
-  if (o.vrrp && config.vrrp_instance.length) {
-    vrrp = new VrrpThread(config, {
-      log,
-      transition: (t) => {
-        const k = `${t.instance}\0${t.cause}`;
-        transitions.set(k, (transitions.get(k) ?? 0) + 1);
-        events.emit({
-          kind: 'instance',
-          instance: t.instance,
-          from: t.from,
-          to: t.to,
-          cause: t.cause,
-          priority: t.priority,
-          wallTime: t.wallTime,
-        });
-        void notifier.onTransition(t);
-      },
-      ready: () =>
-        sdNotify(
-          `READY=1\nSTATUS=${config!.vrrp_instance.length} VRRP instance(s)\nMAINPID=${process.pid}`,
-        ),
-      failed: (msg) => {
-        log('error', msg);
-        void shutdown(1);
-      },
-    });
+  if (vrrp && config.vrrp_instance.length) vrrp.start(config);
+  else {
+    vrrp?.discard();
+    vrrp = undefined;
   }
 
-  let dataplane: Dataplane | undefined;
-  let reconciler: { stop(): void } | undefined;
-  let health: HealthManager | undefined;
-  const startHealth = (cfg: Config) => {
-    if (!o.checkers || cfg.virtual_server.length === 0) return;
-    if (!dataplane) {
-      dataplane = selectDataplane(cfg.global_defs.lvs_backend, log);
-      // converge back if someone changes or flushes our rules from outside
-      reconciler = keepReconciled(dataplane, log);
-    }
-    const dp = dataplane;
-    health = new HealthManager(cfg, {
-      clock: realClock,
-      probes: { tcp: tcpProbe, http: httpProbe, script: scriptProbe, dns: dnsProbe },
-      apply: (services) => dp.apply(services),
-      runScript,
+  let lvs: LvsRuntime | undefined;
+  const startLvs = (cfg: Config) => {
+    if (!o.checkers || (cfg.virtual_server.length === 0 && !lvs)) return;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    lvs ??= new (require('./lvs-runtime') as { LvsRuntime: typeof LvsRuntime }).LvsRuntime(
       log,
-      onEvent: (e) => {
-        events.emit({
-          kind: 'real_server',
-          virtualServer: e.vs,
-          realServer: e.rs,
-          up: e.up,
-          reason: e.reason,
-          wallTime: e.wallTime,
-        });
-        notifier.onRealServer(e);
-      },
-      isLocal: (a) =>
-        Object.values(networkInterfaces()).some((l) => l?.some((x) => x.address === a)),
-    });
-    health.start();
+      events,
+      notifier,
+    );
+    lvs.start(cfg);
   };
   try {
-    startHealth(config);
+    startLvs(config);
   } catch (e) {
     log('error', (e as Error).message);
     process.exitCode = 1;
@@ -135,17 +123,10 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       config: path.resolve(o.file),
       startedAt,
       reloads,
+      startup,
       instances: engine?.instances ?? [],
-      virtualServers: health?.status() ?? [],
-      ...(health ? { checks: { ...health.stats } } : {}),
-      ...(dataplane
-        ? {
-            dataplane: {
-              backend: dataplane.name,
-              errors: dataplane.errors,
-            },
-          }
-        : {}),
+      virtualServers: [],
+      ...lvs?.status(),
       loop: {
         ...((l) => (l ? { mainP99Ms: l.p99Ms, mainMaxMs: l.maxMs } : {}))(lag.read()),
         ...(engine ? { vrrp: engine.loop } : {}),
@@ -179,13 +160,11 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     shuttingDown = true;
     sdNotify('STOPPING=1');
     log('info', 'stopping: releasing virtual addresses');
-    health?.stop();
-    reconciler?.stop();
+    lvs?.stopChecks();
     await vrrp?.stop();
     // only now that the VIPs are gone: with the VIP still local and the rules gone,
     // the kernel would answer clients of established DR flows with a RST
-    if (dataplane && !o.keepDataplane)
-      await dataplane.clear().catch((e: Error) => log('error', `dataplane: ${e.message}`));
+    await lvs?.clear(o.keepDataplane);
     notifier.close();
     server.close();
     metricsServer?.close();
@@ -216,8 +195,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     reloads++;
     config = next;
     notifier.setConfig(next);
-    health?.stop();
-    startHealth(next);
+    startLvs(next);
     if (!vrrp) {
       sdNotify('READY=1');
       return;

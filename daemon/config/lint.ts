@@ -3,7 +3,8 @@
 // through (trackers that can never matter, peers that disagree).
 import { basename } from 'node:path';
 import type { Diagnostics, Position } from './diagnostics';
-import { instanceVersion, type Config, type VrrpInstance } from './model';
+import type { Config, VrrpInstance } from './model';
+import { instanceVersion } from './version';
 
 /** How a message names another place: `line N` in the same file, else `file:N`. */
 const where = (p: Position, from?: Position) =>

@@ -108,6 +108,3 @@ export type RealServer = Infer<typeof realServer>;
 export const globalDefsSchema: StructField<typeof globalDefs.shape> = globalDefs;
 
 /** The VRRP version an instance speaks (instance `version`, else global `vrrp_version`). */
-export function instanceVersion(cfg: Config, vi: VrrpInstance): 2 | 3 {
-  return (vi.version ?? cfg.global_defs.vrrp_version) as 2 | 3;
-}

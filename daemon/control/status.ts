@@ -15,6 +15,13 @@ export interface DaemonStatus {
   virtualServers: VirtualServerStatus[];
   dataplane?: { backend: string; errors: number };
   checks?: CheckStats;
+  /** start-up phases, ms after the process started (exec) */
+  startup: {
+    /** configuration read and checked */
+    configMs: number;
+    /** every VRRP instance running, its first timer armed (the Master_Down wait starts) */
+    vrrpMs?: number;
+  };
   /** event-loop delay: sampled only while status is being read (absent on the first read) */
   loop: {
     mainP99Ms?: number;

@@ -3,7 +3,7 @@
 // It knows nothing of other instances: the engine wires sync groups and
 // trackers around it through the hooks it is given.
 import type { Config, VrrpInstance } from '../config/model';
-import { instanceVersion } from '../config/model';
+import { instanceVersion } from '../config/version';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
 import type { NetIO, Vip } from '../net/io';

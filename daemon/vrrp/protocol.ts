@@ -14,6 +14,8 @@ export interface WorkerLoop {
 }
 
 export type ToWorker =
+  /** the thread is spawned before the config is read (its start-up overlaps the reading) */
+  | { type: 'start'; config: Config }
   | { type: 'status'; id: number }
   | { type: 'reload'; config: Config }
   | { type: 'stop' };
@@ -24,12 +26,7 @@ export type FromWorker =
   | { type: 'status'; id: number; instances: InstanceStatus[]; loop: WorkerLoop }
   | { type: 'reloaded'; result: ReloadPlan }
   | { type: 'stopped' }
-  /** every instance started: the daemon may tell systemd it is ready */
-  | { type: 'ready' }
+  /** every instance started (timers armed) at epoch ms `at`: the daemon may tell systemd it is ready */
+  | { type: 'ready'; at: number }
   /** the engine could not start (e.g. an interface without an address): the daemon exits 1 */
   | { type: 'fatal'; msg: string };
-
-/** The data the main thread hands the worker at start (workerData). */
-export interface WorkerData {
-  config: Config;
-}

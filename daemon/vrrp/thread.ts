@@ -4,17 +4,41 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
-import type { FromWorker, ToWorker, WorkerData, WorkerLoop } from './protocol';
+import type { FromWorker, ToWorker, WorkerLoop } from './protocol';
 import type { ReloadPlan } from './reload';
 import type { InstanceStatus, Transition } from './status';
 
 export interface ThreadEvents {
   log(level: LogLevel, msg: string): void;
   transition(t: Transition): void;
-  /** every instance started */
-  ready(): void;
+  /** every instance started, at epoch ms `at` */
+  ready(at: number): void;
   /** the engine failed to start, or the thread died */
   failed(msg: string): void;
+}
+
+const WORKER = path.join(__dirname, 'worker.js');
+
+/** A thread spawned by prespawn(), waiting for its VrrpThread; an error it had meanwhile. */
+let spare: { worker: Worker; error?: Error } | undefined;
+
+/**
+ * Spawn the VRRP thread at once, before the command line is parsed and the
+ * config read: it boots while the main thread does that. The next VrrpThread
+ * takes it over.
+ */
+export function prespawn() {
+  if (spare) return;
+  const worker = new Worker(WORKER);
+  const s: { worker: Worker; error?: Error } = { worker };
+  worker.once('error', (e) => (s.error = e));
+  spare = s;
+}
+
+/** The prespawned thread was not needed (a config test, a config without VRRP). */
+export function discardSpare() {
+  void spare?.worker.terminate();
+  spare = undefined;
 }
 
 export class VrrpThread {
@@ -27,9 +51,16 @@ export class VrrpThread {
   private onStopped?: () => void;
   private onReloaded?: (r: ReloadPlan) => void;
 
-  constructor(config: Config, events: ThreadEvents) {
-    const data: WorkerData = { config };
-    this.worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: data });
+  /**
+   * Spawn the thread now, before the config is read: a thread takes tens of
+   * milliseconds to boot, and a restarted master's preemption waits for it.
+   */
+  constructor(events: ThreadEvents) {
+    const taken = spare;
+    spare = undefined;
+    this.worker = taken?.worker ?? new Worker(WORKER);
+    if (taken?.error)
+      queueMicrotask(() => events.failed(`VRRP engine crashed: ${taken.error!.message}`));
     this.worker.on('message', (m: FromWorker) => {
       switch (m.type) {
         case 'log':
@@ -41,7 +72,7 @@ export class VrrpThread {
         case 'stopped':
           return this.onStopped?.();
         case 'ready':
-          return events.ready();
+          return events.ready(m.at);
         case 'reloaded':
           return this.onReloaded?.(m.result);
         case 'fatal':
@@ -53,6 +84,16 @@ export class VrrpThread {
 
   private post(m: ToWorker) {
     this.worker.postMessage(m);
+  }
+
+  /** Start every instance of `config` (ThreadEvents.ready or .failed follows). */
+  start(config: Config) {
+    this.post({ type: 'start', config });
+  }
+
+  /** The config has no VRRP instance after all: end the thread unused. */
+  discard() {
+    void this.worker.terminate();
   }
 
   status(timeoutMs = 2000): Promise<{ instances: InstanceStatus[]; loop: WorkerLoop }> {

@@ -1,33 +1,49 @@
 // The VRRP engine in its own thread: adverts keep their timing while the
 // main thread is busy (checkers, reloads, status requests). The messages
 // are in protocol.ts; thread.ts is the main thread's side.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { runScript } from '../system/scripts';
 import { LoopLag } from '../system/loop-lag';
 import { sdNotify, watchdogIntervalMs } from '../system/sdnotify';
 import { realClock } from '../core/clock';
 import { LinuxNet } from '../net/linux';
+import type { Config } from '../config/model';
 import { VrrpEngine } from './engine';
-import type { FromWorker, ToWorker, WorkerData } from './protocol';
+import type { FromWorker, ToWorker } from './protocol';
 
 const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
 const net = new LinuxNet();
 const lag = new LoopLag();
 
-const engine = new VrrpEngine((workerData as WorkerData).config, {
-  net,
-  clock: realClock,
-  scripts: { run: (argv, ms) => runScript(argv, ms) },
-  log: (level, msg) => send({ type: 'log', level, msg }),
-  onTransition: (t) => send({ type: 'transition', t }),
-});
+let engine: VrrpEngine | undefined;
+
+function start(config: Config) {
+  try {
+    engine = new VrrpEngine(config, {
+      net,
+      clock: realClock,
+      scripts: { run: (argv, ms) => runScript(argv, ms) },
+      log: (level, msg) => send({ type: 'log', level, msg }),
+      onTransition: (t) => send({ type: 'transition', t }),
+    });
+    engine.start();
+    send({ type: 'ready', at: performance.timeOrigin + performance.now() });
+  } catch (e) {
+    send({ type: 'log', level: 'error', msg: (e as Error).message });
+    send({ type: 'fatal', msg: (e as Error).message });
+  }
+}
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
+    case 'start':
+      start(m.config);
+      break;
     case 'status':
+      if (!engine) break; // not started: the main thread's request times out
       send({
         type: 'status',
         id: m.id,
@@ -39,10 +55,10 @@ port.on('message', (m: ToWorker) => {
       });
       break;
     case 'reload':
-      send({ type: 'reloaded', result: engine.reload(m.config) });
+      if (engine) send({ type: 'reloaded', result: engine.reload(m.config) });
       break;
     case 'stop':
-      engine.stop();
+      engine?.stop();
       net.close();
       send({ type: 'stopped' });
       break;
@@ -52,11 +68,3 @@ port.on('message', (m: ToWorker) => {
 // the watchdog is pinged from this thread: if the protocol loop is stuck, systemd restarts us
 const wd = watchdogIntervalMs();
 if (wd) setInterval(() => sdNotify('WATCHDOG=1'), wd).unref();
-
-try {
-  engine.start();
-  send({ type: 'ready' });
-} catch (e) {
-  send({ type: 'log', level: 'error', msg: (e as Error).message });
-  send({ type: 'fatal', msg: (e as Error).message });
-}

@@ -1,0 +1,87 @@
+// The load-balancer half of the daemon: health checks of every real server
+// and the dataplane they program, kept reconciled. Loaded by the runtime only
+// when the config has virtual servers, so a VRRP-only director never loads
+// the checkers or a backend (start-up time is preemption time).
+import { networkInterfaces } from 'node:os';
+import type { Config } from './config/model';
+import type { EventLog } from './control/events';
+import type { Notifier } from './control/notify';
+import type { DaemonStatus } from './control/status';
+import { HealthManager } from './check/manager';
+import { dnsProbe, httpProbe, scriptProbe, tcpProbe } from './check/probes';
+import { realClock } from './core/clock';
+import type { Log } from './core/log';
+import { keepReconciled } from './dataplane/reconcile';
+import { selectDataplane } from './dataplane/select';
+import type { Dataplane } from './dataplane/types';
+import { runScript } from './system/scripts';
+
+export class LvsRuntime {
+  private dataplane?: Dataplane;
+  private reconciler?: { stop(): void };
+  private health?: HealthManager;
+
+  constructor(
+    private readonly log: Log,
+    private readonly events: EventLog,
+    private readonly notifier: Notifier,
+  ) {}
+
+  /** (Re)start checking for `cfg`; the dataplane is created once and kept across reloads. */
+  start(cfg: Config) {
+    this.health?.stop();
+    this.health = undefined;
+    if (cfg.virtual_server.length === 0) return;
+    if (!this.dataplane) {
+      this.dataplane = selectDataplane(cfg.global_defs.lvs_backend, this.log);
+      // converge back if someone changes or flushes our rules from outside
+      this.reconciler = keepReconciled(this.dataplane, this.log);
+    }
+    const dp = this.dataplane;
+    this.health = new HealthManager(cfg, {
+      clock: realClock,
+      probes: { tcp: tcpProbe, http: httpProbe, script: scriptProbe, dns: dnsProbe },
+      apply: (services) => dp.apply(services),
+      runScript,
+      log: this.log,
+      onEvent: (e) => {
+        this.events.emit({
+          kind: 'real_server',
+          virtualServer: e.vs,
+          realServer: e.rs,
+          up: e.up,
+          reason: e.reason,
+          wallTime: e.wallTime,
+        });
+        this.notifier.onRealServer(e);
+      },
+      isLocal: (a) =>
+        Object.values(networkInterfaces()).some((l) => l?.some((x) => x.address === a)),
+    });
+    this.health.start();
+  }
+
+  status(): Pick<DaemonStatus, 'virtualServers' | 'checks' | 'dataplane'> {
+    return {
+      virtualServers: this.health?.status() ?? [],
+      ...(this.health ? { checks: { ...this.health.stats } } : {}),
+      ...(this.dataplane
+        ? { dataplane: { backend: this.dataplane.name, errors: this.dataplane.errors } }
+        : {}),
+    };
+  }
+
+  /** Stop checking and reconciling (first step of shutdown). */
+  stopChecks() {
+    this.health?.stop();
+    this.reconciler?.stop();
+  }
+
+  /** Remove what we programmed (after the VIPs are gone), unless `keep` (keepalived -I). */
+  async clear(keep: boolean) {
+    if (this.dataplane && !keep)
+      await this.dataplane
+        .clear()
+        .catch((e: Error) => this.log('error', `dataplane: ${e.message}`));
+  }
+}
