@@ -193,6 +193,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     }
     sdNotify('RELOADING=1');
     reloads++;
+    const current = config!;
     config = next;
     notifier.setConfig(next);
     startLvs(next);
@@ -200,7 +201,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       sdNotify('READY=1');
       return;
     }
-    vrrp.reload(next, (r) => {
+    vrrp.reload(current, next, (r) => {
       log('info', `reload: ${JSON.stringify(r)}`);
       sdNotify('READY=1');
     });

@@ -66,6 +66,15 @@ export class VrrpEngine {
    */
   reload(next: Config): ReloadPlan {
     const plan = planReload(this.config, [...this.instances.keys()], next);
+    this.applyReload(plan, next);
+    return plan;
+  }
+
+  /**
+   * Apply a plan made elsewhere: `next` needs to hold only the instances the
+   * plan creates (restarted and added); kept ones keep their own settings.
+   */
+  applyReload(plan: ReloadPlan, next: Config) {
     for (const name of [...plan.restarted, ...plan.removed]) {
       this.instances.get(name)!.stop();
       this.instances.delete(name);
@@ -78,7 +87,6 @@ export class VrrpEngine {
       .map((cfg) => this.create(cfg));
     for (const i of fresh) i.start();
     this.startWatch();
-    return plan;
   }
 
   /** Stop every instance: priority-0 adverts, VIPs removed. */

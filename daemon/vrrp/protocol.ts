@@ -17,7 +17,8 @@ export type ToWorker =
   /** the thread is spawned before the config is read (its start-up overlaps the reading) */
   | { type: 'start'; config: Config }
   | { type: 'status'; id: number }
-  | { type: 'reload'; config: Config }
+  /** a reload planned by the main thread; `config` holds only the instances to (re)create */
+  | { type: 'reload'; plan: ReloadPlan; config: Config }
   | { type: 'stop' };
 
 export type FromWorker =

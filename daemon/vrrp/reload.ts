@@ -25,17 +25,32 @@ export function planReload(current: Config, running: readonly string[], next: Co
   const currentByName = new Map(current.vrrp_instance.map((v) => [v.name, v]));
   for (const name of running) {
     const n = nextByName.get(name);
-    const cur = currentByName.get(name)!;
+    const cur = currentByName.get(name);
     const unchanged =
       n &&
+      cur &&
       sameGlobals &&
       fingerprint(n) === fingerprint(cur) &&
       scriptsOf(next, n) === scriptsOf(current, cur);
     if (unchanged) r.kept.push(name);
     else (n ? r.restarted : r.removed).push(name);
   }
+  const known = new Set(running);
   for (const vi of next.vrrp_instance)
-    if (runnable(vi) && !running.includes(vi.name) && !r.restarted.includes(vi.name))
-      r.added.push(vi.name);
+    if (runnable(vi) && !known.has(vi.name)) r.added.push(vi.name);
   return r;
+}
+
+/** The names an engine runs for `config` (its runnable instances). */
+export const runningOf = (config: Config) =>
+  config.vrrp_instance.filter(runnable).map((vi) => vi.name);
+
+/**
+ * What the VRRP thread needs to apply `plan`: `next` with only the instances it
+ * creates. Planned where both configs are (the main thread), so the thread's
+ * adverts never wait for a large diff or a large clone.
+ */
+export function reloadMessage(plan: ReloadPlan, next: Config): Config {
+  const create = new Set([...plan.restarted, ...plan.added]);
+  return { ...next, vrrp_instance: next.vrrp_instance.filter((vi) => create.has(vi.name)) };
 }

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
 import type { FromWorker, ToWorker, WorkerLoop } from './protocol';
-import type { ReloadPlan } from './reload';
+import { planReload, reloadMessage, runningOf, type ReloadPlan } from './reload';
 import type { InstanceStatus, Transition } from './status';
 
 export interface ThreadEvents {
@@ -112,10 +112,14 @@ export class VrrpThread {
     });
   }
 
-  /** Hand the engine a new config; `done` hears what it kept and restarted. */
-  reload(config: Config, done: (r: ReloadPlan) => void) {
+  /**
+   * Reload from `current` (what the thread runs) to `next`: planned here, so
+   * the thread gets only what changed; `done` hears the plan once applied.
+   */
+  reload(current: Config, next: Config, done: (r: ReloadPlan) => void) {
+    const plan = planReload(current, runningOf(current), next);
     this.onReloaded = done;
-    this.post({ type: 'reload', config });
+    this.post({ type: 'reload', plan, config: reloadMessage(plan, next) });
   }
 
   /** Priority-0 adverts and VIPs released (or `timeoutMs` passed), then the thread ends. */

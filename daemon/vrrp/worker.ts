@@ -55,7 +55,10 @@ port.on('message', (m: ToWorker) => {
       });
       break;
     case 'reload':
-      if (engine) send({ type: 'reloaded', result: engine.reload(m.config) });
+      if (engine) {
+        engine.applyReload(m.plan, m.config);
+        send({ type: 'reloaded', result: m.plan });
+      }
       break;
     case 'stop':
       engine?.stop();

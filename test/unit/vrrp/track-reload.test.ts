@@ -1,7 +1,9 @@
 // Pure pieces of the VRRP side: rise/fall hysteresis and the reload plan.
 import { strict as assert } from 'node:assert';
 import { parseText } from '../../../daemon/config/index';
-import { planReload } from '../../../daemon/vrrp/reload';
+import { planReload, reloadMessage, runningOf } from '../../../daemon/vrrp/reload';
+import { VrrpEngine } from '../../../daemon/vrrp/engine';
+import { FakeClock, FakeLan, FakeNet } from './fakes';
 import { RiseFall } from '../../../daemon/vrrp/track';
 
 const conf = (body: string) => {
@@ -53,5 +55,37 @@ describe('vrrp: rise/fall and reload plans', () => {
       `global_defs {\n router_id other\n}\n${script(1)}${tracked}${inst('B', 2)}`,
     );
     assert.deepEqual(planReload(base, ['A', 'B'], globals).restarted, ['A', 'B']);
+  });
+
+  it('a plan made on the main thread: the thread gets only the instances it creates, and ends where a full reload would', () => {
+    const cur = conf(inst('A', 1) + inst('B', 2) + inst('C', 3));
+    const next = conf(inst('A', 1) + inst('B', 2, 150) + inst('D', 4));
+    const plan = planReload(cur, runningOf(cur), next);
+    const msg = reloadMessage(plan, next);
+    assert.deepEqual(
+      msg.vrrp_instance.map((v) => v.name),
+      ['B', 'D'],
+      'kept instances do not travel',
+    );
+    const clock = new FakeClock();
+    const run = (apply: (e: VrrpEngine) => void) => {
+      const e = new VrrpEngine(cur, {
+        net: new FakeNet(new FakeLan(), '198.51.100.11', clock),
+        clock,
+        scripts: { run: async () => 0 },
+        log: () => {},
+      });
+      e.start();
+      clock.advance(5000);
+      const a = e.instance('A');
+      apply(e);
+      clock.advance(5000);
+      assert.equal(e.instance('A'), a, 'the kept instance is the same object (state, timers kept)');
+      return e.status().map((i) => `${i.name}:${i.state}:${i.priority}`);
+    };
+    assert.deepEqual(
+      run((e) => e.applyReload(plan, structuredClone(msg))),
+      run((e) => e.reload(next)),
+    );
   });
 });
