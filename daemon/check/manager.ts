@@ -281,6 +281,7 @@ export class HealthManager {
         persistence: c.persistence_timeout,
         ...(c.persistence_granularity ? { persistenceNetmask: c.persistence_granularity } : {}),
         destinations,
+        capacity: vs.servers.length,
         ...(ingress ? { ingress, egress: ingress } : {}),
       };
     });

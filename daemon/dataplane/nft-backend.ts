@@ -1,8 +1,10 @@
-// Applies renderNft() with `nft -f -` and notices outside changes: the
-// kernel's nftables events say that something changed, and comparing `nft
-// list` output with what it showed right after our apply says whether it
-// touched our tables.
+// Applies the nftables dataplane with `nft -f -`: a whole ruleset when its
+// structure changes, else only the map elements that changed (a real server
+// failing or coming back is a delta, not a rewrite). Outside changes are
+// heard from the kernel's nftables events for our tables; a slow safety net
+// compares `nft list` output with what it showed before.
 import { execFile } from 'node:child_process';
+import type { Log } from '../core/log';
 import {
   AF_NETLINK,
   int32,
@@ -12,13 +14,20 @@ import {
   SOL_SOCKET,
   SO_RCVBUF,
 } from '../net/native';
-import { DR_TABLE, NAT_TABLE, renderNft, renderNftClear } from './nft';
+import {
+  DR_TABLE,
+  NAT_TABLE,
+  renderNft,
+  renderNftClear,
+  renderNftDelta,
+  type Rendered,
+} from './nft';
+import { tablesTouched } from './nft-events';
 import type { Dataplane, Service } from './types';
-import type { Log } from '../core/log';
 
 function nft(args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const c = execFile('nft', args, { timeout: 10_000 }, (e, out, err) =>
+    const c = execFile('nft', args, { timeout: 10_000, maxBuffer: 256 << 20 }, (e, out, err) =>
       resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
     );
     if (input !== undefined) c.stdin!.end(input);
@@ -28,17 +37,24 @@ function nft(args: string[], input?: string): Promise<{ code: number; out: strin
 const NETLINK_NETFILTER = 12;
 /** nfnetlink multicast group of nftables ruleset changes */
 const NFNLGRP_NFTABLES = 7;
+const OURS = new Set([DR_TABLE, NAT_TABLE]);
 
 export class NftDataplane implements Dataplane {
   readonly name = 'nftables' as const;
   /** changes are heard as they happen; the net only covers a lost event */
   readonly safetyNetMs = 60_000;
   private desired: Service[] = [];
-  private seen = '';
-  private expectTables = false;
+  /** what we last applied (undefined: unknown, the next apply is a whole ruleset) */
+  private applied?: Rendered;
+  /** the safety net's listing of our tables, taken the first time it looks after an apply */
+  private seen?: string;
+  /** an event said someone else changed our tables */
+  private touched = false;
   /** applies and reconciles one at a time */
   private queue: Promise<unknown> = Promise.resolve();
-  private events?: { fd: number; drain(): boolean };
+  private events?: { drain(): boolean };
+  /** how the last apply went: a delta of N elements, or the whole ruleset */
+  lastApply?: { kind: 'delta' | 'ruleset' | 'none'; ms: number };
   errors = 0;
 
   constructor(private readonly log: Log) {}
@@ -60,26 +76,44 @@ export class NftDataplane implements Dataplane {
   }
 
   private async applyNow(services: Service[]): Promise<void> {
+    const t0 = performance.now();
     this.desired = services;
     const r = renderNft(services);
     for (const s of r.skipped) this.log('warn', `dataplane: ${s.id} not programmed: ${s.reason}`);
-    const res = await nft(['-f', '-'], r.text);
-    if (res.code !== 0) {
-      this.errors++;
-      throw new Error(`nft: ${res.err.trim() || res.out.trim()}`);
+    const delta = this.applied ? renderNftDelta(this.applied, r) : undefined;
+    if (delta === '') {
+      this.lastApply = { kind: 'none', ms: performance.now() - t0 };
+      return;
     }
+    let res = await nft(['-f', '-'], delta ?? r.text);
+    if (res.code !== 0 && delta !== undefined) res = await nft(['-f', '-'], r.text); // our picture was off
     // the kernel queued its events of our own transaction before nft exited: not outside changes
     this.events?.drain();
-    this.seen = await this.snapshot();
-    this.expectTables = /^table /m.test(r.text);
+    if (res.code !== 0) {
+      this.errors++;
+      this.applied = undefined;
+      throw new Error(`nft: ${res.err.trim() || res.out.trim()}`);
+    }
+    this.applied = r;
+    this.seen = undefined;
+    this.lastApply = { kind: delta ? 'delta' : 'ruleset', ms: performance.now() - t0 };
   }
 
   reconcile(): Promise<boolean> {
     return this.serial(async () => {
-      const now = await this.snapshot();
-      // unchanged since our apply, and present if we created anything (a listing that failed reads as empty)
-      if (now === this.seen && !(this.expectTables && now === '')) return false;
+      if (!this.touched) {
+        // the safety net: our tables as listed now against the last listing since our apply
+        const now = await this.snapshot();
+        const expectTables = /^table /m.test(this.applied?.text ?? '');
+        if (this.seen === undefined && !(expectTables && now === '')) {
+          this.seen = now;
+          return false;
+        }
+        if (now === this.seen) return false;
+      }
+      this.touched = false;
       this.log('warn', 'dataplane: nftables tables changed outside keepalive-ts; re-applying');
+      this.applied = undefined;
       await this.applyNow(this.desired);
       return true;
     });
@@ -89,31 +123,36 @@ export class NftDataplane implements Dataplane {
     const n = native();
     const fd = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER);
     const buf = Buffer.alloc(1 << 16);
-    /** read what is queued; true if anything was (an overflow, ENOBUFS, counts: events were lost) */
+    /** read what is queued; true if it touched our tables (an overflow, ENOBUFS, counts too) */
     const drain = () => {
-      let any = false;
-      for (let i = 0; i < 1024; i++) {
+      let ours = false;
+      for (let i = 0; i < 4096; i++) {
+        let len: number;
         try {
-          if (n.recv(fd, buf, 0) < 0) break;
+          len = n.recv(fd, buf, 0);
         } catch {
-          /* ENOBUFS: more changed than the buffer held */
+          ours = true; // ENOBUFS: events were lost
+          continue;
         }
-        any = true;
+        if (len < 0) break;
+        if (!ours) ours = tablesTouched(buf.subarray(0, len)).some((t) => OURS.has(t));
       }
-      return any;
+      return ours;
     };
     let watch: unknown;
     try {
       n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 20));
       n.bind(fd, sockaddrNl(1 << (NFNLGRP_NFTABLES - 1)));
       watch = n.watch(fd, () => {
-        if (drain()) onChange();
+        if (!drain()) return;
+        this.touched = true;
+        onChange();
       });
     } catch (e) {
       n.close(fd);
       throw e;
     }
-    this.events = { fd, drain };
+    this.events = { drain };
     return {
       close: () => {
         n.unwatch(watch);
@@ -127,7 +166,8 @@ export class NftDataplane implements Dataplane {
     return this.serial(async () => {
       await nft(['-f', '-'], renderNftClear());
       this.events?.drain();
-      this.seen = '';
+      this.applied = undefined;
+      this.seen = undefined;
     });
   }
 }

@@ -1,12 +1,15 @@
-// The nftables dataplane, rendered as one `nft -f` transaction (pure), so a
+// The nftables dataplane, rendered as `nft -f` transactions (pure), so a
 // change is atomic: packets see the old or the new ruleset, never none.
 //   DR:  netdev ingress on the VIP's interface; only the VIP holder forwards
 //        (`fib daddr type local`); the destination is picked by a Maglev table
-//        (an anonymous map in the rule: nft 1.0.6 crashes listing named
-//        `typeof jhash` maps) indexed by a per-flow hash (source address and port; source address
+//        indexed by a per-flow hash (source address and port; source address
 //        only with persistence) and `fwd` rewrites the MAC, not the IP.
 //   NAT: ip nat prerouting `dnat` by the same table, plus masquerade so
 //        one-arm setups route replies back through the director.
+// Each Maglev table is a named map (declared `typeof numgen inc mod M`: nft
+// 1.0.6 crashes listing a `typeof jhash` map), sized for every configured
+// real server. So when a server fails or comes back only some slots change,
+// and the change is a delta of map elements (renderNftDelta), not a new ruleset.
 import { maglevTable, tableSize } from './maglev';
 import type { Service } from './types';
 
@@ -21,16 +24,32 @@ export const NAT_TABLE = 'keepalive_ts_nat';
 
 const l4 = (p: string) => (p === 'UDP' ? 'udp' : p === 'SCTP' ? 'sctp' : 'tcp');
 
+/** One Maglev table: its slots' values, in slot order. */
+export interface NftMap {
+  family: 'netdev' | 'ip';
+  table: string;
+  name: string;
+  slots: string[];
+}
+
 export interface Rendered {
+  /** the whole ruleset, replacing our tables */
   text: string;
+  /** the ruleset without the maps' elements: equal structure = a delta can do */
+  structure: string;
+  maps: NftMap[];
   /** services the nftables backend cannot express (reported, not applied) */
   skipped: { id: string; reason: string }[];
 }
+
+const mapName = (id: string) => `m_${id.replace(/[^A-Za-z0-9]/g, '_')}`;
+const elements = (m: NftMap) => m.slots.map((v, i) => `${i} : ${v}`).join(', ');
 
 export function renderNft(services: readonly Service[]): Rendered {
   const skipped: Rendered['skipped'] = [];
   const drChains = new Map<string, string[]>();
   const natRules: string[] = [];
+  const maps: (NftMap & { type: string })[] = [];
   services.forEach((s) => {
     if (s.fwmark !== undefined || !s.address)
       return skipped.push({ id: s.id, reason: 'fwmark services need IPVS' });
@@ -44,59 +63,106 @@ export function renderNft(services: readonly Service[]): Rendered {
     const proto = l4(s.protocol);
     const key = s.persistence > 0 ? 'ip saddr' : `ip saddr . ${proto} sport`;
     if (dests.length === 0) return; // nothing live: the VIP answers locally (RST) until a server is back
-    const m = tableSize(dests.length);
+    const m = tableSize(Math.max(dests.length, s.capacity ?? 0));
     const table = maglevTable(
       dests.map((d) => ({ id: `${d.address}:${d.port}`, weight: d.weight })),
       m,
     );
+    const name = mapName(s.id);
     if (method === 'DR') {
       const ingress = s.ingress ?? 'eth0';
-      const elements = table.map((b, i) => `${i} : ${dests[b].address}`).join(', ');
+      maps.push({
+        family: 'netdev',
+        table: DR_TABLE,
+        name,
+        type: `typeof numgen inc mod ${m} : ip daddr`,
+        slots: table.map((b) => dests[b].address),
+      });
       const rules = drChains.get(ingress) ?? [];
       rules.push(
-        `    ip daddr ${s.address} ${proto} dport ${s.port} fib daddr type local fwd ip to jhash ${key} mod ${m} seed ${HASH_SEED} map { ${elements} } device "${s.egress ?? ingress}" comment "${s.id}"`,
+        `    ip daddr ${s.address} ${proto} dport ${s.port} fib daddr type local fwd ip to jhash ${key} mod ${m} seed ${HASH_SEED} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
       );
       drChains.set(ingress, rules);
     } else {
-      const elements = table
-        .map((b, i) => `${i} : ${dests[b].address} . ${dests[b].port}`)
-        .join(', ');
+      maps.push({
+        family: 'ip',
+        table: NAT_TABLE,
+        name,
+        type: `typeof numgen inc mod ${m} : ip daddr . ${proto} dport`,
+        slots: table.map((b) => `${dests[b].address} . ${dests[b].port}`),
+      });
       natRules.push(
-        `    ip daddr ${s.address} ${proto} dport ${s.port} dnat ip to jhash ${key} mod ${m} seed ${HASH_SEED} map { ${elements} } comment "${s.id}"`,
+        `    ip daddr ${s.address} ${proto} dport ${s.port} dnat ip to jhash ${key} mod ${m} seed ${HASH_SEED} map @${name} comment "${s.id}"`,
       );
     }
   });
-  const out: string[] = [];
-  // replace both tables in one transaction (add first so delete never fails)
-  out.push(`add table netdev ${DR_TABLE}`, `delete table netdev ${DR_TABLE}`);
-  out.push(`add table ip ${NAT_TABLE}`, `delete table ip ${NAT_TABLE}`);
-  if (drChains.size) {
-    out.push(`table netdev ${DR_TABLE} {`);
-    for (const [dev, rules] of drChains) {
+  const render = (withElements: boolean) => {
+    const mapDecl = (t: string) =>
+      maps
+        .filter((x) => x.table === t)
+        .map(
+          (x) =>
+            `  map ${x.name} {\n    ${x.type}\n${withElements ? `    elements = { ${elements(x)} }\n` : ''}  }`,
+        );
+    const out: string[] = [];
+    // replace both tables in one transaction (add first so delete never fails)
+    out.push(`add table netdev ${DR_TABLE}`, `delete table netdev ${DR_TABLE}`);
+    out.push(`add table ip ${NAT_TABLE}`, `delete table ip ${NAT_TABLE}`);
+    if (drChains.size) {
+      out.push(`table netdev ${DR_TABLE} {`, ...mapDecl(DR_TABLE));
+      for (const [dev, rules] of drChains) {
+        out.push(
+          `  chain in_${dev.replace(/[^A-Za-z0-9_]/g, '_')} {`,
+          `    type filter hook ingress device "${dev}" priority 0; policy accept;`,
+          ...rules,
+          '  }',
+        );
+      }
+      out.push('}');
+    }
+    if (natRules.length) {
       out.push(
-        `  chain in_${dev.replace(/[^A-Za-z0-9_]/g, '_')} {`,
-        `    type filter hook ingress device "${dev}" priority 0; policy accept;`,
-        ...rules,
+        `table ip ${NAT_TABLE} {`,
+        ...mapDecl(NAT_TABLE),
+        '  chain pre {',
+        '    type nat hook prerouting priority dstnat; policy accept;',
+        ...natRules,
         '  }',
+        '  chain post {',
+        '    type nat hook postrouting priority srcnat; policy accept;',
+        '    ct status dnat masquerade',
+        '  }',
+        '}',
       );
     }
-    out.push('}');
-  }
-  if (natRules.length) {
-    out.push(
-      `table ip ${NAT_TABLE} {`,
-      '  chain pre {',
-      '    type nat hook prerouting priority dstnat; policy accept;',
-      ...natRules,
-      '  }',
-      '  chain post {',
-      '    type nat hook postrouting priority srcnat; policy accept;',
-      '    ct status dnat masquerade',
-      '  }',
-      '}',
-    );
-  }
-  return { text: out.join('\n') + '\n', skipped };
+    return out.join('\n') + '\n';
+  };
+  return {
+    text: render(true),
+    structure: render(false),
+    maps: maps.map(({ family, table, name, slots }) => ({ family, table, name, slots })),
+    skipped,
+  };
+}
+
+/**
+ * The transaction that takes `prev` (what is applied) to `next` by changing
+ * map elements only: '' when nothing changed, undefined when the structure
+ * differs (tables, chains, rules, map sizes) and the whole ruleset must go.
+ */
+export function renderNftDelta(prev: Rendered, next: Rendered): string | undefined {
+  if (prev.structure !== next.structure) return undefined;
+  const out: string[] = [];
+  next.maps.forEach((m, k) => {
+    const old = prev.maps[k];
+    const changed = m.slots.flatMap((v, i) => (old.slots[i] === v ? [] : [i]));
+    if (!changed.length) return;
+    const at = `${m.family} ${m.table} ${m.name}`;
+    // delete and add in one transaction: no packet sees a slot without a value
+    out.push(`delete element ${at} { ${changed.join(', ')} }`);
+    out.push(`add element ${at} { ${changed.map((i) => `${i} : ${m.slots[i]}`).join(', ')} }`);
+  });
+  return out.length ? out.join('\n') + '\n' : '';
 }
 
 /** The commands that remove everything we created. */

@@ -26,6 +26,12 @@ export interface Service {
   /** persistence_granularity: clients in one netmask share a real server (default 255.255.255.255) */
   persistenceNetmask?: string;
   destinations: Destination[];
+  /**
+   * real servers configured (in service or not): a consistent-hash table sized
+   * for all of them keeps its size when servers fail and come back, so such a
+   * change only moves table slots
+   */
+  capacity?: number;
   /** nftables: the interface client packets arrive on (the VIP's interface) */
   ingress?: string;
   /** nftables: the interface toward the real servers */

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { renderNft } from '../../../daemon/dataplane/nft';
+import { renderNft, renderNftDelta } from '../../../daemon/dataplane/nft';
+import { tablesTouched } from '../../../daemon/dataplane/nft-events';
 import type { Service } from '../../../daemon/dataplane/types';
 
 const svc = (o: Partial<Service>): Service => ({
@@ -20,16 +21,21 @@ const svc = (o: Partial<Service>): Service => ({
 });
 
 describe('nftables rendering', () => {
-  it('DR: netdev ingress, VIP-holder gate, per-flow hash into a Maglev map, fwd by MAC', () => {
+  it('DR: netdev ingress, VIP-holder gate, per-flow hash into a named Maglev map, fwd by MAC', () => {
     const r = renderNft([svc({})]);
     assert.deepEqual(r.skipped, []);
     assert.match(r.text, /^add table netdev keepalive_ts\ndelete table netdev keepalive_ts\n/);
     assert.match(
       r.text,
-      /ip daddr 198\.51\.100\.10 tcp dport 80 fib daddr type local fwd ip to jhash ip saddr \. tcp sport mod 251 seed 0x6b617473 map \{ 0 : 198\.51\.100\.2[12], .* \} device "lan0" comment "TCP 198\.51\.100\.10:80"/,
+      /ip daddr 198\.51\.100\.10 tcp dport 80 fib daddr type local fwd ip to jhash ip saddr \. tcp sport mod 251 seed 0x6b617473 map @m_TCP_198_51_100_10_80 device "lan0" comment "TCP 198\.51\.100\.10:80"/,
+    );
+    // typeof numgen, not typeof jhash: nft 1.0.6 segfaults listing the latter
+    assert.match(
+      r.text,
+      /map m_TCP_198_51_100_10_80 \{\n {4}typeof numgen inc mod 251 : ip daddr\n/,
     );
     assert.match(r.text, /type filter hook ingress device "lan0" priority 0/);
-    const elems = /map \{ ([^}]*) \}/.exec(r.text)![1].split(', ');
+    const elems = /elements = \{ ([^}]*) \}/.exec(r.text)![1].split(', ');
     assert.equal(elems.length, 251);
     assert.ok(
       elems.some((e) => e.endsWith('198.51.100.21')) &&
@@ -53,7 +59,11 @@ describe('nftables rendering', () => {
     ]);
     assert.match(
       r.text,
-      /dnat ip to jhash ip saddr \. tcp sport mod 251 seed 0x6b617473 map \{ 0 : 198\.51\.100\.21 \. 8080, /,
+      /dnat ip to jhash ip saddr \. tcp sport mod 251 seed 0x6b617473 map @m_TCP_198_51_100_10_80 /,
+    );
+    assert.match(
+      r.text,
+      /typeof numgen inc mod 251 : ip daddr \. tcp dport\n {4}elements = \{ 0 : 198\.51\.100\.21 \. 8080, /,
     );
     assert.match(r.text, /ct status dnat masquerade/);
   });
@@ -68,10 +78,75 @@ describe('nftables rendering', () => {
         destinations: [{ address: '198.51.100.21', port: 80, weight: 1, method: 'TUN' }],
       }),
     ]);
-    assert.ok(!r.text.includes('map {'));
+    assert.ok(!r.text.includes('map '));
     assert.deepEqual(
       r.skipped.map((s) => s.id),
       ['FWM 7', 'TUN'],
     );
+  });
+
+  it('a real server failing is a delta of map elements; a new service is a whole ruleset', () => {
+    const three = (up: boolean[]) =>
+      svc({
+        capacity: 3,
+        destinations: ['21', '22', '23'].map((x, i) => ({
+          address: `198.51.100.${x}`,
+          port: 80,
+          weight: up[i] ? 1 : 0,
+          method: 'DR' as const,
+        })),
+      });
+    const all = renderNft([three([true, true, true])]);
+    const down = renderNft([three([true, false, true])]);
+    assert.equal(all.structure, down.structure, 'the table keeps its size (sized for 3)');
+    const delta = renderNftDelta(all, down)!;
+    const [del, add] = delta.trim().split('\n');
+    assert.match(del, /^delete element netdev keepalive_ts m_TCP_198_51_100_10_80 \{ [\d, ]+ \}$/);
+    assert.match(add, /^add element netdev keepalive_ts m_TCP_198_51_100_10_80 \{ /);
+    const moved = /\{ (.*) \}/.exec(del)![1].split(', ').length;
+    const was22 = all.maps[0].slots.filter((v) => v === '198.51.100.22').length;
+    // Maglev: the failed server's slots move, and only a few others (here < 10% more)
+    assert.ok(moved >= was22 && moved < was22 * 1.1, `${moved} slots moved, ${was22} were its`);
+    assert.ok(!add.includes('198.51.100.22'));
+    assert.equal(renderNftDelta(down, down), '', 'nothing changed: nothing to send');
+    assert.equal(
+      renderNftDelta(
+        all,
+        renderNft([three([true, true, true]), svc({ id: 'TCP 198.51.100.10:81', port: 81 })]),
+      ),
+      undefined,
+      'a new service changes the structure',
+    );
+  });
+
+  it('nftables events: the tables a change touched, not the generation message', () => {
+    const nlmsg = (type: number, attrs: [number, Uint8Array][]) => {
+      const body = attrs.map(([t, v]) => {
+        const len = 4 + v.length;
+        const b = Buffer.alloc((len + 3) & ~3);
+        b.writeUInt16LE(len, 0);
+        b.writeUInt16LE(t, 2);
+        b.set(v, 4);
+        return b;
+      });
+      const h = Buffer.alloc(20);
+      const total = 20 + body.reduce((n, b) => n + b.length, 0);
+      h.writeUInt32LE(total, 0);
+      h.writeUInt16LE(type, 4);
+      return Buffer.concat([h, ...body]);
+    };
+    const str = (s: string) => Buffer.from(s + '\0');
+    const u32 = Buffer.alloc(4);
+    const buf = Buffer.concat([
+      nlmsg((10 << 8) | 2, [[1, str('keepalive_ts')]]), // DELTABLE
+      nlmsg((10 << 8) | 12, [
+        [1, str('filter')],
+        [2, str('s')],
+      ]), // NEWSETELEM
+      nlmsg((10 << 8) | 15, [[1, u32]]), // NEWGEN: no table
+      nlmsg((1 << 8) | 0, [[1, str('conntrack')]]), // another subsystem
+    ]);
+    assert.deepEqual(tablesTouched(buf), ['keepalive_ts', 'filter']);
+    assert.deepEqual(tablesTouched(buf.subarray(0, 10)), [], 'a truncated message is ignored');
   });
 });
