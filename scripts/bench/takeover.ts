@@ -1,6 +1,7 @@
 // Benchmark: takeover times of a keepalive-ts pair and a keepalived pair on
 // the same lab, alternating A B A B: clean stop (SIGTERM -> priority 0) and
-// crash (SIGKILL + link down), VRRPv2 advert_int 1 and VRRPv3 advert_int 0.1.
+// crash (SIGKILL + link down), VRRPv2 advert_int 1, VRRPv3 advert_int 0.1 and
+// VRRPv3 advert_int 0.01 (centisecond adverts).
 // Times come from packet timestamps (tshark on the backup). `npm run bench:takeover [-- TRIALS]`
 import { Lab } from '../lab/lab';
 import { Capture, holders, LabDaemon, measureTakeover, vrrpConf, type Kind } from '../lab/daemons';
@@ -54,9 +55,9 @@ async function trial(lab: Lab, kind: Kind, version: 2 | 3, advertInt: number) {
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return {
-    median: Math.round(s[Math.floor(s.length / 2)]),
-    min: Math.round(s[0]),
-    max: Math.round(s[s.length - 1]),
+    median: +s[Math.floor(s.length / 2)].toFixed(1),
+    min: +s[0].toFixed(1),
+    max: +s[s.length - 1].toFixed(1),
   };
 };
 
@@ -67,6 +68,7 @@ async function main() {
     for (const [version, advertInt] of [
       [2, 1],
       [3, 0.1],
+      [3, 0.01],
     ] as const) {
       const res: Record<Kind, { term: number[]; crash: number[] }> = {
         ks: { term: [], crash: [] },

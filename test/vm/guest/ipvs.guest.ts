@@ -140,10 +140,15 @@ function ipvsLive(): Record<string, string[]> {
 /** The same from the nftables backend's ruleset: each rule's comment names the service, its map the servers. */
 function nftLive(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const line of inNs('kd', 'nft list ruleset').split('\n')) {
+  const listing = inNs('kd', 'nft list ruleset');
+  // the Maglev tables are named maps: `map NAME { typeof ... elements = { slot : value, ... } }`
+  const elements = new Map<string, string>();
+  for (const m of listing.matchAll(/map (\w+) \{[^{}]*?elements = \{([^}]*)\}/g))
+    elements.set(m[1], m[2]);
+  for (const line of listing.split('\n')) {
     const c = /comment "((?:TCP|UDP|SCTP) [\d.]+:(\d+))"/.exec(line);
     if (!c) continue;
-    const map = /map \{([^}]*)\}/.exec(line)?.[1] ?? '';
+    const map = elements.get(/map @(\w+)/.exec(line)?.[1] ?? '') ?? '';
     const servers = new Set<string>();
     for (const m of map.matchAll(/\d+ : ([\d.]+)(?: \. (\d+))?/g))
       servers.add(`${m[1]}:${m[2] ?? c[2]}`);
