@@ -77,11 +77,9 @@ const ACCEPTED_BUT_IGNORED = [
   'vrrp_rx_bufs_policy',
   'lvs_sync_daemon',
   'lvs_timeouts',
-  'vrrp_priority',
   'checker_priority',
   'vrrp_no_swap',
   'checker_no_swap',
-  'vrrp_rt_priority',
   'checker_rt_priority',
   'script_security',
 ];

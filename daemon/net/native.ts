@@ -13,6 +13,8 @@ export interface NativeSock {
   ifindex(name: string): number;
   watch(fd: number, onReadable: (status: number) => void): unknown;
   unwatch(handle: unknown): void;
+  /** the calling thread's nice value, and SCHED_RR at `rt` when rt > 0 */
+  threadPriority(nice: number, rt: number): void;
 }
 
 let cached: NativeSock | undefined;

@@ -7,6 +7,7 @@ import { LoopLag } from '../system/loop-lag';
 import { sdNotify, watchdogIntervalMs } from '../system/sdnotify';
 import { realClock } from '../core/clock';
 import { LinuxNet } from '../net/linux';
+import { native } from '../net/native';
 import type { Config } from '../config/model';
 import { VrrpEngine } from './engine';
 import type { FromWorker, ToWorker } from './protocol';
@@ -18,7 +19,18 @@ const lag = new LoopLag();
 
 let engine: VrrpEngine | undefined;
 
+/** keepalived's vrrp_priority / vrrp_rt_priority, for this thread */
+function schedule(g: Config['global_defs']) {
+  if (g.vrrp_priority === undefined && g.vrrp_rt_priority === undefined) return;
+  try {
+    native().threadPriority(g.vrrp_priority ?? 0, g.vrrp_rt_priority ?? 0);
+  } catch (e) {
+    send({ type: 'log', level: 'warn', msg: `VRRP thread priority: ${(e as Error).message}` });
+  }
+}
+
 function start(config: Config) {
+  schedule(config.global_defs);
   try {
     engine = new VrrpEngine(config, {
       net,

@@ -4,7 +4,8 @@
 // second and (with --gc) allocates garbage all the time. tshark on the peer
 // end of a veth measures the gaps; the send lag is a gap minus the interval.
 // Runs in a network namespace it creates and removes.
-// `npm run bench:jitter [-- --advert-int 0.01 --seconds 10 --gc]` (default 0.1 s)
+// `npm run bench:jitter [-- --advert-int 0.01 --seconds 10 --gc --rt 50]` (default 0.1 s;
+// --rt sets vrrp_rt_priority, which the worker applies to itself)
 import { execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -20,7 +21,9 @@ const arg = (name: string, dflt: string) => {
 const SECONDS = Number(arg('--seconds', '10'));
 const ADVERT_INT = Number(arg('--advert-int', '0.1'));
 const GC = process.argv.includes('--gc');
-const CONF = `global_defs {\n vrrp_version 3\n}\nvrrp_instance VI_1 {\n interface a0\n virtual_router_id 9\n priority 255\n advert_int ${ADVERT_INT}\n virtual_ipaddress {\n  203.0.113.10/24\n }\n}\n`;
+/** vrrp_rt_priority for the worker thread (0: none) */
+const RT = Number(arg('--rt', '0'));
+const CONF = `global_defs {\n vrrp_version 3\n${RT ? ` vrrp_rt_priority ${RT}\n` : ''}}\nvrrp_instance VI_1 {\n interface a0\n virtual_router_id 9\n priority 255\n advert_int ${ADVERT_INT}\n virtual_ipaddress {\n  203.0.113.10/24\n }\n}\n`;
 
 /** garbage all the time: short-lived objects and, every 100 ms, a few MB that survive a while */
 function garbage() {
@@ -124,6 +127,7 @@ async function measure(ns: string, mode: string) {
     mode,
     advert_int_ms: int,
     gc_pressure: GC,
+    vrrp_rt_priority: mode === 'worker' ? RT : 0,
     adverts: ts.length,
     gap_p50_ms: +q(0.5).toFixed(2),
     gap_p99_ms: +q(0.99).toFixed(2),

@@ -37,6 +37,10 @@ export const globalDefs = kw.block({
   notify_fifo: kw.string().optional(),
   dynamic_interfaces: kw.flag(),
   max_auto_priority: kw.int(-1, 99).default(0),
+  /** nice value of the VRRP thread (keepalived: of the VRRP process) */
+  vrrp_priority: kw.int(-20, 19).optional(),
+  /** SCHED_RR priority of the VRRP thread: adverts preempt everything else on the host */
+  vrrp_rt_priority: kw.int(1, 99).optional(),
   lvs_flush: kw.flag(),
   lvs_flush_on_stop: kw.flag(),
   // keepalive-ts extensions (keepalived warns about them as unknown keywords)

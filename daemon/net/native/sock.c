@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -233,6 +236,25 @@ static napi_value js_unwatch(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// threadPriority(nice, rt): the calling thread's nice value and, with rt > 0,
+// SCHED_RR at priority rt (keepalived's vrrp_priority / vrrp_rt_priority, for
+// the thread that runs VRRP rather than a process)
+static napi_value js_thread_priority(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  int nice_value, rt;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 2 || !arg_int(env, a[0], &nice_value) || !arg_int(env, a[1], &rt))
+    return napi_throw_type_error(env, NULL, "threadPriority(nice, rt)"), NULL;
+  pid_t tid = (pid_t)syscall(SYS_gettid);
+  if (setpriority(PRIO_PROCESS, (id_t)tid, nice_value) < 0) return throw_errno(env, "setpriority");
+  if (rt > 0) {
+    struct sched_param p = {.sched_priority = rt};
+    if (sched_setscheduler(tid, SCHED_RR, &p) < 0) return throw_errno(env, "sched_setscheduler");
+  }
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   struct {
     const char *name;
@@ -240,7 +262,7 @@ NAPI_MODULE_INIT() {
   } fns[] = {
       {"socket", js_socket}, {"setsockopt", js_setsockopt}, {"bind", js_bind},     {"sendto", js_sendto},
       {"recv", js_recv},     {"close", js_close},           {"ifindex", js_ifindex}, {"watch", js_watch},
-      {"unwatch", js_unwatch},
+      {"unwatch", js_unwatch}, {"threadPriority", js_thread_priority},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -282,8 +282,11 @@ table(
       '5 warning enable_snmp_checker: not supported by keepalive-ts, ignored',
     ],
     [
-      vs(' protocol TCP', rs('  HTTP_GET {\n   url {\n    path /\n    vrrp_priority 3\n   }\n  }')),
-      '7 warning vrrp_priority: not supported by keepalive-ts, ignored',
+      vs(
+        ' protocol TCP',
+        rs('  HTTP_GET {\n   url {\n    path /\n    checker_priority 3\n   }\n  }'),
+      ),
+      '7 warning checker_priority: not supported by keepalive-ts, ignored',
     ],
   ],
 );

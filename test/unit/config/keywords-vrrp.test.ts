@@ -5,6 +5,8 @@ import { g, vi, table } from './keyword-table';
 table(
   'global_defs',
   [
+    [g(' vrrp_priority -10'), (c) => c.global_defs.vrrp_priority, -10],
+    [g(' vrrp_rt_priority 50'), (c) => c.global_defs.vrrp_rt_priority, 50],
     [g(' router_id lb1'), (c) => c.global_defs.router_id, 'lb1'],
     [
       g(''),
@@ -65,6 +67,7 @@ table(
       g(' smtp_server mail.example.org'),
       "2 error smtp_server: 'mail.example.org' is not an IP address",
     ],
+    [g(' vrrp_rt_priority 100'), "2 error vrrp_rt_priority: number '100' outside range [1, 99]"],
     [g(' no_such_thing 1'), "2 warning unknown keyword 'no_such_thing'"],
     [g(' enable_snmp_vrrp'), '2 warning enable_snmp_vrrp: not supported by keepalive-ts, ignored'],
   ],
