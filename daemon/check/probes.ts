@@ -7,6 +7,7 @@ import * as dgram from 'node:dgram';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
+import { nativeConnect } from './tcp-connect';
 import { statusOk } from './verdict';
 
 export interface ProbeResult {
@@ -23,6 +24,8 @@ export function tcpProbe(
   timeoutMs: number,
   bindto?: string,
 ): Promise<ProbeResult> {
+  const fast = nativeConnect(host, port, timeoutMs, bindto);
+  if (fast) return fast;
   return new Promise((resolve) => {
     const s = net.connect({ host, port, ...(bindto ? { localAddress: bindto } : {}) });
     const done = (r: ProbeResult) => {

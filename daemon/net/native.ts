@@ -11,7 +11,12 @@ export interface NativeSock {
   recv(fd: number, into: Buffer, timeoutMs?: number): number;
   close(fd: number): void;
   ifindex(name: string): number;
-  watch(fd: number, onReadable: (status: number) => void): unknown;
+  /** calls back whenever fd is readable (writable: when it is writable, e.g. a connect finished) */
+  watch(fd: number, onReady: (status: number) => void, writable?: boolean): unknown;
+  /** 0 connected, 1 in progress (watch it for writable), -errno failed */
+  connect(fd: number, sockaddr: Buffer): number;
+  /** the socket's pending error, 0 when none */
+  soError(fd: number): number;
   unwatch(handle: unknown): void;
   /** the calling thread's nice value, and SCHED_RR at `rt` when rt > 0 */
   threadPriority(nice: number, rt: number): void;
@@ -40,6 +45,7 @@ export const AF_INET = 2;
 export const AF_PACKET = 17;
 export const AF_NETLINK = 16;
 export const SOCK_RAW = 3;
+export const SOCK_STREAM = 1;
 export const SOL_SOCKET = 1;
 export const SO_BINDTODEVICE = 25;
 export const SO_RCVBUF = 8;

@@ -10,8 +10,20 @@ export interface ReloadPlan {
   removed: string[];
 }
 
-/** Compare config objects ignoring source positions. */
-const fingerprint = (v: unknown) => JSON.stringify(v, (k, x) => (k === 'at' ? undefined : x));
+/**
+ * Compare config objects ignoring source positions. Remembered per object: the
+ * next config's instances are the current ones at the following reload, so a
+ * reload serialises only the new config.
+ */
+const seen = new WeakMap<object, string>();
+const fingerprint = (v: object) => {
+  let f = seen.get(v);
+  if (f === undefined) {
+    f = JSON.stringify(v, (k, x) => (k === 'at' ? undefined : x));
+    seen.set(v, f);
+  }
+  return f;
+};
 
 /** An instance the engine can run: it has an interface and a VRID. */
 export const runnable = (vi: VrrpInstance) => !!vi.interface && vi.virtual_router_id !== undefined;

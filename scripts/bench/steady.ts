@@ -13,8 +13,9 @@ const o = new Command()
   .option('--seconds <n>', 'steady-state window per direction', '600')
   .option('--advert-int <s>', 'advert interval', '0.01')
   .option('--rt <n>', 'vrrp_rt_priority for keepalive-ts (0: none)', '0')
+  .option('--only <who>', 'one direction: ks-master or kd-master')
   .parse()
-  .opts<{ seconds: string; advertInt: string; rt: string }>();
+  .opts<{ seconds: string; advertInt: string; rt: string; only?: string }>();
 
 interface KsStatus {
   instances: {
@@ -84,7 +85,8 @@ async function main() {
   const lab = new Lab({ prefix: 'lab-bench', log: () => {} });
   await lab.up();
   try {
-    for (const ksMaster of [true, false])
+    const directions = o.only ? [o.only === 'ks-master'] : [true, false];
+    for (const ksMaster of directions)
       console.log(
         JSON.stringify({
           bench: 'steady',

@@ -17,7 +17,7 @@ const DAEMON_LAYERS: Record<string, string[]> = {
   system: ['core', 'net'],
   dataplane: ['core', 'net'],
   vrrp: ['core', 'config', 'net', 'system'],
-  check: ['core', 'config', 'dataplane'],
+  check: ['core', 'config', 'net', 'dataplane'],
   control: ['core', 'config', 'vrrp', 'check', 'system'],
 };
 

@@ -157,6 +157,32 @@ static napi_value js_ifindex(napi_env env, napi_callback_info info) {
   return ret_int(env, (int)if_nametoindex(name));
 }
 
+// connect(fd, sockaddr) -> 0 connected, 1 in progress (watch for writable), -errno failed
+static napi_value js_connect(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  int fd;
+  void *sa;
+  size_t salen;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 2 || !arg_int(env, a[0], &fd) || !arg_buf(env, a[1], &sa, &salen))
+    return napi_throw_type_error(env, NULL, "connect(fd, sockaddr)"), NULL;
+  if (connect(fd, (struct sockaddr *)sa, (socklen_t)salen) == 0) return ret_int(env, 0);
+  return ret_int(env, errno == EINPROGRESS ? 1 : -errno);
+}
+
+// soError(fd) -> the socket's pending error (0: none; after a connect: connected)
+static napi_value js_so_error(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  int fd, e = 0;
+  socklen_t len = sizeof e;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 1 || !arg_int(env, a[0], &fd)) return napi_throw_type_error(env, NULL, "soError(fd)"), NULL;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0) e = errno;
+  return ret_int(env, e);
+}
+
 // ---- readiness notifications on the calling thread's libuv loop ----
 
 typedef struct {
@@ -196,13 +222,16 @@ static void finalize_watch(napi_env env, void *data, void *hint) {
   (void)data;
 }
 
-// watch(fd, callback) -> handle; callback(status) runs whenever fd is readable
+// watch(fd, callback[, writable]) -> handle; callback(status) runs whenever fd is
+// readable (or, with writable true, writable: a connect finished)
 static napi_value js_watch(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value a[2];
+  size_t argc = 3;
+  napi_value a[3];
   int fd;
+  bool writable = false;
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   if (argc < 2 || !arg_int(env, a[0], &fd)) return napi_throw_type_error(env, NULL, "watch(fd, cb)"), NULL;
+  if (argc >= 3) napi_get_value_bool(env, a[2], &writable);
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
   watch_t *w = calloc(1, sizeof *w);
@@ -213,7 +242,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
     return napi_throw_error(env, NULL, "uv_poll_init failed"), NULL;
   }
   w->poll.data = w;
-  uv_poll_start(&w->poll, UV_READABLE, on_readable);
+  uv_poll_start(&w->poll, writable ? UV_WRITABLE : UV_READABLE, on_readable);
   napi_value ext;
   CHECK(napi_create_external(env, w, finalize_watch, NULL, &ext));
   return ext;
@@ -262,7 +291,8 @@ NAPI_MODULE_INIT() {
   } fns[] = {
       {"socket", js_socket}, {"setsockopt", js_setsockopt}, {"bind", js_bind},     {"sendto", js_sendto},
       {"recv", js_recv},     {"close", js_close},           {"ifindex", js_ifindex}, {"watch", js_watch},
-      {"unwatch", js_unwatch}, {"threadPriority", js_thread_priority},
+      {"unwatch", js_unwatch}, {"threadPriority", js_thread_priority}, {"connect", js_connect},
+      {"soError", js_so_error},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
