@@ -36,45 +36,24 @@ abstract class ValueField<T> extends Field<T> {
   }
 }
 
-export function readInt(
-  text: string,
-  min: number,
-  max: number,
-  kw: string,
-  at: Position,
-  ctx: Ctx,
-) {
-  if (!/^[+-]?\d+$/.test(text)) {
-    ctx.diag.error(at, `${kw}: invalid number '${text}'`);
-    return undefined;
-  }
-  const n = Number(text);
-  if (n < min || n > max) {
-    ctx.diag.error(at, `${kw}: number '${text}' outside range [${min}, ${max}]`);
-    return undefined;
-  }
-  return n;
-}
+/** A number in `text` matching `syntax`, within [min, max]; else a diagnostic and undefined. */
+const reader =
+  (syntax: RegExp) =>
+  (text: string, min: number, max: number, kw: string, at: Position, ctx: Ctx) => {
+    if (!syntax.test(text)) {
+      ctx.diag.error(at, `${kw}: invalid number '${text}'`);
+      return undefined;
+    }
+    const n = Number(text);
+    if (n < min || n > max) {
+      ctx.diag.error(at, `${kw}: number '${text}' outside range [${min}, ${max}]`);
+      return undefined;
+    }
+    return n;
+  };
 
-export function readNumber(
-  text: string,
-  min: number,
-  max: number,
-  kw: string,
-  at: Position,
-  ctx: Ctx,
-) {
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
-    ctx.diag.error(at, `${kw}: invalid number '${text}'`);
-    return undefined;
-  }
-  const n = Number(text);
-  if (n < min || n > max) {
-    ctx.diag.error(at, `${kw}: number '${text}' outside range [${min}, ${max}]`);
-    return undefined;
-  }
-  return n;
-}
+export const readInt = reader(/^[+-]?\d+$/);
+export const readNumber = reader(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/);
 
 const TRUE = ['true', 'on', 'yes'];
 const FALSE = ['false', 'off', 'no'];
