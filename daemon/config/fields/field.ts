@@ -67,31 +67,30 @@ class Many<T> extends Field<T[]> {
   }
 }
 
-class Optional<T> extends Field<T | undefined> {
-  constructor(private readonly inner: Field<T>) {
+/** A field that parses like `inner` and differs only in its value when absent. */
+abstract class Wrapped<T, V extends T | undefined> extends Field<V> {
+  constructor(protected readonly inner: Field<T>) {
     super();
     this.aliases = [...inner.aliases];
     this.keyIsKeyword = inner.keyIsKeyword;
   }
-  parse(stmt: Stmt, ctx: Ctx) {
-    return this.inner.parse(stmt, ctx);
+  parse(stmt: Stmt, ctx: Ctx): V | undefined {
+    return this.inner.parse(stmt, ctx) as V | undefined;
   }
+}
+
+class Optional<T> extends Wrapped<T, T | undefined> {
   initial() {
     return undefined;
   }
 }
 
-class WithDefault<T> extends Field<T> {
+class WithDefault<T> extends Wrapped<T, T> {
   constructor(
-    private readonly inner: Field<T>,
+    inner: Field<T>,
     private readonly value: T,
   ) {
-    super();
-    this.aliases = [...inner.aliases];
-    this.keyIsKeyword = inner.keyIsKeyword;
-  }
-  parse(stmt: Stmt, ctx: Ctx) {
-    return this.inner.parse(stmt, ctx);
+    super(inner);
   }
   initial() {
     // primitives need no copy (structuredClone costs microseconds per call)
