@@ -17,7 +17,7 @@ export interface ChannelOptions {
   ttl: number;
   /** multicast group (used when there are no unicast peers) */
   group: string;
-  /** source address: unicast_src_ip, else the interface's primary address */
+  /** source address: unicast_src_ip, else the interface's primary address (IPv6: link-local); its family is the channel's */
   src: string;
   unicastPeers: string[];
 }
@@ -29,11 +29,18 @@ export interface Vip {
   brd?: string;
   label?: string;
   scope?: string;
+  /** IPv6: no duplicate address detection */
+  nodad?: boolean;
+  /** IPv6: preferred lifetime, s (0 = deprecated) */
+  preferredLft?: number;
+  peer?: string;
+  /** IFA_F_* flags */
+  flags?: number;
 }
 
 export interface NetIO {
-  /** the interface's primary IPv4 address (first configured), if any */
-  primaryIp(ifname: string): string | undefined;
+  /** the interface's primary IPv4 address (first configured), or its IPv6 link-local address */
+  primaryIp(ifname: string, family?: 4 | 6): string | undefined;
   /** is the interface up (operstate up/unknown)? */
   linkUp(ifname: string): boolean;
   /** call onChange whenever some link may have changed state (no polling: kernel events) */
@@ -41,6 +48,8 @@ export interface NetIO {
   openChannel(o: ChannelOptions, onPacket: (packet: Uint8Array) => void): Channel;
   setVip(add: boolean, vip: Vip): void;
   garp(ifname: string, ip: string): void;
+  /** IPv6's gratuitous ARP: an unsolicited neighbour advertisement for `ip` */
+  unsolicitedNa(ifname: string, ip: string): void;
   /** ICMP echo to `address`: true when a reply arrives within timeoutMs */
   ping(address: string, timeoutMs: number): Promise<boolean>;
 }

@@ -1,11 +1,28 @@
-// NetIO on Linux: raw IP sockets for protocol 112, rtnetlink for VIPs,
-// AF_PACKET for gratuitous ARP, /sys and os.networkInterfaces for links.
+// NetIO on Linux: raw IP sockets (IPv4 and IPv6) for protocol 112,
+// rtnetlink for VIPs, AF_PACKET for gratuitous ARP and unsolicited
+// neighbour advertisements, /sys and os.networkInterfaces for links.
 import { readFileSync } from 'node:fs';
+import { bytesToIpv6 } from '../core/address';
 import { networkInterfaces } from 'node:os';
 import { garpFrame, parseMac } from './arp';
 import type { Channel, ChannelOptions, NetIO, Vip } from './io';
+import { ipv6Packet } from './ip-header';
+import { unsolicitedNaFrame } from './ndisc';
 import {
   AF_INET,
+  AF_INET6,
+  ETH_P_IPV6,
+  IPPROTO_IPV6,
+  IPV6_JOIN_GROUP,
+  IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF,
+  IPV6_MULTICAST_LOOP,
+  IPV6_RECVHOPLIMIT,
+  IPV6_RECVPKTINFO,
+  IPV6_TCLASS,
+  IPV6_UNICAST_HOPS,
+  ipv6Mreq,
+  sockaddrIn6,
   AF_NETLINK,
   AF_PACKET,
   ETH_P_ARP,
@@ -45,8 +62,12 @@ export class LinuxNet implements NetIO {
   private seq = 1;
   private readonly macs = new Map<string, Uint8Array>();
 
-  primaryIp(ifname: string): string | undefined {
-    return networkInterfaces()[ifname]?.find((a) => a.family === 'IPv4')?.address;
+  primaryIp(ifname: string, family: 4 | 6 = 4): string | undefined {
+    const addrs = networkInterfaces()[ifname] ?? [];
+    // IPv6: the link-local address (RFC 5798 5.1.2.1: the source of adverts)
+    return family === 4
+      ? addrs.find((a) => a.family === 'IPv4')?.address
+      : addrs.find((a) => a.family === 'IPv6' && /^fe[89ab]/i.test(a.address))?.address;
   }
 
   linkUp(ifname: string): boolean {
@@ -65,6 +86,7 @@ export class LinuxNet implements NetIO {
   }
 
   openChannel(o: ChannelOptions, onPacket: (packet: Uint8Array) => void): Channel {
+    if (o.src.includes(':')) return this.openChannel6(o, onPacket);
     const n = native();
     const ifindex = this.ifindex(o.ifname);
     const fd = n.socket(AF_INET, SOCK_RAW, o.protocol);
@@ -107,6 +129,63 @@ export class LinuxNet implements NetIO {
         for (const d of dst ? [dst] : dests) {
           try {
             n.sendto(fd, data, sockaddrOf(d));
+          } catch {
+            // a path without a route (cut, link down) must not stop the others
+          }
+        }
+      },
+      close: () => {
+        n.unwatch(watch);
+        n.close(fd);
+      },
+    };
+  }
+
+  /** The IPv6 channel: the same contract, packets handed on with a rebuilt IPv6 header. */
+  private openChannel6(o: ChannelOptions, onPacket: (packet: Uint8Array) => void): Channel {
+    const n = native();
+    const ifindex = this.ifindex(o.ifname);
+    const scope = (ip: string) => (/^f[ef]/i.test(ip) ? ifindex : 0); // link-local and multicast
+    const fd = n.socket(AF_INET6, SOCK_RAW, o.protocol);
+    try {
+      n.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(o.ifname + '\0'));
+      n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 20));
+      n.setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, int32(IPTOS_PREC_INTERNETCONTROL));
+      n.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, int32(1));
+      n.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, int32(1));
+      n.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, int32(o.ttl));
+      n.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int32(o.ttl));
+      // the source of every advert (the pseudo-header of the checksum names it)
+      n.bind(fd, sockaddrIn6(o.src, scope(o.src)));
+      if (!o.unicastPeers.length) {
+        n.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, int32(ifindex));
+        n.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int32(0));
+        n.setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, ipv6Mreq(o.group, ifindex));
+      }
+    } catch (e) {
+      n.close(fd);
+      throw e;
+    }
+    const buf = Buffer.alloc(65536);
+    const meta = Buffer.alloc(44);
+    const watch = n.watch(fd, () => {
+      for (let i = 0; i < 64; i++) {
+        const len = n.recv6(fd, buf, meta);
+        if (len < 0) break;
+        const src = bytesToIpv6(meta, 0);
+        const dst = bytesToIpv6(meta, 16);
+        const hop = meta.readInt32LE(36);
+        onPacket(ipv6Packet(buf.subarray(0, len), src, dst, o.protocol, hop < 0 ? 0 : hop));
+      }
+    });
+    const dests = o.unicastPeers.length ? o.unicastPeers : [o.group];
+    const sockaddrs = new Map(dests.map((d) => [d, sockaddrIn6(d, scope(d))]));
+    return {
+      send: (vrrp, dst) => {
+        const data = Buffer.from(vrrp.buffer, vrrp.byteOffset, vrrp.byteLength);
+        for (const d of dst ? [dst] : dests) {
+          try {
+            n.sendto(fd, data, sockaddrs.get(d) ?? sockaddrIn6(d, scope(d)));
           } catch {
             // a path without a route (cut, link down) must not stop the others
           }
@@ -165,6 +244,10 @@ export class LinuxNet implements NetIO {
       ...(vip.brd ? { broadcast: vip.brd } : {}),
       ...(vip.label ? { label: vip.label } : {}),
       ...(vip.scope ? { scope: vip.scope } : {}),
+      ...(vip.nodad !== undefined ? { nodad: vip.nodad } : {}),
+      ...(vip.preferredLft !== undefined ? { preferredLft: vip.preferredLft } : {}),
+      ...(vip.peer ? { peer: vip.peer } : {}),
+      ...(vip.flags ? { flags: vip.flags } : {}),
     });
     n.sendto(this.nl, Buffer.from(req), sockaddrNl());
     const buf = Buffer.alloc(8192);
@@ -189,18 +272,38 @@ export class LinuxNet implements NetIO {
   garp(ifname: string, ip: string): void {
     const n = native();
     if (this.packetFd === undefined) this.packetFd = n.socket(AF_PACKET, SOCK_RAW, 0);
-    let mac = this.macs.get(ifname);
-    if (!mac) {
-      const m = readFileSync(`/sys/class/net/${ifname}/address`, 'utf8').trim();
-      mac = parseMac(m);
-      this.macs.set(ifname, mac);
-    }
-    const frame = garpFrame(mac, ip);
+    const frame = garpFrame(this.mac(ifname), ip);
     n.sendto(
       this.packetFd,
       Buffer.from(frame),
       sockaddrLl(this.ifindex(ifname), ETH_P_ARP, new Uint8Array(6).fill(0xff)),
     );
+  }
+
+  unsolicitedNa(ifname: string, ip: string): void {
+    const n = native();
+    if (this.packetFd === undefined) this.packetFd = n.socket(AF_PACKET, SOCK_RAW, 0);
+    // a router (forwarding on) sets the R flag, as keepalived does
+    let router = false;
+    try {
+      router = readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() === '1';
+    } catch {
+      /* no IPv6 on the interface: the frame still goes out without R */
+    }
+    n.sendto(
+      this.packetFd,
+      Buffer.from(unsolicitedNaFrame(this.mac(ifname), ip, router)),
+      sockaddrLl(this.ifindex(ifname), ETH_P_IPV6, Uint8Array.from([0x33, 0x33, 0, 0, 0, 1])),
+    );
+  }
+
+  private mac(ifname: string): Uint8Array {
+    let mac = this.macs.get(ifname);
+    if (!mac) {
+      mac = parseMac(readFileSync(`/sys/class/net/${ifname}/address`, 'utf8').trim());
+      this.macs.set(ifname, mac);
+    }
+    return mac;
   }
 
   private icmp?: {

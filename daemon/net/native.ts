@@ -1,5 +1,6 @@
 // Loader and typings for the native socket layer (daemon/net/native/sock.c).
 import * as path from 'node:path';
+import { ipv4ToBytes, ipv6ToBytes } from '../core/address';
 
 export interface NativeSock {
   socket(domain: number, type: number, protocol: number): number;
@@ -7,6 +8,12 @@ export interface NativeSock {
   bind(fd: number, sockaddr: Buffer): void;
   /** bytes sent, -1 when the socket buffer is full */
   sendto(fd: number, data: Buffer, sockaddr: Buffer): number;
+  /**
+   * IPv6 raw sockets give no IP header: bytes read into `into` (-1 when nothing
+   * is waiting), and into `meta` (44 bytes) source (16) | destination (16) |
+   * ifindex (int32 LE) | hop limit (int32 LE, -1 when absent)
+   */
+  recv6(fd: number, into: Buffer, meta: Buffer): number;
   /** bytes read into `into`, -1 when nothing arrived within timeoutMs (0 = do not wait) */
   recv(fd: number, into: Buffer, timeoutMs?: number): number;
   close(fd: number): void;
@@ -42,6 +49,7 @@ export function native(): NativeSock {
 
 // Linux constants (x86_64 and aarch64 agree on these)
 export const AF_INET = 2;
+export const AF_INET6 = 10;
 export const AF_PACKET = 17;
 export const AF_NETLINK = 16;
 export const SOCK_RAW = 3;
@@ -56,8 +64,19 @@ export const IP_MULTICAST_IF = 32;
 export const IP_MULTICAST_TTL = 33;
 export const IP_MULTICAST_LOOP = 34;
 export const IP_ADD_MEMBERSHIP = 35;
+export const IPPROTO_IPV6 = 41;
+export const IPV6_UNICAST_HOPS = 16;
+export const IPV6_MULTICAST_IF = 17;
+export const IPV6_MULTICAST_HOPS = 18;
+export const IPV6_MULTICAST_LOOP = 19;
+export const IPV6_JOIN_GROUP = 20;
+export const IPV6_V6ONLY = 26;
+export const IPV6_RECVPKTINFO = 49;
+export const IPV6_RECVHOPLIMIT = 51;
+export const IPV6_TCLASS = 67;
 export const NETLINK_ROUTE = 0;
 export const ETH_P_ARP = 0x0806;
+export const ETH_P_IPV6 = 0x86dd;
 
 export const int32 = (n: number) => {
   const b = Buffer.alloc(4);
@@ -70,7 +89,25 @@ export function sockaddrIn(ip: string, port = 0): Buffer {
   const b = Buffer.alloc(16);
   b.writeUInt16LE(AF_INET, 0);
   b.writeUInt16BE(port, 2);
-  ip.split('.').forEach((o, i) => (b[4 + i] = Number(o)));
+  ipv4ToBytes(ip, b, 4);
+  return b;
+}
+
+/** struct sockaddr_in6 (a link-local address needs the interface as scope) */
+export function sockaddrIn6(ip: string, scopeId = 0, port = 0): Buffer {
+  const b = Buffer.alloc(28);
+  b.writeUInt16LE(AF_INET6, 0);
+  b.writeUInt16BE(port, 2);
+  ipv6ToBytes(ip, b, 8);
+  b.writeUInt32LE(scopeId, 24);
+  return b;
+}
+
+/** struct ipv6_mreq { multiaddr, ifindex } */
+export function ipv6Mreq(group: string, ifindex: number): Buffer {
+  const b = Buffer.alloc(20);
+  ipv6ToBytes(group, b, 0);
+  b.writeInt32LE(ifindex, 16);
   return b;
 }
 

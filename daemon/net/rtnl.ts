@@ -2,6 +2,7 @@
 // request bytes and read the kernel's acknowledgement. Host byte order is
 // little-endian on every platform we build for.
 
+import { ipToBytes } from '../core/address';
 import { align4, nlattr as attr } from './nlattr';
 export const RTM_NEWADDR = 20;
 export const RTM_DELADDR = 21;
@@ -14,6 +15,10 @@ const IFA_ADDRESS = 1;
 const IFA_LOCAL = 2;
 const IFA_LABEL = 3;
 const IFA_BROADCAST = 4;
+const IFA_CACHEINFO = 6;
+const IFA_FLAGS = 8;
+const IFA_F_NODAD = 0x02;
+const INFINITY_LIFE_TIME = 0xffffffff;
 
 const SCOPES: Record<string, number> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
 
@@ -26,13 +31,34 @@ export interface AddrRequest {
   label?: string;
   scope?: string;
   seq: number;
+  /** IPv6: skip duplicate address detection (keepalived's default for VIPs; `-nodad` turns DAD on) */
+  nodad?: boolean;
+  /** IPv6: preferred lifetime in seconds (0 = deprecated: never chosen as a source) */
+  preferredLft?: number;
+  /** point-to-point peer address */
+  peer?: string;
+  /** IFA_F_* flags */
+  flags?: number;
 }
 
-const ip4 = (ip: string) => Uint8Array.from(ip.split('.').map(Number));
-
 export function encodeAddrRequest(r: AddrRequest): Uint8Array {
-  const attrs = [attr(IFA_LOCAL, ip4(r.address)), attr(IFA_ADDRESS, ip4(r.address))];
-  if (r.broadcast) attrs.push(attr(IFA_BROADCAST, ip4(r.broadcast)));
+  const six = r.address.includes(':');
+  const a = ipToBytes(r.address);
+  const attrs = [attr(IFA_LOCAL, a), attr(IFA_ADDRESS, r.peer ? ipToBytes(r.peer) : a)];
+  const flags = (r.op === 'add' ? (r.flags ?? 0) : 0) | (six && r.nodad ? IFA_F_NODAD : 0);
+  if (flags > 0xff) {
+    const f = new Uint8Array(4);
+    new DataView(f.buffer).setUint32(0, flags, true);
+    attrs.push(attr(IFA_FLAGS, f));
+  }
+  if (r.broadcast && !six) attrs.push(attr(IFA_BROADCAST, ipToBytes(r.broadcast)));
+  if (six && r.op === 'add' && r.preferredLft !== undefined) {
+    const ci = new Uint8Array(16);
+    const cv = new DataView(ci.buffer);
+    cv.setUint32(0, r.preferredLft, true);
+    cv.setUint32(4, INFINITY_LIFE_TIME, true);
+    attrs.push(attr(IFA_CACHEINFO, ci));
+  }
   if (r.label) attrs.push(attr(IFA_LABEL, new TextEncoder().encode(r.label + '\0')));
   const body = 8 + attrs.reduce((n, a) => n + a.length, 0);
   const b = new Uint8Array(16 + body);
@@ -46,9 +72,9 @@ export function encodeAddrRequest(r: AddrRequest): Uint8Array {
   );
   v.setUint32(8, r.seq, true);
   v.setUint32(12, 0, true);
-  b[16] = 2; // AF_INET
+  b[16] = six ? 10 : 2; // AF_INET6 : AF_INET
   b[17] = r.prefix;
-  b[18] = 0;
+  b[18] = flags & 0xff;
   b[19] = SCOPES[r.scope ?? 'global'] ?? Number(r.scope);
   v.setUint32(20, r.ifindex, true);
   let off = 24;

@@ -1,5 +1,6 @@
-// Announcing the virtual addresses to the link (keepalived's vrrp_arp.c):
-// gratuitous ARP now; IPv6 unsolicited neighbour advertisements belong here too.
+// Announcing the virtual addresses to the link (keepalived's vrrp_arp.c and
+// vrrp_ndisc.c): gratuitous ARP for IPv4, unsolicited neighbour
+// advertisements for IPv6, with keepalived's repeat/delay/refresh timing.
 import type { VrrpInstance, GlobalDefs } from '../config/model';
 import type { Clock, Timer } from '../core/clock';
 import type { NetIO, Vip } from '../net/io';
@@ -33,7 +34,10 @@ export class Announcer {
 
   private burst(n: number) {
     if (!this.isMaster()) return;
-    for (let i = 0; i < n; i++) for (const v of this.vips) this.net.garp(v.dev, v.address);
+    for (let i = 0; i < n; i++)
+      for (const v of this.vips)
+        if (v.address.includes(':')) this.net.unsolicitedNa(v.dev, v.address);
+        else this.net.garp(v.dev, v.address);
   }
 
   /** keepalived GARP semantics: `repeat` now, `repeat` again after `delay` s, then every `refresh` s. */

@@ -1,15 +1,18 @@
 // VRRP advertisement codec: v2 (RFC 3768, with keepalived's PASS auth) and
-// v3 (RFC 5798 / RFC 9568) over IPv4. Pure functions in the style of
+// v3 (RFC 5798 / RFC 9568) over IPv4 and IPv6. Pure functions in the style of
 // dns-packet: encode, decode, encodingLength. No I/O.
 
 export const VRRP_PROTO = 112;
 export const VRRP_MCAST = '224.0.0.18';
+/** RFC 5798 5.1.2.2: the IPv6 multicast address of VRRP */
+export const VRRP_MCAST6 = 'ff02::12';
 export const VRRP_TTL = 255;
 const TYPE_ADVERTISEMENT = 1;
 const AUTH_DATA_LEN = 8;
 
-import { bytesToIpv4, ipv4ToBytes } from '../core/address';
+import { bytesToIpv4, bytesToIpv6, ipv4ToBytes, ipv6ToBytes } from '../core/address';
 import { finishChecksum, onesSum } from '../core/checksum';
+import { pseudoHeader } from '../net/ip-header';
 
 export type AuthType = 0 | 1 | 2; // none, simple text password, IP AH (RFC 2338)
 
@@ -28,27 +31,29 @@ export interface Advert {
 
 /**
  * VRRPv3 over IPv4 checksum: keepalived and FRR include an IPv4
- * pseudo-header; RFC 9568 (and Cisco/Juniper) do not.
+ * pseudo-header; RFC 9568 (and Cisco/Juniper) do not. Over IPv6 the
+ * pseudo-header is always included (RFC 5798 5.2.8).
  */
 export type V3Checksum = 'keepalived' | 'rfc9568';
 
-/** Sum of the IPv4 pseudo-header (src, dst, zero, protocol 112, length). */
-function pseudoSum(src: string, dst: string, length: number): number {
-  const ph = new Uint8Array(12);
-  ipv4ToBytes(src, ph, 0);
-  ipv4ToBytes(dst, ph, 4);
-  ph[9] = VRRP_PROTO;
-  ph[10] = length >> 8;
-  ph[11] = length & 0xff;
-  return onesSum(ph);
+const pseudoSum = (src: string, dst: string, length: number) =>
+  onesSum(pseudoHeader(src, dst, VRRP_PROTO, length));
+
+/** The address family of an advert: that of its addresses (all one family), else of `src`. */
+export function familyOfAdvert(addresses: readonly string[], src?: string): 4 | 6 {
+  const probe = addresses[0] ?? src ?? '';
+  return probe.includes(':') ? 6 : 4;
 }
 
-export function encodingLength(a: Pick<Advert, 'version' | 'addresses'>): number {
-  return 8 + 4 * a.addresses.length + (a.version === 2 ? AUTH_DATA_LEN : 0);
+export function encodingLength(
+  a: Pick<Advert, 'version' | 'addresses'>,
+  family: 4 | 6 = familyOfAdvert(a.addresses),
+): number {
+  return 8 + (family === 6 ? 16 : 4) * a.addresses.length + (a.version === 2 ? AUTH_DATA_LEN : 0);
 }
 
 export interface EncodeOptions {
-  /** v3 checksum pseudo-header needs the packet's IPv4 source and destination */
+  /** the v3 checksum's pseudo-header needs the packet's source and destination */
   src?: string;
   dst?: string;
   v3Checksum?: V3Checksum;
@@ -58,7 +63,9 @@ export function encode(a: Advert, opts: EncodeOptions = {}): Uint8Array {
   if (a.vrid < 1 || a.vrid > 255) throw new Error(`vrid out of range: ${a.vrid}`);
   if (a.priority < 0 || a.priority > 255) throw new Error(`priority out of range: ${a.priority}`);
   if (a.addresses.length > 255) throw new Error('too many addresses');
-  const b = new Uint8Array(encodingLength(a));
+  const family = familyOfAdvert(a.addresses, opts.src);
+  if (family === 6 && a.version !== 3) throw new Error('VRRP over IPv6 is version 3 only');
+  const b = new Uint8Array(encodingLength(a, family));
   b[0] = (a.version << 4) | TYPE_ADVERTISEMENT;
   b[1] = a.vrid;
   b[2] = a.priority;
@@ -71,15 +78,16 @@ export function encode(a: Advert, opts: EncodeOptions = {}): Uint8Array {
     b[4] = cs >> 8;
     b[5] = cs & 0xff;
   }
-  a.addresses.forEach((ip, i) => ipv4ToBytes(ip, b, 8 + 4 * i));
+  if (family === 6) a.addresses.forEach((ip, i) => ipv6ToBytes(ip, b, 8 + 16 * i));
+  else a.addresses.forEach((ip, i) => ipv4ToBytes(ip, b, 8 + 4 * i));
   if (a.version === 2 && a.authType === 1) {
     const pass = new TextEncoder().encode((a.authPass ?? '').slice(0, AUTH_DATA_LEN));
     b.set(pass.subarray(0, AUTH_DATA_LEN), 8 + 4 * a.addresses.length);
   }
   let sum: number;
-  if (a.version === 3 && (opts.v3Checksum ?? 'keepalived') === 'keepalived') {
+  if (a.version === 3 && (family === 6 || (opts.v3Checksum ?? 'keepalived') === 'keepalived')) {
     if (!opts.src || !opts.dst)
-      throw new Error('VRRPv3 checksum (keepalived form) needs src and dst');
+      throw new Error('VRRPv3 checksum with pseudo-header needs src and dst');
     sum = onesSum(b, 0, b.length, pseudoSum(opts.src, opts.dst, b.length));
   } else {
     sum = onesSum(b);
@@ -98,10 +106,13 @@ export type Decoded =
 
 /**
  * Decode and validate one VRRP message (the IP payload). `src`/`dst` are
- * needed to verify a v3 checksum that includes the pseudo-header; both v3
- * forms are accepted and the one that matched is reported.
+ * needed to verify a v3 checksum that includes the pseudo-header; over IPv4
+ * both v3 forms are accepted and the one that matched is reported. The
+ * family (4- or 16-byte addresses) is that of `src`, IPv4 without one.
  */
 export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
+  const family = src?.includes(':') ? 6 : 4;
+  const width = family === 6 ? 16 : 4;
   if (b.length < 8) return { ok: false, reason: 'length', detail: `${b.length} bytes` };
   const version = b[0] >> 4;
   const type = b[0] & 0x0f;
@@ -109,7 +120,9 @@ export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
     return { ok: false, reason: 'version', detail: `version ${version}` };
   if (type !== TYPE_ADVERTISEMENT) return { ok: false, reason: 'type', detail: `type ${type}` };
   const count = b[3];
-  const need = 8 + 4 * count + (version === 2 ? AUTH_DATA_LEN : 0);
+  if (family === 6 && version !== 3)
+    return { ok: false, reason: 'version', detail: `version ${version} over IPv6` };
+  const need = 8 + width * count + (version === 2 ? AUTH_DATA_LEN : 0);
   // v2 senders without authentication sometimes omit the auth data; accept that length too
   const v2NoAuthData = version === 2 && b.length === 8 + 4 * count;
   if (b.length < need && !v2NoAuthData)
@@ -119,6 +132,7 @@ export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
       detail: `${b.length} < ${need} bytes for ${count} addresses`,
     };
   const msg = b.subarray(0, v2NoAuthData ? b.length : need);
+  const auth = 8 + width * count;
   let checksumForm: V3Checksum | undefined;
   if (version === 2) {
     if (finishChecksum(onesSum(msg)) !== 0)
@@ -129,8 +143,8 @@ export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
       dst &&
       finishChecksum(onesSum(msg, 0, msg.length, pseudoSum(src, dst, msg.length))) === 0
     )
-      checksumForm = 'keepalived';
-    else if (finishChecksum(onesSum(msg)) === 0) checksumForm = 'rfc9568';
+      checksumForm = family === 6 ? undefined : 'keepalived';
+    else if (family === 4 && finishChecksum(onesSum(msg)) === 0) checksumForm = 'rfc9568';
     else
       return {
         ok: false,
@@ -139,7 +153,8 @@ export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
       };
   }
   const addresses: string[] = [];
-  for (let i = 0; i < count; i++) addresses.push(bytesToIpv4(b, 8 + 4 * i));
+  for (let i = 0; i < count; i++)
+    addresses.push(family === 6 ? bytesToIpv6(b, 8 + 16 * i) : bytesToIpv4(b, 8 + 4 * i));
   const advert: Advert =
     version === 2
       ? {
@@ -149,9 +164,7 @@ export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
           advertInt: b[5],
           addresses,
           authType: b[4] as AuthType,
-          ...(b[4] === 1 && !v2NoAuthData
-            ? { authPass: authText(b.subarray(8 + 4 * count, need)) }
-            : {}),
+          ...(b[4] === 1 && !v2NoAuthData ? { authPass: authText(b.subarray(auth, need)) } : {}),
         }
       : {
           version: 3,
@@ -166,30 +179,4 @@ export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
 function authText(b: Uint8Array): string {
   const end = b.indexOf(0);
   return new TextDecoder().decode(end < 0 ? b : b.subarray(0, end));
-}
-
-export interface Ipv4Header {
-  headerLength: number;
-  tos: number;
-  ttl: number;
-  protocol: number;
-  src: string;
-  dst: string;
-  totalLength: number;
-}
-
-/** The fields of an IPv4 header a VRRP receiver checks (raw sockets deliver it). */
-export function decodeIpv4(b: Uint8Array): Ipv4Header | undefined {
-  if (b.length < 20 || b[0] >> 4 !== 4) return undefined;
-  const headerLength = (b[0] & 0x0f) * 4;
-  if (headerLength < 20 || b.length < headerLength) return undefined;
-  return {
-    headerLength,
-    tos: b[1],
-    totalLength: (b[2] << 8) | b[3],
-    ttl: b[8],
-    protocol: b[9],
-    src: bytesToIpv4(b, 12),
-    dst: bytesToIpv4(b, 16),
-  };
 }

@@ -3,6 +3,8 @@
 // returns actions (send an advert, add/remove VIPs, GARP, arm a timer). The
 // runtime executes the actions; tests drive it with a fake clock.
 
+import { ipToBytes } from '../core/address';
+
 export type State = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
 
 export interface FsmConfig {
@@ -74,10 +76,12 @@ export function masterDownInterval(
   return adverts * masterAdverInt + skewTime(version, priority, masterAdverInt);
 }
 
-/** Compare IPv4 addresses numerically (RFC tie-break: the higher primary address wins). */
+/** Compare addresses of one family as unsigned numbers (RFC tie-break: the higher primary address wins). */
 export function ipGreater(a: string, b: string): boolean {
-  const n = (ip: string) => ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-  return n(a) > n(b);
+  const x = ipToBytes(a);
+  const y = ipToBytes(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] > y[i];
+  return x.length > y.length;
 }
 
 export class Fsm {

@@ -3,7 +3,7 @@
 // It knows nothing of other instances: the engine wires sync groups and
 // trackers around it through the hooks it is given.
 import type { Config, VrrpInstance } from '../config/model';
-import { instanceVersion } from '../config/version';
+import { instanceFamily, instanceVersion } from '../config/version';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
 import type { NetIO, Vip } from '../net/io';
@@ -39,12 +39,21 @@ const vipOf =
     ...(v.brd ? { brd: v.brd } : {}),
     ...(v.label ? { label: v.label } : {}),
     ...(v.scope ? { scope: v.scope } : {}),
+    ...(v.peer ? { peer: v.peer } : {}),
+    ...(v.flags ? { flags: v.flags } : {}),
+    ...(v.address.includes(':')
+      ? {
+          nodad: !v.dad,
+          ...(v.preferred_lft !== undefined ? { preferredLft: v.preferred_lft } : {}),
+        }
+      : {}),
   });
 
 export class Instance {
   readonly fsm: Fsm;
   readonly vrid: number;
   readonly version: 2 | 3;
+  readonly family: 4 | 6;
   readonly ifname: string;
   readonly src: string;
   readonly vips: Vip[];
@@ -78,12 +87,21 @@ export class Instance {
     this.ifname = cfg.interface!;
     this.vrid = cfg.virtual_router_id!;
     this.version = instanceVersion(config, cfg);
-    const src = cfg.unicast_src_ip ?? cfg.mcast_src_ip ?? deps.net.primaryIp(this.ifname);
+    this.family = instanceFamily(cfg);
+    const src =
+      cfg.unicast_src_ip ?? cfg.mcast_src_ip ?? deps.net.primaryIp(this.ifname, this.family);
     if (!src)
-      throw new Error(`vrrp_instance ${cfg.name}: interface ${this.ifname} has no IPv4 address`);
+      throw new Error(
+        `vrrp_instance ${cfg.name}: interface ${this.ifname} has no ${this.family === 6 ? 'IPv6 link-local' : 'IPv4'} address`,
+      );
     this.src = src;
-    this.vips = cfg.virtual_ipaddress.map(vipOf(this.ifname));
-    this.excluded = cfg.virtual_ipaddress_excluded.map(vipOf(this.ifname));
+    // adverts carry one family; addresses of the other are set like excluded ones (keepalived)
+    const mine = (v: { address: string }) => v.address.includes(':') === (this.family === 6);
+    this.vips = cfg.virtual_ipaddress.filter(mine).map(vipOf(this.ifname));
+    this.excluded = [
+      ...cfg.virtual_ipaddress.filter((v) => !mine(v)),
+      ...cfg.virtual_ipaddress_excluded,
+    ].map(vipOf(this.ifname));
     this.fsm = new Fsm({
       version: this.version,
       priority: cfg.priority,
@@ -97,12 +115,12 @@ export class Instance {
       higherPrioSendAdvert: cfg.higher_prio_send_advert ?? true,
       lowerPrioAnswer: !(cfg.lower_prio_no_advert ?? g.vrrp_lower_prio_no_advert),
     });
-    this.paths = new HeartbeatPaths(cfg, config, src, deps.net, deps.clock, deps.log);
+    this.paths = new HeartbeatPaths(cfg, config, src, this.family, deps.net, deps.clock, deps.log);
     this.trackers = trackersFor(cfg, config, (i) => deps.net.linkUp(i));
     this.announcer = new Announcer(
       cfg,
       g,
-      this.vips,
+      [...this.vips, ...this.excluded], // keepalived announces excluded addresses too
       deps.net,
       deps.clock,
       () => this.fsm.state === 'MASTER',

@@ -5,7 +5,7 @@ import type { Config, VrrpInstance } from '../config/model';
 import type { Clock } from '../core/clock';
 import type { Log } from '../core/log';
 import type { Channel, ChannelOptions, NetIO } from '../net/io';
-import { VRRP_MCAST, VRRP_PROTO, VRRP_TTL } from './codec';
+import { VRRP_MCAST, VRRP_MCAST6, VRRP_PROTO, VRRP_TTL } from './codec';
 import type { PathStatus } from './status';
 
 export interface Path {
@@ -34,20 +34,23 @@ export class HeartbeatPaths {
     cfg: VrrpInstance,
     config: Config,
     src: string,
+    family: 4 | 6,
     net: NetIO,
     private readonly clock: Clock,
     private readonly log: Log,
   ) {
-    const group = config.global_defs.vrrp_mcast_group4 || VRRP_MCAST;
+    const g = config.global_defs;
+    const group =
+      family === 6 ? g.vrrp_mcast_group6 || VRRP_MCAST6 : g.vrrp_mcast_group4 || VRRP_MCAST;
     const ifname = cfg.interface!;
     this.all.push(
       pathOf(ifname, { ifname, group, src, unicastPeers: cfg.unicast_peer.map((p) => p.address) }),
     );
     for (const hp of cfg.heartbeat_path) {
-      const hpSrc = hp.unicast_src_ip ?? net.primaryIp(hp.interface!);
+      const hpSrc = hp.unicast_src_ip ?? net.primaryIp(hp.interface!, family);
       if (!hpSrc)
         throw new Error(
-          `vrrp_instance ${cfg.name}: heartbeat_path interface ${hp.interface} has no IPv4 address`,
+          `vrrp_instance ${cfg.name}: heartbeat_path interface ${hp.interface} has no IPv${family} address`,
         );
       const peers = hp.unicast_peer.map((p) => p.address);
       this.all.push(

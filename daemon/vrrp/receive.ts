@@ -1,6 +1,8 @@
 // Receive-side validation of an advertisement (RFC 3768 7.1, RFC 5798 7.1),
-// pure: raw IPv4 packet + the instance's expectations -> advert or drop reason.
-import { decode, decodeIpv4, VRRP_PROTO, VRRP_TTL, type Advert, type V3Checksum } from './codec';
+// pure: raw IP packet (IPv4, or IPv6 with the header the channel rebuilt) +
+// the instance's expectations -> advert or drop reason.
+import { decodeIpHeader, ipv4Packet, ipv6Packet } from '../net/ip-header';
+import { decode, VRRP_PROTO, VRRP_TTL, type Advert, type V3Checksum } from './codec';
 
 export const DROP_REASONS = [
   'ttl',
@@ -39,14 +41,14 @@ export type Received =
 
 /** The VRID of a packet (to find its instance) without validating anything else. */
 export function peekVrid(packet: Uint8Array): number | undefined {
-  const ip = decodeIpv4(packet);
+  const ip = decodeIpHeader(packet);
   if (!ip || packet.length < ip.headerLength + 2) return undefined;
   return packet[ip.headerLength + 1];
 }
 
 export function receive(packet: Uint8Array, exp: Expect, vips: readonly string[] = []): Received {
-  const ip = decodeIpv4(packet);
-  if (!ip) return { ok: false, reason: 'length', detail: 'not an IPv4 packet' };
+  const ip = decodeIpHeader(packet);
+  if (!ip) return { ok: false, reason: 'length', detail: 'not an IP packet' };
   if (ip.protocol !== VRRP_PROTO)
     return { ok: false, reason: 'protocol', detail: `IP protocol ${ip.protocol}`, src: ip.src };
   if (ip.ttl !== VRRP_TTL)
@@ -110,31 +112,10 @@ export function receive(packet: Uint8Array, exp: Expect, vips: readonly string[]
   };
 }
 
-/** Build a full IPv4 packet around a VRRP payload (tests, and tools that inject adverts). */
-export function ipv4Packet(
-  payload: Uint8Array,
-  src: string,
-  dst: string,
-  ttl = VRRP_TTL,
-  tos = 0xc0,
-): Uint8Array {
-  const b = new Uint8Array(20 + payload.length);
-  b[0] = 0x45;
-  b[1] = tos;
-  b[2] = b.length >> 8;
-  b[3] = b.length & 0xff;
-  b[8] = ttl;
-  b[9] = VRRP_PROTO;
-  const put = (ip: string, off: number) =>
-    ip.split('.').forEach((o, i) => (b[off + i] = Number(o)));
-  put(src, 12);
-  put(dst, 16);
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += (b[i] << 8) | b[i + 1];
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  const ck = ~sum & 0xffff;
-  b[10] = ck >> 8;
-  b[11] = ck & 0xff;
-  b.set(payload, 20);
-  return b;
+/** A full IP packet (the family of `src`) around a VRRP payload: tests, and tools that inject adverts. */
+export function vrrpPacket(payload: Uint8Array, src: string, dst: string, ttl = VRRP_TTL) {
+  const tos = 0xc0; // precedence internetwork control, as keepalived sends
+  return src.includes(':')
+    ? ipv6Packet(payload, src, dst, VRRP_PROTO, ttl, tos)
+    : ipv4Packet(payload, src, dst, VRRP_PROTO, ttl, tos);
 }

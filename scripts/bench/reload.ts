@@ -51,6 +51,7 @@ const net: NetIO = {
   },
   setVip() {},
   garp() {},
+  unsolicitedNa() {},
   ping: async () => true,
 };
 let channels = 0;

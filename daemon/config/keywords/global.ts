@@ -21,6 +21,7 @@ export const globalDefs = kw.block({
   script_user: userAndGroup().optional(),
   vrrp_version: kw.int(2, 3).default(2),
   vrrp_mcast_group4: kw.string(ip).default('224.0.0.18'),
+  vrrp_mcast_group6: kw.string(ip).default('ff02::12'),
   vrrp_garp_master_delay: kw.int(0, 86400).default(5),
   vrrp_garp_master_repeat: kw.int(1, 10000).default(5),
   vrrp_garp_lower_prio_delay: kw.int(0, 86400).optional(),

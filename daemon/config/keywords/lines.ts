@@ -7,16 +7,14 @@ import type { Stmt } from '../ast';
 import { readInt, type Ctx } from '../schema';
 
 const VIP_OPTIONS = new Set(['brd', 'dev', 'scope', 'label', 'peer', 'preferred_lft']);
-const VIP_FLAGS = new Set([
-  'no_track',
-  'home',
-  '-nodad',
-  'nodad',
-  'mngtmpaddr',
-  'noprefixroute',
-  'autojoin',
-  'use_vmac',
-]);
+/** address flags (linux/if_addr.h IFA_F_*) the kernel takes as they are */
+const IFA_FLAGS: Record<string, number> = {
+  home: 0x10,
+  mngtmpaddr: 0x100,
+  noprefixroute: 0x200,
+  autojoin: 0x400,
+};
+const VIP_FLAGS = new Set(['no_track', '-nodad', 'nodad', 'use_vmac', ...Object.keys(IFA_FLAGS)]);
 const SCOPES = ['site', 'link', 'host', 'nowhere', 'global'];
 
 export interface VirtualAddress {
@@ -26,7 +24,15 @@ export interface VirtualAddress {
   dev?: string;
   scope?: string;
   label?: string;
+  /** point-to-point peer (the address's IFA_ADDRESS) */
+  peer?: string;
   no_track?: boolean;
+  /** IFA_F_* flags given on the line (home, mngtmpaddr, noprefixroute, autojoin) */
+  flags?: number;
+  /** IPv6: duplicate address detection; keepalived skips it unless `-nodad` */
+  dad?: boolean;
+  /** IPv6: preferred lifetime, s; keepalived's default 0 (deprecated) for a /128, else forever (undefined) */
+  preferred_lft?: number;
   at: Position;
 }
 
@@ -43,10 +49,13 @@ export function vipLine(words: string[], stmt: Stmt, ctx: Ctx): VirtualAddress |
   const prefix = mask === undefined ? max : readInt(mask, 0, max, 'virtual_ipaddress', stmt, ctx);
   if (prefix === undefined) return undefined;
   const v: VirtualAddress = { address, prefix, at: { file: stmt.file, line: stmt.line } };
+  let lftSet = false;
   for (let i = 0; i < rest.length; i++) {
     const o = rest[i];
     if (VIP_FLAGS.has(o)) {
       if (o === 'no_track') v.no_track = true;
+      else if (o === '-nodad') v.dad = true;
+      else if (IFA_FLAGS[o]) v.flags = (v.flags ?? 0) | IFA_FLAGS[o];
       continue;
     }
     if (!VIP_OPTIONS.has(o) || rest[i + 1] === undefined) {
@@ -60,6 +69,15 @@ export function vipLine(words: string[], stmt: Stmt, ctx: Ctx): VirtualAddress |
         return undefined;
       }
       if (o === 'brd') v.brd = val;
+      else v.peer = val;
+    } else if (o === 'preferred_lft') {
+      if (val === 'forever') v.preferred_lft = undefined;
+      else {
+        const n = readInt(val, 0, 0xffffffff, 'virtual_ipaddress: preferred_lft', stmt, ctx);
+        if (n === undefined) return undefined;
+        v.preferred_lft = n;
+      }
+      lftSet = true;
     } else if (o === 'dev') v.dev = val;
     else if (o === 'label') v.label = val;
     else if (o === 'scope') {
@@ -71,6 +89,16 @@ export function vipLine(words: string[], stmt: Stmt, ctx: Ctx): VirtualAddress |
         return undefined;
       }
       v.scope = val;
+    }
+  }
+  if (family === 6) {
+    if (!lftSet && prefix === 128) v.preferred_lft = 0;
+    if (v.label) {
+      ctx.diag.warn(
+        stmt,
+        `virtual_ipaddress: an IPv6 address has no label; '${v.label}' ignored (as keepalived)`,
+      );
+      delete v.label;
     }
   }
   return v;

@@ -1,10 +1,12 @@
 // keepalive-ts native socket layer: the few syscalls Node.js has no API for
 // (raw IP, AF_PACKET, netlink sockets). Deliberately thin: packets, socket
 // addresses and netlink messages are built and parsed in TypeScript.
+#define _GNU_SOURCE
 #include <node_api.h>
 #include <uv.h>
 #include <errno.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -132,6 +134,53 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return ret_int(env, -1);
     return throw_errno(env, "recv");
   }
+  return ret_int(env, (int)n);
+}
+
+// recv6(fd, into Buffer, meta Buffer(52)) -> bytes read, -1 when nothing is waiting.
+// IPv6 raw sockets give no IP header: meta gets what the receiver checks,
+// source address (16) | destination (16, IPV6_PKTINFO) | ifindex (int32) |
+// hop limit (int32, -1 when absent, IPV6_HOPLIMIT) | pad.
+static napi_value js_recv6(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  int fd;
+  void *data, *meta;
+  size_t len, mlen;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 3 || !arg_int(env, a[0], &fd) || !arg_buf(env, a[1], &data, &len) || !arg_buf(env, a[2], &meta, &mlen) ||
+      mlen < 44)
+    return napi_throw_type_error(env, NULL, "recv6(fd, buffer, meta)"), NULL;
+  struct sockaddr_in6 from;
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  struct iovec iov = {.iov_base = data, .iov_len = len};
+  struct msghdr m = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                     .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+  ssize_t n = recvmsg(fd, &m, 0);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return ret_int(env, -1);
+    return throw_errno(env, "recvmsg");
+  }
+  unsigned char *out = meta;
+  int hop = -1, ifindex = 0;
+  memset(out, 0, 44);
+  memcpy(out, &from.sin6_addr, 16);
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level != IPPROTO_IPV6) continue;
+    if (c->cmsg_type == IPV6_PKTINFO) {
+      struct in6_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      memcpy(out + 16, &pi.ipi6_addr, 16);
+      ifindex = (int)pi.ipi6_ifindex;
+    } else if (c->cmsg_type == IPV6_HOPLIMIT) {
+      memcpy(&hop, CMSG_DATA(c), sizeof hop);
+    }
+  }
+  memcpy(out + 32, &ifindex, 4);
+  memcpy(out + 36, &hop, 4);
   return ret_int(env, (int)n);
 }
 
@@ -292,7 +341,7 @@ NAPI_MODULE_INIT() {
       {"socket", js_socket}, {"setsockopt", js_setsockopt}, {"bind", js_bind},     {"sendto", js_sendto},
       {"recv", js_recv},     {"close", js_close},           {"ifindex", js_ifindex}, {"watch", js_watch},
       {"unwatch", js_unwatch}, {"threadPriority", js_thread_priority}, {"connect", js_connect},
-      {"soError", js_so_error},
+      {"soError", js_so_error}, {"recv6", js_recv6},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

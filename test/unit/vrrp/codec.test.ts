@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { decode, decodeIpv4, encode, encodingLength } from '../../../daemon/vrrp/codec';
+import { decodeIpHeader } from '../../../daemon/net/ip-header';
+import { decode, encode, encodingLength } from '../../../daemon/vrrp/codec';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -44,7 +45,7 @@ describe('VRRP codec', () => {
   });
 
   it('decodes the golden packets, including the IP header fields a receiver checks', () => {
-    const ip2 = decodeIpv4(Uint8Array.from([...GOLDEN.v2.ip, ...GOLDEN.v2.vrrp]))!;
+    const ip2 = decodeIpHeader(Uint8Array.from([...GOLDEN.v2.ip, ...GOLDEN.v2.vrrp]))!;
     assert.deepEqual(
       [ip2.ttl, ip2.protocol, ip2.src, ip2.dst, ip2.tos, ip2.headerLength],
       [255, 112, '198.51.100.11', '224.0.0.18', 0xc0, 20],

@@ -1,7 +1,7 @@
 // A fake clock and a fake LAN for running VRRP engines in one process.
 import type { Clock, Timer } from '../../../daemon/core/clock';
 import type { Channel, ChannelOptions, NetIO, Vip } from '../../../daemon/net/io';
-import { ipv4Packet } from '../../../daemon/vrrp/receive';
+import { vrrpPacket } from '../../../daemon/vrrp/receive';
 
 export class FakeClock implements Clock {
   t = 0;
@@ -39,8 +39,9 @@ export class FakeLan {
     for (const h of this.hosts) {
       if (h === from || h.cut || from.cut) continue;
       for (const ch of h.channels) {
-        if (dst.startsWith('224.') || ch.opts.src === dst)
-          ch.onPacket(ipv4Packet(vrrp, src, dst, ttl));
+        if (ch.opts.src.includes(':') !== src.includes(':')) continue; // one family per channel
+        if (dst.startsWith('224.') || dst.startsWith('ff') || ch.opts.src === dst)
+          ch.onPacket(vrrpPacket(vrrp, src, dst, ttl));
       }
     }
   }
@@ -63,8 +64,10 @@ export class FakeNet implements NetIO {
   ) {
     lan.hosts.push(this);
   }
-  primaryIp() {
-    return this.ip;
+  /** the link-local address IPv6 instances send from */
+  ip6 = 'fe80::1';
+  primaryIp(_ifname: string, family: 4 | 6 = 4) {
+    return family === 6 ? this.ip6 : this.ip;
   }
   linkUp(ifname: string) {
     return this.links.get(ifname) ?? true;
@@ -101,6 +104,10 @@ export class FakeNet implements NetIO {
   }
   garp(_ifname: string, ip: string) {
     this.garps.push({ ip, at: this.clock.now() });
+  }
+  readonly nas: { ip: string; at: number }[] = [];
+  unsolicitedNa(_ifname: string, ip: string) {
+    this.nas.push({ ip, at: this.clock.now() });
   }
   /** reference addresses this host can reach */
   reachable = new Set<string>(['198.51.100.1']);

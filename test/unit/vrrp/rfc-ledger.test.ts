@@ -11,7 +11,7 @@ import {
   type Action,
   type FsmConfig,
 } from '../../../daemon/vrrp/fsm';
-import { ipv4Packet, receive, type Expect } from '../../../daemon/vrrp/receive';
+import { vrrpPacket, receive, type Expect } from '../../../daemon/vrrp/receive';
 
 const ME = '198.51.100.11';
 const PEER = '198.51.100.12';
@@ -201,7 +201,7 @@ describe('RFC 3768 (VRRPv2) ledger', () => {
   describe('7.1 receiving', () => {
     const exp: Expect = { version: 2, vrid: 51, authType: 1, authPass: 'secret', advertInt: 1 };
     const pkt = (a: Partial<Advert> = {}, ttl = 255) =>
-      ipv4Packet(
+      vrrpPacket(
         encode({
           version: 2,
           vrid: 51,
@@ -270,7 +270,7 @@ describe('RFC 3768 (VRRPv2) ledger', () => {
         authPass: 'x',
       });
       assert.deepEqual([b[0], b[1], b[2], b[3], b[4], b[5]], [0x21, 7, 99, 1, 1, 1]);
-      const r = receive(ipv4Packet(b, ME, VRRP_MCAST), {
+      const r = receive(vrrpPacket(b, ME, VRRP_MCAST), {
         version: 2,
         vrid: 7,
         authType: 1,
@@ -289,7 +289,7 @@ describe('RFC 3768 (VRRPv2) ledger', () => {
       });
       b[7] ^= 0xff;
       assert.equal(
-        receive(ipv4Packet(b, ME, VRRP_MCAST), { version: 2, vrid: 7, authType: 0, advertInt: 1 })
+        receive(vrrpPacket(b, ME, VRRP_MCAST), { version: 2, vrid: 7, authType: 0, advertInt: 1 })
           .ok,
         false,
       );
@@ -349,14 +349,14 @@ describe('RFC 5798 (VRRPv3) ledger', () => {
       { version: 3, vrid: 9, priority: 100, advertInt: 1, addresses: ['10.0.0.1'] },
       { src: PEER, dst: VRRP_MCAST },
     );
-    const r = receive(ipv4Packet(b, PEER, VRRP_MCAST), exp);
+    const r = receive(vrrpPacket(b, PEER, VRRP_MCAST), exp);
     assert.ok(r.ok, 'a v3 backup accepts a different interval (it adopts it)');
     assert.equal(
-      (receive(ipv4Packet(b, PEER, VRRP_MCAST, 1), exp) as { reason: string }).reason,
+      (receive(vrrpPacket(b, PEER, VRRP_MCAST, 1), exp) as { reason: string }).reason,
       'ttl',
     );
     assert.equal(
-      (receive(ipv4Packet(b, PEER, VRRP_MCAST), { ...exp, version: 2 }) as { reason: string })
+      (receive(vrrpPacket(b, PEER, VRRP_MCAST), { ...exp, version: 2 }) as { reason: string })
         .reason,
       'version',
     );
@@ -368,10 +368,10 @@ describe('RFC 5798 (VRRPv3) ledger', () => {
       { src: PEER, dst: VRRP_MCAST },
     );
     assert.ok(
-      receive(ipv4Packet(b, PEER, VRRP_MCAST), { version: 3, vrid: 9, authType: 0, advertInt: 1 })
+      receive(vrrpPacket(b, PEER, VRRP_MCAST), { version: 3, vrid: 9, authType: 0, advertInt: 1 })
         .ok,
     );
-    const r = receive(ipv4Packet(b, '198.51.100.99', VRRP_MCAST), {
+    const r = receive(vrrpPacket(b, '198.51.100.99', VRRP_MCAST), {
       version: 3,
       vrid: 9,
       authType: 0,
