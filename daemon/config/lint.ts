@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import type { Diagnostics, Position } from './diagnostics';
 import type { Config, VrrpInstance } from './model';
-import { instanceVersion } from './version';
+import { instanceFamily, instanceVersion } from './version';
 
 /** How a message names another place: `line N` in the same file, else `file:N`. */
 const where = (p: Position, from?: Position) =>
@@ -29,7 +29,8 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
     }
     if (vi.virtual_router_id !== undefined) {
       // The same VRID may be reused on one interface only with unicast peers that do not overlap.
-      const key = `${vi.interface ?? vi.unicast_src_ip}/${vi.virtual_router_id}`;
+      // one VRID per interface and address family: IPv4 and IPv6 routers are separate (RFC 5798)
+      const key = `${vi.interface ?? vi.unicast_src_ip}/${vi.virtual_router_id}/${instanceFamily(vi)}`;
       const other = vrids.get(key);
       const disjointUnicast =
         other &&

@@ -13,8 +13,8 @@ export interface ChannelOptions {
   ifname: string;
   /** IP protocol number of the raw socket */
   protocol: number;
-  /** TTL (hop limit) of what is sent */
-  ttl: number;
+  /** TTL (hop limit) of what is sent; absent: the kernel's default */
+  ttl?: number;
   /** multicast group (used when there are no unicast peers) */
   group: string;
   /** source address: unicast_src_ip, else the interface's primary address (IPv6: link-local); its family is the channel's */

@@ -95,12 +95,12 @@ export class LinuxNet implements NetIO {
       n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 20));
       n.setsockopt(fd, IPPROTO_IP, IP_TOS, int32(IPTOS_PREC_INTERNETCONTROL));
       if (o.unicastPeers.length) {
-        n.setsockopt(fd, IPPROTO_IP, IP_TTL, int32(o.ttl));
+        if (o.ttl !== undefined) n.setsockopt(fd, IPPROTO_IP, IP_TTL, int32(o.ttl));
         // the source of unicast adverts; also filters what we receive to our address
         n.bind(fd, sockaddrIn(o.src));
       } else {
         n.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, ipMreqn('0.0.0.0', o.src, ifindex));
-        n.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, int32(o.ttl));
+        n.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, int32(o.ttl ?? 255));
         n.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, int32(0));
         n.setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(o.group, '0.0.0.0', ifindex));
       }
@@ -153,8 +153,10 @@ export class LinuxNet implements NetIO {
       n.setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, int32(IPTOS_PREC_INTERNETCONTROL));
       n.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, int32(1));
       n.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, int32(1));
-      n.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, int32(o.ttl));
-      n.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int32(o.ttl));
+      if (o.ttl !== undefined) {
+        n.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, int32(o.ttl));
+        n.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int32(o.ttl));
+      }
       // the source of every advert (the pseudo-header of the checksum names it)
       n.bind(fd, sockaddrIn6(o.src, scope(o.src)));
       if (!o.unicastPeers.length) {

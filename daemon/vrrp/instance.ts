@@ -12,7 +12,7 @@ import { encode, type V3Checksum } from './codec';
 import { Fencer } from './fencing';
 import { Fsm, type Action } from './fsm';
 import { HeartbeatPaths, type Path } from './paths';
-import { DROP_REASONS, receive, type DropReason } from './receive';
+import { DROP_REASONS, receive, type DropReason, type Expect } from './receive';
 import type { InstanceCounters, InstanceStatus, Transition } from './status';
 import { effectivePriority, trackersFor, type Tracker } from './track';
 import type { ScriptRunner } from './track-watch';
@@ -74,6 +74,8 @@ export class Instance {
   private timers: Partial<Record<'adver' | 'masterDown', Timer>> = {};
   private adverDue: number | null = null;
   private readonly paths: HeartbeatPaths;
+  /** what a unicast instance checks of what it receives (keepalived: check_unicast_src, min/max_ttl) */
+  private readonly unicast?: Expect['unicast'];
   private readonly announcer: Announcer;
   private readonly fencer: Fencer;
 
@@ -115,6 +117,11 @@ export class Instance {
       higherPrioSendAdvert: cfg.higher_prio_send_advert ?? true,
       lowerPrioAnswer: !(cfg.lower_prio_no_advert ?? g.vrrp_lower_prio_no_advert),
     });
+    if (cfg.unicast_peer.length)
+      this.unicast = {
+        checkSrc: cfg.check_unicast_src || g.vrrp_check_unicast_src,
+        peers: [...cfg.unicast_peer, ...cfg.heartbeat_path.flatMap((p) => p.unicast_peer)],
+      };
     this.paths = new HeartbeatPaths(cfg, config, src, this.family, deps.net, deps.clock, deps.log);
     this.trackers = trackersFor(cfg, config, (i) => deps.net.linkUp(i));
     this.announcer = new Announcer(
@@ -133,20 +140,54 @@ export class Instance {
   }
 
   start() {
-    this.paths.open(this.deps.net, (pkt, path) => this.onPacket(pkt, path));
+    this.openPaths();
     this.applyTrackers(false);
     this.apply(this.fsm.handle({ type: 'startup' }, this.deps.clock.now()));
   }
 
   stop() {
+    this.reopen?.cancel();
     this.apply(this.fsm.handle({ type: 'shutdown' }, this.deps.clock.now()));
     this.announcer.cancel();
     this.paths.close();
   }
 
-  /** Recompute effective priority / fault from trackers and tell the FSM. */
+  /** the VRRP sockets could not be opened (keepalived: "src address not configured"): FAULT */
+  private socketFault?: string;
+  private reopen?: Timer;
+
+  /**
+   * Open the heartbeat sockets. An address not usable yet (an IPv6
+   * link-local still in DAD at boot, an interface not there yet) is a FAULT
+   * retried every second, not a dead daemon.
+   */
+  private openPaths(): boolean {
+    try {
+      this.paths.open(this.deps.net, (pkt, path) => this.onPacket(pkt, path));
+    } catch (e) {
+      this.paths.close();
+      const msg = (e as Error).message;
+      if (this.socketFault !== msg)
+        this.deps.log(
+          'warn',
+          `${this.name}: cannot open its VRRP socket (${msg}); FAULT, retrying every second`,
+        );
+      this.socketFault = msg;
+      this.reopen = this.deps.clock.at(this.deps.clock.now() + 1000, () => {
+        if (this.openPaths()) this.applyTrackers();
+      });
+      return false;
+    }
+    if (this.socketFault) this.deps.log('info', `${this.name}: VRRP socket open`);
+    this.socketFault = undefined;
+    return true;
+  }
+
+  /** Recompute effective priority / fault from trackers (and the sockets) and tell the FSM. */
   applyTrackers(emit = true) {
-    const { priority, fault } = effectivePriority(this.cfg.priority, this.trackers);
+    const eff = effectivePriority(this.cfg.priority, this.trackers);
+    const priority = eff.priority;
+    const fault = eff.fault || this.socketFault !== undefined;
     const now = this.deps.clock.now();
     const acts: Action[] = [];
     if (priority !== this.fsm.priority)
@@ -174,6 +215,7 @@ export class Instance {
         authType: this.version === 2 && this.cfg.authentication?.auth_type === 'PASS' ? 1 : 0,
         authPass: this.cfg.authentication?.auth_pass,
         advertInt: this.cfg.advert_int,
+        ...(this.unicast ? { unicast: this.unicast } : {}),
       },
       this.vips.map((v) => v.address),
     );

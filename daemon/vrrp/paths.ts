@@ -17,9 +17,22 @@ export interface Path {
   warned: boolean;
 }
 
-const pathOf = (name: string, opts: Omit<ChannelOptions, 'protocol' | 'ttl'>): Path => ({
+/**
+ * TTL / hop limit of what a path sends: 255 for multicast (RFC), for unicast
+ * `unicast_ttl`, else 255 over IPv4 and the kernel's default over IPv6 (keepalived).
+ */
+export function pathTtl(unicast: boolean, family: 4 | 6, unicastTtl?: number) {
+  if (!unicast) return VRRP_TTL;
+  return unicastTtl ?? (family === 4 ? VRRP_TTL : undefined);
+}
+
+const pathOf = (
+  name: string,
+  opts: Omit<ChannelOptions, 'protocol' | 'ttl'>,
+  ttl: number | undefined,
+): Path => ({
   name,
-  opts: { ...opts, protocol: VRRP_PROTO, ttl: VRRP_TTL },
+  opts: { ...opts, protocol: VRRP_PROTO, ...(ttl !== undefined ? { ttl } : {}) },
   rx: 0,
   lastRx: null,
   warned: false,
@@ -43,8 +56,13 @@ export class HeartbeatPaths {
     const group =
       family === 6 ? g.vrrp_mcast_group6 || VRRP_MCAST6 : g.vrrp_mcast_group4 || VRRP_MCAST;
     const ifname = cfg.interface!;
+    const ttl = (peers: unknown[]) => pathTtl(peers.length > 0, family, cfg.unicast_ttl);
     this.all.push(
-      pathOf(ifname, { ifname, group, src, unicastPeers: cfg.unicast_peer.map((p) => p.address) }),
+      pathOf(
+        ifname,
+        { ifname, group, src, unicastPeers: cfg.unicast_peer.map((p) => p.address) },
+        ttl(cfg.unicast_peer),
+      ),
     );
     for (const hp of cfg.heartbeat_path) {
       const hpSrc = hp.unicast_src_ip ?? net.primaryIp(hp.interface!, family);
@@ -54,12 +72,16 @@ export class HeartbeatPaths {
         );
       const peers = hp.unicast_peer.map((p) => p.address);
       this.all.push(
-        pathOf(`${hp.interface}${peers.length ? ` -> ${peers.join(',')}` : ''}`, {
-          ifname: hp.interface!,
-          group,
-          src: hpSrc,
-          unicastPeers: peers,
-        }),
+        pathOf(
+          `${hp.interface}${peers.length ? ` -> ${peers.join(',')}` : ''}`,
+          {
+            ifname: hp.interface!,
+            group,
+            src: hpSrc,
+            unicastPeers: peers,
+          },
+          ttl(peers),
+        ),
       );
     }
     for (const p of this.all) this.ownSources.add(p.opts.src);

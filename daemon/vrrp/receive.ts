@@ -14,6 +14,7 @@ export const DROP_REASONS = [
   'length',
   'type',
   'protocol',
+  'source',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -25,6 +26,14 @@ export interface Expect {
   authPass?: string;
   /** seconds (v2 must match) */
   advertInt: number;
+  /**
+   * unicast: no TTL/hop limit of 255 required (keepalived); with checkSrc the
+   * source must be a peer, its TTL within the peer's min_ttl..max_ttl
+   */
+  unicast?: {
+    checkSrc: boolean;
+    peers: readonly { address: string; min_ttl?: number; max_ttl?: number }[];
+  };
 }
 
 export type Received =
@@ -51,7 +60,7 @@ export function receive(packet: Uint8Array, exp: Expect, vips: readonly string[]
   if (!ip) return { ok: false, reason: 'length', detail: 'not an IP packet' };
   if (ip.protocol !== VRRP_PROTO)
     return { ok: false, reason: 'protocol', detail: `IP protocol ${ip.protocol}`, src: ip.src };
-  if (ip.ttl !== VRRP_TTL)
+  if (!exp.unicast && ip.ttl !== VRRP_TTL)
     return { ok: false, reason: 'ttl', detail: `TTL ${ip.ttl}, must be 255`, src: ip.src };
   const end = Math.min(packet.length, ip.totalLength || packet.length);
   const d = decode(packet.subarray(ip.headerLength, end), ip.src, ip.dst);
@@ -98,6 +107,24 @@ export function receive(packet: Uint8Array, exp: Expect, vips: readonly string[]
         src: ip.src,
       };
     }
+  }
+  if (exp.unicast?.checkSrc) {
+    const peer = exp.unicast.peers.find((p) => p.address === ip.src);
+    if (!peer)
+      return {
+        ok: false,
+        reason: 'source',
+        detail: `${ip.src} is not a unicast peer`,
+        src: ip.src,
+      };
+    const [min, max] = [peer.min_ttl ?? 0, peer.max_ttl ?? 255];
+    if (ip.ttl < min || ip.ttl > max)
+      return {
+        ok: false,
+        reason: 'ttl',
+        detail: `TTL ${ip.ttl} not in ${min}..${max}`,
+        src: ip.src,
+      };
   }
   const want = [...vips].sort().join(',');
   const got = [...a.addresses].sort().join(',');

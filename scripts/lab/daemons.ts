@@ -9,6 +9,8 @@ import { sleep, waitFor } from './sys';
 export const ROOT = path.resolve(__dirname, '../../..');
 export const BIN = path.join(ROOT, 'bin/keepalive-ts');
 export const VIP = '198.51.100.10';
+/** the IPv6 VIP on the lab's primary segment (2001:db8:0:1::/64) */
+export const VIP6 = '2001:db8:0:1::10';
 
 export type Kind = 'ks' | 'kd';
 
@@ -21,6 +23,8 @@ export interface ConfOptions {
   pass?: string;
   extra?: string;
   global?: string;
+  /** the virtual address with its prefix (default VIP/24) */
+  vip?: string;
 }
 
 export function vrrpConf(o: ConfOptions): string {
@@ -34,12 +38,14 @@ export function vrrpConf(o: ConfOptions): string {
   return (
     `global_defs {\n  router_id lab\n  vrrp_version ${o.version}\n${o.global ?? ''}}\n` +
     `vrrp_instance VI_1 {\n  state BACKUP\n  interface lan0\n  virtual_router_id ${o.vrid ?? 51}\n  priority ${o.priority}\n` +
-    `  advert_int ${o.advertInt}\n${auth}${uni}  virtual_ipaddress {\n    ${VIP}/24\n  }\n${o.extra ?? ''}}\n`
+    `  advert_int ${o.advertInt}\n${auth}${uni}  virtual_ipaddress {\n    ${o.vip ?? `${VIP}/24`}\n  }\n${o.extra ?? ''}}\n`
   );
 }
 
 export class LabDaemon {
   pid?: number;
+  /** the address a crashed daemon leaves behind, removed by recover() */
+  vipCidr = `${VIP}/24`;
   /** extra command-line arguments (e.g. -I) */
   extraArgs: string[] = [];
   constructor(
@@ -114,7 +120,7 @@ export class LabDaemon {
     await this.lab.exec(this.host, [
       'sh',
       '-c',
-      `ip addr del ${VIP}/24 dev lan0 2>/dev/null; ip link set lan0 up`,
+      `ip addr del ${this.vipCidr} dev lan0 2>/dev/null; ip link set lan0 up`,
     ]);
   }
 
@@ -142,11 +148,11 @@ export class LabDaemon {
   }
 }
 
-export async function holders(lab: Lab, hosts: string[]): Promise<string[]> {
+export async function holders(lab: Lab, hosts: string[], vip = VIP): Promise<string[]> {
   const out: string[] = [];
   for (const h of hosts) {
-    const r = await lab.exec(h, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'lan0']);
-    if (r.stdout.includes(` ${VIP}/`)) out.push(h);
+    const r = await lab.exec(h, ['ip', '-o', 'addr', 'show', 'dev', 'lan0']);
+    if (r.stdout.includes(` ${vip}/`)) out.push(h);
   }
   return out;
 }
@@ -157,10 +163,11 @@ export async function assertSingleHolder(
   hosts: string[],
   n = 10,
   everyMs = 50,
+  vip = VIP,
 ): Promise<string> {
   let who = '';
   for (let i = 0; i < n; i++) {
-    const h = await holders(lab, hosts);
+    const h = await holders(lab, hosts, vip);
     if (h.length !== 1) throw new Error(`expected exactly one VIP holder, found [${h.join(', ')}]`);
     if (who && who !== h[0]) throw new Error(`VIP moved from ${who} to ${h[0]} in steady state`);
     who = h[0];
@@ -177,13 +184,14 @@ export interface Pkt {
   checksumGood?: boolean;
 }
 
-/** tshark on a host's lan0: VRRP adverts and ARP, with capture timestamps. */
+/** tshark on a host's lan0: VRRP adverts and ARP (IPv6: neighbour advertisements), with capture timestamps. */
 export class Capture {
   readonly pkts: Pkt[] = [];
   private child?: ChildProcess;
   constructor(
     readonly lab: Lab,
     readonly host: string,
+    readonly family: 4 | 6 = 4,
   ) {}
 
   async start() {
@@ -200,7 +208,7 @@ export class Capture {
         '-l',
         '-n',
         '-f',
-        'ip proto 112 or arp',
+        this.family === 6 ? 'ip6 proto 112 or icmp6' : 'ip proto 112 or arp',
         '-T',
         'fields',
         '-E',
@@ -208,11 +216,11 @@ export class Capture {
         '-e',
         'frame.time_epoch',
         '-e',
-        'ip.src',
+        this.family === 6 ? 'ipv6.src' : 'ip.src',
         '-e',
         'vrrp.prio',
         '-e',
-        'arp.src.proto_ipv4',
+        this.family === 6 ? 'icmpv6.nd.na.target_address' : 'arp.src.proto_ipv4',
         '-e',
         'vrrp.checksum.status',
       ],

@@ -8,25 +8,24 @@ import { findOverlaps, type Topology } from './topology';
 
 /** Addresses and routes of the namespace this process runs in (the root namespace). */
 async function rootNet() {
-  const addrs = JSON.parse(await must('ip', ['-j', '-4', 'addr', 'show'])) as {
+  const addrs = JSON.parse(await must('ip', ['-j', 'addr', 'show'])) as {
     addr_info: { local: string; prefixlen: number }[];
   }[];
-  const routes = JSON.parse(await must('ip', ['-j', '-4', 'route', 'show', 'table', 'all'])) as {
-    dst: string;
-    type?: string;
-  }[];
+  const routes: { dst: string }[] = [];
+  for (const f of ['-4', '-6'])
+    routes.push(...JSON.parse(await must('ip', ['-j', f, 'route', 'show', 'table', 'all'])));
   return {
     addresses: addrs.flatMap((l) => l.addr_info.map((a) => `${a.local}/${a.prefixlen}`)),
     routes: routes
       .filter((r) => r.dst && r.dst !== 'default')
-      .map((r) => (r.dst.includes('/') ? r.dst : `${r.dst}/32`)),
+      .map((r) => (r.dst.includes('/') ? r.dst : `${r.dst}/${r.dst.includes(':') ? 128 : 32}`)),
   };
 }
 
 /** Refuse when a lab segment overlaps anything the root namespace has. */
 export async function checkOverlap(topo: Topology): Promise<void> {
   const hits = findOverlaps(
-    topo.segments.map((s) => s.cidr),
+    topo.segments.flatMap((s) => [s.cidr, s.cidr6]),
     await rootNet(),
   );
   if (hits.length) {
@@ -48,6 +47,19 @@ export async function createNetwork(
     await must('ip', ['netns', 'add', ns]);
     made(ns);
     await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    // IPv6 addresses usable at once (no DAD on the lab's own wires) and kept across a
+    // link flap, as the IPv4 ones are (tests take links down to simulate crashes)
+    await must('ip', [
+      'netns',
+      'exec',
+      ns,
+      'sysctl',
+      '-q',
+      '-w',
+      'net.ipv6.conf.default.accept_dad=0',
+      'net.ipv6.conf.all.keep_addr_on_down=1',
+      'net.ipv6.conf.default.keep_addr_on_down=1',
+    ]);
   };
   await addNs(topo.switchNs);
   await checkpoint();
@@ -57,19 +69,36 @@ export async function createNetwork(
     batch.push(`link add ${seg.bridge} type bridge mcast_snooping 0`, `link set ${seg.bridge} up`);
   }
   await must('ip', ['-n', topo.switchNs, '-batch', '-'], { input: batch.join('\n') + '\n' });
-  const plug = async (ns: string, port: string, ifname: string, seg: number, cidr: string) => {
+  const plug = async (
+    ns: string,
+    port: string,
+    ifname: string,
+    seg: number,
+    cidr: string,
+    cidr6: string,
+  ) => {
     const sw = ['-n', topo.switchNs, 'link'];
     await must('ip', [...sw, 'add', port, 'type', 'veth', 'peer', 'name', ifname, 'netns', ns]);
     await must('ip', [...sw, 'set', port, 'master', topo.segments[seg].bridge, 'up']);
     await must('ip', ['-n', ns, 'addr', 'add', cidr, 'dev', ifname]);
+    // nodad: usable at once (the lab owns the segment, no address is duplicated)
+    await must('ip', ['-n', ns, 'addr', 'add', cidr6, 'dev', ifname, 'nodad']);
     await must('ip', ['-n', ns, 'link', 'set', ifname, 'up']);
   };
   await addNs(topo.opsNs);
-  await plug(topo.opsNs, 'ops', 'lan0', 0, `${topo.opsAddress}/${topo.hosts[0].ifaces[0].prefix}`);
+  const first = topo.hosts[0].ifaces[0];
+  await plug(
+    topo.opsNs,
+    'ops',
+    'lan0',
+    0,
+    `${topo.opsAddress}/${first.prefix}`,
+    `${topo.opsAddress6}/64`,
+  );
   for (const h of topo.hosts) {
     await addNs(h.ns);
     for (const i of h.ifaces)
-      await plug(h.ns, i.port, i.name, i.segment, `${i.address}/${i.prefix}`);
+      await plug(h.ns, i.port, i.name, i.segment, `${i.address}/${i.prefix}`, `${i.address6}/64`);
   }
   await checkpoint();
 }

@@ -1,5 +1,8 @@
 // The lab as data: which namespaces, links and addresses exist. Pure: no I/O,
 // so the shape of the lab and the overlap guard are unit-tested directly.
+// Every segment is dual-stack: an IPv4 network and an IPv6 /64 from
+// 2001:db8::/32 (documentation), host numbers alike in both (d1: .11 and ::11).
+import { ipToBytes } from '../../daemon/core/address';
 
 export type Role = 'director' | 'realserver' | 'client' | 'gateway';
 
@@ -8,6 +11,8 @@ export interface Segment {
   bridge: string;
   /** IPv4 network, e.g. 198.51.100.0/24 */
   cidr: string;
+  /** IPv6 network, a /64 of 2001:db8::/32, e.g. 2001:db8:0:1::/64 */
+  cidr6: string;
 }
 
 export interface HostIface {
@@ -18,6 +23,8 @@ export interface HostIface {
   segment: number;
   address: string;
   prefix: number;
+  /** IPv6 address on the segment's /64 */
+  address6: string;
 }
 
 export interface LabHost {
@@ -38,6 +45,10 @@ export interface LabOptions {
   subnet: string;
   /** second segment for redundant heartbeat paths, default 203.0.113.0/24 */
   subnet2: string;
+  /** IPv6 of the primary segment, a /64 inside 2001:db8::/32, default 2001:db8:0:1::/64 */
+  subnet6: string;
+  /** IPv6 of the second segment, default 2001:db8:0:2::/64 */
+  subnet6b: string;
 }
 
 export interface Topology {
@@ -47,6 +58,7 @@ export interface Topology {
   /** the operator's namespace: pulumi, ssh clients and verifiers run here */
   opsNs: string;
   opsAddress: string;
+  opsAddress6: string;
   hosts: LabHost[];
 }
 
@@ -55,6 +67,8 @@ export const DEFAULTS: LabOptions = {
   realServers: 2,
   subnet: '198.51.100.0/24',
   subnet2: '203.0.113.0/24',
+  subnet6: '2001:db8:0:1::/64',
+  subnet6b: '2001:db8:0:2::/64',
 };
 
 /** Host octets on the primary segment; the VIP (.10) stays free for the directors. */
@@ -87,6 +101,19 @@ function maskOf(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
+/**
+ * Host `octet` on an IPv6 /64 of 2001:db8::/32, written with the same digits
+ * as the IPv4 host number (d1 .11 -> ::11) so the two read alike.
+ */
+export function hostAddress6(cidr6: string, octet: number): string {
+  const m = /^(2001:db8:[0-9a-f:]*?)::\/64$/i.exec(cidr6.trim());
+  if (!m || ipToBytes(`${m[1]}::`).length !== 16)
+    throw new Error(`not an IPv6 /64 of 2001:db8::/32 written as PREFIX::/64: ${cidr6}`);
+  if (!Number.isInteger(octet) || octet <= 0 || octet > 9999)
+    throw new Error(`host number ${octet} does not fit in ${cidr6}`);
+  return `${m[1].toLowerCase()}::${octet}`;
+}
+
 /** Address number `octet` inside the network `cidr` (host part). */
 export function hostAddress(cidr: string, octet: number): string {
   const { base, prefix } = parseCidr(cidr);
@@ -111,6 +138,7 @@ export function buildTopology(opts: Partial<LabOptions> = {}): Topology {
     segment: 0,
     address: hostAddress(o.subnet, octet),
     prefix: p1,
+    address6: hostAddress6(o.subnet6, octet),
   });
   const lan1 = (h: string, octet: number): HostIface => ({
     name: 'lan1',
@@ -118,6 +146,7 @@ export function buildTopology(opts: Partial<LabOptions> = {}): Topology {
     segment: 1,
     address: hostAddress(o.subnet2, octet),
     prefix: p2,
+    address6: hostAddress6(o.subnet6b, octet),
   });
   const hosts: LabHost[] = [
     { name: 'gw', role: 'gateway', ns: ns('gw'), ifaces: [lan0('gw', HOST_OCTET.gw)], http: false },
@@ -143,12 +172,13 @@ export function buildTopology(opts: Partial<LabOptions> = {}): Topology {
   return {
     prefix: o.prefix,
     segments: [
-      { bridge: 'br0', cidr: o.subnet },
-      { bridge: 'br1', cidr: o.subnet2 },
+      { bridge: 'br0', cidr: o.subnet, cidr6: o.subnet6 },
+      { bridge: 'br1', cidr: o.subnet2, cidr6: o.subnet6b },
     ],
     switchNs: ns('sw'),
     opsNs: ns('ops'),
     opsAddress: hostAddress(o.subnet, HOST_OCTET.ops),
+    opsAddress6: hostAddress6(o.subnet6, HOST_OCTET.ops),
     hosts,
   };
 }
@@ -171,23 +201,31 @@ export interface RootNet {
  */
 export function findOverlaps(segments: string[], root: RootNet): string[] {
   const hits: string[] = [];
-  const overlap = (a: string, b: string) => {
-    const x = parseCidr(a);
-    const y = parseCidr(b);
-    const p = Math.min(x.prefix, y.prefix);
-    const m = maskOf(p);
-    return (x.base & m) >>> 0 === (y.base & m) >>> 0;
-  };
   for (const seg of segments) {
     for (const a of root.addresses) {
-      if (overlap(seg, a)) hits.push(`${seg} overlaps address ${a} of the root namespace`);
+      if (cidrsOverlap(seg, a)) hits.push(`${seg} overlaps address ${a} of the root namespace`);
     }
     for (const r of root.routes) {
-      if (parseCidr(r).prefix === 0) continue;
-      if (overlap(seg, r)) hits.push(`${seg} overlaps route ${r} of the root namespace`);
+      if (Number(r.split('/')[1]) === 0) continue;
+      if (cidrsOverlap(seg, r)) hits.push(`${seg} overlaps route ${r} of the root namespace`);
     }
   }
   return hits;
+}
+
+/** Do two networks (either family; different families never do) share an address? */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const [ipA, pa] = a.split('/');
+  const [ipB, pb] = b.split('/');
+  const x = ipToBytes(ipA);
+  const y = ipToBytes(ipB);
+  if (x.length !== y.length) return false;
+  const bits = Math.min(Number(pa ?? x.length * 8), Number(pb ?? y.length * 8));
+  for (let i = 0; i < bits; i++) {
+    const bit = (v: Uint8Array) => (v[i >> 3] >> (7 - (i & 7))) & 1;
+    if (bit(x) !== bit(y)) return false;
+  }
+  return true;
 }
 
 /** The host called `name`; throws naming the hosts there are. */

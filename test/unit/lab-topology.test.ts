@@ -58,6 +58,24 @@ describe('lab topology (pure)', () => {
       assert.match(hits[0], /overlaps address 192\.0\.2\.2\/24/);
       assert.match(hits[1], /overlaps route 192\.0\.2\.0\/24/);
     });
+    it('guards the IPv6 segments too (2001:db8::/32 only), families never mix', () => {
+      const root6 = {
+        addresses: ['::1/128', 'fe80::1/64', '2001:db8:0:1::5/64'],
+        routes: ['2001:db8::/48', '::/0'],
+      };
+      assert.deepEqual(findOverlaps(['2001:db8:1:1::/64', '198.51.100.0/24'], root6), []);
+      const hits = findOverlaps(['2001:db8:0:1::/64'], root6);
+      assert.equal(hits.length, 2, hits.join('; '));
+      const t = buildTopology();
+      assert.deepEqual(
+        t.segments.map((s) => s.cidr6),
+        ['2001:db8:0:1::/64', '2001:db8:0:2::/64'],
+      );
+      assert.equal(t.hosts.find((h) => h.name === 'd1')!.ifaces[0].address6, '2001:db8:0:1::11');
+      assert.equal(t.hosts.find((h) => h.name === 'd2')!.ifaces[1].address6, '2001:db8:0:2::12');
+      assert.throws(() => buildTopology({ subnet6: '2001:db9::/64' }), /2001:db8/);
+      assert.throws(() => buildTopology({ subnet6: '2001:db8::/48' }), /64/);
+    });
     it('catches partial overlaps in both directions but ignores the default route', () => {
       assert.equal(findOverlaps(['10.9.4.0/24'], root).length, 1);
       assert.equal(findOverlaps(['10.0.0.0/8'], root).length, 1);

@@ -85,7 +85,13 @@ export class FakeNet implements NetIO {
   get linkWatcherCount() {
     return this.linkWatchers.size;
   }
+  /** the next N channel opens fail (an address not usable yet) */
+  failOpens = 0;
   openChannel(opts: ChannelOptions, onPacket: (p: Uint8Array) => void): Channel {
+    if (this.failOpens > 0) {
+      this.failOpens--;
+      throw new Error('bind: Cannot assign requested address');
+    }
     const entry = { opts, onPacket };
     this.channels.push(entry);
     return {

@@ -174,6 +174,20 @@ describe('VRRPv3 over IPv6', () => {
       assert.ok(b.net.vips.has('2001:db8::100') && !a.net.vips.has('2001:db8::100'));
     });
 
+    it('a source address not usable yet (link-local in DAD) is FAULT, retried each second, then elected', () => {
+      const clock = new FakeClock();
+      const lan = new FakeLan();
+      const a = node(lan, clock, 'fe80::11', 100);
+      a.net.failOpens = 3;
+      a.engine.start();
+      clock.advance(1500);
+      assert.equal(a.engine.status()[0].state, 'FAULT');
+      assert.equal(a.net.vips.size, 0);
+      clock.advance(5000);
+      assert.equal(a.engine.status()[0].state, 'MASTER');
+      assert.equal(a.net.failOpens, 0);
+    });
+
     it('equal priorities: the higher link-local address wins', () => {
       const clock = new FakeClock();
       const lan = new FakeLan();
