@@ -8,6 +8,7 @@ import type { EventLog } from './control/events';
 import type { Notifier } from './control/notify';
 import type { DaemonStatus } from './control/status';
 import { HealthManager } from './check/manager';
+import type { RealServerEvent } from './check/status';
 import { dnsProbe, httpProbe, scriptProbe, tcpProbe } from './check/probes';
 import { realClock } from './core/clock';
 import type { Log } from './core/log';
@@ -25,6 +26,8 @@ export class LvsRuntime {
     private readonly log: Log,
     private readonly events: EventLog,
     private readonly notifier: Notifier,
+    /** real-server changes for the SMTP alerts */
+    private readonly alert: (e: RealServerEvent) => void = () => {},
   ) {}
 
   /** (Re)start checking for `cfg`; the dataplane is created once and kept across reloads. */
@@ -54,6 +57,7 @@ export class LvsRuntime {
           wallTime: e.wallTime,
         });
         this.notifier.onRealServer(e);
+        this.alert(e);
       },
       isLocal: (a) =>
         Object.values(networkInterfaces()).some((l) => l?.some((x) => x.address === a)),

@@ -13,6 +13,7 @@ import { LoopLag } from './system/loop-lag';
 import { sdNotify } from './system/sdnotify';
 import type { DaemonStatus } from './control/status';
 import type { LvsRuntime } from './lvs-runtime';
+import type { SmtpAlerts } from './control/alerts';
 import { discardSpare, VrrpThread } from './vrrp/thread';
 
 export interface DaemonOptions {
@@ -61,6 +62,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
             wallTime: t.wallTime,
           });
           void notifier.onTransition(t);
+          alerts?.onTransition(t);
         },
         ready: (at) => {
           startup.vrrpMs = round(at - performance.timeOrigin);
@@ -89,6 +91,16 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   if (o.pidfile) writeFileSync(o.pidfile, `${process.pid}\n`);
   const lag = new LoopLag();
   const notifier = new Notifier(config, log);
+  // SMTP alerts: loaded only for configs that name recipients (nodemailer costs start-up)
+  let alerts: SmtpAlerts | undefined;
+  const setAlerts = (cfg: Config) => {
+    if (alerts) return alerts.setConfig(cfg);
+    if (cfg.global_defs.notification_email.length === 0) return;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SmtpAlerts } = require('./control/alerts') as typeof import('./control/alerts');
+    alerts = new SmtpAlerts(cfg, log);
+  };
+  setAlerts(config);
   const transitions = new Map<string, number>();
   const events = new EventLog();
 
@@ -106,6 +118,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       log,
       events,
       notifier,
+      (e) => alerts?.onRealServer(e),
     );
     lvs.start(cfg);
   };
@@ -165,6 +178,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     // only now that the VIPs are gone: with the VIP still local and the rules gone,
     // the kernel would answer clients of established DR flows with a RST
     await lvs?.clear(o.keepDataplane);
+    // the VIPs are gone: the "Stopping" mails may take a moment, bounded
+    await alerts?.flush(1000);
     notifier.close();
     server.close();
     metricsServer?.close();
@@ -196,6 +211,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     const current = config!;
     config = next;
     notifier.setConfig(next);
+    setAlerts(next);
     startLvs(next);
     if (!vrrp) {
       sdNotify('READY=1');

@@ -160,6 +160,7 @@ export class HealthManager {
         rs: rs.id,
         up,
         reason,
+        checker: c.cfg.type,
         at: this.deps.clock.now(),
         wallTime: Date.now(),
       });

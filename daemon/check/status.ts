@@ -1,11 +1,15 @@
 // What health checking reports: real-server events as they happen and the
 // state of every virtual and real server on request.
 
+import type { CheckerType } from '../config/model';
+
 export interface RealServerEvent {
   vs: string;
   rs: string;
   up: boolean;
   reason: string;
+  /** the checker whose result changed the real server's state */
+  checker?: CheckerType;
   at: number;
   wallTime: number;
 }

@@ -8,7 +8,8 @@ import type { Config, ScriptRef, VrrpInstance } from '../config/model';
 import { splitArgv } from '../core/argv';
 import type { Transition } from '../vrrp/status';
 import type { Log } from '../core/log';
-import { runScript } from '../system/scripts';
+import type { UserRef } from '../system/script-user';
+import { ScriptGate } from '../system/script-gate';
 
 const FIFO_STATE: Record<string, string> = {
   MASTER: 'MASTER',
@@ -28,16 +29,29 @@ export function rsFifoLine(e: { vs: string; rs: string; up: boolean }): string {
 export class Notifier {
   private readonly queues = new Map<string, Promise<void>>();
   private fifoFd?: number;
+  private gate: ScriptGate;
 
   constructor(
     private config: Config,
     private readonly log: Log,
   ) {
     this.openFifo();
+    this.gate = this.makeGate();
+  }
+
+  /** scripts run as their user (script_user), refused when insecure (enable_script_security) */
+  private makeGate() {
+    const g = this.config.global_defs;
+    return new ScriptGate({
+      scriptUser: g.script_user,
+      secure: g.enable_script_security,
+      log: this.log,
+    });
   }
 
   setConfig(c: Config) {
     this.config = c;
+    this.gate = this.makeGate();
   }
 
   private openFifo() {
@@ -70,8 +84,8 @@ export class Notifier {
     const scripts = this.scriptsFor(vi, t);
     const prev = this.queues.get(t.instance) ?? Promise.resolve();
     const next = prev.then(async () => {
-      for (const argv of scripts) {
-        const code = await runScript(argv, 30_000);
+      for (const { argv, user } of scripts) {
+        const code = await this.gate.run(argv, 30_000, user);
         if (code !== 0) this.log('warn', `${t.instance}: notify script ${argv[0]} exited ${code}`);
       }
     });
@@ -79,24 +93,28 @@ export class Notifier {
     return next;
   }
 
-  private scriptsFor(vi: VrrpInstance, t: Transition): string[][] {
+  private scriptsFor(vi: VrrpInstance, t: Transition): { argv: string[]; user?: UserRef }[] {
     const own: Record<string, ScriptRef | undefined> = {
       MASTER: vi.notify_master,
       BACKUP: vi.notify_backup,
       FAULT: vi.notify_fault,
       INIT: vi.notify_stop,
     };
-    const out: string[][] = [];
+    const user = (r: ScriptRef) => (r.user ? { user: r.user, group: r.group } : undefined);
+    const out: { argv: string[]; user?: UserRef }[] = [];
     const s = own[t.to];
-    if (s) out.push(splitArgv(s.cmd));
+    if (s) out.push({ argv: splitArgv(s.cmd), user: user(s) });
     if (vi.notify)
-      out.push([
-        ...splitArgv(vi.notify.cmd),
-        'INSTANCE',
-        t.instance,
-        FIFO_STATE[t.to],
-        String(t.priority),
-      ]);
+      out.push({
+        argv: [
+          ...splitArgv(vi.notify.cmd),
+          'INSTANCE',
+          t.instance,
+          FIFO_STATE[t.to],
+          String(t.priority),
+        ],
+        user: user(vi.notify),
+      });
     return out;
   }
 }

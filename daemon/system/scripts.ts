@@ -6,6 +6,8 @@ export function runScript(
   argv: string[],
   timeoutMs: number,
   env: NodeJS.ProcessEnv = process.env,
+  /** run as this user (keepalived's script_user); the daemon's own when absent */
+  as?: { uid: number; gid: number },
 ): Promise<number> {
   return new Promise((resolve) => {
     if (argv.length === 0) return resolve(127);
@@ -19,7 +21,9 @@ export function runScript(
     };
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(argv[0], argv.slice(1), { stdio: 'ignore', env, detached: true });
+      const self = as && as.uid === process.getuid?.() && as.gid === process.getgid?.();
+      const who = as && !self ? { uid: as.uid, gid: as.gid } : {};
+      child = spawn(argv[0], argv.slice(1), { stdio: 'ignore', env, detached: true, ...who });
     } catch {
       return resolve(127);
     }

@@ -27,7 +27,8 @@ export class Fencer {
       'warn',
       `${this.instance}: master ${target ?? '?'} vanished without a priority-0 advert: fencing it (${argv.join(' ')})`,
     );
-    void this.scripts.run(argv, this.cfg.fence_timeout * 1000).then((code) => {
+    const user = cmd.user ? { user: cmd.user, group: cmd.group } : undefined;
+    void this.scripts.run(argv, this.cfg.fence_timeout * 1000, user).then((code) => {
       const ok = code === 0;
       if (!ok) this.status.failures++;
       this.status.last = { ok, wallTime: Date.now() };

@@ -10,7 +10,9 @@ import { RiseFall, type Tracker } from './track';
 
 export interface ScriptRunner {
   /** run argv with a timeout; resolves to the exit code (non-zero on timeout or spawn failure) */
-  run(argv: string[], timeoutMs: number): Promise<number>;
+  run(argv: string[], timeoutMs: number, user?: { user: string; group?: string }): Promise<number>;
+  /** may this script run at all (script security)? keepalived drops a refused vrrp_script */
+  allowed?(cmd: string, user?: { user: string; group?: string }): boolean;
 }
 
 /** What a watcher needs of an instance. */
@@ -94,10 +96,12 @@ export class TrackerWatch {
       );
       if (users.length === 0 || !s.script) continue; // keepalived only runs scripts something tracks
       const argv = splitArgv(s.script);
+      if (this.deps.scripts.allowed && !this.deps.scripts.allowed(argv[0], s.user)) continue;
       const rf = new RiseFall(s.rise, s.fall);
       this.every(
         s.interval * 1000,
-        async () => (await this.deps.scripts.run(argv, (s.timeout ?? s.interval) * 1000)) === 0,
+        async () =>
+          (await this.deps.scripts.run(argv, (s.timeout ?? s.interval) * 1000, s.user)) === 0,
         (ok) => {
           rf.record(ok);
           for (const { i, t } of users)

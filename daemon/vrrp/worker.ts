@@ -2,13 +2,14 @@
 // main thread is busy (checkers, reloads, status requests). The messages
 // are in protocol.ts; thread.ts is the main thread's side.
 import { parentPort } from 'node:worker_threads';
-import { runScript } from '../system/scripts';
+import { ScriptGate } from '../system/script-gate';
 import { LoopLag } from '../system/loop-lag';
 import { sdNotify, watchdogIntervalMs } from '../system/sdnotify';
 import { realClock } from '../core/clock';
 import { LinuxNet } from '../net/linux';
 import { native } from '../net/native';
 import type { Config } from '../config/model';
+import type { LogLevel } from '../core/log';
 import { VrrpEngine } from './engine';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -31,12 +32,21 @@ function schedule(g: Config['global_defs']) {
 
 function start(config: Config) {
   schedule(config.global_defs);
+  const log = (level: LogLevel, msg: string) => send({ type: 'log', level, msg });
+  const gate = new ScriptGate({
+    scriptUser: config.global_defs.script_user,
+    secure: config.global_defs.enable_script_security,
+    log,
+  });
   try {
     engine = new VrrpEngine(config, {
       net,
       clock: realClock,
-      scripts: { run: (argv, ms) => runScript(argv, ms) },
-      log: (level, msg) => send({ type: 'log', level, msg }),
+      scripts: {
+        run: (argv, ms, user) => gate.run(argv, ms, user),
+        allowed: (cmd, user) => gate.identity(cmd, user) !== undefined,
+      },
+      log,
       onTransition: (t) => send({ type: 'transition', t }),
     });
     engine.start();

@@ -17,7 +17,11 @@ export const DEBIAN_DEPS: Record<string, string> = {
   busybox: 'busybox',
   curl: 'curl',
   nsenter: 'util-linux',
+  /** the test mail server of the SMTP alert tests */
+  'smtp-sink': 'postfix',
 };
+
+const POSTFIX_UNCONFIGURED = 'postfix postfix/main_mailer_type select No configuration\n';
 
 // sbin folders too: a non-login root shell may not have them on PATH
 const SBIN = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -38,6 +42,9 @@ export async function ensureDebianDeps(log: (s: string) => void = console.error)
   if (missing.length === 0) return;
   log(`lab: installing missing Debian packages: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // only smtp-sink is wanted: no mail server configured and listening on port 25
+  if (missing.includes('postfix'))
+    await run('debconf-set-selections', [], { input: POSTFIX_UNCONFIGURED, env });
   const install = () =>
     run('apt-get', ['install', '-y', '-qq', ...missing], { timeoutMs: 600_000, env });
   let r = await install();

@@ -1,7 +1,11 @@
 // global_defs: router identity, notification mail, VRRP defaults for every
 // instance, and keepalive-ts's own global extensions.
 import { kw } from '../schema';
-import { addressArg, ip, portOf, timer, userAndGroup } from './values';
+import { isIP } from 'node:net';
+import { ip, portOf, timer, userAndGroup } from './values';
+
+const HOST_NAME =
+  /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
 export const LVS_BACKENDS = ['auto', 'ipvs', 'nftables'] as const;
 
@@ -9,14 +13,25 @@ export const globalDefs = kw.block({
   router_id: kw.string().optional(),
   notification_email: kw.lines(([addr]) => addr),
   notification_email_from: kw.string().optional(),
+  /** an IP address or a host name (resolved when a mail is sent), port 25 by default */
   smtp_server: kw
     .custom(1, 2, ([addr, port], stmt, ctx) => {
-      if (!addressArg([addr], stmt, ctx)) return undefined;
+      if (!isIP(addr) && !HOST_NAME.test(addr)) {
+        ctx.diag.error(stmt, `smtp_server: '${addr}' is not an IP address or a host name`);
+        return undefined;
+      }
       const p = port === undefined ? 25 : portOf(port, stmt, ctx);
       return p === undefined ? undefined : { address: addr, port: p };
     })
     .optional(),
+  smtp_helo_name: kw.string().optional(),
   smtp_connect_timeout: kw.int(1, 3600).default(30),
+  /** unset: off for VRRP, on for real servers (keepalived's defaults) */
+  smtp_alert: kw.flag().optional(),
+  smtp_alert_vrrp: kw.flag().optional(),
+  smtp_alert_checker: kw.flag().optional(),
+  no_email_faults: kw.flag(),
+  no_checker_emails: kw.flag(),
   enable_script_security: kw.flag(),
   script_user: userAndGroup().optional(),
   vrrp_version: kw.int(2, 3).default(2),

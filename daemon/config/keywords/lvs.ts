@@ -105,7 +105,7 @@ export const virtualServerKeywords = {
   delay_before_retry: timer(0).optional(),
   warmup: timer(0).optional(),
   inhibit_on_failure: kw.flag(),
-  smtp_alert: kw.flag(),
+  smtp_alert: kw.flag().optional(),
   ops: kw.flag(),
   real_server: realServer.many(),
 };

@@ -43,6 +43,21 @@ table(
       (c) => c.global_defs.smtp_server,
       { address: '10.0.0.25', port: 2525 },
     ],
+    [
+      g(' smtp_server mail.example.org'),
+      (c) => c.global_defs.smtp_server,
+      { address: 'mail.example.org', port: 25 },
+    ],
+    [
+      g(' smtp_alert\n smtp_alert_vrrp off\n smtp_helo_name lb1.example.org'),
+      (c) => [
+        c.global_defs.smtp_alert,
+        c.global_defs.smtp_alert_vrrp,
+        c.global_defs.smtp_alert_checker,
+        c.global_defs.smtp_helo_name,
+      ],
+      [true, false, undefined, 'lb1.example.org'],
+    ],
     [g(' lvs_backend nftables'), (c) => c.global_defs.lvs_backend, 'nftables'],
     [
       g(''),
@@ -64,8 +79,8 @@ table(
       "2 error vrrp_strict: expected yes/no/on/off/true/false, got 'maybe'",
     ],
     [
-      g(' smtp_server mail.example.org'),
-      "2 error smtp_server: 'mail.example.org' is not an IP address",
+      g(' smtp_server mail/example'),
+      "2 error smtp_server: 'mail/example' is not an IP address or a host name",
     ],
     [g(' vrrp_rt_priority 100'), "2 error vrrp_rt_priority: number '100' outside range [1, 99]"],
     [g(' no_such_thing 1'), "2 warning unknown keyword 'no_such_thing'"],
