@@ -15,6 +15,8 @@ import type { DaemonStatus } from './control/status';
 import type { LvsRuntime } from './lvs-runtime';
 import type { SmtpAlerts } from './control/alerts';
 import { discardSpare, VrrpThread } from './vrrp/thread';
+import { droppedAddresses, renderAcceptTable } from './vrrp/accept-mode';
+import { nftScript } from './system/nft-run';
 
 export interface DaemonOptions {
   file: string;
@@ -104,6 +106,18 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   const transitions = new Map<string, number>();
   const events = new EventLog();
 
+  // no_accept / strict mode: the drop table (nft runs only for configs that need it)
+  let acceptTable = false;
+  const applyAcceptMode = async (cfg: Config | undefined) => {
+    const d = cfg ? droppedAddresses(cfg) : { v4: [], v6: [] };
+    const want = d.v4.length + d.v6.length > 0;
+    if (!want && !acceptTable) return;
+    const r = await nftScript(renderAcceptTable(d));
+    if (r.ok) acceptTable = want;
+    else log('error', `accept mode (no_accept / strict_mode): nft failed: ${r.err}`);
+  };
+  const acceptReady = applyAcceptMode(config);
+
   if (vrrp && config.vrrp_instance.length) vrrp.start(config);
   else {
     vrrp?.discard();
@@ -175,6 +189,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     log('info', 'stopping: releasing virtual addresses');
     lvs?.stopChecks();
     await vrrp?.stop();
+    await acceptReady;
+    await applyAcceptMode(undefined);
     // only now that the VIPs are gone: with the VIP still local and the rules gone,
     // the kernel would answer clients of established DR flows with a RST
     await lvs?.clear(o.keepDataplane);
@@ -212,6 +228,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     config = next;
     notifier.setConfig(next);
     setAlerts(next);
+    void applyAcceptMode(next);
     startLvs(next);
     if (!vrrp) {
       sdNotify('READY=1');
