@@ -13,7 +13,7 @@ import {
   type realServer,
   type VirtualServer,
 } from './keywords/lvs';
-import { vrrpInstance, vrrpScript, vrrpSyncGroup } from './keywords/vrrp';
+import { garpGroup, vrrpInstance, vrrpScript, vrrpSyncGroup } from './keywords/vrrp';
 
 export { CHECKERS, checkerDefaults, type Checker, type CheckerType } from './keywords/checkers';
 export { LVS_BACKENDS } from './keywords/global';
@@ -91,6 +91,7 @@ export const configSchema = kw.block(
     vrrp_instance: vrrpInstance.many(),
     vrrp_sync_group: vrrpSyncGroup.many(),
     vrrp_script: vrrpScript.many(),
+    garp_group: garpGroup.many(),
     virtual_server: virtualServer.many(),
   },
   { ignored: ACCEPTED_BUT_IGNORED },

@@ -6,6 +6,7 @@ import type { Config } from '../config/model';
 import type { Clock } from '../core/clock';
 import type { Log } from '../core/log';
 import type { NetIO } from '../net/io';
+import { GarpPacer } from './garp-pacer';
 import { Instance } from './instance';
 import { planReload, runnable, type ReloadPlan } from './reload';
 import type { InstanceStatus, Transition } from './status';
@@ -26,12 +27,14 @@ export class VrrpEngine {
   private watch?: TrackerWatch;
   /** the latest an advert timer has fired, ms */
   maxLagMs = 0;
+  private readonly pacer: GarpPacer;
 
   constructor(
     private config: Config,
     private readonly deps: EngineDeps,
   ) {
     this.groups = new SyncGroups(config);
+    this.pacer = new GarpPacer(deps.clock);
   }
 
   private create(cfg: Config['vrrp_instance'][number]) {
@@ -43,6 +46,7 @@ export class VrrpEngine {
       advertLag: (ms) => {
         if (ms > this.maxLagMs) this.maxLagMs = ms;
       },
+      pacer: this.pacer,
     });
     this.instances.set(cfg.name, inst);
     return inst;

@@ -10,6 +10,7 @@ import type { NetIO, Vip } from '../net/io';
 import { Announcer } from './announce';
 import { encode, type V3Checksum } from './codec';
 import { Fencer } from './fencing';
+import type { GarpPacer } from './garp-pacer';
 import { Fsm, type Action } from './fsm';
 import { HeartbeatPaths, type Path } from './paths';
 import { DROP_REASONS, receive, type DropReason, type Expect } from './receive';
@@ -26,6 +27,8 @@ export interface InstanceDeps {
 
 export interface InstanceHooks {
   transitioned(inst: Instance, t: Transition): void;
+  /** GARP/NA spacing shared by every instance (per interface or garp_group) */
+  pacer: GarpPacer;
   /** how late an advert timer fired, ms */
   advertLag(ms: number): void;
 }
@@ -126,11 +129,12 @@ export class Instance {
     this.trackers = trackersFor(cfg, config, (i) => deps.net.linkUp(i));
     this.announcer = new Announcer(
       cfg,
-      g,
+      config,
       [...this.vips, ...this.excluded], // keepalived announces excluded addresses too
       deps.net,
       deps.clock,
       () => this.fsm.state === 'MASTER',
+      hooks.pacer,
     );
     this.fencer = new Fencer(cfg.name, cfg, deps.scripts, deps.log);
   }

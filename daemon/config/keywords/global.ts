@@ -2,7 +2,7 @@
 // instance, and keepalive-ts's own global extensions.
 import { kw } from '../schema';
 import { isIP } from 'node:net';
-import { ip, portOf, timer, userAndGroup } from './values';
+import { garpExtraIf, ip, portOf, timer, userAndGroup } from './values';
 
 const HOST_NAME =
   /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
@@ -37,13 +37,19 @@ export const globalDefs = kw.block({
   vrrp_version: kw.int(2, 3).default(2),
   vrrp_mcast_group4: kw.string(ip).default('224.0.0.18'),
   vrrp_mcast_group6: kw.string(ip).default('ff02::12'),
-  vrrp_garp_master_delay: kw.int(0, 86400).default(5),
-  vrrp_garp_master_repeat: kw.int(1, 10000).default(5),
+  // defaults (5 and 5, or 0 and 1 with vrrp_min_garp) resolved in vrrp/announce.ts globalGarp
+  vrrp_garp_master_delay: kw.int(0, 86400).optional(),
+  vrrp_garp_master_repeat: kw.int(1, 10000).optional(),
   vrrp_garp_lower_prio_delay: kw.int(0, 86400).optional(),
   vrrp_garp_lower_prio_repeat: kw.int(0, 10000).optional(),
-  vrrp_garp_master_refresh: kw.int(0, 86400).default(0),
-  vrrp_garp_master_refresh_repeat: kw.int(1, 10000).default(1),
-  vrrp_garp_interval: timer(0, 1).default(0),
+  vrrp_garp_master_refresh: kw.int(0, 86400).optional(),
+  vrrp_garp_master_refresh_repeat: kw.int(1, 10000).optional(),
+  vrrp_garp_interval: timer(0, 86400).default(0),
+  vrrp_gna_interval: timer(0, 86400).optional(),
+  /** one GARP/NA, no repeat, no refresh (where not set otherwise) */
+  vrrp_min_garp: kw.flag(),
+  /** periodic GARP/NA on the other interfaces of an instance's addresses */
+  vrrp_garp_extra_if: garpExtraIf().alias('vrrp_vmac_garp_intvl').optional(),
   vrrp_higher_prio_send_advert: kw.flag(),
   vrrp_lower_prio_no_advert: kw.flag(),
   vrrp_strict: kw.flag(),

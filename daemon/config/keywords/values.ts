@@ -34,3 +34,16 @@ export const timer = (min = 0, max = 31 * 86400) => kw.number(min, max);
 /** `user [group]` (script_user, a vrrp_script's or MISC_CHECK's user). */
 export const userAndGroup = () =>
   kw.custom(1, 2, ([user, group]) => ({ user, ...(group ? { group } : {}) }));
+
+/** `[all] SECONDS` (garp_extra_if): periodic GARP/NA on the other interfaces, every 1..86400 s. */
+export const garpExtraIf = () =>
+  kw.custom(1, 2, (args, stmt, ctx) => {
+    const all = args.includes('all');
+    const rest = args.filter((a) => a !== 'all');
+    if (rest.length !== 1) {
+      ctx.diag.error(stmt, `${stmt.keyword}: expects [all] SECONDS`);
+      return undefined;
+    }
+    const seconds = readInt(rest[0], 1, 86400, stmt.keyword, stmt, ctx);
+    return seconds === undefined ? undefined : { all, seconds };
+  });

@@ -3,7 +3,7 @@
 import type { Stmt } from '../ast';
 import { kw, readInt, type Ctx } from '../schema';
 import { tracked, unicastPeer, vipLine } from './lines';
-import { ip, script, timer, userAndGroup } from './values';
+import { garpExtraIf, ip, script, timer, userAndGroup } from './values';
 
 /** Header of a named block: `vrrp_instance NAME {`. */
 const named = (what: string) => (args: string[], stmt: Stmt, ctx: Ctx) => {
@@ -78,6 +78,7 @@ export const vrrpInstance = kw.block(
     garp_lower_prio_repeat: kw.int(0, 10000).optional(),
     garp_master_refresh: kw.int(0, 86400).optional(),
     garp_master_refresh_repeat: kw.int(1, 10000).optional(),
+    garp_extra_if: garpExtraIf().optional(),
     higher_prio_send_advert: kw.flag().optional(),
     lower_prio_no_advert: kw.flag().optional(),
     down_timer_adverts: kw.int(1, 100).default(3),
@@ -165,6 +166,24 @@ export const vrrpScript = kw.block(
     header: named('vrrp_script'),
     finish: (v, stmt, ctx) => {
       if (!v.script) ctx.diag.error(stmt, `vrrp_script ${v.name}: no 'script' given`);
+    },
+  },
+);
+
+/** garp_group: GARP/NA spacing for an interface, or shared by a group of them. */
+export const garpGroup = kw.block(
+  {
+    garp_interval: timer(0, 86400).optional(),
+    gna_interval: timer(0, 86400).optional(),
+    interface: kw.string().optional(),
+    interfaces: kw.lines(([name]) => name),
+  },
+  {
+    finish: (gg, stmt, ctx) => {
+      if (!gg.interface && !gg.interfaces.length)
+        ctx.diag.error(stmt, 'garp_group: needs interface or interfaces');
+      else if (gg.interface && gg.interfaces.length)
+        ctx.diag.error(stmt, 'garp_group: only one of interface or interfaces');
     },
   },
 );

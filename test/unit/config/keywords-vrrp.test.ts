@@ -1,6 +1,7 @@
 // Keyword tables: global_defs, vrrp_instance, vrrp_sync_group, vrrp_script.
 import { instance } from './helpers';
 import { g, vi, table } from './keyword-table';
+import { globalGarp } from '../../../daemon/vrrp/announce';
 
 table(
   'global_defs',
@@ -12,8 +13,8 @@ table(
       g(''),
       (c) => [
         c.global_defs.vrrp_version,
-        c.global_defs.vrrp_garp_master_delay,
-        c.global_defs.vrrp_garp_master_repeat,
+        globalGarp(c.global_defs).masterDelay,
+        globalGarp(c.global_defs).masterRepeat,
       ],
       [2, 5, 5],
     ],
