@@ -4,7 +4,9 @@
 // process tree (every thread of every process) over a window, keepalive-ts
 // and keepalived alternating. CPU comes from /proc/<pid>/task/*/schedstat
 // (nanoseconds), RSS from /proc/<pid>/status.
-// `npm run bench:idle [-- --seconds 60 --instances 1 --rounds 1]`
+// With --dual-stack the instances come in pairs sharing a VRID, one IPv4 and
+// one IPv6 (VRRPv3 to ff02::12), as a dual-stack director runs them.
+// `npm run bench:idle [-- --seconds 60 --instances 1 --rounds 1 --dual-stack]`
 import { readdirSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Lab } from '../lab/lab';
@@ -16,19 +18,32 @@ const o = new Command()
   .option('--warmup <n>', 'seconds after every instance is MASTER', '5')
   .option('--instances <n>', 'VRRP instances', '1')
   .option('--rounds <n>', 'keepalive-ts / keepalived pairs', '1')
+  .option('--dual-stack', 'IPv4 and IPv6 instance pairs (VRRPv3)')
   .parse()
-  .opts<{ seconds: string; warmup: string; instances: string; rounds: string }>();
+  .opts<{
+    seconds: string;
+    warmup: string;
+    instances: string;
+    rounds: string;
+    dualStack?: boolean;
+  }>();
 
 const N = Number(o.instances);
-const vipOf = (i: number) => (i === 1 ? '198.51.100.10' : `203.0.113.${i - 1}`);
+const dual = !!o.dualStack;
+const six = (i: number) => dual && i % 2 === 0;
+const vridOf = (i: number) => (dual ? Math.ceil(i / 2) : i);
+const vipOf = (i: number) =>
+  six(i) ? `2001:db8:0:1::a:${i}` : i === 1 ? '198.51.100.10' : `203.0.113.${i - 1}`;
+const cidrOf = (i: number) => `${vipOf(i)}/${six(i) ? 128 : i === 1 ? 24 : 32}`;
 
 function conf(n: number): string {
-  let s = 'global_defs {\n  router_id idle\n}\n';
+  let s = `global_defs {\n  router_id idle\n${dual ? '  vrrp_version 3\n' : ''}}\n`;
   for (let i = 1; i <= n; i++)
     s +=
-      `vrrp_instance VI_${i} {\n  state MASTER\n  interface lan0\n  virtual_router_id ${i}\n  priority 100\n` +
-      `  advert_int 1\n  authentication {\n    auth_type PASS\n    auth_pass lab1234\n  }\n` +
-      `  virtual_ipaddress {\n    ${vipOf(i)}/${i === 1 ? 24 : 32}\n  }\n}\n`;
+      `vrrp_instance VI_${i} {\n  state MASTER\n  interface lan0\n  virtual_router_id ${vridOf(i)}\n  priority 100\n` +
+      `  advert_int 1\n` +
+      (dual ? '' : `  authentication {\n    auth_type PASS\n    auth_pass lab1234\n  }\n`) +
+      `  virtual_ipaddress {\n    ${cidrOf(i)}\n  }\n}\n`;
   return s;
 }
 
@@ -100,7 +115,7 @@ async function measure(lab: Lab, kind: Kind) {
   } finally {
     await d.stop().catch(() => {});
     // a daemon that died uncleanly leaves its VIPs behind
-    const vips = Array.from({ length: N }, (_, i) => `${vipOf(i + 1)}/${i === 0 ? 24 : 32}`);
+    const vips = Array.from({ length: N }, (_, i) => cidrOf(i + 1));
     await lab.exec('d1', [
       'sh',
       '-c',
@@ -131,6 +146,7 @@ async function main() {
       JSON.stringify({
         bench: 'idle',
         instances: N,
+        ...(dual ? { dualStack: true } : {}),
         seconds: Number(o.seconds),
         rounds: Number(o.rounds),
         'keepalive-ts': ks,
