@@ -220,6 +220,11 @@ export class Instance {
         authPass: this.cfg.authentication?.auth_pass,
         advertInt: this.cfg.advert_int,
         ...(this.unicast ? { unicast: this.unicast } : {}),
+        ...(this.fsm.state === 'BACKUP' &&
+        this.fsm.masterIp &&
+        (this.cfg.skip_check_adv_addr ?? this.config.global_defs.vrrp_skip_check_adv_addr)
+          ? { skipAddressCheckFrom: this.fsm.masterIp }
+          : {}),
       },
       this.vips.map((v) => v.address),
     );

@@ -15,6 +15,7 @@ export const DROP_REASONS = [
   'type',
   'protocol',
   'source',
+  'addresses',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -34,6 +35,12 @@ export interface Expect {
     checkSrc: boolean;
     peers: readonly { address: string; min_ttl?: number; max_ttl?: number }[];
   };
+  /**
+   * keepalived drops an advert whose addresses are not exactly ours; with
+   * skip_check_adv_addr a backup skips that check for adverts from the master
+   * it already knows (this source)
+   */
+  skipAddressCheckFrom?: string;
 }
 
 export type Received =
@@ -55,7 +62,8 @@ export function peekVrid(packet: Uint8Array): number | undefined {
   return packet[ip.headerLength + 1];
 }
 
-export function receive(packet: Uint8Array, exp: Expect, vips: readonly string[] = []): Received {
+/** `vips`: the instance's addresses, checked against the advert's (none given: not checked). */
+export function receive(packet: Uint8Array, exp: Expect, vips?: readonly string[]): Received {
   const ip = decodeIpHeader(packet);
   if (!ip) return { ok: false, reason: 'length', detail: 'not an IP packet' };
   if (ip.protocol !== VRRP_PROTO)
@@ -126,8 +134,15 @@ export function receive(packet: Uint8Array, exp: Expect, vips: readonly string[]
         src: ip.src,
       };
   }
-  const want = [...vips].sort().join(',');
+  const want = [...(vips ?? a.addresses)].sort().join(',');
   const got = [...a.addresses].sort().join(',');
+  if (want !== got && ip.src !== exp.skipAddressCheckFrom)
+    return {
+      ok: false,
+      reason: 'addresses',
+      detail: `addresses [${got}] are not ours [${want}]`,
+      src: ip.src,
+    };
   return {
     ok: true,
     advert: a,

@@ -86,6 +86,7 @@ export const vrrpInstance = kw.block(
     no_accept: kw.flag(),
     strict_mode: kw.flag().optional(),
     check_unicast_src: kw.flag(),
+    skip_check_adv_addr: kw.flag().optional(),
     debug: kw.custom(0, 1, () => true).optional(),
     // keepalive-ts split-brain defences (keepalived warns about these as unknown keywords)
     /** reference-IP guard: FAULT (VIPs released) while the reference does not answer ICMP echo */

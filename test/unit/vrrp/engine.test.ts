@@ -106,6 +106,21 @@ describe('VRRP engine on a fake LAN', () => {
     assert.equal(a3.state(), 'BACKUP');
   });
 
+  it('drops adverts whose addresses are not ours, as keepalived does (so mismatched configs both go MASTER)', () => {
+    const clock = new FakeClock();
+    const lan = new FakeLan();
+    const a = node(lan, clock, '198.51.100.11', conf(100));
+    const other = conf(200);
+    other.vrrp_instance[0].virtual_ipaddress[0].address = '198.51.100.99';
+    const b = node(lan, clock, '198.51.100.12', other);
+    a.engine.start();
+    b.engine.start();
+    clock.advance(10_000);
+    assert.equal(a.state(), 'MASTER');
+    assert.equal(b.state(), 'MASTER');
+    assert.ok(a.engine.status()[0].counters.drops.addresses > 0);
+  });
+
   it('drops adverts with the wrong password and counts them', () => {
     const clock = new FakeClock();
     const lan = new FakeLan();

@@ -12,6 +12,7 @@ import {
   type FsmConfig,
 } from '../../../daemon/vrrp/fsm';
 import { vrrpPacket, receive, type Expect } from '../../../daemon/vrrp/receive';
+import { decodeIpHeader } from '../../../daemon/net/ip-header';
 
 const ME = '198.51.100.11';
 const PEER = '198.51.100.12';
@@ -250,11 +251,22 @@ describe('RFC 3768 (VRRPv2) ledger', () => {
     it('MUST verify that the advertisement interval matches (v2)', () => {
       assert.equal((receive(pkt({ advertInt: 2 }), exp) as { reason: string }).reason, 'interval');
     });
-    it('MAY verify the address list: a mismatch is reported, not dropped', () => {
+    it('MAY verify the address list: a mismatch is dropped (keepalived), except from the known master with skip_check_adv_addr', () => {
       const r = receive(pkt({ addresses: ['198.51.100.99'] }), exp, ['198.51.100.10']);
-      assert.ok(r.ok && !r.addressesMatch);
+      assert.equal(!r.ok && r.reason, 'addresses');
+      const more = receive(pkt({ addresses: ['198.51.100.10', '198.51.100.11'] }), exp, [
+        '198.51.100.10',
+      ]);
+      assert.equal(!more.ok && more.reason, 'addresses', 'a different count is a mismatch too');
       const r2 = receive(pkt(), exp, ['198.51.100.10']);
       assert.ok(r2.ok && r2.addressesMatch);
+      const src = decodeIpHeader(pkt({ addresses: ['198.51.100.99'] }))!.src;
+      const skipped = receive(
+        pkt({ addresses: ['198.51.100.99'] }),
+        { ...exp, skipAddressCheckFrom: src },
+        ['198.51.100.10'],
+      );
+      assert.ok(skipped.ok && !skipped.addressesMatch, 'reported, not dropped');
     });
   });
 
