@@ -86,11 +86,10 @@ export class VmacLinux {
     if (!index) throw new Error(`VMAC ${spec.name}: not there after creating it`);
     if (spec.family === 4 && !this.tuned.has(spec.name)) this.setIpv4Sysctls(spec);
     writeSysctl(conf(spec.name, 'disable_ipv6', 6), spec.ipv6 ? 0 : 1);
-    if (spec.ipv6) {
-      // before it is up: no EUI-64 link-local from the virtual MAC every router shares
-      const s = this.seq++;
-      this.talk(encodeAddrGenModeNone(s, index), s, `addr_gen_mode none on ${spec.name}`);
-    }
+    // before it is up: no EUI-64 link-local from the virtual MAC every router shares
+    // (keepalived sets it whatever the family)
+    const g = this.seq++;
+    this.talk(encodeAddrGenModeNone(g, index), g, `addr_gen_mode none on ${spec.name}`);
     const s = this.seq++;
     this.talk(encodeLinkUp(s, index), s, `bringing ${spec.name} up`);
     if (spec.ipv6 && spec.linkLocal) {
