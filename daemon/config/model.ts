@@ -70,8 +70,6 @@ const ACCEPTED_BUT_IGNORED = [
   'vrrp_process_name',
   'checker_process_name',
   'linkbeat_use_polling',
-  'use_vmac',
-  'vmac_xmit_base',
   'native_ipv6',
   'kernel_rx_buf_size',
   'vrrp_rx_bufs_policy',

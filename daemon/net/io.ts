@@ -38,6 +38,22 @@ export interface Vip {
   flags?: number;
 }
 
+/** A VRRP virtual MAC interface: a private-mode macvlan (keepalived's use_vmac). */
+export interface VmacSpec {
+  /** its name, e.g. vrrp.51 */
+  name: string;
+  /** the interface it sits on */
+  base: string;
+  /** 00:00:5e:00:01:VRID (IPv4), 00:00:5e:00:02:VRID (IPv6), or the configured one */
+  mac: string;
+  /** the family of the addresses it carries: IPv4 gets keepalived's ARP sysctls */
+  family: 4 | 6;
+  /** IPv6 stays on (an IPv6 vmac, or an IPv4 one with eVIPs of the other family); else disable_ipv6 */
+  ipv6: boolean;
+  /** a link-local address to add (no DAD): the source of IPv6 adverts sent on it */
+  linkLocal?: string;
+}
+
 export interface NetIO {
   /** the interface's primary IPv4 address (first configured), or its IPv6 link-local address */
   primaryIp(ifname: string, family?: 4 | 6): string | undefined;
@@ -50,6 +66,13 @@ export interface NetIO {
   garp(ifname: string, ip: string): void;
   /** IPv6's gratuitous ARP: an unsolicited neighbour advertisement for `ip` */
   unsolicitedNa(ifname: string, ip: string): void;
+  /**
+   * Create (or adopt: same base and MAC) the vmac, set keepalived's sysctls and
+   * bring it up. Returns whether it was made here; throws when it cannot be had.
+   */
+  createVmac(spec: VmacSpec): { created: boolean };
+  /** Remove a vmac made by createVmac and put back the sysctls it changed. */
+  deleteVmac(spec: VmacSpec): void;
   /** ICMP echo to `address`: true when a reply arrives within timeoutMs */
   ping(address: string, timeoutMs: number): Promise<boolean>;
 }

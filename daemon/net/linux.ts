@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { bytesToIpv6 } from '../core/address';
 import { networkInterfaces } from 'node:os';
 import { garpFrame, parseMac } from './arp';
-import type { Channel, ChannelOptions, NetIO, Vip } from './io';
+import type { Channel, ChannelOptions, NetIO, Vip, VmacSpec } from './io';
 import { ipv6Packet } from './ip-header';
 import { unsolicitedNaFrame } from './ndisc';
 import {
@@ -48,6 +48,7 @@ import {
 } from './native';
 import { echoRequest, parseEchoReply } from './icmp';
 import { decodeAck, encodeAddrRequest } from './rtnl';
+import { VmacLinux } from './vmac-linux';
 
 const ICMP_ID = process.pid & 0xffff;
 
@@ -61,6 +62,17 @@ export class LinuxNet implements NetIO {
   private packetFd?: number;
   private seq = 1;
   private readonly macs = new Map<string, Uint8Array>();
+  private readonly vmacs = new VmacLinux();
+
+  createVmac(spec: VmacSpec) {
+    this.macs.delete(spec.name);
+    return this.vmacs.create(spec);
+  }
+
+  deleteVmac(spec: VmacSpec) {
+    this.macs.delete(spec.name);
+    this.vmacs.delete(spec);
+  }
 
   primaryIp(ifname: string, family: 4 | 6 = 4): string | undefined {
     const addrs = networkInterfaces()[ifname] ?? [];
@@ -359,5 +371,6 @@ export class LinuxNet implements NetIO {
     if (this.nl !== undefined) n.close(this.nl);
     if (this.packetFd !== undefined) n.close(this.packetFd);
     this.nl = this.packetFd = undefined;
+    this.vmacs.close();
   }
 }

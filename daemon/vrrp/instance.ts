@@ -2,7 +2,7 @@
 // heartbeat paths, its virtual addresses, announcements, fencing and timers.
 // It knows nothing of other instances: the engine wires sync groups and
 // trackers around it through the hooks it is given.
-import type { Config, VrrpInstance } from '../config/model';
+import type { Config, VirtualAddress, VrrpInstance } from '../config/model';
 import { instanceFamily, instanceVersion } from '../config/version';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
@@ -17,6 +17,7 @@ import { DROP_REASONS, receive, type DropReason, type Expect } from './receive';
 import type { InstanceCounters, InstanceStatus, Transition } from './status';
 import { effectivePriority, trackersFor, type Tracker } from './track';
 import type { ScriptRunner } from './track-watch';
+import { planVmacs, Vmacs } from './vmac';
 
 export interface InstanceDeps {
   net: NetIO;
@@ -34,11 +35,11 @@ export interface InstanceHooks {
 }
 
 const vipOf =
-  (ifname: string) =>
-  (v: VrrpInstance['virtual_ipaddress'][number]): Vip => ({
+  (devOf: (v: VirtualAddress) => string) =>
+  (v: VirtualAddress): Vip => ({
     address: v.address,
     prefix: v.prefix,
-    dev: v.dev ?? ifname,
+    dev: devOf(v),
     ...(v.brd ? { brd: v.brd } : {}),
     ...(v.label ? { label: v.label } : {}),
     ...(v.scope ? { scope: v.scope } : {}),
@@ -81,6 +82,8 @@ export class Instance {
   private readonly unicast?: Expect['unicast'];
   private readonly announcer: Announcer;
   private readonly fencer: Fencer;
+  /** use_vmac: the macvlans it makes; the VIPs and adverts on them */
+  private readonly vmacs: Vmacs;
 
   constructor(
     readonly cfg: VrrpInstance,
@@ -100,13 +103,18 @@ export class Instance {
         `vrrp_instance ${cfg.name}: interface ${this.ifname} has no ${this.family === 6 ? 'IPv6 link-local' : 'IPv4'} address`,
       );
     this.src = src;
+    this.vmacs = new Vmacs(
+      planVmacs(cfg, config, this.family, src, (i) => deps.net.primaryIp(i, 6)),
+      deps.net,
+    );
+    const devOf = this.vmacs.plan.devOf;
     // adverts carry one family; addresses of the other are set like excluded ones (keepalived)
     const mine = (v: { address: string }) => v.address.includes(':') === (this.family === 6);
-    this.vips = cfg.virtual_ipaddress.filter(mine).map(vipOf(this.ifname));
+    this.vips = cfg.virtual_ipaddress.filter(mine).map(vipOf(devOf));
     this.excluded = [
       ...cfg.virtual_ipaddress.filter((v) => !mine(v)),
       ...cfg.virtual_ipaddress_excluded,
-    ].map(vipOf(this.ifname));
+    ].map(vipOf(devOf));
     this.fsm = new Fsm({
       version: this.version,
       priority: cfg.priority,
@@ -125,7 +133,9 @@ export class Instance {
         checkSrc: cfg.check_unicast_src || g.vrrp_check_unicast_src,
         peers: [...cfg.unicast_peer, ...cfg.heartbeat_path.flatMap((p) => p.unicast_peer)],
       };
-    this.paths = new HeartbeatPaths(cfg, config, src, this.family, deps.net, deps.clock, deps.log);
+    this.paths = new HeartbeatPaths(cfg, config, src, this.family, deps.net, deps.clock, deps.log, {
+      ifname: this.vmacs.plan.channelIfname,
+    });
     this.trackers = trackersFor(cfg, config, (i) => deps.net.linkUp(i));
     this.announcer = new Announcer(
       cfg,
@@ -154,6 +164,7 @@ export class Instance {
     this.apply(this.fsm.handle({ type: 'shutdown' }, this.deps.clock.now()));
     this.announcer.cancel();
     this.paths.close();
+    this.vmacs.remove((m) => this.deps.log('warn', `${this.name}: ${m}`));
   }
 
   /** the VRRP sockets could not be opened (keepalived: "src address not configured"): FAULT */
@@ -167,6 +178,7 @@ export class Instance {
    */
   private openPaths(): boolean {
     try {
+      this.vmacs.ensure();
       this.paths.open(this.deps.net, (pkt, path) => this.onPacket(pkt, path));
     } catch (e) {
       this.paths.close();

@@ -51,11 +51,13 @@ export class HeartbeatPaths {
     net: NetIO,
     private readonly clock: Clock,
     private readonly log: Log,
+    /** ifname: the interface of the instance's own path (its vmac), else `interface` */
+    own: { ifname?: string } = {},
   ) {
     const g = config.global_defs;
     const group =
       family === 6 ? g.vrrp_mcast_group6 || VRRP_MCAST6 : g.vrrp_mcast_group4 || VRRP_MCAST;
-    const ifname = cfg.interface!;
+    const ifname = own.ifname ?? cfg.interface!;
     const ttl = (peers: unknown[]) => pathTtl(peers.length > 0, family, cfg.unicast_ttl);
     this.all.push(
       pathOf(

@@ -52,6 +52,8 @@ const net: NetIO = {
   setVip() {},
   garp() {},
   unsolicitedNa() {},
+  createVmac: () => ({ created: true }),
+  deleteVmac() {},
   ping: async () => true,
 };
 let channels = 0;

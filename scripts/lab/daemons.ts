@@ -182,6 +182,10 @@ export interface Pkt {
   prio?: number;
   arp?: string;
   checksumGood?: boolean;
+  /** the Ethernet source */
+  eth?: string;
+  /** ARP: the sender hardware address */
+  arpMac?: string;
 }
 
 /** tshark on a host's lan0: VRRP adverts and ARP (IPv6: neighbour advertisements), with capture timestamps. */
@@ -223,6 +227,10 @@ export class Capture {
         this.family === 6 ? 'icmpv6.nd.na.target_address' : 'arp.src.proto_ipv4',
         '-e',
         'vrrp.checksum.status',
+        '-e',
+        'eth.src',
+        '-e',
+        'arp.src.hw_mac',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -232,7 +240,7 @@ export class Capture {
       buf += d.toString();
       let nl;
       while ((nl = buf.indexOf('\n')) >= 0) {
-        const [t, src, prio, arp, ck] = buf.slice(0, nl).split('|');
+        const [t, src, prio, arp, ck, eth, arpMac] = buf.slice(0, nl).split('|');
         buf = buf.slice(nl + 1);
         this.pkts.push({
           t: Number(t) * 1000,
@@ -240,6 +248,8 @@ export class Capture {
           ...(prio ? { prio: Number(prio) } : {}),
           ...(arp ? { arp } : {}),
           ...(ck ? { checksumGood: ck === '1' } : {}),
+          ...(eth ? { eth } : {}),
+          ...(arpMac ? { arpMac } : {}),
         });
       }
     });

@@ -63,6 +63,10 @@ export const globalDefs = kw.block({
   vrrp_priority: kw.int(-20, 19).optional(),
   /** SCHED_RR priority of the VRRP thread: adverts preempt everything else on the host */
   vrrp_rt_priority: kw.int(1, 99).optional(),
+  /** prefix of generated VMAC names (keepalived: vrrp, giving vrrp.VRID) */
+  vmac_prefix: kw.string().optional(),
+  /** prefix of the names of VMACs made for addresses (use_vmac_addr, a VIP's use_vmac) */
+  vmac_addr_prefix: kw.string().optional(),
   lvs_flush: kw.flag(),
   lvs_flush_on_stop: kw.flag(),
   // keepalive-ts extensions (keepalived warns about them as unknown keywords)

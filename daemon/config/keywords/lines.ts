@@ -27,6 +27,8 @@ export interface VirtualAddress {
   /** point-to-point peer (the address's IFA_ADDRESS) */
   peer?: string;
   no_track?: boolean;
+  /** a VMAC of its own on its interface (keepalived: the VIP's `use_vmac`) */
+  use_vmac?: boolean;
   /** IFA_F_* flags given on the line (home, mngtmpaddr, noprefixroute, autojoin) */
   flags?: number;
   /** IPv6: duplicate address detection; keepalived skips it unless `-nodad` */
@@ -54,6 +56,7 @@ export function vipLine(words: string[], stmt: Stmt, ctx: Ctx): VirtualAddress |
     const o = rest[i];
     if (VIP_FLAGS.has(o)) {
       if (o === 'no_track') v.no_track = true;
+      else if (o === 'use_vmac') v.use_vmac = true;
       else if (o === '-nodad') v.dad = true;
       else if (IFA_FLAGS[o]) v.flags = (v.flags ?? 0) | IFA_FLAGS[o];
       continue;

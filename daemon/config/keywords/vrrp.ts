@@ -4,6 +4,7 @@ import type { Stmt } from '../ast';
 import { kw, readInt, type Ctx } from '../schema';
 import { tracked, unicastPeer, vipLine } from './lines';
 import { garpExtraIf, ip, script, timer, userAndGroup } from './values';
+import { useVmac } from './vmac';
 
 /** Header of a named block: `vrrp_instance NAME {`. */
 const named = (what: string) => (args: string[], stmt: Stmt, ctx: Ctx) => {
@@ -87,6 +88,12 @@ export const vrrpInstance = kw.block(
     strict_mode: kw.flag().optional(),
     check_unicast_src: kw.flag(),
     skip_check_adv_addr: kw.flag().optional(),
+    /** a macvlan with the VRRP virtual MAC carries the VIPs (and the adverts) */
+    use_vmac: kw.custom(0, 2, useVmac).optional(),
+    /** adverts on the base interface rather than the vmac */
+    vmac_xmit_base: kw.flag(),
+    /** a vmac also for VIPs on other interfaces or of the other family */
+    use_vmac_addr: kw.flag(),
     debug: kw.custom(0, 1, () => true).optional(),
     // keepalive-ts split-brain defences (keepalived warns about these as unknown keywords)
     /** reference-IP guard: FAULT (VIPs released) while the reference does not answer ICMP echo */
@@ -121,6 +128,14 @@ export const vrrpInstance = kw.block(
         if (!p.interface) ctx.diag.error(p.at, 'heartbeat_path: interface is required');
         if (p.unicast_peer.length && !p.unicast_src_ip)
           ctx.diag.error(p.at, 'heartbeat_path: unicast_peer needs unicast_src_ip');
+      }
+      if (vi.use_vmac && vi.unicast_peer.length && !vi.vmac_xmit_base) {
+        ctx.diag.warn(vi.at, `${vi.name}: unicast with use_vmac requires vmac_xmit_base - setting`);
+        vi.vmac_xmit_base = true;
+      }
+      if (vi.vmac_xmit_base && !vi.use_vmac) {
+        ctx.diag.warn(vi.at, `${vi.name}: vmac_xmit_base is only valid with use_vmac - ignored`);
+        vi.vmac_xmit_base = false;
       }
     },
   },

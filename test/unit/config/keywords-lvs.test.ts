@@ -276,7 +276,7 @@ table(
       'snmp_socket tcp:localhost:705\n',
       '1 warning snmp_socket: not supported by keepalive-ts, ignored',
     ],
-    [instance(' use_vmac'), '7 warning use_vmac: not supported by keepalive-ts, ignored'],
+    [instance(' native_ipv6'), '7 warning native_ipv6: not supported by keepalive-ts, ignored'],
     [
       vs(' protocol TCP', rs('  TCP_CHECK {\n   enable_snmp_checker\n  }')),
       '5 warning enable_snmp_checker: not supported by keepalive-ts, ignored',

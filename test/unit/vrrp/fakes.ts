@@ -1,6 +1,6 @@
 // A fake clock and a fake LAN for running VRRP engines in one process.
 import type { Clock, Timer } from '../../../daemon/core/clock';
-import type { Channel, ChannelOptions, NetIO, Vip } from '../../../daemon/net/io';
+import type { Channel, ChannelOptions, NetIO, Vip, VmacSpec } from '../../../daemon/net/io';
 import { vrrpPacket } from '../../../daemon/vrrp/receive';
 
 export class FakeClock implements Clock {
@@ -49,7 +49,7 @@ export class FakeLan {
 
 export class FakeNet implements NetIO {
   readonly vips = new Set<string>();
-  readonly garps: { ip: string; at: number }[] = [];
+  readonly garps: { ip: string; at: number; ifname?: string }[] = [];
   readonly channels: { opts: ChannelOptions; onPacket: (p: Uint8Array) => void }[] = [];
   readonly sent: { vrrp: Uint8Array; at: number }[] = [];
   cut = false;
@@ -104,12 +104,31 @@ export class FakeNet implements NetIO {
       close: () => this.channels.splice(this.channels.indexOf(entry), 1),
     };
   }
+  /** where each VIP is (address -> dev) */
+  readonly vipDevs = new Map<string, string>();
   setVip(add: boolean, vip: Vip) {
     if (add) this.vips.add(vip.address);
     else this.vips.delete(vip.address);
+    if (add) this.vipDevs.set(vip.address, vip.dev);
+    else this.vipDevs.delete(vip.address);
   }
-  garp(_ifname: string, ip: string) {
-    this.garps.push({ ip, at: this.clock.now() });
+  /** the vmacs that exist, by name */
+  readonly vmacs = new Map<string, VmacSpec>();
+  /** every createVmac/deleteVmac, in order */
+  readonly vmacLog: string[] = [];
+  createVmac(spec: VmacSpec) {
+    this.vmacLog.push(`create ${spec.name}`);
+    const created = !this.vmacs.has(spec.name);
+    this.vmacs.set(spec.name, spec);
+    return { created };
+  }
+  deleteVmac(spec: VmacSpec) {
+    this.vmacLog.push(`delete ${spec.name}`);
+    this.vmacs.delete(spec.name);
+    for (const [a, d] of this.vipDevs) if (d === spec.name) this.vips.delete(a);
+  }
+  garp(ifname: string, ip: string) {
+    this.garps.push({ ip, at: this.clock.now(), ifname });
   }
   readonly nas: { ip: string; at: number }[] = [];
   unsolicitedNa(_ifname: string, ip: string) {
