@@ -1,6 +1,7 @@
 // A fake clock and a fake LAN for running VRRP engines in one process.
 import type { Clock, Timer } from '../../../daemon/core/clock';
-import type { Channel, ChannelOptions, NetIO, Vip } from '../../../daemon/net/io';
+import type { Channel, ChannelOptions, NetIO, Route, Rule, Vip } from '../../../daemon/net/io';
+import { describeRoute, describeRule } from '../../../daemon/core/route';
 import { vrrpPacket } from '../../../daemon/vrrp/receive';
 
 export class FakeClock implements Clock {
@@ -107,6 +108,23 @@ export class FakeNet implements NetIO {
   setVip(add: boolean, vip: Vip) {
     if (add) this.vips.add(vip.address);
     else this.vips.delete(vip.address);
+  }
+  /** installed routes and rules, by their log text */
+  readonly routes = new Set<string>();
+  readonly rules = new Set<string>();
+  /** every route/rule call in order: `+route TEXT`, `-rule TEXT` */
+  readonly routeLog: string[] = [];
+  setRoute(add: boolean, route: Route) {
+    const k = describeRoute(route);
+    if (add) this.routes.add(k);
+    else this.routes.delete(k);
+    this.routeLog.push(`${add ? '+' : '-'}route ${k}`);
+  }
+  setRule(add: boolean, rule: Rule) {
+    const k = describeRule(rule);
+    if (add) this.rules.add(k);
+    else this.rules.delete(k);
+    this.routeLog.push(`${add ? '+' : '-'}rule ${k}`);
   }
   garp(_ifname: string, ip: string) {
     this.garps.push({ ip, at: this.clock.now() });
