@@ -104,7 +104,10 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   const transitions = new Map<string, number>();
   const events = new EventLog();
 
-  if (vrrp && config.vrrp_instance.length) vrrp.start(config);
+  // static addresses/routes/rules are the VRRP side's too (keepalived: have_vrrp_config)
+  const hasStatic = (c: Config) =>
+    c.static_ipaddress.length + c.static_routes.length + c.static_rules.length > 0;
+  if (vrrp && (config.vrrp_instance.length || hasStatic(config))) vrrp.start(config);
   else {
     vrrp?.discard();
     vrrp = undefined;
