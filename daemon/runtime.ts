@@ -118,7 +118,10 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   };
   const acceptReady = applyAcceptMode(config);
 
-  if (vrrp && config.vrrp_instance.length) vrrp.start(config);
+  // static addresses/routes/rules are the VRRP side's too (keepalived: have_vrrp_config)
+  const hasStatic = (c: Config) =>
+    c.static_ipaddress.length + c.static_routes.length + c.static_rules.length > 0;
+  if (vrrp && (config.vrrp_instance.length || hasStatic(config))) vrrp.start(config);
   else {
     vrrp?.discard();
     vrrp = undefined;

@@ -13,6 +13,7 @@ import {
   type realServer,
   type VirtualServer,
 } from './keywords/lvs';
+import { staticKeywords } from './keywords/static';
 import { garpGroup, vrrpInstance, vrrpScript, vrrpSyncGroup } from './keywords/vrrp';
 
 export { CHECKERS, checkerDefaults, type Checker, type CheckerType } from './keywords/checkers';
@@ -91,6 +92,7 @@ export const configSchema = kw.block(
     vrrp_script: vrrpScript.many(),
     garp_group: garpGroup.many(),
     virtual_server: virtualServer.many(),
+    ...staticKeywords,
   },
   { ignored: ACCEPTED_BUT_IGNORED },
 );
@@ -101,6 +103,8 @@ export type VrrpInstance = Infer<typeof vrrpInstance>;
 export type VrrpSyncGroup = Infer<typeof vrrpSyncGroup>;
 export type VrrpScript = Infer<typeof vrrpScript>;
 export type RealServer = Infer<typeof realServer>;
+export type { RouteEntry } from './keywords/route-lines';
+export type { RuleEntry } from './keywords/rule-lines';
 
 export const globalDefsSchema: StructField<typeof globalDefs.shape> = globalDefs;
 

@@ -1,6 +1,9 @@
 // The small interfaces between the VRRP engine and the world. The engine is
 // tested against fakes of these; linux.ts implements them with real sockets.
 // (Clock and Timer are in core/clock.ts.)
+import type { Route, Rule } from '../core/route';
+
+export type { Route, Rule } from '../core/route';
 
 export interface Channel {
   /** send one VRRP message (the IP payload) to `dst`, or to all of the channel's destinations when empty */
@@ -63,6 +66,10 @@ export interface NetIO {
   watchLinks(onChange: () => void): { close(): void };
   openChannel(o: ChannelOptions, onPacket: (packet: Uint8Array) => void): Channel;
   setVip(add: boolean, vip: Vip): void;
+  /** add (EEXIST is success) or remove (ESRCH/ENOENT is success) a route */
+  setRoute(add: boolean, route: Route): void;
+  /** add (EEXIST is success) or remove (ENOENT is success) a policy rule */
+  setRule(add: boolean, rule: Rule): void;
   garp(ifname: string, ip: string): void;
   /** IPv6's gratuitous ARP: an unsolicited neighbour advertisement for `ip` */
   unsolicitedNa(ifname: string, ip: string): void;

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { bytesToIpv6 } from '../core/address';
 import { networkInterfaces } from 'node:os';
 import { garpFrame, parseMac } from './arp';
-import type { Channel, ChannelOptions, NetIO, Vip, VmacSpec } from './io';
+import type { Channel, ChannelOptions, NetIO, Route, Rule, Vip, VmacSpec } from './io';
+import { describeRoute, describeRule } from '../core/route';
 import { ipv6Packet } from './ip-header';
 import { unsolicitedNaFrame } from './ndisc';
 import {
@@ -49,6 +50,8 @@ import {
 import { echoRequest, parseEchoReply } from './icmp';
 import { decodeAck, encodeAddrRequest } from './rtnl';
 import { VmacLinux } from './vmac-linux';
+import { encodeRouteRequest } from './route-msg';
+import { encodeRuleRequest } from './rule-msg';
 
 const ICMP_ID = process.pid & 0xffff;
 
@@ -56,6 +59,7 @@ const IPTOS_PREC_INTERNETCONTROL = 0xc0;
 const EEXIST = 17;
 const EADDRNOTAVAIL = 99;
 const ESRCH = 3;
+const ENOENT = 2;
 
 export class LinuxNet implements NetIO {
   private nl?: number;
@@ -246,8 +250,6 @@ export class LinuxNet implements NetIO {
   }
 
   setVip(add: boolean, vip: Vip): void {
-    const n = native();
-    if (this.nl === undefined) this.nl = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
     const seq = this.seq++;
     const req = encodeAddrRequest({
       op: add ? 'add' : 'del',
@@ -263,23 +265,37 @@ export class LinuxNet implements NetIO {
       ...(vip.peer ? { peer: vip.peer } : {}),
       ...(vip.flags ? { flags: vip.flags } : {}),
     });
+    const what = `${add ? 'adding' : 'removing'} ${vip.address}/${vip.prefix} on ${vip.dev}`;
+    this.talk(req, seq, what, add ? [EEXIST] : [EADDRNOTAVAIL, ESRCH]);
+  }
+
+  setRoute(add: boolean, route: Route): void {
+    const seq = this.seq++;
+    const req = encodeRouteRequest(add ? 'add' : 'del', route, seq, (d) => this.ifindex(d));
+    const what = `${add ? 'adding' : 'removing'} route ${describeRoute(route)}`;
+    this.talk(req, seq, what, add ? [EEXIST] : [ESRCH, ENOENT]);
+  }
+
+  setRule(add: boolean, rule: Rule): void {
+    const seq = this.seq++;
+    const req = encodeRuleRequest(add ? 'add' : 'del', rule, seq);
+    const what = `${add ? 'adding' : 'removing'} rule ${describeRule(rule)}`;
+    this.talk(req, seq, what, add ? [EEXIST] : [ENOENT, ESRCH]);
+  }
+
+  /** Send one rtnetlink request and wait for its acknowledgement; `fine` errnos count as done. */
+  private talk(req: Uint8Array, seq: number, what: string, fine: number[]) {
+    const n = native();
+    if (this.nl === undefined) this.nl = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
     n.sendto(this.nl, Buffer.from(req), sockaddrNl());
     const buf = Buffer.alloc(8192);
     for (let tries = 0; tries < 8; tries++) {
       const len = n.recv(this.nl, buf, 1000);
-      if (len < 0)
-        throw new Error(`netlink: no answer for ${add ? 'adding' : 'removing'} ${vip.address}`);
+      if (len < 0) throw new Error(`netlink: no answer for ${what}`);
       const err = decodeAck(buf.subarray(0, len), seq);
       if (err === undefined) continue;
-      if (
-        err === 0 ||
-        (add && err === EEXIST) ||
-        (!add && (err === EADDRNOTAVAIL || err === ESRCH))
-      )
-        return;
-      throw new Error(
-        `netlink: ${add ? 'adding' : 'removing'} ${vip.address}/${vip.prefix} on ${vip.dev}: errno ${err}`,
-      );
+      if (err === 0 || fine.includes(err)) return;
+      throw new Error(`netlink: ${what}: errno ${err}`);
     }
   }
 

@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock';
 import type { Log } from '../core/log';
 import type { NetIO } from '../net/io';
 import { GarpPacer } from './garp-pacer';
+import { entriesMinus, setEntries, staticEntries, type Entries } from './entries';
 import { Instance } from './instance';
 import { planReload, runnable, type ReloadPlan } from './reload';
 import type { InstanceStatus, Transition } from './status';
@@ -57,7 +58,25 @@ export class VrrpEngine {
     this.watch.start();
   }
 
+  /** static_ipaddress, static_routes, static_rules as set now */
+  private statics?: Entries;
+
+  private setStatic(add: boolean, e: Entries) {
+    setEntries(this.deps.net, add, e, (m) => this.deps.log('error', `static: ${m}`));
+  }
+
+  /**
+   * keepalived sets the static entries before any instance starts, after
+   * clearing leftovers of an earlier run (a failed removal there is expected).
+   */
+  private startStatic() {
+    this.statics = staticEntries(this.config);
+    setEntries(this.deps.net, false, this.statics, () => {});
+    this.setStatic(true, this.statics);
+  }
+
   start() {
+    this.startStatic();
     const created = this.config.vrrp_instance.filter(runnable).map((cfg) => this.create(cfg));
     for (const i of created) i.start();
     this.startWatch();
@@ -84,6 +103,11 @@ export class VrrpEngine {
       this.instances.delete(name);
     }
     this.watch?.stop();
+    // static entries gone from the config are removed; the others are (re)set, as keepalived
+    const statics = staticEntries(next);
+    if (this.statics) this.setStatic(false, entriesMinus(this.statics, statics));
+    this.setStatic(true, statics);
+    this.statics = statics;
     this.config = next;
     this.groups = new SyncGroups(next);
     const fresh = next.vrrp_instance
@@ -93,10 +117,12 @@ export class VrrpEngine {
     this.startWatch();
   }
 
-  /** Stop every instance: priority-0 adverts, VIPs removed. */
+  /** Stop every instance (priority-0 adverts, VIPs removed), then remove the static entries. */
   stop() {
     this.watch?.stop();
     for (const i of this.instances.values()) i.stop();
+    if (this.statics) this.setStatic(false, this.statics);
+    this.statics = undefined;
   }
 
   status(): InstanceStatus[] {

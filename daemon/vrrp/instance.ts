@@ -2,12 +2,13 @@
 // heartbeat paths, its virtual addresses, announcements, fencing and timers.
 // It knows nothing of other instances: the engine wires sync groups and
 // trackers around it through the hooks it is given.
-import type { Config, VirtualAddress, VrrpInstance } from '../config/model';
+import type { Config, VrrpInstance } from '../config/model';
 import { instanceFamily, instanceVersion } from '../config/version';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
 import type { NetIO, Vip } from '../net/io';
 import { Announcer } from './announce';
+import { setEntries, vipOf } from './entries';
 import { encode, type V3Checksum } from './codec';
 import { Fencer } from './fencing';
 import type { GarpPacer } from './garp-pacer';
@@ -33,25 +34,6 @@ export interface InstanceHooks {
   /** how late an advert timer fired, ms */
   advertLag(ms: number): void;
 }
-
-const vipOf =
-  (devOf: (v: VirtualAddress) => string) =>
-  (v: VirtualAddress): Vip => ({
-    address: v.address,
-    prefix: v.prefix,
-    dev: devOf(v),
-    ...(v.brd ? { brd: v.brd } : {}),
-    ...(v.label ? { label: v.label } : {}),
-    ...(v.scope ? { scope: v.scope } : {}),
-    ...(v.peer ? { peer: v.peer } : {}),
-    ...(v.flags ? { flags: v.flags } : {}),
-    ...(v.address.includes(':')
-      ? {
-          nodad: !v.dad,
-          ...(v.preferred_lft !== undefined ? { preferredLft: v.preferred_lft } : {}),
-        }
-      : {}),
-  });
 
 export class Instance {
   readonly fsm: Fsm;
@@ -314,14 +296,14 @@ export class Instance {
     return encode(advert, { src, dst, v3Checksum });
   }
 
+  /** VIPs, excluded addresses, virtual_routes and virtual_rules (keepalived's order) */
   private setVips(add: boolean) {
-    for (const v of [...this.vips, ...this.excluded]) {
-      try {
-        this.deps.net.setVip(add, v);
-      } catch (e) {
-        this.deps.log('error', `${this.name}: ${(e as Error).message}`);
-      }
-    }
+    const e = {
+      addresses: [...this.vips, ...this.excluded],
+      routes: this.cfg.virtual_routes,
+      rules: this.cfg.virtual_rules,
+    };
+    setEntries(this.deps.net, add, e, (m) => this.deps.log('error', `${this.name}: ${m}`));
   }
 
   private arm(which: 'adver' | 'masterDown', at: number | null) {

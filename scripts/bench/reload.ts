@@ -50,6 +50,8 @@ const net: NetIO = {
     };
   },
   setVip() {},
+  setRoute() {},
+  setRule() {},
   garp() {},
   unsolicitedNa() {},
   createVmac: () => ({ created: true }),

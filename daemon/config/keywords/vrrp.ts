@@ -3,6 +3,7 @@
 import type { Stmt } from '../ast';
 import { kw, readInt, type Ctx } from '../schema';
 import { tracked, unicastPeer, vipLine } from './lines';
+import { virtualRoutes, virtualRules } from './static';
 import { garpExtraIf, ip, script, timer, userAndGroup } from './values';
 import { useVmac } from './vmac';
 
@@ -57,6 +58,8 @@ export const vrrpInstance = kw.block(
       .optional(),
     virtual_ipaddress: kw.lines(vipLine),
     virtual_ipaddress_excluded: kw.lines(vipLine),
+    virtual_routes: virtualRoutes,
+    virtual_rules: virtualRules,
     unicast_src_ip: kw.string(ip).optional(),
     unicast_peer: kw.lines(unicastPeer, {
       emptyWarning: 'empty list: no peer will hear this node (multicast is not used either)',

@@ -1,6 +1,15 @@
 // A fake clock and a fake LAN for running VRRP engines in one process.
 import type { Clock, Timer } from '../../../daemon/core/clock';
-import type { Channel, ChannelOptions, NetIO, Vip, VmacSpec } from '../../../daemon/net/io';
+import type {
+  Channel,
+  ChannelOptions,
+  NetIO,
+  Route,
+  Rule,
+  Vip,
+  VmacSpec,
+} from '../../../daemon/net/io';
+import { describeRoute, describeRule } from '../../../daemon/core/route';
 import { vrrpPacket } from '../../../daemon/vrrp/receive';
 
 export class FakeClock implements Clock {
@@ -111,6 +120,23 @@ export class FakeNet implements NetIO {
     else this.vips.delete(vip.address);
     if (add) this.vipDevs.set(vip.address, vip.dev);
     else this.vipDevs.delete(vip.address);
+  }
+  /** installed routes and rules, by their log text */
+  readonly routes = new Set<string>();
+  readonly rules = new Set<string>();
+  /** every route/rule call in order: `+route TEXT`, `-rule TEXT` */
+  readonly routeLog: string[] = [];
+  setRoute(add: boolean, route: Route) {
+    const k = describeRoute(route);
+    if (add) this.routes.add(k);
+    else this.routes.delete(k);
+    this.routeLog.push(`${add ? '+' : '-'}route ${k}`);
+  }
+  setRule(add: boolean, rule: Rule) {
+    const k = describeRule(rule);
+    if (add) this.rules.add(k);
+    else this.rules.delete(k);
+    this.routeLog.push(`${add ? '+' : '-'}rule ${k}`);
   }
   /** the vmacs that exist, by name */
   readonly vmacs = new Map<string, VmacSpec>();
