@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import type { Diagnostics, Position } from './diagnostics';
 import type { Config, VrrpInstance } from './model';
-import { instanceVersion } from './version';
+import { instanceFamily, instanceVersion } from './version';
 
 /** How a message names another place: `line N` in the same file, else `file:N`. */
 const where = (p: Position, from?: Position) =>
@@ -24,12 +24,17 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
     if (vi.virtual_router_id === undefined) {
       diag.error(vi.at, `vrrp_instance ${vi.name}: virtual_router_id must be set`);
     }
-    if (!vi.interface && !vi.unicast_src_ip) {
-      diag.error(vi.at, `vrrp_instance ${vi.name}: no interface given`);
+    if (!vi.interface) {
+      // keepalived runs a unicast instance without one; keepalive-ts binds every instance to an interface
+      diag.error(
+        vi.at,
+        `vrrp_instance ${vi.name}: no interface given${vi.unicast_src_ip ? ' (keepalive-ts needs it even with unicast_src_ip; keepalived 2.2.7 would not)' : ''}`,
+      );
     }
     if (vi.virtual_router_id !== undefined) {
-      // The same VRID may be reused on one interface only with unicast peers that do not overlap.
-      const key = `${vi.interface ?? vi.unicast_src_ip}/${vi.virtual_router_id}`;
+      // A VRID is unique per interface and address family (IPv4 and IPv6 VRRP are separate
+      // protocols); it may be reused on one interface only with unicast peers that do not overlap.
+      const key = `${vi.interface ?? vi.unicast_src_ip}/${instanceFamily(vi)}/${vi.virtual_router_id}`;
       const other = vrids.get(key);
       const disjointUnicast =
         other &&

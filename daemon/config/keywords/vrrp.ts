@@ -3,6 +3,7 @@
 import type { Stmt } from '../ast';
 import { kw, readInt, type Ctx } from '../schema';
 import { tracked, unicastPeer, vipLine } from './lines';
+import { completeInstance } from './vrrp-complete';
 import { ip, script, timer, userAndGroup } from './values';
 
 /** Header of a named block: `vrrp_instance NAME {`. */
@@ -33,9 +34,12 @@ export const vrrpInstance = kw.block(
       .default('BACKUP'),
     interface: kw.string().optional(),
     virtual_router_id: kw.int(1, 255).optional(),
+    /** absent: 255 with state MASTER, else 100 (set by completeInstance) */
     priority: kw.int(1, 255).default(100),
     advert_int: timer(0.01, 255).default(1),
     version: kw.int(2, 3).optional(),
+    /** the instance is IPv6 even before (or without) an IPv6 address */
+    native_ipv6: kw.flag(),
     nopreempt: kw.flag().alias('no_preempt'),
     preempt_delay: timer(0, 1000).default(0),
     authentication: kw
@@ -62,8 +66,8 @@ export const vrrpInstance = kw.block(
     }),
     unicast_ttl: kw.int(0, 255).optional(),
     mcast_src_ip: kw.string(ip).optional(),
-    track_interface: kw.lines(tracked),
-    track_script: kw.lines(tracked),
+    track_interface: kw.lines(tracked('interface')),
+    track_script: kw.lines(tracked('script')),
     dont_track_primary: kw.flag(),
     notify: script().optional(),
     notify_master: script().optional(),
@@ -112,7 +116,8 @@ export const vrrpInstance = kw.block(
   },
   {
     header: named('vrrp_instance'),
-    finish: (vi, _stmt, ctx) => {
+    finish: (vi, stmt, ctx) => {
+      completeInstance(vi, stmt, ctx);
       if (vi.track_reference && !vi.track_reference.address)
         ctx.diag.error(vi.track_reference.at, 'track_reference: address is required');
       for (const p of vi.heartbeat_path) {
@@ -132,8 +137,8 @@ export const vrrpSyncGroup = kw.block(
     notify_backup: script().optional(),
     notify_fault: script().optional(),
     notify_stop: script().optional(),
-    track_script: kw.lines(tracked),
-    track_interface: kw.lines(tracked),
+    track_script: kw.lines(tracked('script')),
+    track_interface: kw.lines(tracked('interface')),
     smtp_alert: kw.flag(),
     sync_group_tracking_weight: kw.flag(),
   },
