@@ -14,6 +14,7 @@ const PRIO_DEFAULT = 100;
 interface Completable {
   name: string;
   state: 'MASTER' | 'BACKUP';
+  nopreempt: boolean;
   priority: number;
   version?: number;
   native_ipv6: boolean;
@@ -61,6 +62,11 @@ export function completeInstance(vi: Completable, stmt: Stmt, ctx: Ctx) {
   if (!given('priority')) vi.priority = vi.state === 'MASTER' ? PRIO_OWNER : PRIO_DEFAULT;
   // no state: MASTER for the address owner, else BACKUP
   if (!given('state')) vi.state = vi.priority === PRIO_OWNER ? 'MASTER' : 'BACKUP';
+
+  const lastPreempt = (stmt.block ?? [])
+    .filter((s) => ['nopreempt', 'no_preempt', 'preempt'].includes(s.keyword))
+    .pop();
+  if (lastPreempt?.keyword === 'preempt') vi.nopreempt = false;
 
   const family = declaredFamily(stmt, vi, ctx);
   if (family) {

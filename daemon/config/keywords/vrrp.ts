@@ -41,6 +41,8 @@ export const vrrpInstance = kw.block(
     /** the instance is IPv6 even before (or without) an IPv6 address */
     native_ipv6: kw.flag(),
     nopreempt: kw.flag().alias('no_preempt'),
+    /** the default; after nopreempt it undoes it (the later of the two wins) */
+    preempt: kw.flag(),
     preempt_delay: timer(0, 1000).default(0),
     authentication: kw
       .block({
