@@ -79,6 +79,11 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
     if (vi.virtual_ipaddress.length === 0) {
       diag.warn(vi.at, `vrrp_instance ${vi.name}: no virtual_ipaddress`);
     }
+    if (vi.unicast_src_ip && vi.unicast_peer.length === 0)
+      diag.warn(
+        vi.at,
+        `vrrp_instance ${vi.name}: unicast_src_ip without unicast_peer: adverts go to multicast (keepalived 2.2.7 reports this as deprecated)`,
+      );
     const src = vi.unicast_src_ip;
     if (src && vi.unicast_peer.some((p) => p.address === src)) {
       const p = vi.unicast_peer.find((x) => x.address === src)!;
@@ -109,6 +114,10 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
   }
 
   for (const vs of cfg.virtual_server) {
+    if (vs.real_server.length === 0)
+      diag.warn(vs.at, 'virtual_server: no real_server (keepalived ignores such a virtual server)');
+    if (vs.sorry_server_lvs_method && !vs.sorry_server)
+      diag.warn(vs.at, 'virtual_server: sorry_server_lvs_method without sorry_server');
     for (const rs of vs.real_server) {
       const label = `real_server ${rs.address} ${rs.port}`;
       if (

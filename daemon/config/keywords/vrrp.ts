@@ -144,7 +144,17 @@ export const vrrpSyncGroup = kw.block(
     smtp_alert: kw.flag(),
     sync_group_tracking_weight: kw.flag(),
   },
-  { header: named('vrrp_sync_group') },
+  {
+    header: named('vrrp_sync_group'),
+    finish: (sg, stmt, ctx) => {
+      // keepalived keeps the first group list and reports the others
+      const lists = stmt.block?.filter((s) => s.keyword === 'group') ?? [];
+      for (const extra of lists.slice(1)) {
+        ctx.diag.warn(extra, `vrrp_sync_group ${sg.name}: group list already given; ignored`);
+        sg.group = sg.group.filter((m) => m.at.line < extra.line || m.at.file !== extra.file);
+      }
+    },
+  },
 );
 
 export const vrrpScript = kw.block(

@@ -173,4 +173,28 @@ describe('config parity with keepalived 2.2.7', () => {
       assert.deepEqual(r.diags, []);
     });
   });
+
+  describe('what keepalived -t reports and we used to pass silently (found by the interop snippets)', () => {
+    it('unicast_src_ip without unicast_peer, a virtual_server without real_server, sorry_server_lvs_method alone, a second sync-group list', () => {
+      const r = parse(
+        instance(' unicast_src_ip 10.0.0.2') +
+          'virtual_server 10.0.0.9 443 {\n protocol TCP\n sorry_server_lvs_method NAT\n}\n' +
+          'vrrp_sync_group G {\n group {\n  VI_1\n }\n group {\n  VI_2\n }\n}\n',
+      );
+      assert.deepEqual(
+        r.diags.filter((d) => / warning /.test(d)),
+        [
+          '1 warning vrrp_instance VI_1: unicast_src_ip without unicast_peer: adverts go to multicast (keepalived 2.2.7 reports this as deprecated)',
+          '9 warning virtual_server: no real_server (keepalived ignores such a virtual server)',
+          '9 warning virtual_server: sorry_server_lvs_method without sorry_server',
+          '13 warning vrrp_sync_group G: has 1 member(s); a sync group needs at least two',
+          '17 warning vrrp_sync_group G: group list already given; ignored',
+        ],
+      );
+      assert.deepEqual(
+        r.config.vrrp_sync_group[0].group.map((m) => m.name),
+        ['VI_1'],
+      );
+    });
+  });
 });
