@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { buildTree } from './ast';
 import { Diagnostics, sortDiagnostics, type Diagnostic } from './diagnostics';
+import { unsupportedMessage } from './keywords/unsupported';
 import { lintConfig } from './lint';
 import { configSchema, globalDefsSchema, type Config } from './model';
 import { Reader, type ReadOptions, type SourceHost } from './reader';
@@ -18,7 +19,11 @@ export function parseFile(file: string, host: SourceHost, opts: ReadOptions = {}
   const diag = new Diagnostics();
   const lines = new Reader(host, diag, opts).read(file);
   const tree = buildTree(lines, diag);
-  const parsed = configSchema.parseBody(tree, { file: path.resolve(file), line: 0 }, { diag });
+  const parsed = configSchema.parseBody(
+    tree,
+    { file: path.resolve(file), line: 0 },
+    { diag, unsupported: unsupportedMessage },
+  );
   const config: Config = {
     ...parsed,
     global_defs: parsed.global_defs ?? globalDefsSchema.initial(),

@@ -24,13 +24,17 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
     if (vi.virtual_router_id === undefined) {
       diag.error(vi.at, `vrrp_instance ${vi.name}: virtual_router_id must be set`);
     }
-    if (!vi.interface && !vi.unicast_src_ip) {
-      diag.error(vi.at, `vrrp_instance ${vi.name}: no interface given`);
+    if (!vi.interface) {
+      // keepalived runs a unicast instance without one; keepalive-ts binds every instance to an interface
+      diag.error(
+        vi.at,
+        `vrrp_instance ${vi.name}: no interface given${vi.unicast_src_ip ? ' (keepalive-ts needs it even with unicast_src_ip; keepalived 2.2.7 would not)' : ''}`,
+      );
     }
     if (vi.virtual_router_id !== undefined) {
-      // The same VRID may be reused on one interface only with unicast peers that do not overlap.
-      // one VRID per interface and address family: IPv4 and IPv6 routers are separate (RFC 5798)
-      const key = `${vi.interface ?? vi.unicast_src_ip}/${vi.virtual_router_id}/${instanceFamily(vi)}`;
+      // A VRID is unique per interface and address family (IPv4 and IPv6 VRRP are separate
+      // protocols); it may be reused on one interface only with unicast peers that do not overlap.
+      const key = `${vi.interface ?? vi.unicast_src_ip}/${instanceFamily(vi)}/${vi.virtual_router_id}`;
       const other = vrids.get(key);
       const disjointUnicast =
         other &&
@@ -75,6 +79,11 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
     if (vi.virtual_ipaddress.length === 0) {
       diag.warn(vi.at, `vrrp_instance ${vi.name}: no virtual_ipaddress`);
     }
+    if (vi.unicast_src_ip && vi.unicast_peer.length === 0)
+      diag.warn(
+        vi.at,
+        `vrrp_instance ${vi.name}: unicast_src_ip without unicast_peer: adverts go to multicast (keepalived 2.2.7 reports this as deprecated)`,
+      );
     const src = vi.unicast_src_ip;
     if (src && vi.unicast_peer.some((p) => p.address === src)) {
       const p = vi.unicast_peer.find((x) => x.address === src)!;
@@ -105,6 +114,10 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
   }
 
   for (const vs of cfg.virtual_server) {
+    if (vs.real_server.length === 0)
+      diag.warn(vs.at, 'virtual_server: no real_server (keepalived ignores such a virtual server)');
+    if (vs.sorry_server_lvs_method && !vs.sorry_server)
+      diag.warn(vs.at, 'virtual_server: sorry_server_lvs_method without sorry_server');
     for (const rs of vs.real_server) {
       const label = `real_server ${rs.address} ${rs.port}`;
       if (

@@ -54,48 +54,16 @@ const virtualServer = kw.block(virtualServerKeywords, {
   },
 });
 
-/** keepalived keywords accepted without acting on them (a warning, not "unknown keyword") */
-const ACCEPTED_BUT_IGNORED = [
-  'snmp_socket',
-  'enable_snmp_vrrp',
-  'enable_snmp_checker',
-  'enable_snmp_rfc',
-  'enable_snmp_rfcv2',
-  'enable_snmp_rfcv3',
-  'enable_traps',
-  'enable_dbus',
-  'vrrp_iptables',
-  'vrrp_ipsets',
-  'nftables',
-  'process_names',
-  'vrrp_process_name',
-  'checker_process_name',
-  'linkbeat_use_polling',
-  'native_ipv6',
-  'kernel_rx_buf_size',
-  'vrrp_rx_bufs_policy',
-  'lvs_sync_daemon',
-  'lvs_timeouts',
-  'checker_priority',
-  'vrrp_no_swap',
-  'checker_no_swap',
-  'checker_rt_priority',
-  'script_security',
-];
-
-// Declared on the root block, the ignored list holds in every block of the file.
-export const configSchema = kw.block(
-  {
-    global_defs: globalDefs.optional(),
-    vrrp_instance: vrrpInstance.many(),
-    vrrp_sync_group: vrrpSyncGroup.many(),
-    vrrp_script: vrrpScript.many(),
-    garp_group: garpGroup.many(),
-    virtual_server: virtualServer.many(),
-    ...staticKeywords,
-  },
-  { ignored: ACCEPTED_BUT_IGNORED },
-);
+// keepalived keywords keepalive-ts does not implement are in keywords/unsupported.ts
+export const configSchema = kw.block({
+  global_defs: globalDefs.optional(),
+  vrrp_instance: vrrpInstance.many(),
+  vrrp_sync_group: vrrpSyncGroup.many(),
+  vrrp_script: vrrpScript.many(),
+  garp_group: garpGroup.many(),
+  virtual_server: virtualServer.many(),
+  ...staticKeywords,
+});
 
 export type Config = Omit<Infer<typeof configSchema>, 'global_defs'> & { global_defs: GlobalDefs };
 export type GlobalDefs = Infer<typeof globalDefs>;

@@ -46,10 +46,8 @@ export const kw = {
     opts: {
       header?: (args: string[], stmt: Stmt, ctx: Ctx) => H | undefined;
       finish?: (v: StructOf<S> & H & { at: Position }, stmt: Stmt, ctx: Ctx) => void;
-      /** keywords accepted with a warning here and in nested blocks (keepalived's, not acted on) */
-      ignored?: readonly string[];
     } = {},
-  ) => new StructField<S, H>(shape, opts.header, opts.finish, opts.ignored),
+  ) => new StructField<S, H>(shape, opts.header, opts.finish),
   lines: <T>(
     entry: (words: string[], stmt: Stmt, ctx: Ctx) => T | undefined,
     opts: { emptyWarning?: string } = {},

@@ -16,7 +16,6 @@ export class StructField<S extends Shape, H extends object = object> extends Fie
   private tpl?: Record<string, unknown>;
   /** fields whose default is an object or array: each result needs its own copy */
   private readonly mutableDefaults: [string, Field<unknown>][] = [];
-  private readonly ignored?: ReadonlySet<string>;
 
   private template(): Record<string, unknown> {
     if (!this.tpl) {
@@ -35,10 +34,8 @@ export class StructField<S extends Shape, H extends object = object> extends Fie
     readonly shape: S,
     private readonly header?: (args: string[], stmt: Stmt, ctx: Ctx) => H | undefined,
     private readonly finish?: (v: StructOf<S> & H & { at: Position }, stmt: Stmt, ctx: Ctx) => void,
-    ignored?: readonly string[],
   ) {
     super();
-    if (ignored) this.ignored = new Set(ignored);
     this.entries = Object.entries(shape);
     for (const [key, f] of this.entries) {
       for (const name of [...(f.keyIsKeyword ? [key] : []), ...f.aliases])
@@ -58,14 +55,14 @@ export class StructField<S extends Shape, H extends object = object> extends Fie
     const out: Record<string, unknown> = { ...this.template(), ...head };
     out.at = { file: at.file, line: at.line };
     for (const [key, f] of this.mutableDefaults) out[key] = f.initial();
-    // a block's ignored keywords hold in the blocks nested in it too
-    if (this.ignored) ctx = { ...ctx, ignored: new Set([...(ctx.ignored ?? []), ...this.ignored]) };
+    const path = ctx.path ?? [];
     for (const s of stmts) {
       const hit = this.byName.get(s.keyword);
+      // a keepalived keyword keepalive-ts does not act on: a warning, and read only if declared
+      const unsupported = ctx.unsupported?.(path, s.keyword);
+      if (unsupported) ctx.diag.warn(s, unsupported);
       if (!hit) {
-        if (ctx.ignored?.has(s.keyword))
-          ctx.diag.warn(s, `${s.keyword}: not supported by keepalive-ts, ignored`);
-        else ctx.diag.warn(s, `unknown keyword '${s.keyword}'`);
+        if (!unsupported) ctx.diag.warn(s, `unknown keyword '${s.keyword}'`);
         continue;
       }
       const [key, f] = hit;
@@ -97,7 +94,8 @@ export class StructField<S extends Shape, H extends object = object> extends Fie
         `${stmt.keyword}: extra arguments ignored: ${stmt.args.map((a) => a.text).join(' ')}`,
       );
     }
-    const v = this.parseBody(stmt.block, stmt, ctx, head) as StructOf<S> & H & { at: Position };
+    const inner = { ...ctx, path: [...(ctx.path ?? []), stmt.keyword] };
+    const v = this.parseBody(stmt.block, stmt, inner, head) as StructOf<S> & H & { at: Position };
     this.finish?.(v, stmt, ctx);
     return v;
   }

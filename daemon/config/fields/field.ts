@@ -5,8 +5,10 @@ import type { Stmt } from '../ast';
 
 export interface Ctx {
   diag: Diagnostics;
-  /** keywords keepalived knows that keepalive-ts accepts and ignores (a warning, not "unknown") */
-  ignored?: ReadonlySet<string>;
+  /** the block keywords from the top down to the block being read */
+  path?: readonly string[];
+  /** the warning for a keepalived keyword keepalive-ts does not implement (keywords/unsupported.ts) */
+  unsupported?: (path: readonly string[], keyword: string) => string | undefined;
 }
 
 /** A keyword's value: how to read it from a statement, and what it is when absent. */

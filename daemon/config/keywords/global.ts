@@ -1,11 +1,11 @@
 // global_defs: router identity, notification mail, VRRP defaults for every
 // instance, and keepalive-ts's own global extensions.
-import { kw } from '../schema';
-import { isIP } from 'node:net';
+import { kw, readInt } from '../schema';
 import { garpExtraIf, ip, portOf, timer, userAndGroup } from './values';
 
+/** RFC 1123 host names (labels of letters, digits and inner hyphens) */
 const HOST_NAME =
-  /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export const LVS_BACKENDS = ['auto', 'ipvs', 'nftables'] as const;
 
@@ -13,11 +13,11 @@ export const globalDefs = kw.block({
   router_id: kw.string().optional(),
   notification_email: kw.lines(([addr]) => addr),
   notification_email_from: kw.string().optional(),
-  /** an IP address or a host name (resolved when a mail is sent), port 25 by default */
+  /** an IP address or a host name (kept as given: resolved when mail is sent) */
   smtp_server: kw
     .custom(1, 2, ([addr, port], stmt, ctx) => {
-      if (!isIP(addr) && !HOST_NAME.test(addr)) {
-        ctx.diag.error(stmt, `smtp_server: '${addr}' is not an IP address or a host name`);
+      if (ip(addr) && !HOST_NAME.test(addr)) {
+        ctx.diag.error(stmt, `smtp_server: '${addr}' is neither an IP address nor a host name`);
         return undefined;
       }
       const p = port === undefined ? 25 : portOf(port, stmt, ctx);
@@ -57,8 +57,23 @@ export const globalDefs = kw.block({
   vrrp_check_unicast_src: kw.flag(),
   vrrp_notify_fifo: kw.string().optional(),
   notify_fifo: kw.string().optional(),
-  dynamic_interfaces: kw.flag(),
-  max_auto_priority: kw.int(-1, 99).default(0),
+  dynamic_interfaces: kw
+    .custom<'on' | 'allow_if_changes'>(0, 1, ([v], stmt, ctx) => {
+      if (v === undefined) return 'on';
+      if (v === 'allow_if_changes') return v;
+      ctx.diag.error(
+        stmt,
+        `dynamic_interfaces: unknown option '${v}' (expected: allow_if_changes)`,
+      );
+      return undefined;
+    })
+    .optional(),
+  /** no value: the highest SCHED_RR priority (keepalived's sched_get_priority_max, 99) */
+  max_auto_priority: kw
+    .custom<number>(0, 1, ([v], stmt, ctx) =>
+      v === undefined ? 99 : readInt(v, -1, 99, stmt.keyword, stmt, ctx),
+    )
+    .default(0),
   /** nice value of the VRRP thread (keepalived: of the VRRP process) */
   vrrp_priority: kw.int(-20, 19).optional(),
   /** SCHED_RR priority of the VRRP thread: adverts preempt everything else on the host */

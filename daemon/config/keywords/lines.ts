@@ -66,7 +66,11 @@ export function vipLine(words: string[], stmt: Stmt, ctx: Ctx): VirtualAddress |
       return undefined;
     }
     const val = rest[++i];
-    if (o === 'brd' || o === 'peer') {
+    if (o === 'brd' && (val === '+' || val === '-')) {
+      const brd = broadcast(address, family, prefix, val, stmt, ctx);
+      if (brd === null) return undefined;
+      if (brd) v.brd = brd;
+    } else if (o === 'brd' || o === 'peer') {
       if (!isIP(val)) {
         ctx.diag.error(stmt, `virtual_ipaddress: ${o} '${val}' is not an IP address`);
         return undefined;
@@ -107,26 +111,76 @@ export function vipLine(words: string[], stmt: Stmt, ctx: Ctx): VirtualAddress |
   return v;
 }
 
-/** `NAME [weight N [reverse]]` lines of track_script / track_interface. */
-export function tracked(words: string[], stmt: Stmt, ctx: Ctx) {
-  const [name, ...rest] = words;
-  const out: { name: string; weight?: number; reverse?: boolean; at: Position } = {
-    name,
-    at: { file: stmt.file, line: stmt.line },
-  };
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === 'weight' && rest[i + 1] !== undefined) {
-      const w = readInt(rest[++i], -254, 254, 'weight', stmt, ctx);
-      if (w === undefined) return undefined;
-      out.weight = w;
-    } else if (rest[i] === 'reverse') out.reverse = true;
-    else {
-      ctx.diag.error(stmt, `'${name}': unexpected '${rest[i]}' (expected: weight N [reverse])`);
+/**
+ * `brd +` / `brd -`: the address with its host bits set or cleared
+ * (vrrp_ipaddress.c); undefined when the prefix leaves no host bits (keepalived
+ * reports it and adds the address without broadcast); null for IPv6, where
+ * keepalived skips the address.
+ */
+function broadcast(
+  address: string,
+  family: number,
+  prefix: number,
+  sign: '+' | '-',
+  stmt: Stmt,
+  ctx: Ctx,
+): string | undefined | null {
+  if (family !== 4) {
+    ctx.diag.error(stmt, `virtual_ipaddress: ${address} is IPv6 and has no broadcast address`);
+    return null;
+  }
+  if (prefix > 30) {
+    ctx.diag.warn(
+      stmt,
+      `virtual_ipaddress: prefix length ${prefix} too long for a broadcast address; brd ignored`,
+    );
+    return undefined;
+  }
+  const n = address.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  const size = 2 ** (32 - prefix);
+  const b = n - (n % size) + (sign === '+' ? size - 1 : 0);
+  return [24, 16, 8, 0].map((s) => Math.floor(b / 2 ** s) % 256).join('.');
+}
+
+/**
+ * `NAME [weight N [reverse|noreverse]]` lines of track_script / track_interface
+ * (keepalived's alloc_track_script / alloc_track_if). `noreverse` overrides a
+ * script's own `weight N reverse`; keepalived knows it only for scripts and
+ * reports it on an interface, keeping the weight unreversed.
+ */
+export const tracked =
+  (kind: 'script' | 'interface') => (words: string[], stmt: Stmt, ctx: Ctx) => {
+    const [name, ...rest] = words;
+    const out: { name: string; weight?: number; reverse?: boolean; at: Position } = {
+      name,
+      at: { file: stmt.file, line: stmt.line },
+    };
+    if (rest.length === 0) return out;
+    if (rest[0] !== 'weight' || rest[1] === undefined || rest.length > 3) {
+      ctx.diag.error(
+        stmt,
+        `'${name}': unexpected '${rest.join(' ')}' (expected: weight N [reverse|noreverse])`,
+      );
       return undefined;
     }
-  }
-  return out;
-}
+    const w = readInt(rest[1], -254, 254, 'weight', stmt, ctx);
+    if (w === undefined) return undefined;
+    out.weight = w;
+    const opt = rest[2];
+    if (opt === 'reverse') out.reverse = true;
+    else if (opt === 'noreverse' && kind === 'script') out.reverse = false;
+    else if (opt === 'noreverse') {
+      ctx.diag.warn(
+        stmt,
+        `'${name}': noreverse is for track_script; keepalived 2.2.7 reports it on track_interface and keeps the weight unreversed`,
+      );
+      out.reverse = false;
+    } else if (opt !== undefined) {
+      ctx.diag.error(stmt, `'${name}': unexpected '${opt}' (expected: reverse or noreverse)`);
+      return undefined;
+    }
+    return out;
+  };
 
 export function unicastPeer(words: string[], stmt: Stmt, ctx: Ctx) {
   const [address, ...rest] = words;

@@ -4,6 +4,7 @@ import type { Stmt } from '../ast';
 import { kw, readInt, type Ctx } from '../schema';
 import { tracked, unicastPeer, vipLine } from './lines';
 import { virtualRoutes, virtualRules } from './static';
+import { completeInstance } from './vrrp-complete';
 import { garpExtraIf, ip, script, timer, userAndGroup } from './values';
 import { useVmac } from './vmac';
 
@@ -35,10 +36,15 @@ export const vrrpInstance = kw.block(
       .default('BACKUP'),
     interface: kw.string().optional(),
     virtual_router_id: kw.int(1, 255).optional(),
+    /** absent: 255 with state MASTER, else 100 (set by completeInstance) */
     priority: kw.int(1, 255).default(100),
     advert_int: timer(0.01, 255).default(1),
     version: kw.int(2, 3).optional(),
+    /** the instance is IPv6 even before (or without) an IPv6 address */
+    native_ipv6: kw.flag(),
     nopreempt: kw.flag().alias('no_preempt'),
+    /** the default; after nopreempt it undoes it (the later of the two wins) */
+    preempt: kw.flag(),
     preempt_delay: timer(0, 1000).default(0),
     authentication: kw
       .block({
@@ -66,8 +72,8 @@ export const vrrpInstance = kw.block(
     }),
     unicast_ttl: kw.int(0, 255).optional(),
     mcast_src_ip: kw.string(ip).optional(),
-    track_interface: kw.lines(tracked),
-    track_script: kw.lines(tracked),
+    track_interface: kw.lines(tracked('interface')),
+    track_script: kw.lines(tracked('script')),
     dont_track_primary: kw.flag(),
     notify: script().optional(),
     notify_master: script().optional(),
@@ -124,7 +130,8 @@ export const vrrpInstance = kw.block(
   },
   {
     header: named('vrrp_instance'),
-    finish: (vi, _stmt, ctx) => {
+    finish: (vi, stmt, ctx) => {
+      completeInstance(vi, stmt, ctx);
       if (vi.track_reference && !vi.track_reference.address)
         ctx.diag.error(vi.track_reference.at, 'track_reference: address is required');
       for (const p of vi.heartbeat_path) {
@@ -152,12 +159,22 @@ export const vrrpSyncGroup = kw.block(
     notify_backup: script().optional(),
     notify_fault: script().optional(),
     notify_stop: script().optional(),
-    track_script: kw.lines(tracked),
-    track_interface: kw.lines(tracked),
+    track_script: kw.lines(tracked('script')),
+    track_interface: kw.lines(tracked('interface')),
     smtp_alert: kw.flag().optional(),
     sync_group_tracking_weight: kw.flag(),
   },
-  { header: named('vrrp_sync_group') },
+  {
+    header: named('vrrp_sync_group'),
+    finish: (sg, stmt, ctx) => {
+      // keepalived keeps the first group list and reports the others
+      const lists = stmt.block?.filter((s) => s.keyword === 'group') ?? [];
+      for (const extra of lists.slice(1)) {
+        ctx.diag.warn(extra, `vrrp_sync_group ${sg.name}: group list already given; ignored`);
+        sg.group = sg.group.filter((m) => m.at.line < extra.line || m.at.file !== extra.file);
+      }
+    },
+  },
 );
 
 export const vrrpScript = kw.block(

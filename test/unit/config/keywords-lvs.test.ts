@@ -1,6 +1,6 @@
 // Keyword tables: virtual_server, real_server, checkers, accepted-but-ignored.
 import { instance } from './helpers';
-import { vs, rs, firstVs, firstRs, check, table } from './keyword-table';
+import { g, vs, rs, firstVs, firstRs, check, table } from './keyword-table';
 
 table(
   'virtual_server',
@@ -273,20 +273,21 @@ table(
   [],
   [
     [
-      'snmp_socket tcp:localhost:705\n',
-      '1 warning snmp_socket: not supported by keepalive-ts, ignored',
+      g(' snmp_socket tcp:localhost:705'),
+      '2 warning snmp_socket: not supported by keepalive-ts (keepalive-ts has no SNMP agent; use `keepalive-ts status --json` or the metrics)',
     ],
-    [instance(' native_ipv6'), '7 warning native_ipv6: not supported by keepalive-ts, ignored'],
+    [
+      instance(' use_vmac'),
+      '7 warning use_vmac: not supported by keepalive-ts (no VMAC / ipvlan interfaces; VIPs go on the instance interface with gratuitous ARP)',
+    ],
+    // in a block where keepalived does not have it, a keyword is unknown
     [
       vs(' protocol TCP', rs('  TCP_CHECK {\n   enable_snmp_checker\n  }')),
-      '5 warning enable_snmp_checker: not supported by keepalive-ts, ignored',
+      "5 warning unknown keyword 'enable_snmp_checker'",
     ],
     [
-      vs(
-        ' protocol TCP',
-        rs('  HTTP_GET {\n   url {\n    path /\n    checker_priority 3\n   }\n  }'),
-      ),
-      '7 warning checker_priority: not supported by keepalive-ts, ignored',
+      vs(' protocol TCP', rs('  SSL_GET {\n   url {\n    path /\n    regex_stack 1 2\n   }\n  }')),
+      '7 warning regex_stack: not supported by keepalive-ts (no regex matching of the body)',
     ],
   ],
 );

@@ -80,12 +80,15 @@ table(
       "2 error vrrp_strict: expected yes/no/on/off/true/false, got 'maybe'",
     ],
     [
-      g(' smtp_server mail/example'),
-      "2 error smtp_server: 'mail/example' is not an IP address or a host name",
+      g(' smtp_server mail_server'),
+      "2 error smtp_server: 'mail_server' is neither an IP address nor a host name",
     ],
     [g(' vrrp_rt_priority 100'), "2 error vrrp_rt_priority: number '100' outside range [1, 99]"],
     [g(' no_such_thing 1'), "2 warning unknown keyword 'no_such_thing'"],
-    [g(' enable_snmp_vrrp'), '2 warning enable_snmp_vrrp: not supported by keepalive-ts, ignored'],
+    [
+      g(' enable_snmp_vrrp'),
+      '2 warning enable_snmp_vrrp: not supported by keepalive-ts (keepalive-ts has no SNMP agent; use `keepalive-ts status --json` or the metrics)',
+    ],
   ],
 );
 

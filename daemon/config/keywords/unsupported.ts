@@ -1,0 +1,409 @@
+// keepalived keywords keepalive-ts does not implement, each with the reason
+// and what to do instead. The reader warns "KEYWORD: not supported by
+// keepalive-ts (...)" at the keyword's file and line (`-t --strict` makes it
+// an error) and skips it, block and all. Rows marked `declared` are read into
+// the model by the keyword files but nothing in the daemon acts on them yet.
+//
+// Sections are block paths as in keepalived.conf(5): `top`, `global_defs`,
+// `vrrp_instance`, `virtual_server/real_server`, ...; `CHECKER_TYPE` stands for
+// every checker block, and HTTP_GET's rows hold for SSL_GET too.
+//
+// Accepted silently instead: keywords keepalived itself ignores on Linux
+// (vrrp_instance `debug`, "not implemented yet" in keepalived.conf(5)).
+
+interface Row {
+  section: string;
+  keywords: string[];
+  why: string;
+  /** parsed into the model (the keyword files declare it), not acted on */
+  declared?: true;
+}
+
+const row = (section: string, keywords: string[], why: string, declared?: true): Row => ({
+  section,
+  keywords,
+  why,
+  ...(declared ? { declared } : {}),
+});
+
+const RS = 'virtual_server/real_server';
+const SNMP = 'keepalive-ts has no SNMP agent; use `keepalive-ts status --json` or the metrics';
+const STATIC = 'manage it with the system network configuration';
+const BUFS = 'keepalive-ts sizes its netlink and VRRP sockets itself';
+const PROC = 'keepalive-ts is one process; set scheduling with vrrp_priority / vrrp_rt_priority';
+
+const ROWS: Row[] = [
+  row(
+    'top',
+    ['net_namespace', 'net_namespace_ipvs'],
+    'run keepalive-ts inside the namespace: ip netns exec NAME keepalive-ts ...',
+  ),
+  row('top', ['namespace_with_ipsets'], 'keepalive-ts uses no ipsets'),
+  row('top', ['instance', 'use_pid_dir'], 'give each daemon its own -p PIDFILE and --control PATH'),
+  row('top', ['child_wait_time'], 'keepalive-ts has no child processes to wait for at exit'),
+  row(
+    'top',
+    ['linkbeat_use_polling', 'linkbeat_interfaces'],
+    'link state comes from rtnetlink events',
+  ),
+  row(
+    'top',
+    ['track_group', 'static_ipaddress', 'static_routes', 'static_rules'],
+    `static addresses, routes and rules are not managed; ${STATIC}`,
+  ),
+  row('top', ['track_file', 'vrrp_track_file'], 'track the file with a vrrp_script that reads it'),
+  row('top', ['vrrp_track_process'], 'track the process with a vrrp_script (e.g. pidof NAME)'),
+  row('top', ['bfd_instance'], 'no BFD; use a vrrp_script or track_reference'),
+  row('top', ['garp_group'], 'gratuitous ARPs are paced per instance (vrrp_garp_* / garp_*)'),
+  row('top', ['interface_up_down_delays'], 'a link change acts at once'),
+  row('top', ['virtual_server_group'], 'declare each virtual_server'),
+  row('top', ['SSL'], 'SSL_GET uses no client certificate'),
+
+  row(
+    'global_defs',
+    ['tmp_config_directory', 'config_save_dir'],
+    'the config is read once by one process',
+  ),
+  row(
+    'global_defs',
+    [
+      'process_names',
+      'process_name',
+      'vrrp_process_name',
+      'checker_process_name',
+      'bfd_process_name',
+    ],
+    'keepalive-ts is one process with threads',
+  ),
+  row(
+    'global_defs',
+    ['startup_script', 'startup_script_timeout', 'shutdown_script', 'shutdown_script_timeout'],
+    'use ExecStartPre= / ExecStopPost= of the systemd unit',
+  ),
+  row(
+    'global_defs',
+    [
+      'smtp_helo_name',
+      'smtp_alert_vrrp',
+      'smtp_alert_checker',
+      'no_email_faults',
+      'no_checker_emails',
+    ],
+    'notification email options beyond notification_email, smtp_server and smtp_alert',
+  ),
+  row('global_defs', ['checker_log_all_failures'], 'checkers log changes of state'),
+  row('global_defs', ['vrrp_mcast_group6'], 'IPv6 instances use ff02::12'),
+  row(
+    'global_defs',
+    ['default_interface'],
+    'it applies to static addresses and to instances without an interface, which keepalive-ts does not run',
+  ),
+  row('global_defs', ['vrrp_down_timer_adverts'], 'set down_timer_adverts in each vrrp_instance'),
+  row(
+    'global_defs',
+    ['vrrp_gna_interval', 'vrrp_min_garp', 'vrrp_garp_extra_if'],
+    'gratuitous ARP pacing beyond vrrp_garp_master_* / vrrp_garp_lower_prio_*',
+  ),
+  row(
+    'global_defs',
+    [
+      'nftables',
+      'nftables_priority',
+      'nftables_counters',
+      'nftables_ifindex',
+      'vrrp_iptables',
+      'vrrp_ipsets',
+    ],
+    'no firewall for no_accept / VMACs; lvs_backend nftables is the LVS dataplane',
+  ),
+  row(
+    'global_defs',
+    ['nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark'],
+    'the LVS dataplane is chosen with lvs_backend',
+  ),
+  row(
+    'global_defs',
+    ['vrrp_notify_priority_changes', 'fifo_write_vrrp_states_on_reload'],
+    'the notify FIFO carries state changes only',
+  ),
+  row(
+    'global_defs',
+    ['notify_fifo_script', 'vrrp_notify_fifo_script', 'lvs_notify_fifo', 'lvs_notify_fifo_script'],
+    'read notify_fifo / vrrp_notify_fifo, or `keepalive-ts events --follow`',
+  ),
+  row(
+    'global_defs',
+    ['min_auto_priority_delay', 'vrrp_cpu_affinity', 'vrrp_rlimit_rttime'],
+    'scheduling is set with vrrp_priority / vrrp_rt_priority',
+  ),
+  row(
+    'global_defs',
+    [
+      'checker_priority',
+      'checker_rt_priority',
+      'checker_no_swap',
+      'checker_cpu_affinity',
+      'checker_rlimit_rttime',
+      'vrrp_no_swap',
+    ],
+    PROC,
+  ),
+  row(
+    'global_defs',
+    ['bfd_priority', 'bfd_rt_priority', 'bfd_no_swap', 'bfd_cpu_affinity', 'bfd_rlimit_rttime'],
+    'no BFD process',
+  ),
+  row(
+    'global_defs',
+    [
+      'snmp_socket',
+      'enable_snmp_vrrp',
+      'enable_snmp_checker',
+      'enable_snmp_rfc',
+      'enable_snmp_rfcv2',
+      'enable_snmp_rfcv3',
+      'enable_traps',
+    ],
+    SNMP,
+  ),
+  row(
+    'global_defs',
+    ['enable_dbus', 'dbus_service_name'],
+    'keepalive-ts has no D-Bus interface; use the control socket (keepalive-ts status)',
+  ),
+  row(
+    'global_defs',
+    ['lvs_sync_daemon'],
+    'no IPVS connection sync daemon; DR flows survive a failover through consistent hashing',
+  ),
+  row('global_defs', ['lvs_timeouts'], 'set IPVS timeouts with ipvsadm --set'),
+  row(
+    'global_defs',
+    [
+      'vrrp_netlink_cmd_rcv_bufs',
+      'vrrp_netlink_cmd_rcv_bufs_force',
+      'vrrp_netlink_monitor_rcv_bufs',
+      'vrrp_netlink_monitor_rcv_bufs_force',
+      'lvs_netlink_cmd_rcv_bufs',
+      'lvs_netlink_cmd_rcv_bufs_force',
+      'lvs_netlink_monitor_rcv_bufs',
+      'lvs_netlink_monitor_rcv_bufs_force',
+      'process_monitor_rcv_bufs',
+      'process_monitor_rcv_bufs_force',
+      'vrrp_rx_bufs_policy',
+      'vrrp_rx_bufs_multiplier',
+    ],
+    BUFS,
+  ),
+  row(
+    'global_defs',
+    ['rs_init_notifies'],
+    'real server notify scripts run on changes of state only',
+  ),
+  row('global_defs', ['umask'], 'set UMask= in the systemd unit'),
+  row('global_defs', ['vrrp_startup_delay'], 'instances start at once'),
+  row(
+    'global_defs',
+    ['log_unknown_vrids'],
+    'adverts for unknown VRIDs are counted in status, not logged',
+  ),
+  row('global_defs', ['vmac_prefix', 'vmac_addr_prefix'], 'no VMAC interfaces'),
+  row('global_defs', ['random_seed'], 'no random choices to reproduce'),
+  row(
+    'global_defs',
+    ['reload_check_config', 'reload_time_file', 'reload_repeat', 'reload_file'],
+    'reload with SIGHUP; check a new config first with keepalive-ts -t',
+  ),
+  row('global_defs', ['include_check'], 'missing include files are always reported'),
+  row('global_defs', ['data_use_instance'], 'no per-instance data files'),
+  row(
+    'global_defs',
+    ['dynamic_interfaces'],
+    'the interfaces must exist when an instance starts',
+    true,
+  ),
+  row(
+    'global_defs',
+    ['max_auto_priority'],
+    'scheduling is set with vrrp_priority / vrrp_rt_priority',
+    true,
+  ),
+  row('global_defs', ['vrrp_strict'], 'RFC strict mode is not enforced', true),
+  row(
+    'global_defs',
+    ['vrrp_check_unicast_src', 'vrrp_skip_check_adv_addr'],
+    'adverts are checked against the peers and addresses as without them',
+    true,
+  ),
+  row('global_defs', ['vrrp_garp_interval'], 'gratuitous ARPs of a burst leave back to back', true),
+  row(
+    'global_defs',
+    ['vrrp_higher_prio_send_advert'],
+    'set higher_prio_send_advert per instance (on by default in keepalive-ts)',
+    true,
+  ),
+  row(
+    'global_defs',
+    ['lvs_flush', 'lvs_flush_on_stop'],
+    'keepalive-ts reconciles only the services it declares',
+    true,
+  ),
+
+  row(
+    'vrrp_instance',
+    ['use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan'],
+    'no VMAC / ipvlan interfaces; VIPs go on the instance interface with gratuitous ARP',
+  ),
+  row('vrrp_instance', ['vrf'], 'no VRF binding'),
+  row(
+    'vrrp_instance',
+    ['track_file', 'track_process', 'track_bfd'],
+    'track it with a vrrp_script in track_script',
+  ),
+  row('vrrp_instance', ['mcast_dst_ip'], 'multicast goes to vrrp_mcast_group4'),
+  row('vrrp_instance', ['track_src_ip'], 'a change of the source address is not tracked'),
+  row(
+    'vrrp_instance',
+    ['unicast_fault_no_peer', 'old_unicast_checksum'],
+    "unicast checksums are keepalived 2.2.7's and an empty peer list is a config warning",
+  ),
+  row('vrrp_instance', ['garp_extra_if'], 'gratuitous ARPs go out on the VIP interfaces only'),
+  row(
+    'vrrp_instance',
+    ['promote_secondaries'],
+    'set net.ipv4.conf.IF.promote_secondaries=1 with sysctl',
+  ),
+  row(
+    'vrrp_instance',
+    ['virtual_routes', 'virtual_rules'],
+    'routes and rules do not follow the VIPs; add them from a notify script',
+  ),
+  row('vrrp_instance', ['skip_check_adv_addr'], 'adverts are checked as without it'),
+  row('vrrp_instance', ['notify_priority_changes'], 'the notify FIFO carries state changes only'),
+  row('vrrp_instance', ['kernel_rx_buf_size'], BUFS),
+  row('vrrp_instance', ['linkbeat_use_polling'], 'link state comes from rtnetlink events'),
+  row(
+    'vrrp_instance',
+    ['no_accept'],
+    "no firewall: VIPs accept traffic as in keepalived's default accept mode",
+    true,
+  ),
+  row('vrrp_instance', ['strict_mode'], 'RFC strict mode is not enforced', true),
+  row(
+    'vrrp_instance',
+    ['check_unicast_src'],
+    'adverts from unknown unicast sources are accepted',
+    true,
+  ),
+  row('vrrp_instance', ['unicast_ttl'], 'unicast adverts leave with TTL 255', true),
+  row(
+    'vrrp_instance',
+    ['notify_master_rx_lower_pri'],
+    'use notify_master / notify, or `keepalive-ts events`',
+    true,
+  ),
+
+  row('vrrp_script', ['user'], "scripts run as the daemon's user", true),
+
+  row(
+    'vrrp_sync_group',
+    ['track_file', 'track_process', 'track_bfd'],
+    'track it in the member instances',
+  ),
+  row(
+    'vrrp_sync_group',
+    ['notify_deleted', 'notify_priority_changes'],
+    "use the member instances' notify scripts",
+  ),
+  row(
+    'vrrp_sync_group',
+    ['global_tracking'],
+    'deprecated in keepalived; members track on their own',
+  ),
+  row(
+    'vrrp_sync_group',
+    ['notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop'],
+    "use the member instances' notify scripts",
+    true,
+  ),
+  row(
+    'vrrp_sync_group',
+    ['track_script', 'track_interface'],
+    'put the trackers in the member instances',
+    true,
+  ),
+  row(
+    'vrrp_sync_group',
+    ['sync_group_tracking_weight'],
+    'members track with their own weights',
+    true,
+  ),
+
+  row(
+    'virtual_server',
+    ['flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'],
+    'no IPVS scheduler flags',
+  ),
+  row('virtual_server', ['persistence_engine'], 'no IPVS persistence engines (SIP)'),
+  row('virtual_server', ['snmp_name'], SNMP),
+  row('virtual_server', ['ip_family'], 'the family follows the virtual server address'),
+  row('virtual_server', ['omega', 'ops', 'sorry_server_inhibit'], 'not acted on yet', true),
+  row('virtual_server', ['smtp_alert'], 'no notification email for checkers', true),
+  row(RS, ['snmp_name'], SNMP),
+  row(
+    RS,
+    ['SMTP_CHECK', 'BFD_CHECK', 'PING_CHECK', 'UDP_CHECK', 'FILE_CHECK'],
+    'use TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK or a MISC_CHECK script',
+  ),
+  row(RS, ['uthreshold', 'lthreshold'], 'no connection thresholds', true),
+  row(RS, ['smtp_alert'], 'no notification email for checkers', true),
+  row(`${RS}/CHECKER_TYPE`, ['bind_if', 'bind_port', 'log_all_failures'], 'not acted on yet', true),
+  row(`${RS}/HTTP_GET`, ['http_protocol'], "requests are sent by Node's HTTP/1.1 client", true),
+  row(
+    `${RS}/HTTP_GET`,
+    ['fast_recovery'],
+    'a failed server comes back after retry successes as usual',
+    true,
+  ),
+  row(
+    `${RS}/HTTP_GET/url`,
+    ['regex_options', 'regex_stack', 'regex_min_offset', 'regex_max_offset'],
+    'no regex matching of the body',
+  ),
+  row(
+    `${RS}/HTTP_GET/url`,
+    ['regex', 'regex_no_match'],
+    'no regex matching of the body; use digest or status_code',
+    true,
+  ),
+  row(`${RS}/MISC_CHECK`, ['user'], "scripts run as the daemon's user", true),
+];
+
+/** section -> keyword -> message */
+const TABLE = new Map<string, Map<string, string>>();
+for (const r of ROWS) {
+  const m = TABLE.get(r.section) ?? new Map<string, string>();
+  for (const k of r.keywords)
+    m.set(k, `${k}: not supported by keepalive-ts${r.declared ? ' yet' : ''} (${r.why})`);
+  TABLE.set(r.section, m);
+}
+
+export const UNSUPPORTED_ROWS: readonly Row[] = ROWS;
+
+const CHECKER = /^(TCP_CHECK|HTTP_GET|SSL_GET|MISC_CHECK|DNS_CHECK)$/;
+
+/** The warning for `keyword` in the block at `path` (block keywords from the top), if unsupported. */
+export function unsupportedMessage(path: readonly string[], keyword: string): string | undefined {
+  const sections = [path.length ? path.join('/') : 'top'];
+  const last = path[path.length - 1];
+  const head = path.slice(0, -1).join('/');
+  if (last && CHECKER.test(last)) sections.push(`${head}/CHECKER_TYPE`);
+  if (last === 'SSL_GET') sections.push(`${head}/HTTP_GET`);
+  if (last === 'url' && path[path.length - 2] === 'SSL_GET')
+    sections.push(`${path.slice(0, -2).join('/')}/HTTP_GET/url`);
+  for (const s of sections) {
+    const m = TABLE.get(s)?.get(keyword);
+    if (m) return m;
+  }
+  return undefined;
+}

@@ -1,0 +1,176 @@
+// A minimal valid snippet per keyword of keepalived.conf(5) for the interop
+// tier: the keyword's line with a value keepalived accepts, inside the blocks
+// of its section, inside a config that is otherwise clean for both config
+// tests (keepalived -t fails on any reported problem, even "no scheduler set").
+import type { ManKeyword } from '../unit/config/manpage-keywords';
+
+/** `keyword value` lines where the bare keyword is not a valid use (by keyword, any section). */
+const VALUE: Record<string, string> = {
+  notification_email: 'notification_email {\n  ops@example.org\n }',
+  notification_email_from: 'notification_email_from k@example.org',
+  smtp_server: 'smtp_server 127.0.0.1 25',
+  smtp_connect_timeout: 'smtp_connect_timeout 30',
+  router_id: 'router_id lb1',
+  vrrp_mcast_group4: 'vrrp_mcast_group4 224.0.0.18',
+  vrrp_garp_master_delay: 'vrrp_garp_master_delay 5',
+  vrrp_garp_master_repeat: 'vrrp_garp_master_repeat 2',
+  vrrp_garp_lower_prio_delay: 'vrrp_garp_lower_prio_delay 5',
+  vrrp_garp_lower_prio_repeat: 'vrrp_garp_lower_prio_repeat 2',
+  vrrp_garp_master_refresh: 'vrrp_garp_master_refresh 60',
+  vrrp_garp_master_refresh_repeat: 'vrrp_garp_master_refresh_repeat 2',
+  vrrp_version: 'vrrp_version 3',
+  vrrp_priority: 'vrrp_priority -5',
+  vrrp_rt_priority: 'vrrp_rt_priority 50',
+  script_user: 'script_user root',
+  notify_fifo: 'notify_fifo @DIR@/notify.fifo',
+  vrrp_notify_fifo: 'vrrp_notify_fifo @DIR@/vrrp.fifo',
+  script: 'script "/bin/true"',
+  interval: 'interval 2',
+  timeout: 'timeout 2',
+  rise: 'rise 2',
+  fall: 'fall 2',
+  state: 'state MASTER',
+  interface: 'interface eth0',
+  track_interface: 'track_interface {\n  lan0 weight 10\n }',
+  track_script: 'track_script {\n  chk\n }',
+  mcast_src_ip: 'mcast_src_ip 10.0.0.2',
+  unicast_src_ip: 'unicast_src_ip 10.0.0.2',
+  version: 'version 3',
+  unicast_peer: 'unicast_peer {\n  10.0.0.3\n }',
+  garp_master_delay: 'garp_master_delay 5',
+  garp_master_repeat: 'garp_master_repeat 2',
+  garp_lower_prio_delay: 'garp_lower_prio_delay 5',
+  garp_lower_prio_repeat: 'garp_lower_prio_repeat 2',
+  garp_master_refresh: 'garp_master_refresh 60',
+  garp_master_refresh_repeat: 'garp_master_refresh_repeat 2',
+  down_timer_adverts: 'down_timer_adverts 4',
+  virtual_router_id: 'virtual_router_id 51',
+  priority: 'priority 150',
+  advert_int: 'advert_int 2',
+  authentication: 'authentication {\n  auth_type PASS\n  auth_pass secret\n }',
+  virtual_ipaddress: 'virtual_ipaddress {\n  10.0.0.5/24 brd + dev eth0\n }',
+  virtual_ipaddress_excluded: 'virtual_ipaddress_excluded {\n  10.0.0.6/24\n }',
+  preempt_delay: 'preempt_delay 10',
+  debug: 'debug 1',
+  notify_master: 'notify_master "/bin/true master"',
+  notify_backup: 'notify_backup /bin/true',
+  notify_fault: 'notify_fault /bin/true',
+  notify_stop: 'notify_stop /bin/true',
+  notify: 'notify /bin/true',
+  lvs_sched: 'lvs_sched wrr',
+  lvs_method: 'lvs_method DR',
+  persistence_timeout: 'persistence_timeout 50',
+  persistence_granularity: 'persistence_granularity 255.255.255.0',
+  protocol: 'protocol TCP',
+  virtualhost: 'virtualhost www.example.org',
+  quorum: 'quorum 1',
+  hysteresis: 'hysteresis 0',
+  quorum_up: 'quorum_up /bin/true',
+  quorum_down: 'quorum_down /bin/true',
+  sorry_server: 'sorry_server 10.0.2.1 80',
+  sorry_server_lvs_method: 'sorry_server_lvs_method NAT',
+  connect_timeout: 'connect_timeout 3',
+  retry: 'retry 2',
+  delay_before_retry: 'delay_before_retry 2',
+  warmup: 'warmup 2',
+  delay_loop: 'delay_loop 10',
+  real_server: 'real_server 10.0.1.2 80 {\n  weight 1\n }',
+  weight: 'weight 2',
+  notify_up: 'notify_up /bin/true',
+  notify_down: 'notify_down /bin/true',
+  HTTP_GET: 'HTTP_GET {\n  url {\n   path /\n   status_code 200\n  }\n }',
+  SSL_GET: 'SSL_GET {\n  url {\n   path /\n   status_code 200\n  }\n }',
+  TCP_CHECK: 'TCP_CHECK {\n  connect_timeout 3\n }',
+  DNS_CHECK: 'DNS_CHECK {\n  name example.org\n }',
+  MISC_CHECK: 'MISC_CHECK {\n  misc_path /bin/true\n }',
+  connect_ip: 'connect_ip 10.0.1.1',
+  connect_port: 'connect_port 8080',
+  bindto: 'bindto 10.0.0.2',
+  fwmark: 'fwmark 5',
+  url: 'url {\n  path /health\n  status_code 200\n }',
+  path: 'path /x',
+  digest: 'digest 9b3a0c85a887a256d6939da88aabd8cd',
+  status_code: 'status_code 200-299',
+  type: 'type A',
+  name: 'name example.org',
+  misc_path: 'misc_path /bin/true',
+  misc_timeout: 'misc_timeout 5',
+  auth_type: 'auth_type PASS',
+  regex: 'regex ^OK',
+  auth_pass: 'auth_pass secret',
+  group: 'group {\n  VI_1\n }',
+};
+
+/** Values that differ by section. */
+const SECTION_VALUE: Record<string, string> = {
+  'top global_defs': 'global_defs {\n router_id lb2\n}',
+  'top vrrp_script': 'vrrp_script chk2 {\n script "/bin/true"\n}',
+  'top vrrp_instance':
+    'vrrp_instance VI_9 {\n interface lan0\n virtual_router_id 9\n virtual_ipaddress {\n  10.9.0.1/24\n }\n}',
+  'top vrrp_sync_group': 'vrrp_sync_group G9 {\n group {\n  VI_1\n  VI_2\n }\n}',
+  'top virtual_server':
+    'virtual_server 10.0.0.9 443 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}',
+  'top static_ipaddress': 'static_ipaddress {\n 10.9.9.9/24 dev eth0\n}',
+  'top static_routes': 'static_routes {\n 10.8.0.0/24 dev eth0\n}',
+  'top static_rules': 'static_rules {\n from 10.8.0.0/24 table 100\n}',
+  'top linkbeat_interfaces': 'linkbeat_interfaces {\n eth0\n}',
+  'top child_wait_time': 'child_wait_time 5',
+  'top interface_up_down_delays': 'interface_up_down_delays {\n eth0 1\n}',
+  'vrrp_script weight': 'weight -10',
+  'vrrp_instance smtp_alert': 'smtp_alert',
+  'virtual_server/real_server/HTTP_GET/url virtualhost': 'virtualhost www.example.org',
+};
+
+const SECTION_BODY: Record<string, string> = {
+  // the checker of each section, with what it needs
+  'virtual_server/real_server/HTTP_GET': 'url {\n path /\n status_code 200\n}',
+  'virtual_server/real_server/SSL_GET': 'url {\n path /\n status_code 200\n}',
+  'virtual_server/real_server/MISC_CHECK': 'misc_path /bin/true',
+  'vrrp_instance/authentication': 'auth_type PASS\n auth_pass secret',
+};
+
+const GLOBAL = ' enable_script_security\n script_user root';
+const INSTANCES =
+  'vrrp_script chk {\n script "/bin/true"\n}\n' +
+  'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1/24\n }\n#I\n}\n' +
+  'vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n virtual_ipaddress {\n  10.0.0.2/24\n }\n}\n';
+const VS = (rs: string, vs = '') =>
+  `virtual_server 10.0.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n${vs}\n real_server 10.0.1.1 80 {\n${rs}\n }\n}\n`;
+
+/** The keyword's line: its value from the tables, else the bare keyword (a flag). */
+export const lineOf = (k: ManKeyword) =>
+  SECTION_VALUE[`${k.section} ${k.keyword}`] ?? VALUE[k.keyword] ?? k.keyword;
+
+/** Keywords with no snippet: keepalived -t would act on the host (namespaces). */
+export const NO_SNIPPET: Record<string, string> = {
+  'top net_namespace': 'keepalived enters (and may create) the namespace',
+  'top net_namespace_ipvs': 'keepalived enters (and may create) the namespace',
+};
+
+/** A whole config using `k` (`@DIR@` stands for a scratch directory). */
+export function snippet(k: ManKeyword): string {
+  const line = lineOf(k);
+  const s = k.section;
+  const parts = s.split('/');
+  if (s === 'global_defs') return `global_defs {\n${GLOBAL}\n ${line}\n}\n`;
+  const head = `global_defs {\n${GLOBAL}\n}\n`;
+  if (s === 'top') return head + INSTANCES.replace('#I', '') + line + '\n';
+  if (s === 'vrrp_instance') return head + INSTANCES.replace('#I', ` ${line}`);
+  if (s === 'vrrp_instance/authentication')
+    return head + INSTANCES.replace('#I', ` authentication {\n  ${line}\n }`);
+  if (s === 'vrrp_script')
+    return head + INSTANCES.replace('script "/bin/true"', `script "/bin/true"\n ${line}`);
+  if (s === 'vrrp_sync_group')
+    return head + INSTANCES + `vrrp_sync_group G1 {\n group {\n  VI_1\n  VI_2\n }\n ${line}\n}\n`;
+  if (s === 'virtual_server') return head + VS('  weight 1', ` ${line}`);
+  if (s === 'virtual_server/real_server') return head + VS(`  ${line}`);
+  if (parts[0] === 'virtual_server' && parts.length >= 3) {
+    const checker = parts[2] === 'CHECKER_TYPE' ? 'TCP_CHECK' : parts[2];
+    const own = SECTION_BODY[`virtual_server/real_server/${checker}`] ?? '';
+    const body =
+      parts[3] === 'url' ? `url {\n path /\n status_code 200\n ${line}\n}` : `${own}\n ${line}`;
+    return head + VS(`  ${checker} {\n ${body}\n  }`);
+  }
+  // the other top-level blocks keepalive-ts does not implement
+  return head + `${parts[0]} X1 {\n ${line}\n}\n`;
+}

@@ -1,0 +1,94 @@
+// Zero silent ignores: every keepalived keyword keepalive-ts does not act on
+// warns "not supported by keepalive-ts (...)" at its file and line, in the
+// section keepalived has it (keywords/unsupported.ts), and `-t --strict`
+// fails on it.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { UNSUPPORTED_ROWS, unsupportedMessage } from '../../../daemon/config/keywords/unsupported';
+import { instance, parse } from './helpers';
+
+describe('keywords keepalive-ts does not implement', () => {
+  it('warn with the reason at the keyword line, and a block of them is skipped whole', () => {
+    const r = parse(
+      'static_ipaddress {\n 10.9.9.9/24 dev eth0\n}\nglobal_defs {\n lvs_timeouts tcp 10\n}\n',
+    );
+    assert.deepEqual(r.diags, [
+      '1 warning static_ipaddress: not supported by keepalive-ts (static addresses, routes and rules are not managed; manage it with the system network configuration)',
+      '5 warning lvs_timeouts: not supported by keepalive-ts (set IPVS timeouts with ipvsadm --set)',
+    ]);
+    assert.equal(r.ok, true);
+  });
+
+  it('are unknown keywords outside the section keepalived has them in', () => {
+    assert.deepEqual(parse('lvs_timeouts tcp 10\n').diags, [
+      "1 warning unknown keyword 'lvs_timeouts'",
+    ]);
+  });
+
+  it('declared ones are read into the model and warn "not supported yet"', () => {
+    const r = parse(instance(' unicast_ttl 3\n no_accept'));
+    assert.deepEqual(r.diags, [
+      '7 warning unicast_ttl: not supported by keepalive-ts yet (unicast adverts leave with TTL 255)',
+      "8 warning no_accept: not supported by keepalive-ts yet (no firewall: VIPs accept traffic as in keepalived's default accept mode)",
+    ]);
+    assert.equal(r.config.vrrp_instance[0].unicast_ttl, 3);
+  });
+
+  it('checker rows hold in every checker, HTTP_GET rows in SSL_GET too', () => {
+    assert.match(
+      unsupportedMessage(['virtual_server', 'real_server', 'DNS_CHECK'], 'bind_if') ?? '',
+      /^bind_if: not supported by keepalive-ts yet/,
+    );
+    assert.match(
+      unsupportedMessage(['virtual_server', 'real_server', 'SSL_GET'], 'http_protocol') ?? '',
+      /^http_protocol: not supported/,
+    );
+    assert.equal(
+      unsupportedMessage(['virtual_server', 'real_server', 'TCP_CHECK'], 'http_protocol'),
+      undefined,
+    );
+  });
+
+  it('keywords being implemented elsewhere, and keepalived no-ops, stay silent', () => {
+    const r = parse(
+      'global_defs {\n notification_email {\n  a@example.org\n }\n notification_email_from k@example.org\n smtp_server 10.0.0.25\n smtp_connect_timeout 10\n script_user nobody\n enable_script_security\n}\n' +
+        instance(' smtp_alert\n debug 2\n accept\n native_ipv6 no'),
+    );
+    assert.deepEqual(r.diags, []);
+  });
+
+  it('each keyword appears once per section, with a reason', () => {
+    const seen = new Set<string>();
+    for (const row of UNSUPPORTED_ROWS) {
+      assert.ok(row.why.length > 10, `${row.section}: ${row.keywords.join(' ')}`);
+      for (const k of row.keywords) {
+        const key = `${row.section} ${k}`;
+        assert.ok(!seen.has(key), `${key} twice`);
+        seen.add(key);
+      }
+    }
+  });
+
+  it('keepalive-ts -t --strict fails on them; -t alone passes', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kts-unsupported-'));
+    try {
+      const f = path.join(dir, 'k.conf');
+      writeFileSync(f, 'global_defs {\n enable_traps\n}\n');
+      const bin = path.resolve(__dirname, '../../../../bin/keepalive-ts');
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+      const plain = run(['-t', '-f', f]);
+      assert.equal(plain.status, 0, plain.stderr);
+      assert.match(
+        plain.stderr,
+        /k\.conf:2: warning: enable_traps: not supported by keepalive-ts \(/,
+      );
+      assert.equal(run(['-t', '--strict', '-f', f]).status, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
