@@ -13,7 +13,21 @@ const where = (p: Position, from?: Position) =>
 export function lintConfig(cfg: Config, diag: Diagnostics) {
   const names = new Map<string, Position>();
   const vrids = new Map<string, VrrpInstance>();
-  const scripts = new Set(cfg.vrrp_script.map((s) => s.name));
+  const known = {
+    track_script: ['vrrp_script', new Set(cfg.vrrp_script.map((s) => s.name))],
+    track_file: ['track_file', new Set(cfg.track_file.map((s) => s.name))],
+    track_process: ['vrrp_track_process', new Set(cfg.vrrp_track_process.map((s) => s.name))],
+  } as const;
+  // keepalived ignores a reference to an undefined tracker ("not found, ignoring...")
+  const undefinedTrackers = (
+    who: string,
+    o: Record<keyof typeof known, { name: string; at: Position }[]>,
+  ) => {
+    for (const [list, [block, names]] of Object.entries(known))
+      for (const t of o[list as keyof typeof known])
+        if (!names.has(t.name))
+          diag.warn(t.at, `${who}: ${list} '${t.name}' is not a defined ${block}, ignored`);
+  };
 
   for (const vi of cfg.vrrp_instance) {
     const prev = names.get(vi.name);
@@ -83,16 +97,11 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
         `vrrp_instance ${vi.name}: unicast_peer ${src} is this node's own unicast_src_ip`,
       );
     }
-    for (const t of vi.track_script) {
-      if (!scripts.has(t.name))
-        diag.warn(
-          t.at,
-          `vrrp_instance ${vi.name}: track_script '${t.name}' is not a defined vrrp_script`,
-        );
-    }
+    undefinedTrackers(`vrrp_instance ${vi.name}`, vi);
   }
 
   for (const sg of cfg.vrrp_sync_group) {
+    undefinedTrackers(`vrrp_sync_group ${sg.name}`, sg);
     if (sg.group.length < 2)
       diag.warn(
         sg.at,

@@ -13,6 +13,7 @@ import {
   type realServer,
   type VirtualServer,
 } from './keywords/lvs';
+import { trackFile, trackProcess } from './keywords/trackers';
 import { vrrpInstance, vrrpScript, vrrpSyncGroup } from './keywords/vrrp';
 
 export { CHECKERS, checkerDefaults, type Checker, type CheckerType } from './keywords/checkers';
@@ -20,6 +21,7 @@ export { LVS_BACKENDS } from './keywords/global';
 export type { StatusRange, VirtualAddress } from './keywords/lines';
 export { METHODS, SCHEDULERS, type VirtualServer, type VirtualServerKey } from './keywords/lvs';
 export type { ScriptRef } from './keywords/values';
+export type { ParamMatch } from './keywords/trackers';
 export { AUTH_PASS_MAX } from './keywords/vrrp';
 
 /** Fill every checker's timing from checker -> real_server -> virtual_server -> keepalived default. */
@@ -69,7 +71,6 @@ const ACCEPTED_BUT_IGNORED = [
   'process_names',
   'vrrp_process_name',
   'checker_process_name',
-  'linkbeat_use_polling',
   'use_vmac',
   'vmac_xmit_base',
   'native_ipv6',
@@ -91,6 +92,8 @@ export const configSchema = kw.block(
     vrrp_instance: vrrpInstance.many(),
     vrrp_sync_group: vrrpSyncGroup.many(),
     vrrp_script: vrrpScript.many(),
+    track_file: trackFile.many().alias('vrrp_track_file'),
+    vrrp_track_process: trackProcess.many(),
     virtual_server: virtualServer.many(),
   },
   { ignored: ACCEPTED_BUT_IGNORED },
@@ -101,6 +104,8 @@ export type GlobalDefs = Infer<typeof globalDefs>;
 export type VrrpInstance = Infer<typeof vrrpInstance>;
 export type VrrpSyncGroup = Infer<typeof vrrpSyncGroup>;
 export type VrrpScript = Infer<typeof vrrpScript>;
+export type TrackFile = Infer<typeof trackFile>;
+export type TrackProcess = Infer<typeof trackProcess>;
 export type RealServer = Infer<typeof realServer>;
 
 export const globalDefsSchema: StructField<typeof globalDefs.shape> = globalDefs;

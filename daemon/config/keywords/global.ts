@@ -52,6 +52,8 @@ export const globalDefs = kw.block({
   vrrp_notify_fifo: kw.string().optional(),
   notify_fifo: kw.string().optional(),
   dynamic_interfaces: kw.flag(),
+  /** poll every tracked interface's carrier (keepalived: MII/ethtool) instead of netlink events */
+  linkbeat_use_polling: kw.flag(),
   max_auto_priority: kw.int(-1, 99).default(0),
   /** nice value of the VRRP thread (keepalived: of the VRRP process) */
   vrrp_priority: kw.int(-20, 19).optional(),

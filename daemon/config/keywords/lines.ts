@@ -104,7 +104,7 @@ export function vipLine(words: string[], stmt: Stmt, ctx: Ctx): VirtualAddress |
   return v;
 }
 
-/** `NAME [weight N [reverse]]` lines of track_script / track_interface. */
+/** `NAME [weight N [reverse|noreverse]]` lines of track_script / track_interface / track_file / track_process. */
 export function tracked(words: string[], stmt: Stmt, ctx: Ctx) {
   const [name, ...rest] = words;
   const out: { name: string; weight?: number; reverse?: boolean; at: Position } = {
@@ -117,6 +117,7 @@ export function tracked(words: string[], stmt: Stmt, ctx: Ctx) {
       if (w === undefined) return undefined;
       out.weight = w;
     } else if (rest[i] === 'reverse') out.reverse = true;
+    else if (rest[i] === 'noreverse') out.reverse = false;
     else {
       ctx.diag.error(stmt, `'${name}': unexpected '${rest[i]}' (expected: weight N [reverse])`);
       return undefined;
