@@ -83,6 +83,22 @@ export class Notifier {
     }
   }
 
+  private readonly fifoLines: string[] = [];
+  private fifoBusy = false;
+
+  /** one line on the FIFO, in order: writes never overlap (the thread pool may reorder them) */
+  private fifo(line: string) {
+    if (this.fifoFd === undefined) return;
+    this.fifoLines.push(line);
+    const next = () => {
+      const l = this.fifoLines.shift();
+      if (l === undefined || this.fifoFd === undefined) return void (this.fifoBusy = false);
+      this.fifoBusy = true;
+      write(this.fifoFd, l, next);
+    };
+    if (!this.fifoBusy) next();
+  }
+
   close() {
     if (this.fifoFd !== undefined) closeSync(this.fifoFd);
     this.fifoFd = undefined;
@@ -90,11 +106,11 @@ export class Notifier {
 
   /** A real server changed: one FIFO line, `RS "<real server>" "<virtual server>" UP|DOWN`. */
   onRealServer(e: { vs: string; rs: string; up: boolean }) {
-    if (this.fifoFd !== undefined) write(this.fifoFd, rsFifoLine(e), () => {});
+    this.fifo(rsFifoLine(e));
   }
 
   onTransition(t: Transition): Promise<void> {
-    if (this.fifoFd !== undefined) write(this.fifoFd, fifoLine(t), () => {});
+    this.fifo(fifoLine(t));
     const vi = this.config.vrrp_instance.find((v) => v.name === t.instance);
     const done = [
       vi ? this.run(t.instance, t.instance, this.scriptsFor(vi, t)) : Promise.resolve(),
@@ -102,7 +118,7 @@ export class Notifier {
     // then the group's, as keepalived's sync group handlers follow the member's transition
     for (const g of this.groups.onTransition(t)) {
       this.log('info', `VRRP_Group(${g.group}) ${g.state}`);
-      if (this.fifoFd !== undefined) write(this.fifoFd, groupFifoLine(g), () => {});
+      this.fifo(groupFifoLine(g));
       const sg = this.config.vrrp_sync_group.find((x) => x.name === g.group);
       if (sg) done.push(this.run(`\0group ${g.group}`, g.group, this.groupScripts(sg, g.state)));
     }
