@@ -119,6 +119,15 @@ describe('trackers (own namespace)', function () {
     await must('ip', ['-n', ns, 'addr', 'add', '198.51.100.11/24', 'dev', 'lan0']);
     await must('ip', ['-n', ns, 'link', 'set', 'lan0', 'up']);
     await must('ip', ['-n', ns, 'link', 'set', 'lan1', 'up']);
+    // two more links to track: trk0 and trk2 (peers trk1, trk3)
+    for (const [a, b] of [
+      ['trk0', 'trk1'],
+      ['trk2', 'trk3'],
+    ]) {
+      await must('ip', ['-n', ns, 'link', 'add', a, 'type', 'veth', 'peer', 'name', b]);
+      await must('ip', ['-n', ns, 'link', 'set', a, 'up']);
+      await must('ip', ['-n', ns, 'link', 'set', b, 'up']);
+    }
   });
 
   after(async () => {
@@ -168,6 +177,50 @@ describe('trackers (own namespace)', function () {
       assert.ok(Math.max(...times) < 500, `${times}`);
     } finally {
       await stopDaemon(d);
+    }
+  });
+
+  it('track_interface: weights, reverse and weight 0; linkbeat_use_polling reads the carrier', async () => {
+    const d = startDaemon(
+      'links',
+      instance(
+        'VI_1',
+        53,
+        '  linkbeat_use_polling\n  track_interface {\n    trk0 weight -30\n    trk2 weight 10 reverse\n  }',
+      ) + instance('VI_2', 54, '  track_interface {\n    trk0 weight 0 reverse\n  }'),
+    );
+    const of = (s: Status, n: string) => s.instances.find((i) => i.name === n)!;
+    try {
+      // both links up: -30 not applied, +10 reversed = -10; VI_2 is FAULT while trk0 is up
+      await until(
+        d,
+        'priority 90 / VI_2 FAULT',
+        (s) => of(s, 'VI_1')?.priority === 90 && of(s, 'VI_2')?.state === 'FAULT',
+      );
+      await must('ip', ['-n', ns, 'link', 'set', 'trk1', 'down']); // trk0 loses its carrier
+      await until(
+        d,
+        'priority 60, VI_2 out of FAULT',
+        (s) => of(s, 'VI_1').priority === 60 && of(s, 'VI_2').state !== 'FAULT',
+      );
+      await must('ip', ['-n', ns, 'link', 'set', 'trk2', 'down']);
+      await until(d, 'priority 70', (s) => of(s, 'VI_1').priority === 70);
+      // linkbeat_use_polling: the instance's own interface's carrier, read every second
+      const t0 = performance.now();
+      await must('ip', ['-n', ns, 'link', 'set', 'lan1', 'down']);
+      await until(
+        d,
+        'VI_1 FAULT (no carrier on lan0)',
+        (s) => of(s, 'VI_1').state === 'FAULT',
+        5000,
+      );
+      const ms = performance.now() - t0;
+      await must('ip', ['-n', ns, 'link', 'set', 'lan1', 'up']);
+      await until(d, 'VI_1 out of FAULT', (s) => of(s, 'VI_1').state !== 'FAULT', 5000);
+      console.log(`      carrier lost -> FAULT seen by status: ${ms.toFixed(0)} ms (1 s polling)`);
+    } finally {
+      await stopDaemon(d);
+      for (const l of ['trk1', 'trk2']) await run('ip', ['-n', ns, 'link', 'set', l, 'up']);
     }
   });
 
