@@ -91,3 +91,23 @@ describe('keywords: track_file and vrrp_track_process', () => {
     );
   });
 });
+
+describe('lint: weighted trackers in sync groups and on the address owner (keepalived)', () => {
+  it('warns that weights are cleared or the tracker ignored', () => {
+    const r = parse(
+      'vrrp_script s {\n script /bin/true\n weight 5\n}\ntrack_file f {\n file /run/f\n}\n' +
+        instance(
+          ' track_script {\n  s\n }\n track_interface {\n  eth1 weight 3\n }\n track_file {\n  f\n }',
+          'A',
+        ) +
+        instance('', 'B').replace('51', '52') +
+        'vrrp_sync_group G {\n group {\n  A\n  B\n }\n}\n',
+    );
+    const w = r.diags.filter((d) => d.includes('sync group G')).map((d) => d.split(': ')[1]);
+    assert.deepEqual(w, [
+      "track_script 's' with weight 5 is ignored",
+      "track_interface 'eth1' weight is ignored",
+      "track_file 'f' is unweighted (weight 0)",
+    ]);
+  });
+});
