@@ -13,7 +13,21 @@ const where = (p: Position, from?: Position) =>
 export function lintConfig(cfg: Config, diag: Diagnostics) {
   const names = new Map<string, Position>();
   const vrids = new Map<string, VrrpInstance>();
-  const scripts = new Set(cfg.vrrp_script.map((s) => s.name));
+  const known = {
+    track_script: ['vrrp_script', new Set(cfg.vrrp_script.map((s) => s.name))],
+    track_file: ['track_file', new Set(cfg.track_file.map((s) => s.name))],
+    track_process: ['vrrp_track_process', new Set(cfg.vrrp_track_process.map((s) => s.name))],
+  } as const;
+  // keepalived ignores a reference to an undefined tracker ("not found, ignoring...")
+  const undefinedTrackers = (
+    who: string,
+    o: Record<keyof typeof known, { name: string; at: Position }[]>,
+  ) => {
+    for (const [list, [block, names]] of Object.entries(known))
+      for (const t of o[list as keyof typeof known])
+        if (!names.has(t.name))
+          diag.warn(t.at, `${who}: ${list} '${t.name}' is not a defined ${block}, ignored`);
+  };
 
   for (const vi of cfg.vrrp_instance) {
     const prev = names.get(vi.name);
@@ -92,16 +106,38 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
         `vrrp_instance ${vi.name}: unicast_peer ${src} is this node's own unicast_src_ip`,
       );
     }
+    undefinedTrackers(`vrrp_instance ${vi.name}`, vi);
+  }
+
+  // keepalived: in a sync group (without sync_group_tracking_weight) and for the address
+  // owner, an instance's weighted trackers lose their weight or are dropped
+  for (const vi of cfg.vrrp_instance) {
+    const sg = cfg.vrrp_sync_group.find((g) => g.group.some((m) => m.name === vi.name));
+    const why =
+      vi.priority === 255
+        ? 'the address owner (priority 255)'
+        : sg && !sg.sync_group_tracking_weight
+          ? `a member of sync group ${sg.name} without sync_group_tracking_weight`
+          : undefined;
+    if (!why) continue;
+    const warn = (t: { at: Position; name: string }, what: string, effect: string) =>
+      diag.warn(t.at, `vrrp_instance ${vi.name}: ${what} '${t.name}' ${effect}: ${why}`);
     for (const t of vi.track_script) {
-      if (!scripts.has(t.name))
-        diag.warn(
-          t.at,
-          `vrrp_instance ${vi.name}: track_script '${t.name}' is not a defined vrrp_script`,
-        );
+      const w = t.weight ?? cfg.vrrp_script.find((x) => x.name === t.name)?.weight.value ?? 0;
+      if (w) warn(t, 'track_script', `with weight ${w} is ignored`);
+    }
+    for (const t of vi.track_interface)
+      if (t.weight)
+        warn(t, 'track_interface', vi.priority === 255 ? 'is ignored' : 'weight is ignored');
+    for (const t of vi.track_file) {
+      const w = t.weight ?? cfg.track_file.find((x) => x.name === t.name)?.weight.value ?? 1;
+      if (w === 1) warn(t, 'track_file', 'is unweighted (weight 0)');
+      else if (w) warn(t, 'track_file', `with weight ${w} is ignored`);
     }
   }
 
   for (const sg of cfg.vrrp_sync_group) {
+    undefinedTrackers(`vrrp_sync_group ${sg.name}`, sg);
     if (sg.group.length < 2)
       diag.warn(
         sg.at,

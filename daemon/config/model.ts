@@ -14,6 +14,7 @@ import {
   type VirtualServer,
 } from './keywords/lvs';
 import { staticKeywords } from './keywords/static';
+import { trackFile, trackProcess } from './keywords/trackers';
 import { garpGroup, vrrpInstance, vrrpScript, vrrpSyncGroup } from './keywords/vrrp';
 
 export { CHECKERS, checkerDefaults, type Checker, type CheckerType } from './keywords/checkers';
@@ -21,6 +22,7 @@ export { LVS_BACKENDS } from './keywords/global';
 export type { StatusRange, VirtualAddress } from './keywords/lines';
 export { METHODS, SCHEDULERS, type VirtualServer, type VirtualServerKey } from './keywords/lvs';
 export type { ScriptRef } from './keywords/values';
+export type { ParamMatch } from './keywords/trackers';
 export { AUTH_PASS_MAX } from './keywords/vrrp';
 
 /** Fill every checker's timing from checker -> real_server -> virtual_server -> keepalived default. */
@@ -60,6 +62,8 @@ export const configSchema = kw.block({
   vrrp_instance: vrrpInstance.many(),
   vrrp_sync_group: vrrpSyncGroup.many(),
   vrrp_script: vrrpScript.many(),
+  track_file: trackFile.many().alias('vrrp_track_file'),
+  vrrp_track_process: trackProcess.many(),
   garp_group: garpGroup.many(),
   virtual_server: virtualServer.many(),
   ...staticKeywords,
@@ -70,6 +74,8 @@ export type GlobalDefs = Infer<typeof globalDefs>;
 export type VrrpInstance = Infer<typeof vrrpInstance>;
 export type VrrpSyncGroup = Infer<typeof vrrpSyncGroup>;
 export type VrrpScript = Infer<typeof vrrpScript>;
+export type TrackFile = Infer<typeof trackFile>;
+export type TrackProcess = Infer<typeof trackProcess>;
 export type RealServer = Infer<typeof realServer>;
 export type { RouteEntry } from './keywords/route-lines';
 export type { RuleEntry } from './keywords/rule-lines';

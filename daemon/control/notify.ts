@@ -1,15 +1,18 @@
 // State-change notifications as keepalived does them: the state's own script
 // (notify_master/backup/fault/stop), then the generic `notify` script with
 // `INSTANCE <name> <state> <priority>`, in order per instance; and one line
-// per change on the notify FIFO in keepalived's format.
+// per change on the notify FIFO in keepalived's format. A vrrp_sync_group's
+// scripts run the same way on the group's own transitions (group-notify.ts),
+// the generic one with `GROUP <name> <state> 0`.
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, statSync, write } from 'node:fs';
-import type { Config, ScriptRef, VrrpInstance } from '../config/model';
+import type { Config, ScriptRef, VrrpInstance, VrrpSyncGroup } from '../config/model';
 import { splitArgv } from '../core/argv';
 import type { Transition } from '../vrrp/status';
 import type { Log } from '../core/log';
 import type { UserRef } from '../system/script-user';
 import { ScriptGate } from '../system/script-gate';
+import { SyncGroupStates, type GroupState, type GroupTransition } from './group-notify';
 
 const FIFO_STATE: Record<string, string> = {
   MASTER: 'MASTER',
@@ -22,14 +25,22 @@ export function fifoLine(t: Pick<Transition, 'instance' | 'to' | 'priority'>): s
   return `INSTANCE "${t.instance}" ${FIFO_STATE[t.to]} ${t.priority}\n`;
 }
 
+export function groupFifoLine(g: GroupTransition): string {
+  return `GROUP "${g.group}" ${g.state} 0\n`;
+}
+
 export function rsFifoLine(e: { vs: string; rs: string; up: boolean }): string {
   return `RS "${e.rs}" "${e.vs}" ${e.up ? 'UP' : 'DOWN'}\n`;
 }
+
+const userOf = (r: ScriptRef): UserRef | undefined =>
+  r.user ? { user: r.user, group: r.group } : undefined;
 
 export class Notifier {
   private readonly queues = new Map<string, Promise<void>>();
   private fifoFd?: number;
   private gate: ScriptGate;
+  private groups: SyncGroupStates;
 
   constructor(
     private config: Config,
@@ -37,6 +48,7 @@ export class Notifier {
   ) {
     this.openFifo();
     this.gate = this.makeGate();
+    this.groups = new SyncGroupStates(config);
   }
 
   /** scripts run as their user (script_user), refused when insecure (enable_script_security) */
@@ -50,6 +62,10 @@ export class Notifier {
   }
 
   setConfig(c: Config) {
+    const groups = (x: Config) =>
+      JSON.stringify(x.vrrp_sync_group.map((g) => [g.name, g.group.map((m) => m.name)]));
+    // a group's state is kept across a reload unless its membership changed
+    if (groups(c) !== groups(this.config)) this.groups = new SyncGroupStates(c);
     this.config = c;
     this.gate = this.makeGate();
   }
@@ -67,6 +83,22 @@ export class Notifier {
     }
   }
 
+  private readonly fifoLines: string[] = [];
+  private fifoBusy = false;
+
+  /** one line on the FIFO, in order: writes never overlap (the thread pool may reorder them) */
+  private fifo(line: string) {
+    if (this.fifoFd === undefined) return;
+    this.fifoLines.push(line);
+    const next = () => {
+      const l = this.fifoLines.shift();
+      if (l === undefined || this.fifoFd === undefined) return void (this.fifoBusy = false);
+      this.fifoBusy = true;
+      write(this.fifoFd, l, next);
+    };
+    if (!this.fifoBusy) next();
+  }
+
   close() {
     if (this.fifoFd !== undefined) closeSync(this.fifoFd);
     this.fifoFd = undefined;
@@ -74,23 +106,55 @@ export class Notifier {
 
   /** A real server changed: one FIFO line, `RS "<real server>" "<virtual server>" UP|DOWN`. */
   onRealServer(e: { vs: string; rs: string; up: boolean }) {
-    if (this.fifoFd !== undefined) write(this.fifoFd, rsFifoLine(e), () => {});
+    this.fifo(rsFifoLine(e));
   }
 
   onTransition(t: Transition): Promise<void> {
-    if (this.fifoFd !== undefined) write(this.fifoFd, fifoLine(t), () => {});
+    this.fifo(fifoLine(t));
     const vi = this.config.vrrp_instance.find((v) => v.name === t.instance);
-    if (!vi) return Promise.resolve();
-    const scripts = this.scriptsFor(vi, t);
-    const prev = this.queues.get(t.instance) ?? Promise.resolve();
+    const done = [
+      vi ? this.run(t.instance, t.instance, this.scriptsFor(vi, t)) : Promise.resolve(),
+    ];
+    // then the group's, as keepalived's sync group handlers follow the member's transition
+    for (const g of this.groups.onTransition(t)) {
+      this.log('info', `VRRP_Group(${g.group}) ${g.state}`);
+      this.fifo(groupFifoLine(g));
+      const sg = this.config.vrrp_sync_group.find((x) => x.name === g.group);
+      if (sg) done.push(this.run(`\0group ${g.group}`, g.group, this.groupScripts(sg, g.state)));
+    }
+    return Promise.all(done).then(() => {});
+  }
+
+  /** run scripts one after another, after those queued before under `key` */
+  private run(key: string, who: string, scripts: { argv: string[]; user?: UserRef }[]) {
+    if (!scripts.length) return this.queues.get(key) ?? Promise.resolve();
+    const prev = this.queues.get(key) ?? Promise.resolve();
     const next = prev.then(async () => {
       for (const { argv, user } of scripts) {
         const code = await this.gate.run(argv, 30_000, user);
-        if (code !== 0) this.log('warn', `${t.instance}: notify script ${argv[0]} exited ${code}`);
+        if (code !== 0) this.log('warn', `${who}: notify script ${argv[0]} exited ${code}`);
       }
     });
-    this.queues.set(t.instance, next);
+    this.queues.set(key, next);
     return next;
+  }
+
+  private groupScripts(sg: VrrpSyncGroup, state: GroupState) {
+    const own: Record<GroupState, ScriptRef | undefined> = {
+      MASTER: sg.notify_master,
+      BACKUP: sg.notify_backup,
+      FAULT: sg.notify_fault,
+      STOP: sg.notify_stop,
+    };
+    const out: { argv: string[]; user?: UserRef }[] = [];
+    const s = own[state];
+    if (s) out.push({ argv: splitArgv(s.cmd), user: userOf(s) });
+    if (sg.notify)
+      out.push({
+        argv: [...splitArgv(sg.notify.cmd), 'GROUP', sg.name, state, '0'],
+        user: userOf(sg.notify),
+      });
+    return out;
   }
 
   private scriptsFor(vi: VrrpInstance, t: Transition): { argv: string[]; user?: UserRef }[] {
@@ -100,7 +164,7 @@ export class Notifier {
       FAULT: vi.notify_fault,
       INIT: vi.notify_stop,
     };
-    const user = (r: ScriptRef) => (r.user ? { user: r.user, group: r.group } : undefined);
+    const user = userOf;
     const out: { argv: string[]; user?: UserRef }[] = [];
     const s = own[t.to];
     if (s) out.push({ argv: splitArgv(s.cmd), user: user(s) });

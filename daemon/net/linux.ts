@@ -86,6 +86,15 @@ export class LinuxNet implements NetIO {
       : addrs.find((a) => a.family === 'IPv6' && /^fe[89ab]/i.test(a.address))?.address;
   }
 
+  /** the carrier as the driver reports it (linkbeat_use_polling); an interface set down has none */
+  carrier(ifname: string): boolean {
+    try {
+      return readFileSync(`/sys/class/net/${ifname}/carrier`, 'utf8').trim() === '1';
+    } catch {
+      return false;
+    }
+  }
+
   linkUp(ifname: string): boolean {
     try {
       const s = readFileSync(`/sys/class/net/${ifname}/operstate`, 'utf8').trim();

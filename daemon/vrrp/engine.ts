@@ -3,22 +3,15 @@
 // NetIO, Clock and the script runner, so the same engine runs on a fake
 // network in tests and on raw sockets in the daemon.
 import type { Config } from '../config/model';
-import type { Clock } from '../core/clock';
-import type { Log } from '../core/log';
-import type { NetIO } from '../net/io';
-import { GarpPacer } from './garp-pacer';
 import { entriesMinus, setEntries, staticEntries, type Entries } from './entries';
+import { GarpPacer } from './garp-pacer';
 import { Instance } from './instance';
 import { planReload, runnable, type ReloadPlan } from './reload';
 import type { InstanceStatus, Transition } from './status';
 import { SyncGroups } from './sync-group';
-import { TrackerWatch, type ScriptRunner } from './track-watch';
+import { TrackerWatch, type WatchDeps } from './track-watch';
 
-export interface EngineDeps {
-  net: NetIO;
-  clock: Clock;
-  scripts: ScriptRunner;
-  log: Log;
+export interface EngineDeps extends WatchDeps {
   onTransition?: (t: Transition) => void;
 }
 
@@ -38,24 +31,25 @@ export class VrrpEngine {
     this.pacer = new GarpPacer(deps.clock);
   }
 
-  private create(cfg: Config['vrrp_instance'][number]) {
-    const inst = new Instance(cfg, this.config, this.deps, {
-      transitioned: (i, t) => {
-        this.deps.onTransition?.(t);
-        this.groups.follow(i, t, (name) => this.instances.get(name));
+  private create(cfg: Config['vrrp_instance'][number], watch: TrackerWatch) {
+    const inst = new Instance(
+      cfg,
+      this.config,
+      this.deps,
+      {
+        transitioned: (i, t) => {
+          this.deps.onTransition?.(t);
+          this.groups.follow(i, t, (name) => this.instances.get(name));
+        },
+        advertLag: (ms) => {
+          if (ms > this.maxLagMs) this.maxLagMs = ms;
+        },
+        pacer: this.pacer,
       },
-      advertLag: (ms) => {
-        if (ms > this.maxLagMs) this.maxLagMs = ms;
-      },
-      pacer: this.pacer,
-    });
+      watch.initial,
+    );
     this.instances.set(cfg.name, inst);
     return inst;
-  }
-
-  private startWatch() {
-    this.watch = new TrackerWatch(this.deps, this.config, [...this.instances.values()]);
-    this.watch.start();
   }
 
   /** static_ipaddress, static_routes, static_rules as set now */
@@ -77,9 +71,12 @@ export class VrrpEngine {
 
   start() {
     this.startStatic();
-    const created = this.config.vrrp_instance.filter(runnable).map((cfg) => this.create(cfg));
+    const watch = (this.watch = new TrackerWatch(this.deps, this.config));
+    const created = this.config.vrrp_instance
+      .filter(runnable)
+      .map((cfg) => this.create(cfg, watch));
     for (const i of created) i.start();
-    this.startWatch();
+    watch.start([...this.instances.values()]);
   }
 
   /**
@@ -110,11 +107,12 @@ export class VrrpEngine {
     this.statics = statics;
     this.config = next;
     this.groups = new SyncGroups(next);
+    const watch = (this.watch = new TrackerWatch(this.deps, next, true));
     const fresh = next.vrrp_instance
       .filter((vi) => runnable(vi) && !this.instances.has(vi.name))
-      .map((cfg) => this.create(cfg));
+      .map((cfg) => this.create(cfg, watch));
     for (const i of fresh) i.start();
-    this.startWatch();
+    watch.start([...this.instances.values()]);
   }
 
   /** Stop every instance (priority-0 adverts, VIPs removed), then remove the static entries. */

@@ -16,7 +16,7 @@ import { Fsm, type Action } from './fsm';
 import { HeartbeatPaths, type Path } from './paths';
 import { DROP_REASONS, receive, type DropReason, type Expect } from './receive';
 import type { InstanceCounters, InstanceStatus, Transition } from './status';
-import { effectivePriority, trackersFor, type Tracker } from './track';
+import { effectivePriority, trackersFor, type Tracker, type TrackerStart } from './track';
 import type { ScriptRunner } from './track-watch';
 import { planVmacs, Vmacs } from './vmac';
 
@@ -72,6 +72,8 @@ export class Instance {
     private readonly config: Config,
     private readonly deps: InstanceDeps,
     private readonly hooks: InstanceHooks,
+    /** first values of track files and process quorums (the watchers' initial reading) */
+    start: Omit<TrackerStart, 'linkUp'> = {},
   ) {
     const g = config.global_defs;
     this.ifname = cfg.interface!;
@@ -118,7 +120,7 @@ export class Instance {
     this.paths = new HeartbeatPaths(cfg, config, src, this.family, deps.net, deps.clock, deps.log, {
       ifname: this.vmacs.plan.channelIfname,
     });
-    this.trackers = trackersFor(cfg, config, (i) => deps.net.linkUp(i));
+    this.trackers = trackersFor(cfg, config, { ...start, linkUp: (i) => deps.net.linkUp(i) });
     this.announcer = new Announcer(
       cfg,
       config,
@@ -400,6 +402,9 @@ export class Instance {
         kind: t.kind,
         ok: t.ok,
         weight: t.weight,
+        ...(t.reverse ? { reverse: true } : {}),
+        ...(t.value !== undefined ? { value: t.value } : {}),
+        ...(t.group ? { group: t.group } : {}),
       })),
       paths: this.paths.status(this.silentAfterMs()),
       fencing: structuredClone(this.fencer.status),

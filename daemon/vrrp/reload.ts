@@ -31,8 +31,29 @@ export const runnable = (vi: VrrpInstance) => !!vi.interface && vi.virtual_route
 export function planReload(current: Config, running: readonly string[], next: Config): ReloadPlan {
   const r: ReloadPlan = { kept: [], restarted: [], added: [], removed: [] };
   const sameGlobals = fingerprint(current.global_defs) === fingerprint(next.global_defs);
-  const scriptsOf = (c: Config, vi: VrrpInstance) =>
-    fingerprint(c.vrrp_script.filter((s) => vi.track_script.some((t) => t.name === s.name)));
+  // what an instance tracks by name, and its sync group (whose trackers it takes on)
+  const scriptsOf = (c: Config, vi: VrrpInstance) => {
+    const group = c.vrrp_sync_group.find((g) => g.group.some((m) => m.name === vi.name));
+    const refs = (l: keyof Pick<VrrpInstance, 'track_script' | 'track_file' | 'track_process'>) =>
+      new Set([...vi[l], ...(group?.[l] ?? [])].map((t) => t.name));
+    const [s, f, p] = [refs('track_script'), refs('track_file'), refs('track_process')];
+    return JSON.stringify([
+      fingerprint(c.vrrp_script.filter((x) => s.has(x.name))),
+      fingerprint(c.track_file.filter((x) => f.has(x.name))),
+      fingerprint(c.vrrp_track_process.filter((x) => p.has(x.name))),
+      // the group's members and trackers (its notify scripts run on the main thread)
+      group
+        ? fingerprint({
+            members: group.group.map((m) => m.name),
+            s: group.track_script,
+            i: group.track_interface,
+            f: group.track_file,
+            p: group.track_process,
+            w: group.sync_group_tracking_weight,
+          })
+        : '',
+    ]);
+  };
   const nextByName = new Map(next.vrrp_instance.map((v) => [v.name, v]));
   const currentByName = new Map(current.vrrp_instance.map((v) => [v.name, v]));
   for (const name of running) {

@@ -55,7 +55,17 @@ export interface InstanceStatus {
   vips: string[];
   lastTransition?: { from: State; to: State; cause: Cause; wallTime: number };
   counters: InstanceCounters;
-  trackers: { name: string; kind: TrackerKind; ok: boolean; weight: number }[];
+  trackers: {
+    name: string;
+    kind: TrackerKind;
+    ok: boolean;
+    weight: number;
+    reverse?: boolean;
+    /** a track file's number */
+    value?: number;
+    /** the sync group the tracker comes from */
+    group?: string;
+  }[];
   /** heartbeat paths: the instance's interface and any heartbeat_path */
   paths: PathStatus[];
   fencing: FencingStatus;

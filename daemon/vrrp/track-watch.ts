@@ -1,12 +1,18 @@
-// The watchers behind the trackers: vrrp_script runs, reference-IP probes
-// and the link state of tracked interfaces. Each result goes through the
-// tracker's rise/fall and, when its state changes, to the instance.
+// The watchers behind the trackers: vrrp_script runs, reference-IP probes,
+// the link state of tracked interfaces, track files (inotify) and tracked
+// processes (the kernel's process events). Each result goes through the
+// tracker's rise/fall (where it has one) and, when its state changes, to the
+// instance.
 import type { Config, VrrpInstance } from '../config/model';
 import { splitArgv } from '../core/argv';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
 import type { NetIO } from '../net/io';
-import { RiseFall, type Tracker } from './track';
+import type { ProcConnEvent } from '../net/proc-connector';
+import type { FileSource } from '../system/file-watch';
+import { contribution, RiseFall, type Tracker, type TrackerStart } from './track';
+import { initialFileWrite, parseTrackValue } from './track-file';
+import { ProcessMonitor, type ProcSource } from './track-process';
 
 export interface ScriptRunner {
   /** run argv with a timeout; resolves to the exit code (non-zero on timeout or spawn failure) */
@@ -24,29 +30,65 @@ export interface Tracked {
   applyTrackers(): void;
 }
 
+/** The machine's processes and the kernel's events about them (system/procs.ts). */
+export interface ProcessIO extends ProcSource {
+  /** throws when the kernel's process events are unavailable */
+  subscribe(onEvent: (e: ProcConnEvent) => void, lost: () => void): { close(): void };
+}
+
 export interface WatchDeps {
   net: NetIO;
   clock: Clock;
   scripts: ScriptRunner;
   log: Log;
+  /** track files (absent: track_file is not watched) */
+  files?: FileSource;
+  /** processes (absent: vrrp_track_process is not watched) */
+  procs?: ProcessIO;
+  /** an interface's carrier read directly (linkbeat_use_polling) */
+  carrier?: (ifname: string) => boolean;
 }
 
-/** One generation of watchers: a reload stops it and starts a new one. */
+/** how often /proc is scanned again where the kernel's process events are unavailable */
+export const PROC_RESCAN_MS = 1000;
+/** how often carriers are read with linkbeat_use_polling (keepalived polls MII every second) */
+export const LINKBEAT_POLL_MS = 1000;
+
+/**
+ * One generation of watchers: a reload stops it and starts a new one. Made
+ * before the instances, so they start from the files' values and the
+ * processes' quorums (`initial`).
+ */
 export class TrackerWatch {
   private readonly timers = new Set<Timer>();
+  private readonly closers: { close(): void }[] = [];
   private links?: { close(): void };
   private stopped = false;
+  private instances: readonly Tracked[] = [];
+  private readonly fileValues = new Map<string, number>();
+  private monitor?: ProcessMonitor;
+  readonly initial: Omit<TrackerStart, 'linkUp'>;
 
   constructor(
     private readonly deps: WatchDeps,
     private readonly config: Config,
-    private readonly instances: readonly Tracked[],
-  ) {}
+    reload = false,
+  ) {
+    this.prepareFiles(reload);
+    this.prepareProcesses();
+    this.initial = {
+      fileValue: (name) => this.fileValues.get(name) ?? 0,
+      processUp: (name) => this.monitor?.isUp(name) ?? false,
+    };
+  }
 
-  start() {
+  start(instances: readonly Tracked[]) {
+    this.instances = instances;
     this.startScripts();
     this.startReferenceProbes();
     this.startLinkWatch();
+    this.startFiles();
+    this.startProcesses();
   }
 
   stop() {
@@ -55,6 +97,164 @@ export class TrackerWatch {
     this.timers.clear();
     this.links?.close();
     this.links = undefined;
+    for (const c of this.closers.splice(0)) c.close();
+    this.monitor?.stop();
+  }
+
+  /** the trackers of one kind and name, with their instances */
+  private users(kind: Tracker['kind'], name: string) {
+    return this.instances.flatMap((i) =>
+      i.trackers.filter((t) => t.kind === kind && t.name === name).map((t) => ({ i, t })),
+    );
+  }
+
+  /**
+   * Every declared track file (a reload's config holds only the instances it
+   * creates, so what the kept ones track is known only from their trackers:
+   * the watches are set up for the trackers that exist).
+   */
+  private trackedFiles() {
+    return this.config.track_file.filter((f) => f.file);
+  }
+
+  /** init_file, then the first reading of every tracked file */
+  private prepareFiles(reload: boolean) {
+    const files = this.deps.files;
+    if (!files) return;
+    for (const f of this.trackedFiles()) {
+      const text = initialFileWrite(f, files.kind(f.file!), reload);
+      if (text !== undefined) {
+        try {
+          files.write(f.file!, text);
+        } catch (e) {
+          this.deps.log(
+            'error',
+            `track_file ${f.name}: cannot initialise ${f.file}: ${(e as Error).message}`,
+          );
+        }
+      }
+      const v = parseTrackValue(files.read(f.file!));
+      this.fileValues.set(f.name, v ?? 0);
+    }
+  }
+
+  /** inotify on each file's directory; every change is read again */
+  private startFiles() {
+    const files = this.deps.files;
+    if (!files) return;
+    for (const f of this.trackedFiles()) {
+      const users = this.users('file', f.name);
+      if (!users.length) continue;
+      if (!files.dirExists(f.file!)) {
+        this.deps.log(
+          'error',
+          `track_file ${f.name}: directory of ${f.file} does not exist, not tracked`,
+        );
+        continue;
+      }
+      const readNow = () => {
+        if (this.stopped) return;
+        const v = parseTrackValue(files.read(f.file!));
+        if (v === undefined) {
+          this.deps.log('warn', `track_file ${f.name}: invalid number in ${f.file}, ignored`);
+          return;
+        }
+        this.fileValues.set(f.name, v);
+        for (const { i, t } of users) {
+          if (t.value === v) continue;
+          t.value = v;
+          const ok = !contribution(t).fault;
+          this.deps.log(
+            ok ? 'info' : 'warn',
+            `${i.name}: track_file ${f.name} now ${v}${ok ? '' : ': FAULT'}`,
+          );
+          t.ok = ok;
+          i.applyTrackers();
+        }
+      };
+      try {
+        this.closers.push(files.watch(f.file!, readNow));
+      } catch (e) {
+        this.deps.log(
+          'error',
+          `track_file ${f.name}: cannot watch ${f.file}: ${(e as Error).message}`,
+        );
+        continue;
+      }
+      readNow(); // a change between the first reading and the watch
+    }
+  }
+
+  private trackedProcesses() {
+    return this.config.vrrp_track_process.filter((p) => p.process);
+  }
+
+  /** one /proc scan: the quorums the instances start from */
+  private prepareProcesses() {
+    const specs = this.trackedProcesses();
+    if (!specs.length || !this.deps.procs) return;
+    this.monitor = new ProcessMonitor(specs, this.deps.procs, this.deps.clock, (name, up) => {
+      this.deps.log(
+        up ? 'info' : 'warn',
+        `vrrp_track_process ${name}: quorum ${up ? 'gained' : 'lost'}`,
+      );
+      for (const { i, t } of this.users('process', name)) {
+        if (t.ok === up) continue;
+        t.ok = up;
+        i.applyTrackers();
+      }
+    });
+  }
+
+  /**
+   * The kernel's process events keep the counts; where they are unavailable
+   * (no CONFIG_PROC_EVENTS, no CAP_NET_ADMIN, not the initial network
+   * namespace) or never confirm the subscription, /proc is scanned every
+   * PROC_RESCAN_MS instead.
+   */
+  private startProcesses() {
+    const m = this.monitor;
+    const io = this.deps.procs!;
+    if (!m) return;
+    // the processes' states may have moved since the instances were made
+    for (const p of this.trackedProcesses())
+      for (const { i, t } of this.users('process', p.name))
+        if (t.ok !== m.isUp(p.name)) {
+          t.ok = m.isUp(p.name);
+          i.applyTrackers();
+        }
+    const poll = (why: string) => {
+      this.deps.log(
+        'warn',
+        `vrrp_track_process: kernel process events unavailable (${why}); scanning /proc every ${PROC_RESCAN_MS / 1000} s`,
+      );
+      const tick = () => {
+        if (this.stopped) return;
+        m.rescan();
+        this.after(PROC_RESCAN_MS, tick);
+      };
+      this.after(PROC_RESCAN_MS, tick);
+    };
+    let acked = false;
+    let sub: { close(): void };
+    try {
+      sub = io.subscribe(
+        (e) => {
+          if (e.type === 'ack') acked = true;
+          else if (e.type !== 'exit' || e.pid > 0) m.handle(e);
+        },
+        () => m.rescan(),
+      );
+    } catch (e) {
+      return poll((e as Error).message);
+    }
+    this.closers.push(sub);
+    // keepalived waits for the kernel's confirmation of the subscription too
+    this.after(PROC_RESCAN_MS, () => {
+      if (acked) return;
+      sub.close();
+      poll('no confirmation from the kernel');
+    });
   }
 
   /** Run fn `ms` from now unless stopped first. */
@@ -91,9 +291,7 @@ export class TrackerWatch {
 
   private startScripts() {
     for (const s of this.config.vrrp_script) {
-      const users = this.instances.flatMap((i) =>
-        i.trackers.filter((t) => t.kind === 'script' && t.name === s.name).map((t) => ({ i, t })),
-      );
+      const users = this.users('script', s.name);
       if (users.length === 0 || !s.script) continue; // keepalived only runs scripts something tracks
       const argv = splitArgv(s.script);
       if (this.deps.scripts.allowed && !this.deps.scripts.allowed(argv[0], s.user)) continue;
@@ -136,17 +334,26 @@ export class TrackerWatch {
     }
   }
 
+  /**
+   * Tracked interfaces follow rtnetlink link events (no polling), except
+   * with linkbeat_use_polling (global: every tracked interface; in an
+   * instance: its own interface), where the carrier is read every
+   * LINKBEAT_POLL_MS as keepalived polls MII/ethtool.
+   */
   private startLinkWatch() {
     const watched = this.instances.filter((i) => i.trackers.some((t) => t.kind === 'interface'));
     if (!watched.length) return;
-    // kernel link events, then a look at each tracked interface: no polling
-    const check = () => {
+    const carrier = this.deps.carrier;
+    const global = this.config.global_defs.linkbeat_use_polling;
+    const polled = (i: Tracked, ifname: string) =>
+      !!carrier && (global || (!!i.cfg.linkbeat_use_polling && ifname === i.cfg.interface));
+    const check = (poll: boolean) => {
       if (this.stopped) return;
       for (const i of watched) {
         let changed = false;
         for (const t of i.trackers) {
-          if (t.kind !== 'interface') continue;
-          const up = this.deps.net.linkUp(t.name);
+          if (t.kind !== 'interface' || polled(i, t.name) !== poll) continue;
+          const up = poll ? carrier!(t.name) : this.deps.net.linkUp(t.name);
           if (up === t.ok) continue;
           t.ok = up;
           changed = true;
@@ -158,7 +365,20 @@ export class TrackerWatch {
         if (changed) i.applyTrackers();
       }
     };
-    this.links = this.deps.net.watchLinks(check);
-    check(); // a change between the instance's start and the subscription
+    const kinds = watched.flatMap((i) =>
+      i.trackers.filter((t) => t.kind === 'interface').map((t) => polled(i, t.name)),
+    );
+    if (kinds.includes(false)) {
+      this.links = this.deps.net.watchLinks(() => check(false));
+      check(false); // a change between the instance's start and the subscription
+    }
+    if (kinds.includes(true)) {
+      const tick = () => {
+        if (this.stopped) return;
+        check(true);
+        this.after(LINKBEAT_POLL_MS, tick);
+      };
+      tick();
+    }
   }
 }

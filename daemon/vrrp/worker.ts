@@ -10,6 +10,8 @@ import { LinuxNet } from '../net/linux';
 import { native } from '../net/native';
 import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
+import { fileSource } from '../system/file-watch';
+import { procInfo, procPids, subscribeProcEvents } from '../system/procs';
 import { VrrpEngine } from './engine';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -47,6 +49,9 @@ function start(config: Config) {
         allowed: (cmd, user) => gate.identity(cmd, user) !== undefined,
       },
       log,
+      files: fileSource,
+      procs: { pids: procPids, info: procInfo, subscribe: subscribeProcEvents },
+      carrier: (ifname) => net.carrier(ifname),
       onTransition: (t) => send({ type: 'transition', t }),
     });
     engine.start();

@@ -74,6 +74,8 @@ export const globalDefs = kw.block({
       v === undefined ? 99 : readInt(v, -1, 99, stmt.keyword, stmt, ctx),
     )
     .default(0),
+  /** poll every tracked interface's carrier (keepalived: MII/ethtool) instead of netlink events */
+  linkbeat_use_polling: kw.flag(),
   /** nice value of the VRRP thread (keepalived: of the VRRP process) */
   vrrp_priority: kw.int(-20, 19).optional(),
   /** SCHED_RR priority of the VRRP thread: adverts preempt everything else on the host */

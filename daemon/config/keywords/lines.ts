@@ -149,7 +149,7 @@ function broadcast(
  * reports it on an interface, keeping the weight unreversed.
  */
 export const tracked =
-  (kind: 'script' | 'interface') => (words: string[], stmt: Stmt, ctx: Ctx) => {
+  (kind: 'script' | 'interface' | 'file' | 'process' | 'bfd') => (words: string[], stmt: Stmt, ctx: Ctx) => {
     const [name, ...rest] = words;
     const out: { name: string; weight?: number; reverse?: boolean; at: Position } = {
       name,
@@ -168,7 +168,7 @@ export const tracked =
     out.weight = w;
     const opt = rest[2];
     if (opt === 'reverse') out.reverse = true;
-    else if (opt === 'noreverse' && kind === 'script') out.reverse = false;
+    else if (opt === 'noreverse' && kind !== 'interface') out.reverse = false;
     else if (opt === 'noreverse') {
       ctx.diag.warn(
         stmt,

@@ -1,21 +1,12 @@
 // The VRRP sections: vrrp_instance (with keepalive-ts's split-brain
 // defences), vrrp_sync_group and vrrp_script.
-import type { Stmt } from '../ast';
-import { kw, readInt, type Ctx } from '../schema';
+import { kw } from '../schema';
 import { tracked, unicastPeer, vipLine } from './lines';
 import { virtualRoutes, virtualRules } from './static';
 import { completeInstance } from './vrrp-complete';
 import { garpExtraIf, ip, script, timer, userAndGroup } from './values';
 import { useVmac } from './vmac';
-
-/** Header of a named block: `vrrp_instance NAME {`. */
-const named = (what: string) => (args: string[], stmt: Stmt, ctx: Ctx) => {
-  if (args.length !== 1) {
-    ctx.diag.error(stmt, `${what}: expects one name`);
-    return undefined;
-  }
-  return { name: args[0] };
-};
+import { named, weightReverse } from './trackers';
 
 /** keepalived keeps the first 8 characters of auth_pass. */
 export const AUTH_PASS_MAX = 8;
@@ -74,7 +65,11 @@ export const vrrpInstance = kw.block(
     mcast_src_ip: kw.string(ip).optional(),
     track_interface: kw.lines(tracked('interface')),
     track_script: kw.lines(tracked('script')),
+    track_file: kw.lines(tracked('file')),
+    track_process: kw.lines(tracked('process')),
     dont_track_primary: kw.flag(),
+    /** poll the carrier of the instance's interface (keepalived: MII/ethtool) instead of netlink */
+    linkbeat_use_polling: kw.flag(),
     notify: script().optional(),
     notify_master: script().optional(),
     notify_backup: script().optional(),
@@ -161,6 +156,8 @@ export const vrrpSyncGroup = kw.block(
     notify_stop: script().optional(),
     track_script: kw.lines(tracked('script')),
     track_interface: kw.lines(tracked('interface')),
+    track_file: kw.lines(tracked('file')),
+    track_process: kw.lines(tracked('process')),
     smtp_alert: kw.flag().optional(),
     sync_group_tracking_weight: kw.flag(),
   },
@@ -182,17 +179,7 @@ export const vrrpScript = kw.block(
     script: kw.string().optional(),
     interval: timer(0.001).default(1),
     timeout: timer(0.001).optional(),
-    weight: kw
-      .custom(1, 2, ([w, rev], stmt, ctx) => {
-        const n = readInt(w, -253, 253, 'weight', stmt, ctx);
-        if (n === undefined) return undefined;
-        if (rev !== undefined && rev !== 'reverse') {
-          ctx.diag.error(stmt, `weight: unexpected '${rev}' (expected: reverse)`);
-          return undefined;
-        }
-        return { value: n, reverse: rev === 'reverse' };
-      })
-      .default({ value: 0, reverse: false }),
+    weight: weightReverse(-253, 253).default({ value: 0, reverse: false }),
     rise: kw.int(1, 1000).default(1),
     fall: kw.int(1, 1000).default(1),
     user: userAndGroup().optional(),

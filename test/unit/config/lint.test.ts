@@ -79,7 +79,7 @@ describe('lint (single config)', () => {
   it('warns about track_script naming no vrrp_script', () => {
     const r = parse(instance(' track_script {\n  nope\n }'));
     assert.deepEqual(r.diags, [
-      "8 warning vrrp_instance VI_1: track_script 'nope' is not a defined vrrp_script",
+      "8 warning vrrp_instance VI_1: track_script 'nope' is not a defined vrrp_script, ignored",
     ]);
   });
 

@@ -204,7 +204,16 @@ describe('VRRP engine on a fake LAN', () => {
     assert.deepEqual(effectivePriority(100, [t(true, 10)]), { priority: 110, fault: false });
     assert.deepEqual(effectivePriority(100, [t(false, 10)]), { priority: 100, fault: false });
     assert.deepEqual(effectivePriority(100, [t(false, -30)]), { priority: 70, fault: false });
-    assert.deepEqual(effectivePriority(100, [t(true, -30, true)]), { priority: 70, fault: false });
+    // keepalived: reverse turns the adjustment around (priority down while up), not the state
+    assert.deepEqual(effectivePriority(100, [t(true, -30, true)]), { priority: 100, fault: false });
+    assert.deepEqual(effectivePriority(100, [t(false, -30, true)]), {
+      priority: 130,
+      fault: false,
+    });
+    assert.deepEqual(effectivePriority(100, [t(true, 10, true)]), { priority: 90, fault: false });
+    assert.deepEqual(effectivePriority(100, [t(false, 10, true)]), { priority: 100, fault: false });
+    assert.deepEqual(effectivePriority(100, [t(true, 0, true)]), { priority: 100, fault: true });
+    assert.deepEqual(effectivePriority(100, [t(false, 0, true)]), { priority: 100, fault: false });
     assert.deepEqual(effectivePriority(100, [t(false, 0)]), { priority: 100, fault: true });
     assert.deepEqual(effectivePriority(250, [t(true, 50)]), { priority: 254, fault: false });
     assert.deepEqual(effectivePriority(255, [t(false, -50)]), { priority: 255, fault: false });
