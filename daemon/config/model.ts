@@ -4,6 +4,7 @@
 // virtual_server). Types come from the declarations (Infer<>); defaults are
 // keepalived's documented ones (keepalived.conf(5), 2.2.x).
 import { kw, type Infer, type StructField } from './schema';
+import { bfdInstance } from './keywords/bfd';
 import { checkerDefaults } from './keywords/checkers';
 import { globalDefs } from './keywords/global';
 import {
@@ -93,6 +94,7 @@ export const configSchema = kw.block(
     vrrp_script: vrrpScript.many(),
     garp_group: garpGroup.many(),
     virtual_server: virtualServer.many(),
+    bfd_instance: bfdInstance.many(),
   },
   { ignored: ACCEPTED_BUT_IGNORED },
 );
@@ -103,6 +105,7 @@ export type VrrpInstance = Infer<typeof vrrpInstance>;
 export type VrrpSyncGroup = Infer<typeof vrrpSyncGroup>;
 export type VrrpScript = Infer<typeof vrrpScript>;
 export type RealServer = Infer<typeof realServer>;
+export type BfdInstance = Infer<typeof bfdInstance>;
 
 export const globalDefsSchema: StructField<typeof globalDefs.shape> = globalDefs;
 

@@ -64,6 +64,8 @@ export const vrrpInstance = kw.block(
     mcast_src_ip: kw.string(ip).optional(),
     track_interface: kw.lines(tracked),
     track_script: kw.lines(tracked),
+    /** `NAME [weight N [reverse|noreverse]]`: a bfd_instance's session (its weight when none given) */
+    track_bfd: kw.lines(tracked),
     dont_track_primary: kw.flag(),
     notify: script().optional(),
     notify_master: script().optional(),
@@ -135,6 +137,7 @@ export const vrrpSyncGroup = kw.block(
     notify_stop: script().optional(),
     track_script: kw.lines(tracked),
     track_interface: kw.lines(tracked),
+    track_bfd: kw.lines(tracked),
     smtp_alert: kw.flag().optional(),
     sync_group_tracking_weight: kw.flag(),
   },
