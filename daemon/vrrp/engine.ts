@@ -2,6 +2,7 @@
 // groups and tracker watchers, and applies reloads. All I/O goes through
 // NetIO, Clock and the script runner, so the same engine runs on a fake
 // network in tests and on raw sockets in the daemon.
+import type { BfdSessions } from '../bfd/sessions';
 import type { Config } from '../config/model';
 import type { Clock } from '../core/clock';
 import type { Log } from '../core/log';
@@ -19,6 +20,8 @@ export interface EngineDeps {
   scripts: ScriptRunner;
   log: Log;
   onTransition?: (t: Transition) => void;
+  /** the bfd_instance sessions, run in this thread and following the config */
+  bfd?: BfdSessions;
 }
 
 export class VrrpEngine {
@@ -58,6 +61,7 @@ export class VrrpEngine {
   }
 
   start() {
+    this.deps.bfd?.apply(this.config.bfd_instance);
     const created = this.config.vrrp_instance.filter(runnable).map((cfg) => this.create(cfg));
     for (const i of created) i.start();
     this.startWatch();
@@ -84,6 +88,7 @@ export class VrrpEngine {
       this.instances.delete(name);
     }
     this.watch?.stop();
+    this.deps.bfd?.apply(next.bfd_instance);
     this.config = next;
     this.groups = new SyncGroups(next);
     const fresh = next.vrrp_instance
@@ -97,6 +102,7 @@ export class VrrpEngine {
   stop() {
     this.watch?.stop();
     for (const i of this.instances.values()) i.stop();
+    this.deps.bfd?.stop();
   }
 
   status(): InstanceStatus[] {

@@ -24,17 +24,25 @@ export interface Tracked {
   applyTrackers(): void;
 }
 
+/** The BFD sessions of the thread (daemon/bfd/sessions.ts), as trackers see them. */
+export interface BfdFeed {
+  isUp(name: string): boolean | undefined;
+  subscribe(fn: (name: string, up: boolean) => void): () => void;
+}
+
 export interface WatchDeps {
   net: NetIO;
   clock: Clock;
   scripts: ScriptRunner;
   log: Log;
+  bfd?: BfdFeed;
 }
 
 /** One generation of watchers: a reload stops it and starts a new one. */
 export class TrackerWatch {
   private readonly timers = new Set<Timer>();
   private links?: { close(): void };
+  private unsubscribeBfd?: () => void;
   private stopped = false;
 
   constructor(
@@ -47,6 +55,7 @@ export class TrackerWatch {
     this.startScripts();
     this.startReferenceProbes();
     this.startLinkWatch();
+    this.startBfd();
   }
 
   stop() {
@@ -55,6 +64,8 @@ export class TrackerWatch {
     this.timers.clear();
     this.links?.close();
     this.links = undefined;
+    this.unsubscribeBfd?.();
+    this.unsubscribeBfd = undefined;
   }
 
   /** Run fn `ms` from now unless stopped first. */
@@ -136,6 +147,12 @@ export class TrackerWatch {
     }
   }
 
+  private startBfd() {
+    if (!this.deps.bfd || !this.instances.some((i) => i.trackers.some((t) => t.kind === 'bfd')))
+      return;
+    this.unsubscribeBfd = watchBfd(this.deps.bfd, this.instances, this.deps.log);
+  }
+
   private startLinkWatch() {
     const watched = this.instances.filter((i) => i.trackers.some((t) => t.kind === 'interface'));
     if (!watched.length) return;
@@ -161,4 +178,27 @@ export class TrackerWatch {
     this.links = this.deps.net.watchLinks(check);
     check(); // a change between the instance's start and the subscription
   }
+}
+
+/** track_bfd: each session's up/down, pushed by the sessions (no polling). */
+function watchBfd(feed: BfdFeed, instances: readonly Tracked[], log: Log): () => void {
+  const set = (i: Tracked, t: Tracker, up: boolean) => {
+    if (up === t.ok) return false;
+    t.ok = up;
+    log(up ? 'info' : 'warn', `${i.name}: bfd ${t.name} ${up ? 'up' : 'down'}`);
+    return true;
+  };
+  // the sessions' state now (a reload keeps sessions and their state)
+  for (const i of instances) {
+    let changed = false;
+    for (const t of i.trackers)
+      if (t.kind === 'bfd') changed = set(i, t, feed.isUp(t.name) ?? false) || changed;
+    if (changed) i.applyTrackers();
+  }
+  return feed.subscribe((name, up) => {
+    for (const i of instances) {
+      const t = i.trackers.find((x) => x.kind === 'bfd' && x.name === name);
+      if (t && set(i, t, up)) i.applyTrackers();
+    }
+  });
 }

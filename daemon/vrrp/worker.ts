@@ -10,6 +10,8 @@ import { LinuxNet } from '../net/linux';
 import { native } from '../net/native';
 import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
+import { BfdSessions } from '../bfd/sessions';
+import { LinuxBfdTransport } from '../bfd/io';
 import { VrrpEngine } from './engine';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -48,6 +50,8 @@ function start(config: Config) {
       },
       log,
       onTransition: (t) => send({ type: 'transition', t }),
+      // BFD at 10 ms intervals needs a loop kept free: this one, the adverts' own
+      bfd: new BfdSessions(new LinuxBfdTransport(log), realClock, log),
     });
     engine.start();
     send({ type: 'ready', at: performance.timeOrigin + performance.now() });
