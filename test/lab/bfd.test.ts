@@ -220,18 +220,26 @@ describe('BFD interop with keepalived 2.2.7 (lab)', function () {
       20,
     );
     await waitFor('WEIGHS at 40', async () => (await inst('WEIGHS')).priority === 40, 5000, 20);
-    await sleep(500);
-    const last = cap
-      .bfd(D2)
-      .filter((p) => p.t <= cutAt + 1000)
-      .at(-1)!;
-    const ourDown = cap.bfd(D1).find((p) => p.t > last.t && p.bfdState === 1)!;
-    const faultAdvert = cap.adverts(D1, 61).find((p) => p.t > last.t && p.prio === 0)!;
-    const weightAdvert = cap.adverts(D1, 62).find((p) => p.t > last.t && p.prio === 40)!;
-    assert.ok(
-      ourDown && faultAdvert && weightAdvert,
-      'Down packet, priority-0 and priority-40 adverts seen',
+    // d2 is silent from the cut to the heal: its last packet is the last one heard
+    let last = cap.bfd(D2).at(-1)!;
+    const find = () => (
+      (last = cap!.bfd(D2).at(-1)!),
+      {
+        ourDown: cap!.bfd(D1).find((p) => p.t > last.t && p.bfdState === 1),
+        faultAdvert: cap!.adverts(D1, 61).find((p) => p.t > last.t && p.prio === 0),
+        weightAdvert: cap!.adverts(D1, 62).find((p) => p.t > last.t && p.prio === 40),
+      }
     );
+    // tshark prints with some delay
+    await waitFor('the capture', () => Object.values(find()).every(Boolean), 5000, 20).catch(() => {
+      const around = cap!.pkts.filter((p) => p.t > last.t - 30 && p.t < last.t + 300);
+      assert.fail(
+        `not all seen after the cut: ${JSON.stringify({ cutAt, last, found: find(), around })}`,
+      );
+    });
+    const { ourDown, faultAdvert, weightAdvert } = find() as {
+      [K in keyof ReturnType<typeof find>]-?: Pkt;
+    };
     const r = {
       meanTxGapMs: +meanGap.toFixed(2),
       downPacketMs: +(ourDown.t - last.t).toFixed(1),
@@ -259,6 +267,12 @@ describe('BFD interop with keepalived 2.2.7 (lab)', function () {
       'FAULTS master again',
       async () => (await inst('FAULTS')).state === 'MASTER',
       10_000,
+      20,
+    );
+    await waitFor(
+      'our Up after the heal',
+      () => cap!.bfd(D1).some((p) => p.t > healAt && p.bfdState === 3),
+      5000,
       20,
     );
     const upAgain = cap.bfd(D1).find((p) => p.t > healAt && p.bfdState === 3)!;
