@@ -36,6 +36,7 @@ class BfdCapture {
     const fields = [
       'frame.time_epoch',
       'ip.src',
+      'ipv6.src',
       'bfd.sta',
       'bfd.diag',
       'vrrp.virt_rtr_id',
@@ -69,7 +70,8 @@ class BfdCapture {
       buf += d.toString();
       let nl;
       while ((nl = buf.indexOf('\n')) >= 0) {
-        const [t, src, sta, diag, vrid, prio] = buf.slice(0, nl).split('|');
+        const [t, src4, src6, sta, diag, vrid, prio] = buf.slice(0, nl).split('|');
+        const src = src4 || src6;
         buf = buf.slice(nl + 1);
         this.pkts.push({
           t: Number(t) * 1000,
@@ -101,9 +103,9 @@ class BfdCapture {
   }
 }
 
-const ksConf = `bfd_instance to_d2 {
-  neighbor_ip ${D2}
-  source_ip ${D1}
+const ksConf = (d1: string, d2: string) => `bfd_instance to_d2 {
+  neighbor_ip ${d2}
+  source_ip ${d1}
 }
 vrrp_instance FAULTS {
   state BACKUP
@@ -135,9 +137,9 @@ vrrp_instance WEIGHS {
 }
 `;
 
-const kdConf = `bfd_instance to_d1 {
-  neighbor_ip ${D1}
-  source_ip ${D2}
+const kdConf = (d1: string, d2: string) => `bfd_instance to_d1 {
+  neighbor_ip ${d1}
+  source_ip ${d2}
 }
 vrrp_instance WEIGHS {
   state BACKUP
@@ -169,116 +171,122 @@ describe('BFD interop with keepalived 2.2.7 (lab)', function () {
     await lab.exec('d2', ['ip', 'link', 'set', 'lan0', 'up']).catch(() => {});
   });
 
-  it('Up both ways; a cut link: our session Down within the detection time, FAULT and weight follow; heal', async () => {
-    cap = new BfdCapture(lab);
-    await cap.start();
-    const ks = new LabDaemon(lab, 'd1', 'ks', ksConf);
-    const kd = new LabDaemon(lab, 'd2', 'kd', kdConf);
-    kd.kdModes = []; // keepalived's BFD child runs only without --vrrp
-    running.push(ks, kd);
-    await kd.start();
-    await ks.start();
-    type St = { name: string; state: string; priority: number };
-    const inst = async (name: string) =>
-      ((await ks.status()).instances as unknown as St[]).find((i) => i.name === name)!;
+  for (const family of [4, 6]) {
+    // BFD over either family (keepalived's defaults: TTL 255 for IPv4, hop limit 64 for IPv6); VRRP stays IPv4
+    const [B1, B2] = family === 4 ? [D1, D2] : ['2001:db8:0:1::11', '2001:db8:0:1::12'];
+    it(`IPv${family} sessions: Up both ways; a cut link: our session Down within the detection time, FAULT and weight follow; heal`, async () => {
+      cap = new BfdCapture(lab);
+      await cap.start();
+      const ks = new LabDaemon(lab, 'd1', 'ks', ksConf(B1, B2));
+      const kd = new LabDaemon(lab, 'd2', 'kd', kdConf(B1, B2));
+      kd.kdModes = []; // keepalived's BFD child runs only without --vrrp
+      running.push(ks, kd);
+      await kd.start();
+      await ks.start();
+      type St = { name: string; state: string; priority: number };
+      const inst = async (name: string) =>
+        ((await ks.status()).instances as unknown as St[]).find((i) => i.name === name)!;
 
-    // Up both ways, seen on the wire
-    await waitFor(
-      'BFD Up both ways',
-      () =>
-        cap!.bfd(D1).some((p) => p.bfdState === 3) && cap!.bfd(D2).some((p) => p.bfdState === 3),
-      10_000,
-      20,
-    );
-    await waitFor(
-      'FAULTS master',
-      async () => (await inst('FAULTS')).state === 'MASTER',
-      10_000,
-      50,
-    );
-    await waitFor(
-      'WEIGHS master',
-      async () => (await inst('WEIGHS')).state === 'MASTER',
-      10_000,
-      50,
-    );
-    assert.equal((await inst('FAULTS')).priority, 100);
-    assert.equal((await inst('WEIGHS')).priority, 100);
-    await sleep(500);
-    // steady state: our packets go at ~10 ms (jittered 10-25% below), keepalived's too
-    const recent = cap.bfd(D1).filter((p) => p.t > cap!.pkts.at(-1)!.t - 400);
-    const gaps = recent.slice(1).map((p, i) => p.t - recent[i].t);
-    const meanGap = gaps.reduce((a, b) => a + b, 0) / gaps.length;
-
-    // break the path: d2's link down
-    const cutAt = Date.now();
-    await lab.exec('d2', ['ip', 'link', 'set', 'lan0', 'down']);
-    await waitFor(
-      'FAULTS in FAULT',
-      async () => (await inst('FAULTS')).state === 'FAULT',
-      5000,
-      20,
-    );
-    await waitFor('WEIGHS at 40', async () => (await inst('WEIGHS')).priority === 40, 5000, 20);
-    // d2 is silent from the cut to the heal: its last packet is the last one heard
-    let last = cap.bfd(D2).at(-1)!;
-    const find = () => (
-      (last = cap!.bfd(D2).at(-1)!),
-      {
-        ourDown: cap!.bfd(D1).find((p) => p.t > last.t && p.bfdState === 1),
-        faultAdvert: cap!.adverts(D1, 61).find((p) => p.t > last.t && p.prio === 0),
-        weightAdvert: cap!.adverts(D1, 62).find((p) => p.t > last.t && p.prio === 40),
-      }
-    );
-    // tshark prints with some delay
-    await waitFor('the capture', () => Object.values(find()).every(Boolean), 5000, 20).catch(() => {
-      const around = cap!.pkts.filter((p) => p.t > last.t - 30 && p.t < last.t + 300);
-      assert.fail(
-        `not all seen after the cut: ${JSON.stringify({ cutAt, last, found: find(), around })}`,
+      // Up both ways, seen on the wire
+      await waitFor(
+        'BFD Up both ways',
+        () =>
+          cap!.bfd(B1).some((p) => p.bfdState === 3) && cap!.bfd(B2).some((p) => p.bfdState === 3),
+        10_000,
+        20,
       );
-    });
-    const { ourDown, faultAdvert, weightAdvert } = find() as {
-      [K in keyof ReturnType<typeof find>]-?: Pkt;
-    };
-    const r = {
-      meanTxGapMs: +meanGap.toFixed(2),
-      downPacketMs: +(ourDown.t - last.t).toFixed(1),
-      downDiag: ourDown.diag,
-      faultAdvertMs: +(faultAdvert.t - last.t).toFixed(1),
-      weightAdvertMs: +(weightAdvert.t - last.t).toFixed(1),
-    };
-    // the Down packet leaves at the next transmission after the expiry (<= 10 ms)
-    assert.ok(r.downPacketMs <= DETECT_MS + 10 + SLACK, JSON.stringify(r));
-    assert.ok(r.downPacketMs >= DETECT_MS - 1, JSON.stringify(r));
-    assert.equal(r.downDiag, 1, 'control detection time expired');
-    assert.ok(r.faultAdvertMs <= DETECT_MS + SLACK, JSON.stringify(r));
-    assert.ok(r.weightAdvertMs <= DETECT_MS + ADVERT_MS + SLACK, JSON.stringify(r));
+      await waitFor(
+        'FAULTS master',
+        async () => (await inst('FAULTS')).state === 'MASTER',
+        10_000,
+        50,
+      );
+      await waitFor(
+        'WEIGHS master',
+        async () => (await inst('WEIGHS')).state === 'MASTER',
+        10_000,
+        50,
+      );
+      assert.equal((await inst('FAULTS')).priority, 100);
+      assert.equal((await inst('WEIGHS')).priority, 100);
+      await sleep(500);
+      // steady state: our packets go at ~10 ms (jittered 10-25% below), keepalived's too
+      const recent = cap.bfd(B1).filter((p) => p.t > cap!.pkts.at(-1)!.t - 400);
+      const gaps = recent.slice(1).map((p, i) => p.t - recent[i].t);
+      const meanGap = gaps.reduce((a, b) => a + b, 0) / gaps.length;
 
-    // heal
-    const healAt = Date.now();
-    await lab.exec('d2', ['ip', 'link', 'set', 'lan0', 'up']);
-    await waitFor(
-      'WEIGHS back at 100',
-      async () => (await inst('WEIGHS')).priority === 100,
-      10_000,
-      20,
-    );
-    await waitFor(
-      'FAULTS master again',
-      async () => (await inst('FAULTS')).state === 'MASTER',
-      10_000,
-      20,
-    );
-    await waitFor(
-      'our Up after the heal',
-      () => cap!.bfd(D1).some((p) => p.t > healAt && p.bfdState === 3),
-      5000,
-      20,
-    );
-    const upAgain = cap.bfd(D1).find((p) => p.t > healAt && p.bfdState === 3)!;
-    console.log(
-      `      bfd interop: ${JSON.stringify({ ...r, upAgainAfterHealMs: Math.round(upAgain.t - healAt) })}`,
-    );
-    assert.ok(!/error/i.test(await ks.log()), await ks.log());
-  });
+      // break the path: d2's link down
+      const cutAt = Date.now();
+      await lab.exec('d2', ['ip', 'link', 'set', 'lan0', 'down']);
+      await waitFor(
+        'FAULTS in FAULT',
+        async () => (await inst('FAULTS')).state === 'FAULT',
+        5000,
+        20,
+      );
+      await waitFor('WEIGHS at 40', async () => (await inst('WEIGHS')).priority === 40, 5000, 20);
+      // d2 is silent from the cut to the heal: its last packet is the last one heard
+      let last = cap.bfd(B2).at(-1)!;
+      const find = () => (
+        (last = cap!.bfd(B2).at(-1)!),
+        {
+          ourDown: cap!.bfd(B1).find((p) => p.t > last.t && p.bfdState === 1),
+          faultAdvert: cap!.adverts(D1, 61).find((p) => p.t > last.t && p.prio === 0),
+          weightAdvert: cap!.adverts(D1, 62).find((p) => p.t > last.t && p.prio === 40),
+        }
+      );
+      // tshark prints with some delay
+      await waitFor('the capture', () => Object.values(find()).every(Boolean), 5000, 20).catch(
+        () => {
+          const around = cap!.pkts.filter((p) => p.t > last.t - 30 && p.t < last.t + 300);
+          assert.fail(
+            `not all seen after the cut: ${JSON.stringify({ cutAt, last, found: find(), around })}`,
+          );
+        },
+      );
+      const { ourDown, faultAdvert, weightAdvert } = find() as {
+        [K in keyof ReturnType<typeof find>]-?: Pkt;
+      };
+      const r = {
+        meanTxGapMs: +meanGap.toFixed(2),
+        downPacketMs: +(ourDown.t - last.t).toFixed(1),
+        downDiag: ourDown.diag,
+        faultAdvertMs: +(faultAdvert.t - last.t).toFixed(1),
+        weightAdvertMs: +(weightAdvert.t - last.t).toFixed(1),
+      };
+      // the Down packet leaves at the next transmission after the expiry (<= 10 ms)
+      assert.ok(r.downPacketMs <= DETECT_MS + 10 + SLACK, JSON.stringify(r));
+      assert.ok(r.downPacketMs >= DETECT_MS - 1, JSON.stringify(r));
+      assert.equal(r.downDiag, 1, 'control detection time expired');
+      assert.ok(r.faultAdvertMs <= DETECT_MS + SLACK, JSON.stringify(r));
+      assert.ok(r.weightAdvertMs <= DETECT_MS + ADVERT_MS + SLACK, JSON.stringify(r));
+
+      // heal
+      const healAt = Date.now();
+      await lab.exec('d2', ['ip', 'link', 'set', 'lan0', 'up']);
+      await waitFor(
+        'WEIGHS back at 100',
+        async () => (await inst('WEIGHS')).priority === 100,
+        10_000,
+        20,
+      );
+      await waitFor(
+        'FAULTS master again',
+        async () => (await inst('FAULTS')).state === 'MASTER',
+        10_000,
+        20,
+      );
+      await waitFor(
+        'our Up after the heal',
+        () => cap!.bfd(B1).some((p) => p.t > healAt && p.bfdState === 3),
+        5000,
+        20,
+      );
+      const upAgain = cap.bfd(B1).find((p) => p.t > healAt && p.bfdState === 3)!;
+      console.log(
+        `      bfd interop IPv${family}: ${JSON.stringify({ ...r, upAgainAfterHealMs: Math.round(upAgain.t - healAt) })}`,
+      );
+      assert.ok(!/error/i.test(await ks.log()), await ks.log());
+    });
+  }
 });
