@@ -4,6 +4,7 @@
 // virtual_server). Types come from the declarations (Infer<>); defaults are
 // keepalived's documented ones (keepalived.conf(5), 2.2.x).
 import { kw, type Infer, type StructField } from './schema';
+import { bfdInstance } from './keywords/bfd';
 import { checkerDefaults } from './keywords/checkers';
 import { globalDefs } from './keywords/global';
 import {
@@ -65,6 +66,7 @@ export const configSchema = kw.block({
   track_file: trackFile.many().alias('vrrp_track_file'),
   vrrp_track_process: trackProcess.many(),
   garp_group: garpGroup.many(),
+  bfd_instance: bfdInstance.many(),
   virtual_server: virtualServer.many(),
   ...staticKeywords,
 });
@@ -79,6 +81,7 @@ export type TrackProcess = Infer<typeof trackProcess>;
 export type RealServer = Infer<typeof realServer>;
 export type { RouteEntry } from './keywords/route-lines';
 export type { RuleEntry } from './keywords/rule-lines';
+export type BfdInstance = Infer<typeof bfdInstance>;
 
 export const globalDefsSchema: StructField<typeof globalDefs.shape> = globalDefs;
 

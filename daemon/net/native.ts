@@ -14,6 +14,13 @@ export interface NativeSock {
    * ifindex (int32 LE) | hop limit (int32 LE, -1 when absent)
    */
   recv6(fd: number, into: Buffer, meta: Buffer): number;
+  /**
+   * UDP with what a TTL check needs: bytes read into `into` (-1 when nothing is
+   * waiting), and into `meta` (40 bytes) source (16, IPv4 as ::ffff:a.b.c.d) |
+   * destination (16, zero unless IP_PKTINFO / IPV6_RECVPKTINFO) | TTL or hop
+   * limit (int32 LE, -1 unless IP_RECVTTL / IPV6_RECVHOPLIMIT) | source port (uint16 LE)
+   */
+  recvUdp(fd: number, into: Buffer, meta: Buffer): number;
   /** bytes read into `into`, -1 when nothing arrived within timeoutMs (0 = do not wait) */
   recv(fd: number, into: Buffer, timeoutMs?: number): number;
   close(fd: number): void;
@@ -54,12 +61,16 @@ export const AF_PACKET = 17;
 export const AF_NETLINK = 16;
 export const SOCK_RAW = 3;
 export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const IPPROTO_UDP = 17;
 export const SOL_SOCKET = 1;
 export const SO_BINDTODEVICE = 25;
 export const SO_RCVBUF = 8;
 export const IPPROTO_IP = 0;
 export const IP_TOS = 1;
 export const IP_TTL = 2;
+export const IP_PKTINFO = 8;
+export const IP_RECVTTL = 12;
 export const IP_MULTICAST_IF = 32;
 export const IP_MULTICAST_TTL = 33;
 export const IP_MULTICAST_LOOP = 34;

@@ -2,6 +2,7 @@
 // groups and tracker watchers, and applies reloads. All I/O goes through
 // NetIO, Clock and the script runner, so the same engine runs on a fake
 // network in tests and on raw sockets in the daemon.
+import type { BfdSessions } from '../bfd/sessions';
 import type { Config } from '../config/model';
 import { entriesMinus, setEntries, staticEntries, type Entries } from './entries';
 import { GarpPacer } from './garp-pacer';
@@ -11,8 +12,10 @@ import type { InstanceStatus, Transition } from './status';
 import { SyncGroups } from './sync-group';
 import { TrackerWatch, type WatchDeps } from './track-watch';
 
-export interface EngineDeps extends WatchDeps {
+export interface EngineDeps extends Omit<WatchDeps, 'bfd'> {
   onTransition?: (t: Transition) => void;
+  /** the bfd_instance sessions, run in this thread and following the config */
+  bfd?: BfdSessions;
 }
 
 export class VrrpEngine {
@@ -70,6 +73,7 @@ export class VrrpEngine {
   }
 
   start() {
+    this.deps.bfd?.apply(this.config.bfd_instance);
     this.startStatic();
     const watch = (this.watch = new TrackerWatch(this.deps, this.config));
     const created = this.config.vrrp_instance
@@ -100,6 +104,7 @@ export class VrrpEngine {
       this.instances.delete(name);
     }
     this.watch?.stop();
+    this.deps.bfd?.apply(next.bfd_instance);
     // static entries gone from the config are removed; the others are (re)set, as keepalived
     const statics = staticEntries(next);
     if (this.statics) this.setStatic(false, entriesMinus(this.statics, statics));
@@ -119,6 +124,7 @@ export class VrrpEngine {
   stop() {
     this.watch?.stop();
     for (const i of this.instances.values()) i.stop();
+    this.deps.bfd?.stop();
     if (this.statics) this.setStatic(false, this.statics);
     this.statics = undefined;
   }

@@ -54,6 +54,12 @@ export function planReload(current: Config, running: readonly string[], next: Co
         : '',
     ]);
   };
+  const bfdsOf = (c: Config, vi: VrrpInstance) =>
+    fingerprint(
+      c.bfd_instance
+        .filter((b) => vi.track_bfd.some((t) => t.name === b.name))
+        .map((b) => ({ name: b.name, weight: b.weight })), // sessions follow reloads by themselves
+    );
   const nextByName = new Map(next.vrrp_instance.map((v) => [v.name, v]));
   const currentByName = new Map(current.vrrp_instance.map((v) => [v.name, v]));
   for (const name of running) {
@@ -64,7 +70,8 @@ export function planReload(current: Config, running: readonly string[], next: Co
       cur &&
       sameGlobals &&
       fingerprint(n) === fingerprint(cur) &&
-      scriptsOf(next, n) === scriptsOf(current, cur);
+      scriptsOf(next, n) === scriptsOf(current, cur) &&
+      bfdsOf(next, n) === bfdsOf(current, cur);
     if (unchanged) r.kept.push(name);
     else (n ? r.restarted : r.removed).push(name);
   }

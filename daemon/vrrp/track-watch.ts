@@ -30,6 +30,12 @@ export interface Tracked {
   applyTrackers(): void;
 }
 
+/** The BFD sessions of the thread (daemon/bfd/sessions.ts), as trackers see them. */
+export interface BfdFeed {
+  isUp(name: string): boolean | undefined;
+  subscribe(fn: (name: string, up: boolean) => void): () => void;
+}
+
 /** The machine's processes and the kernel's events about them (system/procs.ts). */
 export interface ProcessIO extends ProcSource {
   /** throws when the kernel's process events are unavailable */
@@ -47,6 +53,8 @@ export interface WatchDeps {
   procs?: ProcessIO;
   /** an interface's carrier read directly (linkbeat_use_polling) */
   carrier?: (ifname: string) => boolean;
+  /** the thread's BFD sessions (absent: track_bfd is not watched) */
+  bfd?: BfdFeed;
 }
 
 /** how often /proc is scanned again where the kernel's process events are unavailable */
@@ -89,6 +97,7 @@ export class TrackerWatch {
     this.startLinkWatch();
     this.startFiles();
     this.startProcesses();
+    this.startBfd();
   }
 
   stop() {
@@ -99,6 +108,16 @@ export class TrackerWatch {
     this.links = undefined;
     for (const c of this.closers.splice(0)) c.close();
     this.monitor?.stop();
+    this.unsubscribeBfd?.();
+    this.unsubscribeBfd = undefined;
+  }
+
+  private unsubscribeBfd?: () => void;
+
+  private startBfd() {
+    if (!this.deps.bfd || !this.instances.some((i) => i.trackers.some((t) => t.kind === 'bfd')))
+      return;
+    this.unsubscribeBfd = watchBfd(this.deps.bfd, this.instances, this.deps.log);
   }
 
   /** the trackers of one kind and name, with their instances */
@@ -381,4 +400,27 @@ export class TrackerWatch {
       tick();
     }
   }
+}
+
+/** track_bfd: each session's up/down, pushed by the sessions (no polling). */
+function watchBfd(feed: BfdFeed, instances: readonly Tracked[], log: Log): () => void {
+  const set = (i: Tracked, t: Tracker, up: boolean) => {
+    if (up === t.ok) return false;
+    t.ok = up;
+    log(up ? 'info' : 'warn', `${i.name}: bfd ${t.name} ${up ? 'up' : 'down'}`);
+    return true;
+  };
+  // the sessions' state now (a reload keeps sessions and their state)
+  for (const i of instances) {
+    let changed = false;
+    for (const t of i.trackers)
+      if (t.kind === 'bfd') changed = set(i, t, feed.isUp(t.name) ?? false) || changed;
+    if (changed) i.applyTrackers();
+  }
+  return feed.subscribe((name, up) => {
+    for (const i of instances) {
+      const t = i.trackers.find((x) => x.kind === 'bfd' && x.name === name);
+      if (t && set(i, t, up)) i.applyTrackers();
+    }
+  });
 }

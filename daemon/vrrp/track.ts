@@ -3,7 +3,7 @@
 // the watchers that feed them results are in track-watch.ts.
 import type { Config, VrrpInstance } from '../config/model';
 
-export type TrackerKind = 'script' | 'interface' | 'reference' | 'file' | 'process';
+export type TrackerKind = 'script' | 'interface' | 'reference' | 'file' | 'process' | 'bfd';
 
 export interface Tracker {
   name: string;
@@ -125,6 +125,7 @@ export function trackersFor(cfg: VrrpInstance, config: Config, start: TrackerSta
   };
   collect(cfg);
   if (group) collect(group, group.name);
+  out.push(...bfdTrackers(cfg, config));
 
   if (cfg.track_reference?.address) {
     out.push({
@@ -217,4 +218,33 @@ export class RiseFall {
   state(wasOk: boolean): boolean {
     return wasOk ? this.fall < this.fallAfter : this.rise >= this.riseAfter;
   }
+}
+
+/**
+ * track_bfd of the instance and of its sync groups (keepalived: a group's
+ * trackers put every member in FAULT, or move priorities only with
+ * sync_group_tracking_weight). A session starts down, as in keepalived.
+ */
+function bfdTrackers(cfg: VrrpInstance, config: Config): Tracker[] {
+  const sessions = new Map(config.bfd_instance.map((b) => [b.name, b]));
+  const groups = config.vrrp_sync_group.filter((g) => g.group.some((m) => m.name === cfg.name));
+  const lines = [
+    ...cfg.track_bfd.map((t) => ({ t, weighted: true })),
+    ...groups.flatMap((g) =>
+      g.track_bfd.map((t) => ({ t, weighted: g.sync_group_tracking_weight })),
+    ),
+  ];
+  const out: Tracker[] = [];
+  for (const { t, weighted } of lines) {
+    const b = sessions.get(t.name);
+    if (!b || out.some((x) => x.name === t.name)) continue; // keepalived ignores both
+    out.push({
+      name: t.name,
+      kind: 'bfd',
+      weight: weighted ? (t.weight ?? b.weight.value) : 0,
+      reverse: t.reverse ?? b.weight.reverse,
+      ok: false,
+    });
+  }
+  return out;
 }

@@ -12,6 +12,8 @@ import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
 import { fileSource } from '../system/file-watch';
 import { procInfo, procPids, subscribeProcEvents } from '../system/procs';
+import { BfdSessions } from '../bfd/sessions';
+import { LinuxBfdTransport } from '../bfd/io';
 import { VrrpEngine } from './engine';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -53,6 +55,8 @@ function start(config: Config) {
       procs: { pids: procPids, info: procInfo, subscribe: subscribeProcEvents },
       carrier: (ifname) => net.carrier(ifname),
       onTransition: (t) => send({ type: 'transition', t }),
+      // BFD at 10 ms intervals needs a loop kept free: this one, the adverts' own
+      bfd: new BfdSessions(new LinuxBfdTransport(log), realClock, log),
     });
     engine.start();
     send({ type: 'ready', at: performance.timeOrigin + performance.now() });

@@ -48,6 +48,8 @@ export class LabDaemon {
   vipCidr = `${VIP}/24`;
   /** extra command-line arguments (e.g. -I) */
   extraArgs: string[] = [];
+  /** keepalived's subsystems: VRRP only by default (no IPVS here); [] also runs its BFD child */
+  kdModes: string[] = ['--vrrp'];
   constructor(
     readonly lab: Lab,
     readonly host: string,
@@ -70,7 +72,7 @@ export class LabDaemon {
     const cmd =
       this.kind === 'ks'
         ? `${process.execPath} ${BIN} -f ${c} -n -l -p ${this.base}.pid --control ${this.control} ${this.extraArgs.join(' ')}`
-        : `keepalived --vrrp -n -l -D -f ${c} -p ${this.base}.pid -r ${this.base}-vrrp.pid -i ${this.host}`;
+        : `keepalived ${this.kdModes.join(' ')} -n -l -D -f ${c} -p ${this.base}.pid -r ${this.base}-vrrp.pid -b ${this.base}-bfd.pid -i ${this.host}`;
     await this.lab.exec(this.host, [
       'sh',
       '-c',

@@ -16,7 +16,8 @@ const DAEMON_LAYERS: Record<string, string[]> = {
   net: ['core'],
   system: ['core', 'net'],
   dataplane: ['core', 'net'],
-  vrrp: ['core', 'config', 'net', 'system'],
+  bfd: ['core', 'config', 'net', 'system'],
+  vrrp: ['core', 'config', 'net', 'system', 'bfd'],
   check: ['core', 'config', 'net', 'dataplane'],
   control: ['core', 'config', 'vrrp', 'check', 'system'],
 };

@@ -67,6 +67,8 @@ export const vrrpInstance = kw.block(
     track_script: kw.lines(tracked('script')),
     track_file: kw.lines(tracked('file')),
     track_process: kw.lines(tracked('process')),
+    /** `NAME [weight N [reverse|noreverse]]`: a bfd_instance's session (its weight when none given) */
+    track_bfd: kw.lines(tracked('bfd')),
     dont_track_primary: kw.flag(),
     /** poll the carrier of the instance's interface (keepalived: MII/ethtool) instead of netlink */
     linkbeat_use_polling: kw.flag(),
@@ -158,6 +160,7 @@ export const vrrpSyncGroup = kw.block(
     track_interface: kw.lines(tracked('interface')),
     track_file: kw.lines(tracked('file')),
     track_process: kw.lines(tracked('process')),
+    track_bfd: kw.lines(tracked('bfd')),
     smtp_alert: kw.flag().optional(),
     sync_group_tracking_weight: kw.flag(),
   },

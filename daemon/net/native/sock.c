@@ -184,6 +184,68 @@ static napi_value js_recv6(napi_env env, napi_callback_info info) {
   return ret_int(env, (int)n);
 }
 
+// recvUdp(fd, into Buffer, meta Buffer(40)) -> bytes read, -1 when nothing is waiting.
+// For UDP sockets of either family (an IPv6 one may be dual-stack): meta gets
+// source address (16, IPv4 as ::ffff:a.b.c.d) | destination (16, from
+// IP_PKTINFO / IPV6_PKTINFO, zero when absent) | TTL or hop limit (int32,
+// IP_RECVTTL / IPV6_RECVHOPLIMIT, -1 when absent) | source port (uint16, host order) | pad.
+static napi_value js_recv_udp(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  int fd;
+  void *data, *meta;
+  size_t len, mlen;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 3 || !arg_int(env, a[0], &fd) || !arg_buf(env, a[1], &data, &len) || !arg_buf(env, a[2], &meta, &mlen) ||
+      mlen < 40)
+    return napi_throw_type_error(env, NULL, "recvUdp(fd, buffer, meta)"), NULL;
+  struct sockaddr_storage from;
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)) + 2 * CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  struct iovec iov = {.iov_base = data, .iov_len = len};
+  struct msghdr m = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                     .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+  ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return ret_int(env, -1);
+    return throw_errno(env, "recvmsg");
+  }
+  unsigned char *out = meta;
+  int ttl = -1;
+  uint16_t port = 0;
+  memset(out, 0, 40);
+  if (from.ss_family == AF_INET6) {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&from;
+    memcpy(out, &s6->sin6_addr, 16);
+    port = ntohs(s6->sin6_port);
+  } else if (from.ss_family == AF_INET) {
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&from;
+    out[10] = out[11] = 0xff;
+    memcpy(out + 12, &s4->sin_addr, 4);
+    port = ntohs(s4->sin_port);
+  }
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      struct in6_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      memcpy(out + 16, &pi.ipi6_addr, 16);
+    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      struct in_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      out[26] = out[27] = 0xff;
+      memcpy(out + 28, &pi.ipi_addr, 4);
+    } else if ((c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) ||
+               (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL)) {
+      memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+    }
+  }
+  memcpy(out + 32, &ttl, 4);
+  memcpy(out + 36, &port, 2);
+  return ret_int(env, (int)n);
+}
+
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value a[1];
@@ -342,6 +404,7 @@ NAPI_MODULE_INIT() {
       {"recv", js_recv},     {"close", js_close},           {"ifindex", js_ifindex}, {"watch", js_watch},
       {"unwatch", js_unwatch}, {"threadPriority", js_thread_priority}, {"connect", js_connect},
       {"soError", js_so_error}, {"recv6", js_recv6},
+      {"recvUdp", js_recv_udp},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
