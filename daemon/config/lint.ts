@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import type { Diagnostics, Position } from './diagnostics';
 import type { Config, VrrpInstance } from './model';
+import { strictIssues } from './strict';
 import { instanceFamily, instanceVersion } from './version';
 
 /** How a message names another place: `line N` in the same file, else `file:N`. */
@@ -30,6 +31,9 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
   };
 
   for (const vi of cfg.vrrp_instance) {
+    for (const i of strictIssues(cfg, vi))
+      if (i.level === 'error') diag.error(vi.at, i.message);
+      else diag.warn(vi.at, i.message);
     const prev = names.get(vi.name);
     if (prev)
       diag.error(vi.at, `vrrp_instance ${vi.name}: defined twice (first at ${where(prev, vi.at)})`);

@@ -65,6 +65,8 @@ export const configSchema = kw.block({
   vrrp_script: vrrpScript.many(),
   track_file: trackFile.many().alias('vrrp_track_file'),
   vrrp_track_process: trackProcess.many(),
+  /** keepalived's top-level form; global_defs has it too */
+  linkbeat_use_polling: kw.flag(),
   garp_group: garpGroup.many(),
   bfd_instance: bfdInstance.many(),
   virtual_server: virtualServer.many(),

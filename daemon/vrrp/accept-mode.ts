@@ -3,13 +3,10 @@
 // virtual addresses. keepalived drops them with nftables; so do we, with one
 // table of our own. Pure: which addresses, and the nft script for them.
 import type { Config, VrrpInstance } from '../config/model';
+import { isStrict } from '../config/strict';
 import { instanceVersion } from '../config/version';
 
 export const ACCEPT_TABLE = 'keepalive_ts_vrrp';
-
-/** keepalived's vrrp_complete_instance: strict_mode, else vrrp_strict. */
-export const strictMode = (config: Config, vi: VrrpInstance) =>
-  vi.strict_mode ?? config.global_defs.vrrp_strict;
 
 /**
  * Whether an instance accepts packets to its addresses: the owner (255)
@@ -18,7 +15,7 @@ export const strictMode = (config: Config, vi: VrrpInstance) =>
  */
 export function acceptsTraffic(config: Config, vi: VrrpInstance): boolean {
   if (vi.priority === 255) return true;
-  const strict = strictMode(config, vi);
+  const strict = isStrict(config, vi);
   const accept = vi.accept ? true : vi.no_accept ? false : !strict;
   return accept && !(strict && instanceVersion(config, vi) === 2);
 }

@@ -3,6 +3,7 @@
 // It knows nothing of other instances: the engine wires sync groups and
 // trackers around it through the hooks it is given.
 import type { Config, VrrpInstance } from '../config/model';
+import { strictInstance } from '../config/strict';
 import { instanceFamily, instanceVersion } from '../config/version';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
@@ -67,14 +68,18 @@ export class Instance {
   /** use_vmac: the macvlans it makes; the VIPs and adverts on them */
   private readonly vmacs: Vmacs;
 
+  /** the instance as it runs (strict mode's resets applied) */
+  readonly cfg: VrrpInstance;
+
   constructor(
-    readonly cfg: VrrpInstance,
+    configured: VrrpInstance,
     private readonly config: Config,
     private readonly deps: InstanceDeps,
     private readonly hooks: InstanceHooks,
     /** first values of track files and process quorums (the watchers' initial reading) */
     start: Omit<TrackerStart, 'linkUp'> = {},
   ) {
+    const cfg = (this.cfg = strictInstance(config, configured));
     const g = config.global_defs;
     this.ifname = cfg.interface!;
     this.vrid = cfg.virtual_router_id!;
@@ -109,7 +114,7 @@ export class Instance {
       downTimerAdverts: cfg.down_timer_adverts,
       fencePolicy: cfg.fence_policy ?? (cfg.fence_command ? 'require' : 'off'),
       // keepalive-ts defaults both heal behaviours on (keepalived: off); the config can turn them off
-      higherPrioSendAdvert: cfg.higher_prio_send_advert ?? true,
+      higherPrioSendAdvert: cfg.higher_prio_send_advert ?? g.vrrp_higher_prio_send_advert ?? true,
       lowerPrioAnswer: !(cfg.lower_prio_no_advert ?? g.vrrp_lower_prio_no_advert),
     });
     if (cfg.unicast_peer.length)

@@ -363,7 +363,7 @@ export class TrackerWatch {
     const watched = this.instances.filter((i) => i.trackers.some((t) => t.kind === 'interface'));
     if (!watched.length) return;
     const carrier = this.deps.carrier;
-    const global = this.config.global_defs.linkbeat_use_polling;
+    const global = this.config.linkbeat_use_polling || this.config.global_defs.linkbeat_use_polling;
     const polled = (i: Tracked, ifname: string) =>
       !!carrier && (global || (!!i.cfg.linkbeat_use_polling && ifname === i.cfg.interface));
     const check = (poll: boolean) => {

@@ -50,7 +50,7 @@ export const globalDefs = kw.block({
   vrrp_min_garp: kw.flag(),
   /** periodic GARP/NA on the other interfaces of an instance's addresses */
   vrrp_garp_extra_if: garpExtraIf().alias('vrrp_vmac_garp_intvl').optional(),
-  vrrp_higher_prio_send_advert: kw.flag(),
+  vrrp_higher_prio_send_advert: kw.flag().optional(),
   vrrp_lower_prio_no_advert: kw.flag(),
   vrrp_strict: kw.flag(),
   vrrp_skip_check_adv_addr: kw.flag(),

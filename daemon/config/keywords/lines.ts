@@ -149,7 +149,8 @@ function broadcast(
  * reports it on an interface, keeping the weight unreversed.
  */
 export const tracked =
-  (kind: 'script' | 'interface' | 'file' | 'process' | 'bfd') => (words: string[], stmt: Stmt, ctx: Ctx) => {
+  (kind: 'script' | 'interface' | 'file' | 'process' | 'bfd') =>
+  (words: string[], stmt: Stmt, ctx: Ctx) => {
     const [name, ...rest] = words;
     const out: { name: string; weight?: number; reverse?: boolean; at: Position } = {
       name,

@@ -28,7 +28,6 @@ const row = (section: string, keywords: string[], why: string, declared?: true):
 
 const RS = 'virtual_server/real_server';
 const SNMP = 'keepalive-ts has no SNMP agent; use `keepalive-ts status --json` or the metrics';
-const STATIC = 'manage it with the system network configuration';
 const BUFS = 'keepalive-ts sizes its netlink and VRRP sockets itself';
 const PROC = 'keepalive-ts is one process; set scheduling with vrrp_priority / vrrp_rt_priority';
 
@@ -43,18 +42,9 @@ const ROWS: Row[] = [
   row('top', ['child_wait_time'], 'keepalive-ts has no child processes to wait for at exit'),
   row(
     'top',
-    ['linkbeat_use_polling', 'linkbeat_interfaces'],
-    'link state comes from rtnetlink events',
+    ['linkbeat_interfaces'],
+    "linkbeat_use_polling polls every tracked interface (or the instance's own)",
   ),
-  row(
-    'top',
-    ['track_group', 'static_ipaddress', 'static_routes', 'static_rules'],
-    `static addresses, routes and rules are not managed; ${STATIC}`,
-  ),
-  row('top', ['track_file', 'vrrp_track_file'], 'track the file with a vrrp_script that reads it'),
-  row('top', ['vrrp_track_process'], 'track the process with a vrrp_script (e.g. pidof NAME)'),
-  row('top', ['bfd_instance'], 'no BFD; use a vrrp_script or track_reference'),
-  row('top', ['garp_group'], 'gratuitous ARPs are paced per instance (vrrp_garp_* / garp_*)'),
   row('top', ['interface_up_down_delays'], 'a link change acts at once'),
   row('top', ['virtual_server_group'], 'declare each virtual_server'),
   row('top', ['SSL'], 'SSL_GET uses no client certificate'),
@@ -80,30 +70,13 @@ const ROWS: Row[] = [
     ['startup_script', 'startup_script_timeout', 'shutdown_script', 'shutdown_script_timeout'],
     'use ExecStartPre= / ExecStopPost= of the systemd unit',
   ),
-  row(
-    'global_defs',
-    [
-      'smtp_helo_name',
-      'smtp_alert_vrrp',
-      'smtp_alert_checker',
-      'no_email_faults',
-      'no_checker_emails',
-    ],
-    'notification email options beyond notification_email, smtp_server and smtp_alert',
-  ),
   row('global_defs', ['checker_log_all_failures'], 'checkers log changes of state'),
-  row('global_defs', ['vrrp_mcast_group6'], 'IPv6 instances use ff02::12'),
   row(
     'global_defs',
     ['default_interface'],
     'it applies to static addresses and to instances without an interface, which keepalive-ts does not run',
   ),
   row('global_defs', ['vrrp_down_timer_adverts'], 'set down_timer_adverts in each vrrp_instance'),
-  row(
-    'global_defs',
-    ['vrrp_gna_interval', 'vrrp_min_garp', 'vrrp_garp_extra_if'],
-    'gratuitous ARP pacing beyond vrrp_garp_master_* / vrrp_garp_lower_prio_*',
-  ),
   row(
     'global_defs',
     [
@@ -151,7 +124,7 @@ const ROWS: Row[] = [
   row(
     'global_defs',
     ['bfd_priority', 'bfd_rt_priority', 'bfd_no_swap', 'bfd_cpu_affinity', 'bfd_rlimit_rttime'],
-    'no BFD process',
+    'BFD runs in the VRRP thread: set vrrp_priority / vrrp_rt_priority',
   ),
   row(
     'global_defs',
@@ -207,7 +180,6 @@ const ROWS: Row[] = [
     ['log_unknown_vrids'],
     'adverts for unknown VRIDs are counted in status, not logged',
   ),
-  row('global_defs', ['vmac_prefix', 'vmac_addr_prefix'], 'no VMAC interfaces'),
   row('global_defs', ['random_seed'], 'no random choices to reproduce'),
   row(
     'global_defs',
@@ -228,20 +200,6 @@ const ROWS: Row[] = [
     'scheduling is set with vrrp_priority / vrrp_rt_priority',
     true,
   ),
-  row('global_defs', ['vrrp_strict'], 'RFC strict mode is not enforced', true),
-  row(
-    'global_defs',
-    ['vrrp_check_unicast_src', 'vrrp_skip_check_adv_addr'],
-    'adverts are checked against the peers and addresses as without them',
-    true,
-  ),
-  row('global_defs', ['vrrp_garp_interval'], 'gratuitous ARPs of a burst leave back to back', true),
-  row(
-    'global_defs',
-    ['vrrp_higher_prio_send_advert'],
-    'set higher_prio_send_advert per instance (on by default in keepalive-ts)',
-    true,
-  ),
   row(
     'global_defs',
     ['lvs_flush', 'lvs_flush_on_stop'],
@@ -249,17 +207,8 @@ const ROWS: Row[] = [
     true,
   ),
 
-  row(
-    'vrrp_instance',
-    ['use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan'],
-    'no VMAC / ipvlan interfaces; VIPs go on the instance interface with gratuitous ARP',
-  ),
+  row('vrrp_instance', ['use_ipvlan'], 'no ipvlan interfaces; use_vmac (macvlan) is supported'),
   row('vrrp_instance', ['vrf'], 'no VRF binding'),
-  row(
-    'vrrp_instance',
-    ['track_file', 'track_process', 'track_bfd'],
-    'track it with a vrrp_script in track_script',
-  ),
   row('vrrp_instance', ['mcast_dst_ip'], 'multicast goes to vrrp_mcast_group4'),
   row('vrrp_instance', ['track_src_ip'], 'a change of the source address is not tracked'),
   row(
@@ -267,35 +216,13 @@ const ROWS: Row[] = [
     ['unicast_fault_no_peer', 'old_unicast_checksum'],
     "unicast checksums are keepalived 2.2.7's and an empty peer list is a config warning",
   ),
-  row('vrrp_instance', ['garp_extra_if'], 'gratuitous ARPs go out on the VIP interfaces only'),
   row(
     'vrrp_instance',
     ['promote_secondaries'],
     'set net.ipv4.conf.IF.promote_secondaries=1 with sysctl',
   ),
-  row(
-    'vrrp_instance',
-    ['virtual_routes', 'virtual_rules'],
-    'routes and rules do not follow the VIPs; add them from a notify script',
-  ),
-  row('vrrp_instance', ['skip_check_adv_addr'], 'adverts are checked as without it'),
   row('vrrp_instance', ['notify_priority_changes'], 'the notify FIFO carries state changes only'),
   row('vrrp_instance', ['kernel_rx_buf_size'], BUFS),
-  row('vrrp_instance', ['linkbeat_use_polling'], 'link state comes from rtnetlink events'),
-  row(
-    'vrrp_instance',
-    ['no_accept'],
-    "no firewall: VIPs accept traffic as in keepalived's default accept mode",
-    true,
-  ),
-  row('vrrp_instance', ['strict_mode'], 'RFC strict mode is not enforced', true),
-  row(
-    'vrrp_instance',
-    ['check_unicast_src'],
-    'adverts from unknown unicast sources are accepted',
-    true,
-  ),
-  row('vrrp_instance', ['unicast_ttl'], 'unicast adverts leave with TTL 255', true),
   row(
     'vrrp_instance',
     ['notify_master_rx_lower_pri'],
@@ -303,40 +230,10 @@ const ROWS: Row[] = [
     true,
   ),
 
-  row('vrrp_script', ['user'], "scripts run as the daemon's user", true),
-
-  row(
-    'vrrp_sync_group',
-    ['track_file', 'track_process', 'track_bfd'],
-    'track it in the member instances',
-  ),
   row(
     'vrrp_sync_group',
     ['notify_deleted', 'notify_priority_changes'],
     "use the member instances' notify scripts",
-  ),
-  row(
-    'vrrp_sync_group',
-    ['global_tracking'],
-    'deprecated in keepalived; members track on their own',
-  ),
-  row(
-    'vrrp_sync_group',
-    ['notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop'],
-    "use the member instances' notify scripts",
-    true,
-  ),
-  row(
-    'vrrp_sync_group',
-    ['track_script', 'track_interface'],
-    'put the trackers in the member instances',
-    true,
-  ),
-  row(
-    'vrrp_sync_group',
-    ['sync_group_tracking_weight'],
-    'members track with their own weights',
-    true,
   ),
 
   row(
@@ -348,7 +245,6 @@ const ROWS: Row[] = [
   row('virtual_server', ['snmp_name'], SNMP),
   row('virtual_server', ['ip_family'], 'the family follows the virtual server address'),
   row('virtual_server', ['omega', 'ops', 'sorry_server_inhibit'], 'not acted on yet', true),
-  row('virtual_server', ['smtp_alert'], 'no notification email for checkers', true),
   row(RS, ['snmp_name'], SNMP),
   row(
     RS,
@@ -356,7 +252,6 @@ const ROWS: Row[] = [
     'use TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK or a MISC_CHECK script',
   ),
   row(RS, ['uthreshold', 'lthreshold'], 'no connection thresholds', true),
-  row(RS, ['smtp_alert'], 'no notification email for checkers', true),
   row(`${RS}/CHECKER_TYPE`, ['bind_if', 'bind_port', 'log_all_failures'], 'not acted on yet', true),
   row(`${RS}/HTTP_GET`, ['http_protocol'], "requests are sent by Node's HTTP/1.1 client", true),
   row(

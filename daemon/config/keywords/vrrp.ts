@@ -163,10 +163,21 @@ export const vrrpSyncGroup = kw.block(
     track_bfd: kw.lines(tracked('bfd')),
     smtp_alert: kw.flag().optional(),
     sync_group_tracking_weight: kw.flag(),
+    /** deprecated spelling of sync_group_tracking_weight (keepalived says so and applies it) */
+    global_tracking: kw
+      .custom(0, 0, (_args, stmt, ctx) => {
+        ctx.diag.warn(
+          stmt,
+          'global_tracking is deprecated: use track_interface/track_script/track_file on the sync group; taken as sync_group_tracking_weight (as keepalived)',
+        );
+        return true;
+      })
+      .optional(),
   },
   {
     header: named('vrrp_sync_group'),
     finish: (sg, stmt, ctx) => {
+      if (sg.global_tracking) sg.sync_group_tracking_weight = true;
       // keepalived keeps the first group list and reports the others
       const lists = stmt.block?.filter((s) => s.keyword === 'group') ?? [];
       for (const extra of lists.slice(1)) {

@@ -60,7 +60,9 @@ describe('bfd: configuration (keepalived 2.2.7 bfd_parser.c)', () => {
         vi('', 90).replace('VI_1', 'VI_2').replace('51', '52') +
         'vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n track_bfd {\n  g\n }\n}\n',
     ).config!;
-    const t = trackersFor(cfg.vrrp_instance[0], cfg, { linkUp: () => true }).filter((x) => x.kind === 'bfd');
+    const t = trackersFor(cfg.vrrp_instance[0], cfg, { linkUp: () => true }).filter(
+      (x) => x.kind === 'bfd',
+    );
     assert.deepEqual(
       t.map((x) => [x.name, x.weight, x.reverse, x.ok]),
       [

@@ -277,8 +277,8 @@ table(
       '2 warning snmp_socket: not supported by keepalive-ts (keepalive-ts has no SNMP agent; use `keepalive-ts status --json` or the metrics)',
     ],
     [
-      instance(' use_vmac'),
-      '7 warning use_vmac: not supported by keepalive-ts (no VMAC / ipvlan interfaces; VIPs go on the instance interface with gratuitous ARP)',
+      instance(' use_ipvlan'),
+      '7 warning use_ipvlan: not supported by keepalive-ts (no ipvlan interfaces; use_vmac (macvlan) is supported)',
     ],
     // in a block where keepalived does not have it, a keyword is unknown
     [

@@ -12,11 +12,9 @@ import { instance, parse } from './helpers';
 
 describe('keywords keepalive-ts does not implement', () => {
   it('warn with the reason at the keyword line, and a block of them is skipped whole', () => {
-    const r = parse(
-      'static_ipaddress {\n 10.9.9.9/24 dev eth0\n}\nglobal_defs {\n lvs_timeouts tcp 10\n}\n',
-    );
+    const r = parse('linkbeat_interfaces {\n eth0\n}\nglobal_defs {\n lvs_timeouts tcp 10\n}\n');
     assert.deepEqual(r.diags, [
-      '1 warning static_ipaddress: not supported by keepalive-ts (static addresses, routes and rules are not managed; manage it with the system network configuration)',
+      "1 warning linkbeat_interfaces: not supported by keepalive-ts (linkbeat_use_polling polls every tracked interface (or the instance's own))",
       '5 warning lvs_timeouts: not supported by keepalive-ts (set IPVS timeouts with ipvsadm --set)',
     ]);
     assert.equal(r.ok, true);
@@ -29,12 +27,11 @@ describe('keywords keepalive-ts does not implement', () => {
   });
 
   it('declared ones are read into the model and warn "not supported yet"', () => {
-    const r = parse(instance(' unicast_ttl 3\n no_accept'));
+    const r = parse(instance(' notify_master_rx_lower_pri /bin/true'));
     assert.deepEqual(r.diags, [
-      '7 warning unicast_ttl: not supported by keepalive-ts yet (unicast adverts leave with TTL 255)',
-      "8 warning no_accept: not supported by keepalive-ts yet (no firewall: VIPs accept traffic as in keepalived's default accept mode)",
+      '7 warning notify_master_rx_lower_pri: not supported by keepalive-ts yet (use notify_master / notify, or `keepalive-ts events`)',
     ]);
-    assert.equal(r.config.vrrp_instance[0].unicast_ttl, 3);
+    assert.equal(r.config.vrrp_instance[0].notify_master_rx_lower_pri?.cmd, '/bin/true');
   });
 
   it('checker rows hold in every checker, HTTP_GET rows in SSL_GET too', () => {

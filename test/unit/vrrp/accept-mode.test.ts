@@ -10,7 +10,7 @@ import {
 
 const conf = (inst: string, global = '') =>
   parseText(
-    `global_defs {\n${global}\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 5\n${inst}\n virtual_ipaddress {\n  198.51.100.10/24\n  2001:db8::10/64\n }\n virtual_ipaddress_excluded {\n  198.51.100.20/24\n }\n}\n`,
+    `global_defs {\n${global}\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 5\n${inst}\n virtual_ipaddress {\n  198.51.100.10/24\n }\n virtual_ipaddress_excluded {\n  198.51.100.20/24\n  2001:db8::10/64\n }\n}\n`,
   ).config;
 const accepts = (inst: string, global = '') => {
   const c = conf(inst, global);

@@ -63,7 +63,7 @@ describe('gratuitous ARP / NA timing (keepalived semantics)', () => {
     const { garps, nas } = run(
       `global_defs {\n vrrp_garp_interval 0.1\n vrrp_gna_interval 0.05\n vrrp_garp_master_repeat 1\n vrrp_garp_master_delay 0\n}\n` +
         inst('A', 1, ['198.51.100.10/24', '198.51.100.11/24']) +
-        inst('B', 2, ['198.51.100.12/24', '2001:db8::1/64']),
+        inst('B', 2, ['198.51.100.12/24'], ' virtual_ipaddress_excluded {\n  2001:db8::1/64\n }'),
     );
     assert.deepEqual(
       garps.map((g) => g.at).sort((a, b) => a - b),

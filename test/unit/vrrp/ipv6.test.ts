@@ -135,7 +135,7 @@ describe('VRRPv3 over IPv6', () => {
     const conf = (prio: number, extra = '') =>
       parseText(
         `vrrp_instance V6 {\n interface eth0\n virtual_router_id 61\n priority ${prio}\n advert_int 0.5\n${extra}` +
-          ` virtual_ipaddress {\n  2001:db8::100/64\n  198.51.100.10/24\n }\n}\n`,
+          ` virtual_ipaddress {\n  2001:db8::100/64\n }\n virtual_ipaddress_excluded {\n  198.51.100.10/24\n }\n}\n`,
       ).config;
     const node = (lan: FakeLan, clock: FakeClock, ll: string, prio: number) => {
       const net = new FakeNet(lan, `198.51.100.${prio}`, clock);
