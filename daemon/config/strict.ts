@@ -27,7 +27,7 @@ export function strictIssues(config: Config, vi: VrrpInstance): StrictIssue[] {
   if (vi.authentication?.auth_type)
     warn('strict mode does not support authentication; ignored (as keepalived)');
   if (vi.preempt_delay) warn('preempt_delay is incompatible with strict mode; reset to 0');
-  if (vi.down_timer_adverts !== 3)
+  if (vi.down_timer_adverts !== undefined && vi.down_timer_adverts !== 3)
     warn('down_timer_adverts is incompatible with strict mode; reset to 3');
   if (vi.garp_lower_prio_repeat) warn('strict mode requires no repeat GARPs; reset');
   if (vi.garp_lower_prio_delay) warn('strict mode requires no repeat GARP delay; reset');

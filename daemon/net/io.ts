@@ -23,6 +23,8 @@ export interface ChannelOptions {
   /** source address: unicast_src_ip, else the interface's primary address (IPv6: link-local); its family is the channel's */
   src: string;
   unicastPeers: string[];
+  /** SO_RCVBUF: bytes, or times the interface's MTU (vrrp_rx_bufs_policy); absent: 1 MiB */
+  rcvbuf?: { bytes: number } | { mtuTimes: number };
 }
 
 export interface Vip {
@@ -62,7 +64,11 @@ export interface NetIO {
   primaryIp(ifname: string, family?: 4 | 6): string | undefined;
   /** is the interface up (operstate up/unknown)? */
   linkUp(ifname: string): boolean;
-  /** call onChange whenever some link may have changed state (no polling: kernel events) */
+  /** is this address configured on the host (any interface)? */
+  hasAddress(ip: string): boolean;
+  /** read a sysctl (net/ipv4/conf/eth0/...), and write it when `value` is given; the value before */
+  sysctl(key: string, value?: string): string | undefined;
+  /** call onChange whenever some link or address may have changed (no polling: kernel events) */
   watchLinks(onChange: () => void): { close(): void };
   openChannel(o: ChannelOptions, onPacket: (packet: Uint8Array) => void): Channel;
   setVip(add: boolean, vip: Vip): void;

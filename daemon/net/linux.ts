@@ -1,7 +1,7 @@
 // NetIO on Linux: raw IP sockets (IPv4 and IPv6) for protocol 112,
 // rtnetlink for VIPs, AF_PACKET for gratuitous ARP and unsolicited
 // neighbour advertisements, /sys and os.networkInterfaces for links.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { bytesToIpv6 } from '../core/address';
 import { networkInterfaces } from 'node:os';
 import { garpFrame, parseMac } from './arp';
@@ -38,6 +38,8 @@ import {
   IPPROTO_IP,
   native,
   NETLINK_ROUTE,
+  RTMGRP_IPV4_IFADDR,
+  RTMGRP_IPV6_IFADDR,
   RTMGRP_LINK,
   SO_BINDTODEVICE,
   SO_RCVBUF,
@@ -117,7 +119,7 @@ export class LinuxNet implements NetIO {
     const fd = n.socket(AF_INET, SOCK_RAW, o.protocol);
     try {
       n.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(o.ifname + '\0'));
-      n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 20));
+      n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(this.rcvbuf(o)));
       n.setsockopt(fd, IPPROTO_IP, IP_TOS, int32(IPTOS_PREC_INTERNETCONTROL));
       if (o.unicastPeers.length) {
         if (o.ttl !== undefined) n.setsockopt(fd, IPPROTO_IP, IP_TTL, int32(o.ttl));
@@ -174,7 +176,7 @@ export class LinuxNet implements NetIO {
     const fd = n.socket(AF_INET6, SOCK_RAW, o.protocol);
     try {
       n.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(o.ifname + '\0'));
-      n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 20));
+      n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(this.rcvbuf(o)));
       n.setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, int32(IPTOS_PREC_INTERNETCONTROL));
       n.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, int32(1));
       n.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, int32(1));
@@ -225,6 +227,33 @@ export class LinuxNet implements NetIO {
     };
   }
 
+  /** the receive buffer a channel asks for (the kernel doubles it, as for keepalived) */
+  private rcvbuf(o: ChannelOptions): number {
+    if (!o.rcvbuf) return 1 << 20;
+    if ('bytes' in o.rcvbuf) return o.rcvbuf.bytes;
+    const mtu = Number(readFileSync(`/sys/class/net/${o.ifname}/mtu`, 'utf8').trim()) || 1500;
+    return mtu * o.rcvbuf.mtuTimes;
+  }
+
+  hasAddress(ip: string): boolean {
+    const want = ip.toLowerCase();
+    return Object.values(networkInterfaces()).some((l) =>
+      (l ?? []).some((a) => a.address.toLowerCase() === want),
+    );
+  }
+
+  sysctl(key: string, value?: string): string | undefined {
+    const file = `/proc/sys/${key}`;
+    let old: string | undefined;
+    try {
+      old = readFileSync(file, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+    if (value !== undefined && value !== old) writeFileSync(file, value);
+    return old;
+  }
+
   watchLinks(onChange: () => void): { close(): void } {
     const n = native();
     const fd = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
@@ -232,7 +261,7 @@ export class LinuxNet implements NetIO {
     let watch: unknown;
     try {
       n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 18));
-      n.bind(fd, sockaddrNl(RTMGRP_LINK));
+      n.bind(fd, sockaddrNl(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR));
       watch = n.watch(fd, () => {
         // the messages only say that something changed: linkUp reads the state itself
         let any = false;

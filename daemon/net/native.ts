@@ -154,3 +154,6 @@ export function sockaddrNl(groups = 0): Buffer {
 
 /** rtnetlink multicast group of link changes (RTMGRP_LINK) */
 export const RTMGRP_LINK = 1;
+/** rtnetlink multicast groups of IPv4 and IPv6 address changes */
+export const RTMGRP_IPV4_IFADDR = 0x10;
+export const RTMGRP_IPV6_IFADDR = 0x100;

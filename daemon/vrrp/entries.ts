@@ -66,7 +66,7 @@ const DEFAULT_INTERFACE = 'eth0';
 
 /** The top-level static_ipaddress, static_routes and static_rules of a config. */
 export function staticEntries(config: Config): Entries {
-  const g = config.global_defs as { default_interface?: string };
+  const g = config.global_defs;
   return {
     addresses: config.static_ipaddress.map(vipOf(g.default_interface ?? DEFAULT_INTERFACE)),
     routes: config.static_routes,

@@ -12,6 +12,7 @@ import { Announcer } from './announce';
 import { setEntries, vipOf } from './entries';
 import { encode, type V3Checksum } from './codec';
 import { Fencer } from './fencing';
+import { sourceTracker } from './track-source';
 import type { GarpPacer } from './garp-pacer';
 import { Fsm, type Action } from './fsm';
 import { HeartbeatPaths, type Path } from './paths';
@@ -111,7 +112,7 @@ export class Instance {
       preempt: !cfg.nopreempt,
       preemptDelay: cfg.preempt_delay,
       primaryIp: this.src,
-      downTimerAdverts: cfg.down_timer_adverts,
+      downTimerAdverts: cfg.down_timer_adverts ?? g.vrrp_down_timer_adverts ?? 3,
       fencePolicy: cfg.fence_policy ?? (cfg.fence_command ? 'require' : 'off'),
       // keepalive-ts defaults both heal behaviours on (keepalived: off); the config can turn them off
       higherPrioSendAdvert: cfg.higher_prio_send_advert ?? g.vrrp_higher_prio_send_advert ?? true,
@@ -125,7 +126,15 @@ export class Instance {
     this.paths = new HeartbeatPaths(cfg, config, src, this.family, deps.net, deps.clock, deps.log, {
       ifname: this.vmacs.plan.channelIfname,
     });
-    this.trackers = trackersFor(cfg, config, { ...start, linkUp: (i) => deps.net.linkUp(i) });
+    this.trackers = [
+      ...trackersFor(cfg, config, { ...start, linkUp: (i) => deps.net.linkUp(i) }),
+      ...sourceTracker(cfg.track_src_ip, cfg.unicast_src_ip ?? cfg.mcast_src_ip, (ip) =>
+        deps.net.hasAddress(ip),
+      ),
+    ];
+    // keepalived: unicast keywords without a peer fall back to multicast unless this says FAULT
+    if (cfg.unicast_fault_no_peer && !cfg.unicast_peer.length && cfg.unicast_src_ip)
+      this.configFault = 'unicast_fault_no_peer: no unicast peer';
     this.announcer = new Announcer(
       cfg,
       config,
@@ -143,6 +152,9 @@ export class Instance {
   }
 
   start() {
+    if (this.cfg.promote_secondaries)
+      this.promoted = this.deps.net.sysctl(`net/ipv4/conf/${this.ifname}/promote_secondaries`, '1');
+    if (this.configFault) this.deps.log('warn', `${this.name}: ${this.configFault}; FAULT`);
     this.openPaths();
     this.applyTrackers(false);
     this.apply(this.fsm.handle({ type: 'startup' }, this.deps.clock.now()));
@@ -151,6 +163,8 @@ export class Instance {
   stop() {
     this.reopen?.cancel();
     this.apply(this.fsm.handle({ type: 'shutdown' }, this.deps.clock.now()));
+    if (this.promoted !== undefined && this.promoted !== '1')
+      this.deps.net.sysctl(`net/ipv4/conf/${this.ifname}/promote_secondaries`, this.promoted);
     this.announcer.cancel();
     this.paths.close();
     this.vmacs.remove((m) => this.deps.log('warn', `${this.name}: ${m}`));
@@ -159,6 +173,10 @@ export class Instance {
   /** the VRRP sockets could not be opened (keepalived: "src address not configured"): FAULT */
   private socketFault?: string;
   private reopen?: Timer;
+  /** a configuration that can only be FAULT (unicast_fault_no_peer) */
+  private configFault?: string;
+  /** promote_secondaries before we set it, restored at stop */
+  private promoted?: string;
 
   /**
    * Open the heartbeat sockets. An address not usable yet (an IPv6
@@ -192,7 +210,7 @@ export class Instance {
   applyTrackers(emit = true) {
     const eff = effectivePriority(this.cfg.priority, this.trackers);
     const priority = eff.priority;
-    const fault = eff.fault || this.socketFault !== undefined;
+    const fault = eff.fault || this.socketFault !== undefined || this.configFault !== undefined;
     const now = this.deps.clock.now();
     const acts: Action[] = [];
     if (priority !== this.fsm.priority)

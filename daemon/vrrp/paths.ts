@@ -26,6 +26,28 @@ export function pathTtl(unicast: boolean, family: 4 | 6, unicastTtl?: number) {
   return unicastTtl ?? (family === 4 ? VRRP_TTL : undefined);
 }
 
+/**
+ * The VRRP socket's receive buffer (keepalived): kernel_rx_buf_size, else
+ * vrrp_rx_bufs_policy: a size, the MTU or the instance's advert (IP header
+ * included) times vrrp_rx_bufs_multiplier; undefined: our default.
+ */
+export function rxBufs(
+  cfg: VrrpInstance,
+  config: Config,
+  family: 4 | 6,
+): { bytes: number } | { mtuTimes: number } | undefined {
+  if (cfg.kernel_rx_buf_size !== undefined) return { bytes: cfg.kernel_rx_buf_size };
+  const g = config.global_defs;
+  const p = g.vrrp_rx_bufs_policy;
+  if (p === undefined) return undefined;
+  if (typeof p === 'number') return { bytes: p };
+  if (p === 'MTU') return { mtuTimes: g.vrrp_rx_bufs_multiplier };
+  const width = family === 6 ? 16 : 4;
+  const auth = cfg.authentication?.auth_type && family === 4 ? 8 : 0;
+  const advert = (family === 6 ? 40 : 20) + 8 + width * cfg.virtual_ipaddress.length + auth;
+  return { bytes: advert * g.vrrp_rx_bufs_multiplier };
+}
+
 const pathOf = (
   name: string,
   opts: Omit<ChannelOptions, 'protocol' | 'ttl'>,
@@ -56,13 +78,21 @@ export class HeartbeatPaths {
   ) {
     const g = config.global_defs;
     const group =
-      family === 6 ? g.vrrp_mcast_group6 || VRRP_MCAST6 : g.vrrp_mcast_group4 || VRRP_MCAST;
+      cfg.mcast_dst_ip ??
+      (family === 6 ? g.vrrp_mcast_group6 || VRRP_MCAST6 : g.vrrp_mcast_group4 || VRRP_MCAST);
     const ifname = own.ifname ?? cfg.interface!;
     const ttl = (peers: unknown[]) => pathTtl(peers.length > 0, family, cfg.unicast_ttl);
+    const rcvbuf = rxBufs(cfg, config, family);
     this.all.push(
       pathOf(
         ifname,
-        { ifname, group, src, unicastPeers: cfg.unicast_peer.map((p) => p.address) },
+        {
+          ifname,
+          group,
+          src,
+          unicastPeers: cfg.unicast_peer.map((p) => p.address),
+          ...(rcvbuf ? { rcvbuf } : {}),
+        },
         ttl(cfg.unicast_peer),
       ),
     );

@@ -7,6 +7,7 @@ import type { Config, VrrpInstance } from '../config/model';
 import { splitArgv } from '../core/argv';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
+import { watchSources } from './track-source';
 import type { NetIO } from '../net/io';
 import type { ProcConnEvent } from '../net/proc-connector';
 import type { FileSource } from '../system/file-watch';
@@ -98,6 +99,8 @@ export class TrackerWatch {
     this.startFiles();
     this.startProcesses();
     this.startBfd();
+    const src = watchSources(this.deps.net, this.instances, this.deps.log);
+    if (src) this.closers.push(src);
   }
 
   stop() {

@@ -3,7 +3,14 @@
 // the watchers that feed them results are in track-watch.ts.
 import type { Config, VrrpInstance } from '../config/model';
 
-export type TrackerKind = 'script' | 'interface' | 'reference' | 'file' | 'process' | 'bfd';
+export type TrackerKind =
+  | 'script'
+  | 'interface'
+  | 'reference'
+  | 'file'
+  | 'process'
+  | 'bfd'
+  | 'source';
 
 export interface Tracker {
   name: string;

@@ -36,6 +36,8 @@ const sends = new Map<string, number[]>();
 const net: NetIO = {
   primaryIp: () => '198.51.100.11',
   linkUp: () => true,
+  hasAddress: () => true,
+  sysctl: () => undefined,
   watchLinks: () => ({ close() {} }),
   openChannel: (o) => {
     // one channel per instance: key it by a counter the instance owns

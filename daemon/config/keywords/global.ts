@@ -37,6 +37,21 @@ export const globalDefs = kw.block({
   vrrp_version: kw.int(2, 3).default(2),
   vrrp_mcast_group4: kw.string(ip).default('224.0.0.18'),
   vrrp_mcast_group6: kw.string(ip).default('ff02::12'),
+  /** the interface of static addresses without `dev` (keepalived: eth0) */
+  default_interface: kw.string().optional(),
+  /** default down_timer_adverts of every instance */
+  vrrp_down_timer_adverts: kw.int(1, 100).optional(),
+  /** VRRP socket receive buffers: MTU or ADVERT times vrrp_rx_bufs_multiplier, or a size */
+  vrrp_rx_bufs_policy: kw
+    .custom<'MTU' | 'ADVERT' | number>(1, 1, ([v], stmt, ctx) => {
+      const u = v.toUpperCase();
+      if (u === 'MTU' || u === 'ADVERT') return u;
+      if (/^\d+$/.test(v)) return Number(v);
+      ctx.diag.error(stmt, `vrrp_rx_bufs_policy: '${v}' is not MTU, ADVERT or a size`);
+      return undefined;
+    })
+    .optional(),
+  vrrp_rx_bufs_multiplier: kw.int(1, 1000).default(3),
   // defaults (5 and 5, or 0 and 1 with vrrp_min_garp) resolved in vrrp/announce.ts globalGarp
   vrrp_garp_master_delay: kw.int(0, 86400).optional(),
   vrrp_garp_master_repeat: kw.int(1, 10000).optional(),

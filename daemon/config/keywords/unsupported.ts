@@ -73,12 +73,6 @@ const ROWS: Row[] = [
   row('global_defs', ['checker_log_all_failures'], 'checkers log changes of state'),
   row(
     'global_defs',
-    ['default_interface'],
-    'it applies to static addresses and to instances without an interface, which keepalive-ts does not run',
-  ),
-  row('global_defs', ['vrrp_down_timer_adverts'], 'set down_timer_adverts in each vrrp_instance'),
-  row(
-    'global_defs',
     [
       'nftables',
       'nftables_priority',
@@ -163,8 +157,6 @@ const ROWS: Row[] = [
       'lvs_netlink_monitor_rcv_bufs_force',
       'process_monitor_rcv_bufs',
       'process_monitor_rcv_bufs_force',
-      'vrrp_rx_bufs_policy',
-      'vrrp_rx_bufs_multiplier',
     ],
     BUFS,
   ),
@@ -209,20 +201,12 @@ const ROWS: Row[] = [
 
   row('vrrp_instance', ['use_ipvlan'], 'no ipvlan interfaces; use_vmac (macvlan) is supported'),
   row('vrrp_instance', ['vrf'], 'no VRF binding'),
-  row('vrrp_instance', ['mcast_dst_ip'], 'multicast goes to vrrp_mcast_group4'),
-  row('vrrp_instance', ['track_src_ip'], 'a change of the source address is not tracked'),
   row(
     'vrrp_instance',
-    ['unicast_fault_no_peer', 'old_unicast_checksum'],
-    "unicast checksums are keepalived 2.2.7's and an empty peer list is a config warning",
-  ),
-  row(
-    'vrrp_instance',
-    ['promote_secondaries'],
-    'set net.ipv4.conf.IF.promote_secondaries=1 with sysctl',
+    ['old_unicast_checksum'],
+    "unicast VRRPv3 checksums are keepalived 2.2.7's (1.3.6 and later)",
   ),
   row('vrrp_instance', ['notify_priority_changes'], 'the notify FIFO carries state changes only'),
-  row('vrrp_instance', ['kernel_rx_buf_size'], BUFS),
   row(
     'vrrp_instance',
     ['notify_master_rx_lower_pri'],

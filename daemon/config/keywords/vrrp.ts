@@ -88,7 +88,27 @@ export const vrrpInstance = kw.block(
     garp_extra_if: garpExtraIf().optional(),
     higher_prio_send_advert: kw.flag().optional(),
     lower_prio_no_advert: kw.flag().optional(),
-    down_timer_adverts: kw.int(1, 100).default(3),
+    /** default: global vrrp_down_timer_adverts, else 3 (vrrp/instance.ts) */
+    down_timer_adverts: kw.int(1, 100).optional(),
+    /** multicast destination of this instance's adverts (else vrrp_mcast_group4/6) */
+    mcast_dst_ip: kw.string(ip).optional(),
+    /** FAULT while the configured source address is not on the host */
+    track_src_ip: kw.flag(),
+    /** unicast keywords but no peer: FAULT instead of falling back to multicast */
+    unicast_fault_no_peer: kw.flag(),
+    /** set net.ipv4.conf.IF.promote_secondaries=1 while running (restored at stop) */
+    promote_secondaries: kw.flag(),
+    /** SO_RCVBUF of the instance's VRRP socket, bytes */
+    kernel_rx_buf_size: kw.int(0, 1 << 30).optional(),
+    /** VRRPv3 unicast checksum of keepalived <= 1.3.5 (pseudo-header to the multicast group); `never`: no auto-detection */
+    old_unicast_checksum: kw
+      .custom<'on' | 'never'>(0, 1, ([v], stmt, ctx) => {
+        if (v === undefined) return 'on';
+        if (v === 'never') return 'never';
+        ctx.diag.error(stmt, `old_unicast_checksum: unexpected '${v}' (expected: never)`);
+        return undefined;
+      })
+      .optional(),
     accept: kw.flag(),
     no_accept: kw.flag(),
     strict_mode: kw.flag().optional(),

@@ -94,6 +94,23 @@ export class FakeNet implements NetIO {
   get linkWatcherCount() {
     return this.linkWatchers.size;
   }
+  /** addresses on this host besides its own (track_src_ip) */
+  readonly addresses = new Set<string>();
+  hasAddress(ip: string) {
+    return ip === this.ip || ip === this.ip6 || this.addresses.has(ip) || this.vips.has(ip);
+  }
+  /** an address comes or goes: the kernel tells the link/address watchers */
+  setAddress(ip: string, present: boolean) {
+    if (present) this.addresses.add(ip);
+    else this.addresses.delete(ip);
+    for (const w of [...this.linkWatchers]) w();
+  }
+  readonly sysctls = new Map<string, string>();
+  sysctl(key: string, value?: string) {
+    const old = this.sysctls.get(key) ?? '0';
+    if (value !== undefined) this.sysctls.set(key, value);
+    return old;
+  }
   /** the next N channel opens fail (an address not usable yet) */
   failOpens = 0;
   openChannel(opts: ChannelOptions, onPacket: (p: Uint8Array) => void): Channel {
