@@ -101,7 +101,7 @@ export function encode(a: Advert, opts: EncodeOptions = {}): Uint8Array {
 export type DecodeError = 'length' | 'version' | 'type' | 'checksum' | 'count';
 
 export type Decoded =
-  | { ok: true; advert: Advert; checksumForm?: V3Checksum }
+  | { ok: true; advert: Advert; checksumForm?: V3Checksum | 'old-unicast' }
   | { ok: false; reason: DecodeError; detail: string };
 
 /**
@@ -110,7 +110,7 @@ export type Decoded =
  * both v3 forms are accepted and the one that matched is reported. The
  * family (4- or 16-byte addresses) is that of `src`, IPv4 without one.
  */
-export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
+export function decode(b: Uint8Array, src?: string, dst?: string, altDst?: string): Decoded {
   const family = src?.includes(':') ? 6 : 4;
   const width = family === 6 ? 16 : 4;
   if (b.length < 8) return { ok: false, reason: 'length', detail: `${b.length} bytes` };
@@ -133,7 +133,7 @@ export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
     };
   const msg = b.subarray(0, v2NoAuthData ? b.length : need);
   const auth = 8 + width * count;
-  let checksumForm: V3Checksum | undefined;
+  let checksumForm: V3Checksum | 'old-unicast' | undefined;
   if (version === 2) {
     if (finishChecksum(onesSum(msg)) !== 0)
       return { ok: false, reason: 'checksum', detail: 'bad checksum' };
@@ -145,6 +145,12 @@ export function decode(b: Uint8Array, src?: string, dst?: string): Decoded {
     )
       checksumForm = family === 6 ? undefined : 'keepalived';
     else if (family === 4 && finishChecksum(onesSum(msg)) === 0) checksumForm = 'rfc9568';
+    else if (
+      src &&
+      altDst &&
+      finishChecksum(onesSum(msg, 0, msg.length, pseudoSum(src, altDst, msg.length))) === 0
+    )
+      checksumForm = 'old-unicast'; // keepalived <= 1.3.5's unicast form (see unicast-checksum.ts)
     else
       return {
         ok: false,

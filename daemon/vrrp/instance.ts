@@ -10,7 +10,7 @@ import type { Log } from '../core/log';
 import type { NetIO, Vip } from '../net/io';
 import { Announcer } from './announce';
 import { setEntries, vipOf } from './entries';
-import { encode, type V3Checksum } from './codec';
+import { AdvertCache } from './advert-cache';
 import { Fencer } from './fencing';
 import { sourceTracker } from './track-source';
 import type { GarpPacer } from './garp-pacer';
@@ -66,6 +66,7 @@ export class Instance {
   private readonly unicast?: Expect['unicast'];
   private readonly announcer: Announcer;
   private readonly fencer: Fencer;
+  private readonly adverts: AdvertCache;
   /** use_vmac: the macvlans it makes; the VIPs and adverts on them */
   private readonly vmacs: Vmacs;
 
@@ -145,6 +146,13 @@ export class Instance {
       hooks.pacer,
     );
     this.fencer = new Fencer(cfg.name, cfg, deps.scripts, deps.log);
+    this.adverts = new AdvertCache(cfg, config, {
+      version: this.version,
+      vrid: this.vrid,
+      addresses: this.vips.map((v) => v.address),
+      family: this.family,
+      advertInt: () => this.fsm.cfg.advertInt,
+    });
   }
 
   get name() {
@@ -239,6 +247,7 @@ export class Instance {
         authPass: this.cfg.authentication?.auth_pass,
         advertInt: this.cfg.advert_int,
         ...(this.unicast ? { unicast: this.unicast } : {}),
+        ...(this.adverts.checksum.altDst ? { altChecksumDst: this.adverts.checksum.altDst } : {}),
         ...(this.fsm.state === 'BACKUP' &&
         this.fsm.masterIp &&
         (this.cfg.skip_check_adv_addr ?? this.config.global_defs.vrrp_skip_check_adv_addr)
@@ -255,6 +264,8 @@ export class Instance {
     }
     if (this.paths.ownSources.has(r.src)) return; // our own advert looped back
     this.counters.advertsReceived++;
+    if (r.checksumForm === 'old-unicast' && this.adverts.heardOldChecksum())
+      this.deps.log('info', `${this.name}: setting unicast VRRPv3 checksum to old version`);
     if (path)
       this.paths.heard(this.name, path, this.silentAfterMs(), this.counters.advertsReceived);
     if (this.fsm.state === 'MASTER' && r.advert.priority > 0) this.counters.otherMasterSeen++;
@@ -283,42 +294,9 @@ export class Instance {
     return 3 * this.fsm.masterAdverInt * 1000;
   }
 
-  /**
-   * Encoded adverts by priority and path: everything else in an advert is fixed
-   * for the instance's life, so a steady master encodes nothing (keepalived
-   * too builds its packet once). Priorities are few (0, the configured one and
-   * what trackers make of it).
-   */
-  private readonly packets = new Map<number, Map<string, Uint8Array>>();
-
   private send(priority: number) {
-    let byPath = this.packets.get(priority);
-    if (!byPath) this.packets.set(priority, (byPath = new Map()));
-    const cache = byPath;
-    this.paths.send((src, dst) => {
-      const key = `${src}>${dst}`;
-      let pkt = cache.get(key);
-      if (!pkt) cache.set(key, (pkt = this.encodeAdvert(priority, src, dst)));
-      return pkt;
-    });
+    this.paths.send((src, dst) => this.adverts.payload(priority, src, dst));
     this.counters.advertsSent++;
-  }
-
-  private encodeAdvert(priority: number, src: string, dst: string) {
-    const advert = {
-      version: this.version,
-      vrid: this.vrid,
-      priority,
-      advertInt: this.fsm.cfg.advertInt,
-      addresses: this.vips.map((v) => v.address),
-      ...(this.version === 2
-        ? this.cfg.authentication?.auth_type === 'PASS'
-          ? { authType: 1 as const, authPass: this.cfg.authentication.auth_pass }
-          : { authType: 0 as const }
-        : {}),
-    };
-    const v3Checksum = this.config.global_defs.vrrp_v3_checksum as V3Checksum;
-    return encode(advert, { src, dst, v3Checksum });
   }
 
   /** VIPs, excluded addresses, virtual_routes and virtual_rules (keepalived's order) */

@@ -41,6 +41,8 @@ export interface Expect {
    * it already knows (this source)
    */
   skipAddressCheckFrom?: string;
+  /** also verify a v3 checksum with this pseudo-header destination (old unicast form) */
+  altChecksumDst?: string;
 }
 
 export type Received =
@@ -50,7 +52,7 @@ export type Received =
       src: string;
       dst: string;
       ttl: number;
-      checksumForm?: V3Checksum;
+      checksumForm?: V3Checksum | 'old-unicast';
       addressesMatch: boolean;
     }
   | { ok: false; reason: DropReason; detail: string; src?: string };
@@ -71,7 +73,7 @@ export function receive(packet: Uint8Array, exp: Expect, vips?: readonly string[
   if (!exp.unicast && ip.ttl !== VRRP_TTL)
     return { ok: false, reason: 'ttl', detail: `TTL ${ip.ttl}, must be 255`, src: ip.src };
   const end = Math.min(packet.length, ip.totalLength || packet.length);
-  const d = decode(packet.subarray(ip.headerLength, end), ip.src, ip.dst);
+  const d = decode(packet.subarray(ip.headerLength, end), ip.src, ip.dst, exp.altChecksumDst);
   if (!d.ok)
     return {
       ok: false,

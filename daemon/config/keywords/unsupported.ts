@@ -201,11 +201,6 @@ const ROWS: Row[] = [
 
   row('vrrp_instance', ['use_ipvlan'], 'no ipvlan interfaces; use_vmac (macvlan) is supported'),
   row('vrrp_instance', ['vrf'], 'no VRF binding'),
-  row(
-    'vrrp_instance',
-    ['old_unicast_checksum'],
-    "unicast VRRPv3 checksums are keepalived 2.2.7's (1.3.6 and later)",
-  ),
   row('vrrp_instance', ['notify_priority_changes'], 'the notify FIFO carries state changes only'),
   row(
     'vrrp_instance',
