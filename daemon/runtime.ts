@@ -15,8 +15,7 @@ import type { DaemonStatus } from './control/status';
 import type { LvsRuntime } from './lvs-runtime';
 import type { SmtpAlerts } from './control/alerts';
 import { discardSpare, VrrpThread } from './vrrp/thread';
-import { droppedAddresses, renderAcceptTable } from './vrrp/accept-mode';
-import { nftScript } from './system/nft-run';
+import { AcceptFirewall } from './control/accept-firewall';
 
 export interface DaemonOptions {
   file: string;
@@ -107,15 +106,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   const events = new EventLog();
 
   // no_accept / strict mode: the drop table (nft runs only for configs that need it)
-  let acceptTable = false;
-  const applyAcceptMode = async (cfg: Config | undefined) => {
-    const d = cfg ? droppedAddresses(cfg) : { v4: [], v6: [] };
-    const want = d.v4.length + d.v6.length > 0;
-    if (!want && !acceptTable) return;
-    const r = await nftScript(renderAcceptTable(d));
-    if (r.ok) acceptTable = want;
-    else log('error', `accept mode (no_accept / strict_mode): nft failed: ${r.err}`);
-  };
+  const firewall = new AcceptFirewall(log);
+  const applyAcceptMode = (cfg: Config | undefined) => firewall.apply(cfg);
   const acceptReady = applyAcceptMode(config);
 
   // static addresses/routes/rules are the VRRP side's too (keepalived: have_vrrp_config)

@@ -36,18 +36,43 @@ export function droppedAddresses(config: Config): { v4: string[]; v6: string[] }
  * what was there), or only removes it when there are none. Neighbour
  * discovery to and from the addresses stays allowed, as in keepalived.
  */
-export function renderAcceptTable(d: { v4: string[]; v6: string[] }): string {
-  const reset = `table inet ${ACCEPT_TABLE}\ndelete table inet ${ACCEPT_TABLE}\n`;
+export interface AcceptTableOptions {
+  /** `nftables NAME` (vrrp_iptables: "keepalived"), else ACCEPT_TABLE */
+  table: string;
+  /** nftables_priority, else -1 */
+  priority: number;
+  /** nftables_counters */
+  counters: boolean;
+}
+
+/** The table options from global_defs (keepalived's nftables keywords). */
+export function acceptTableOptions(config: Config): AcceptTableOptions {
+  const g = config.global_defs;
+  const named = g.nftables ?? (g.vrrp_iptables || g.vrrp_ipsets ? 'keepalived' : undefined);
+  return {
+    table: named ?? ACCEPT_TABLE,
+    priority: g.nftables_priority ?? -1,
+    counters: g.nftables_counters,
+  };
+}
+
+export function renderAcceptTable(
+  d: { v4: string[]; v6: string[] },
+  o: AcceptTableOptions = { table: ACCEPT_TABLE, priority: -1, counters: false },
+): string {
+  const t = o.table; // an nft identifier (the config checks `nftables NAME`)
+  const reset = `table inet ${t}\ndelete table inet ${t}\n`;
   if (!d.v4.length && !d.v6.length) return reset;
   const set = (name: string, type: string, el: string[]) =>
     `  set ${name} {\n    type ${type}\n${el.length ? `    elements = { ${el.join(', ')} }\n` : ''}  }\n`;
+  const c = o.counters ? 'counter ' : '';
   const chain = (name: string, hook: string, dir: 'daddr' | 'saddr') =>
-    `  chain ${name} {\n    type filter hook ${hook} priority -1; policy accept;\n` +
+    `  chain ${name} {\n    type filter hook ${hook} priority ${o.priority}; policy accept;\n` +
     `    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n` +
-    `    ip ${dir} @vips4 drop\n    ip6 ${dir} @vips6 drop\n  }\n`;
+    `    ip ${dir} @vips4 ${c}drop\n    ip6 ${dir} @vips6 ${c}drop\n  }\n`;
   return (
     reset +
-    `table inet ${ACCEPT_TABLE} {\n` +
+    `table inet ${t} {\n` +
     set('vips4', 'ipv4_addr', d.v4) +
     set('vips6', 'ipv6_addr', d.v6) +
     chain('in', 'input', 'daddr') +

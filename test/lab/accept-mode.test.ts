@@ -20,8 +20,8 @@ const ping = async (lab: Lab, ip: string) =>
   (await lab.exec('gw', ['ping', ...(ip.includes(':') ? ['-6'] : []), '-c', '1', '-W', '1', ip]))
     .code === 0;
 
-const table = async (lab: Lab) =>
-  (await lab.exec('d1', ['nft', 'list', 'table', 'inet', ACCEPT_TABLE])).code === 0;
+const table = async (lab: Lab, name = ACCEPT_TABLE) =>
+  (await lab.exec('d1', ['nft', 'list', 'table', 'inet', name])).code === 0;
 
 describe('accept mode: no_accept drops traffic to the VIPs of a non-owner master (lab)', function () {
   this.timeout(60_000);
@@ -32,10 +32,14 @@ describe('accept mode: no_accept drops traffic to the VIPs of a non-owner master
   });
   after(async () => {
     await d?.stop().catch(() => {});
-    await lab.exec('d1', ['sh', '-c', `nft delete table inet ${ACCEPT_TABLE} 2>/dev/null; true`]);
+    await lab.exec('d1', [
+      'sh',
+      '-c',
+      `nft delete table inet ${ACCEPT_TABLE} 2>/dev/null; nft delete table inet ka_fw 2>/dev/null; true`,
+    ]);
   });
 
-  it('no_accept: VIPs held, ARP/ND answered, packets dropped; accept by reload; table gone at stop', async () => {
+  it('no_accept: VIPs held, ARP/ND answered, packets dropped; accept by reload; nftables NAME and counters; table gone at stop', async () => {
     d = new LabDaemon(lab, 'd1', 'ks', conf('no_accept'));
     await d.start();
     await waitFor('VIP on d1', async () => (await holders(lab, ['d1'])).length === 1, 5000);
@@ -64,8 +68,30 @@ describe('accept mode: no_accept drops traffic to the VIPs of a non-owner master
     await lab.exec('d1', ['sh', '-c', 'cat > /etc/keepalived/ks.conf'], { input: d.conf });
     await lab.exec('d1', ['kill', '-HUP', String(d.pid)]);
     await waitFor('table back', () => table(lab), 3000);
+
+    // nftables NAME + nftables_counters by reload: the table is renamed, its drops counted
+    d.conf = conf('no_accept').replace(
+      'vrrp_version 3\n',
+      'vrrp_version 3\n  nftables ka_fw\n  nftables_counters\n',
+    );
+    await lab.exec('d1', ['sh', '-c', 'cat > /etc/keepalived/ks.conf'], { input: d.conf });
+    await lab.exec('d1', ['kill', '-HUP', String(d.pid)]);
+    await waitFor(
+      'table renamed',
+      async () => !(await table(lab)) && (await table(lab, 'ka_fw')),
+      3000,
+    );
+    await waitFor(
+      'VIP back after reload',
+      async () => (await holders(lab, ['d1'])).length === 1,
+      5000,
+    );
+    assert.equal(await ping(lab, VIP), false);
+    const listed = (await lab.exec('d1', ['nft', 'list', 'table', 'inet', 'ka_fw'])).stdout;
+    assert.match(listed, /ip daddr @vips4 counter packets [1-9]\d* bytes \d+ drop/, listed);
     await d.term();
     await sleep(100);
-    assert.equal(await table(lab), false, 'the table is removed at stop');
+    assert.equal(await table(lab, 'ka_fw'), false, 'the (renamed) table is removed at stop');
+    assert.equal(await table(lab), false);
   });
 });

@@ -37,6 +37,44 @@ export const globalDefs = kw.block({
   vrrp_version: kw.int(2, 3).default(2),
   vrrp_mcast_group4: kw.string(ip).default('224.0.0.18'),
   vrrp_mcast_group6: kw.string(ip).default('ff02::12'),
+  /** the nftables table of accept mode (no_accept / strict): NAME, default "keepalived" */
+  nftables: kw
+    .custom<string>(0, 1, ([name], stmt, ctx) => {
+      if (name === undefined) return 'keepalived';
+      if (name.length >= 256 || !/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name)) {
+        ctx.diag.error(
+          stmt,
+          `nftables: '${name}' is not an nftables table name (letters, digits, _ . -)`,
+        );
+        return undefined;
+      }
+      return name;
+    })
+    .optional(),
+  nftables_priority: kw.int(-2147483648, 2147483647).optional(),
+  /** counters on the accept-mode drop rules */
+  nftables_counters: kw.flag(),
+  /** keepalived matches interfaces by index instead of name; our rules name none */
+  nftables_ifindex: kw.flag(),
+  /** keepalived built without iptables (as Debian's is not, but as keepalive-ts is) uses nftables */
+  vrrp_iptables: kw
+    .custom<true>(0, 2, (_args, stmt, ctx) => {
+      ctx.diag.warn(
+        stmt,
+        "iptables not supported, using nftables instead (as keepalived built without iptables); replace 'vrrp_iptables' and 'vrrp_ipsets' with 'nftables'",
+      );
+      return true;
+    })
+    .optional(),
+  vrrp_ipsets: kw
+    .custom<true>(0, 5, (_args, stmt, ctx) => {
+      ctx.diag.warn(
+        stmt,
+        "ipsets not supported, using nftables sets instead (as keepalived built without libipset); replace 'vrrp_ipsets' with 'nftables'",
+      );
+      return true;
+    })
+    .optional(),
   /** the interface of static addresses without `dev` (keepalived: eth0) */
   default_interface: kw.string().optional(),
   /** default down_timer_adverts of every instance */

@@ -73,18 +73,6 @@ const ROWS: Row[] = [
   row('global_defs', ['checker_log_all_failures'], 'checkers log changes of state'),
   row(
     'global_defs',
-    [
-      'nftables',
-      'nftables_priority',
-      'nftables_counters',
-      'nftables_ifindex',
-      'vrrp_iptables',
-      'vrrp_ipsets',
-    ],
-    'no firewall for no_accept / VMACs; lvs_backend nftables is the LVS dataplane',
-  ),
-  row(
-    'global_defs',
     ['nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark'],
     'the LVS dataplane is chosen with lvs_backend',
   ),

@@ -3,6 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { parseText } from '../../../daemon/config/index';
 import {
+  acceptTableOptions,
   acceptsTraffic,
   droppedAddresses,
   renderAcceptTable,
@@ -53,5 +54,24 @@ describe('accept mode (no_accept, strict_mode)', () => {
       renderAcceptTable({ v4: [], v6: [] }),
       'table inet keepalive_ts_vrrp\ndelete table inet keepalive_ts_vrrp\n',
     );
+  });
+
+  it('nftables NAME, nftables_priority, nftables_counters; vrrp_iptables falls back to nftables "keepalived" (with keepalived\'s warning)', () => {
+    const o = acceptTableOptions(
+      conf(' no_accept', ' nftables my_fw\n nftables_priority -5\n nftables_counters'),
+    );
+    assert.deepEqual(o, { table: 'my_fw', priority: -5, counters: true });
+    const t = renderAcceptTable({ v4: ['198.51.100.10'], v6: [] }, o);
+    assert.match(t, /^table inet my_fw\ndelete table inet my_fw\n/);
+    assert.match(t, /priority -5; policy accept;/);
+    assert.match(t, /ip daddr @vips4 counter drop/);
+    assert.equal(acceptTableOptions(conf('', ' nftables')).table, 'keepalived');
+    const ipt = parseText(
+      'global_defs {\n vrrp_iptables IN OUT\n}\n' +
+        'vrrp_instance V {\n interface eth0\n virtual_router_id 5\n no_accept\n virtual_ipaddress {\n  198.51.100.10/24\n }\n}\n',
+    );
+    assert.match(ipt.diagnostics[0].message, /iptables not supported, using nftables instead/);
+    assert.equal(acceptTableOptions(ipt.config).table, 'keepalived');
+    assert.equal(acceptTableOptions(conf('')).table, 'keepalive_ts_vrrp');
   });
 });
