@@ -16,6 +16,7 @@ import type { LvsRuntime } from './lvs-runtime';
 import type { SmtpAlerts } from './control/alerts';
 import { discardSpare, VrrpThread } from './vrrp/thread';
 import { AcceptFirewall } from './control/accept-firewall';
+import { nameThisThread, processNames } from './system/process-names';
 
 export interface DaemonOptions {
   file: string;
@@ -85,6 +86,9 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  const names = processNames(config.global_defs);
+  if (names.title) process.title = names.title;
+  if (names.main) nameThisThread(names.main);
   const startedAt = new Date().toISOString();
   // performance.now() counts from the process's start
   const startup: DaemonStatus['startup'] = { configMs: round(performance.now()) };

@@ -14,6 +14,7 @@ import { fileSource } from '../system/file-watch';
 import { procInfo, procPids, subscribeProcEvents } from '../system/procs';
 import { BfdSessions } from '../bfd/sessions';
 import { LinuxBfdTransport } from '../bfd/io';
+import { nameThisThread, processNames } from '../system/process-names';
 import { VrrpEngine } from './engine';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -36,6 +37,8 @@ function schedule(g: Config['global_defs']) {
 
 function start(config: Config) {
   schedule(config.global_defs);
+  const names = processNames(config.global_defs);
+  if (names.vrrp) nameThisThread(names.vrrp);
   const log = (level: LogLevel, msg: string) => send({ type: 'log', level, msg });
   const gate = new ScriptGate({
     scriptUser: config.global_defs.script_user,

@@ -75,6 +75,12 @@ export const globalDefs = kw.block({
       return true;
     })
     .optional(),
+  /** process and thread names (system/process-names.ts) */
+  process_names: kw.flag(),
+  process_name: kw.string().optional(),
+  vrrp_process_name: kw.string().optional(),
+  checker_process_name: kw.string().optional(),
+  bfd_process_name: kw.string().optional(),
   /** the interface of static addresses without `dev` (keepalived: eth0) */
   default_interface: kw.string().optional(),
   /** default down_timer_adverts of every instance */

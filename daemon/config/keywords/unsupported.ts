@@ -56,17 +56,6 @@ const ROWS: Row[] = [
   ),
   row(
     'global_defs',
-    [
-      'process_names',
-      'process_name',
-      'vrrp_process_name',
-      'checker_process_name',
-      'bfd_process_name',
-    ],
-    'keepalive-ts is one process with threads',
-  ),
-  row(
-    'global_defs',
     ['startup_script', 'startup_script_timeout', 'shutdown_script', 'shutdown_script_timeout'],
     'use ExecStartPre= / ExecStopPost= of the systemd unit',
   ),
