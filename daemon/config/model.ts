@@ -15,7 +15,7 @@ import {
   type VirtualServer,
 } from './keywords/lvs';
 import { staticKeywords } from './keywords/static';
-import { trackFile, trackProcess } from './keywords/trackers';
+import { linkbeatInterface, trackFile, trackProcess, upDownDelay } from './keywords/trackers';
 import { garpGroup, vrrpInstance, vrrpScript, vrrpSyncGroup } from './keywords/vrrp';
 
 export { CHECKERS, checkerDefaults, type Checker, type CheckerType } from './keywords/checkers';
@@ -67,6 +67,10 @@ export const configSchema = kw.block({
   vrrp_track_process: trackProcess.many(),
   /** keepalived's top-level form; global_defs has it too */
   linkbeat_use_polling: kw.flag(),
+  /** interfaces whose carrier is polled (MII / ETHTOOL / IOCTL: we read the kernel's carrier) */
+  linkbeat_interfaces: kw.lines(linkbeatInterface),
+  /** `IFNAME DOWN_DELAY [UP_DELAY]`: seconds a link change waits before it counts */
+  interface_up_down_delays: kw.lines(upDownDelay),
   garp_group: garpGroup.many(),
   bfd_instance: bfdInstance.many(),
   virtual_server: virtualServer.many(),

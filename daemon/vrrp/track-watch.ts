@@ -7,6 +7,7 @@ import type { Config, VrrpInstance } from '../config/model';
 import { splitArgv } from '../core/argv';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
+import { watchLinkTrackers } from './track-links';
 import { watchSources } from './track-source';
 import type { NetIO } from '../net/io';
 import type { ProcConnEvent } from '../net/proc-connector';
@@ -60,8 +61,6 @@ export interface WatchDeps {
 
 /** how often /proc is scanned again where the kernel's process events are unavailable */
 export const PROC_RESCAN_MS = 1000;
-/** how often carriers are read with linkbeat_use_polling (keepalived polls MII every second) */
-export const LINKBEAT_POLL_MS = 1000;
 
 /**
  * One generation of watchers: a reload stops it and starts a new one. Made
@@ -71,7 +70,6 @@ export const LINKBEAT_POLL_MS = 1000;
 export class TrackerWatch {
   private readonly timers = new Set<Timer>();
   private readonly closers: { close(): void }[] = [];
-  private links?: { close(): void };
   private stopped = false;
   private instances: readonly Tracked[] = [];
   private readonly fileValues = new Map<string, number>();
@@ -95,7 +93,8 @@ export class TrackerWatch {
     this.instances = instances;
     this.startScripts();
     this.startReferenceProbes();
-    this.startLinkWatch();
+    const links = watchLinkTrackers(this.deps, this.config, this.instances);
+    if (links) this.closers.push(links);
     this.startFiles();
     this.startProcesses();
     this.startBfd();
@@ -107,8 +106,6 @@ export class TrackerWatch {
     this.stopped = true;
     for (const t of this.timers) t.cancel();
     this.timers.clear();
-    this.links?.close();
-    this.links = undefined;
     for (const c of this.closers.splice(0)) c.close();
     this.monitor?.stop();
     this.unsubscribeBfd?.();
@@ -353,54 +350,6 @@ export class TrackerWatch {
           );
         },
       );
-    }
-  }
-
-  /**
-   * Tracked interfaces follow rtnetlink link events (no polling), except
-   * with linkbeat_use_polling (global: every tracked interface; in an
-   * instance: its own interface), where the carrier is read every
-   * LINKBEAT_POLL_MS as keepalived polls MII/ethtool.
-   */
-  private startLinkWatch() {
-    const watched = this.instances.filter((i) => i.trackers.some((t) => t.kind === 'interface'));
-    if (!watched.length) return;
-    const carrier = this.deps.carrier;
-    const global = this.config.linkbeat_use_polling || this.config.global_defs.linkbeat_use_polling;
-    const polled = (i: Tracked, ifname: string) =>
-      !!carrier && (global || (!!i.cfg.linkbeat_use_polling && ifname === i.cfg.interface));
-    const check = (poll: boolean) => {
-      if (this.stopped) return;
-      for (const i of watched) {
-        let changed = false;
-        for (const t of i.trackers) {
-          if (t.kind !== 'interface' || polled(i, t.name) !== poll) continue;
-          const up = poll ? carrier!(t.name) : this.deps.net.linkUp(t.name);
-          if (up === t.ok) continue;
-          t.ok = up;
-          changed = true;
-          this.deps.log(
-            up ? 'info' : 'warn',
-            `${i.name}: interface ${t.name} ${up ? 'up' : 'down'}`,
-          );
-        }
-        if (changed) i.applyTrackers();
-      }
-    };
-    const kinds = watched.flatMap((i) =>
-      i.trackers.filter((t) => t.kind === 'interface').map((t) => polled(i, t.name)),
-    );
-    if (kinds.includes(false)) {
-      this.links = this.deps.net.watchLinks(() => check(false));
-      check(false); // a change between the instance's start and the subscription
-    }
-    if (kinds.includes(true)) {
-      const tick = () => {
-        if (this.stopped) return;
-        check(true);
-        this.after(LINKBEAT_POLL_MS, tick);
-      };
-      tick();
     }
   }
 }

@@ -107,3 +107,38 @@ export const trackProcess = kw.block(
     },
   },
 );
+
+/** A linkbeat_interfaces line: `IFNAME [MII|ETHTOOL|IOCTL]` (the kernel's carrier is read for all). */
+export function linkbeatInterface([name, type]: string[], stmt: Stmt, ctx: Ctx) {
+  if (type !== undefined && !['MII', 'ETHTOOL', 'IOCTL'].includes(type.toUpperCase())) {
+    ctx.diag.error(stmt, `linkbeat_interfaces: ${name}: '${type}' is not MII, ETHTOOL or IOCTL`);
+    return undefined;
+  }
+  return name;
+}
+
+/** An interface_up_down_delays line: `IFNAME DOWN_DELAY [UP_DELAY]`, seconds 0..255. */
+export function upDownDelay(words: string[], stmt: Stmt, ctx: Ctx) {
+  const [ifname, down, up] = words;
+  if (down === undefined) {
+    ctx.diag.warn(
+      stmt,
+      `interface_up_down_delays: no timeouts for ${ifname}, ignored (as keepalived)`,
+    );
+    return undefined;
+  }
+  if (words.length > 3)
+    ctx.diag.warn(stmt, `interface_up_down_delays: too many parameters for ${ifname}`);
+  const secs = (v: string, what: string) => {
+    const n = Number(v);
+    if (!/^\d+(\.\d+)?$/.test(v) || n > 255) {
+      ctx.diag.error(stmt, `interface_up_down_delays: invalid ${what} delay '${v}' for ${ifname}`);
+      return undefined;
+    }
+    return n;
+  };
+  const d = secs(down, 'down');
+  const u = up === undefined ? 0 : secs(up, 'up');
+  if (d === undefined || u === undefined) return undefined;
+  return { ifname, down: d, up: u };
+}

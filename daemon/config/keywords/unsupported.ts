@@ -40,12 +40,6 @@ const ROWS: Row[] = [
   row('top', ['namespace_with_ipsets'], 'keepalive-ts uses no ipsets'),
   row('top', ['instance', 'use_pid_dir'], 'give each daemon its own -p PIDFILE and --control PATH'),
   row('top', ['child_wait_time'], 'keepalive-ts has no child processes to wait for at exit'),
-  row(
-    'top',
-    ['linkbeat_interfaces'],
-    "linkbeat_use_polling polls every tracked interface (or the instance's own)",
-  ),
-  row('top', ['interface_up_down_delays'], 'a link change acts at once'),
   row('top', ['virtual_server_group'], 'declare each virtual_server'),
   row('top', ['SSL'], 'SSL_GET uses no client certificate'),
 
