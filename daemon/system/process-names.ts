@@ -4,7 +4,6 @@
 // `bfd_process_name`: BFD shares the thread) the VRRP thread's name.
 // `process_names` sets keepalived's defaults for whatever is not named.
 import { writeFileSync } from 'node:fs';
-import type { GlobalDefs } from '../config/model';
 
 export interface ProcessNames {
   title?: string;
@@ -12,7 +11,16 @@ export interface ProcessNames {
   vrrp?: string;
 }
 
-export function processNames(g: GlobalDefs): ProcessNames {
+/** the global_defs keywords that name things */
+export interface NameSettings {
+  process_names: boolean;
+  process_name?: string;
+  vrrp_process_name?: string;
+  checker_process_name?: string;
+  bfd_process_name?: string;
+}
+
+export function processNames(g: NameSettings): ProcessNames {
   const d = g.process_names
     ? { title: 'keepalived', main: 'keepalived_ipvs', vrrp: 'keepalived_vrrp' }
     : {};
