@@ -15,6 +15,7 @@ const ns = `ka-sc${process.pid % 100000}`;
 const last = availableParallelism() - 1;
 
 const CONFIG = `global_defs {
+  vrrp_version 3
   vrrp_no_swap
   vrrp_cpu_affinity ${last}
   checker_cpu_affinity 0
@@ -129,5 +130,56 @@ describe('process and thread scheduling (own namespace, real kernel)', function 
       .split('\n')
       .find((l) => l.startsWith('Max realtime timeout'))!;
     assert.deepEqual(line.split(/\s{2,}/).slice(1, 4), ['40000', '80000', 'us']);
+  });
+
+  it('max_auto_priority: a stalled process (SIGSTOP 400 ms) comes back with its VRRP thread at SCHED_RR 1, then 2', async () => {
+    const gone = new Promise((r) => p!.once('exit', r));
+    p!.kill('SIGTERM');
+    await gone;
+    out = '';
+    const conf = path.join(dir, 'auto.conf');
+    writeFileSync(
+      conf,
+      CONFIG.replace(
+        /global_defs \{[^}]*\}/,
+        'global_defs {\n  vrrp_version 3\n  max_auto_priority 2\n  min_auto_priority_delay 100000\n  vrrp_priority -1\n}',
+      ),
+    );
+    p = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns,
+        process.execPath,
+        BIN,
+        '-f',
+        conf,
+        '-n',
+        '-l',
+        '-p',
+        path.join(dir, 'kts.pid'),
+        '--control',
+        path.join(dir, 'kts.sock'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor('MASTER', async () => /VI_1: BACKUP -> MASTER/.test(out), 20_000, 50);
+    const tid = Number(/VRRP thread \(tid (\d+)\)/.exec(out)?.[1]);
+    assert.deepEqual(stat(p.pid, tid).slice(37, 39), ['0', '0'], out);
+    for (const want of ['1', '2', '2']) {
+      p.kill('SIGSTOP');
+      await sleep(400);
+      p.kill('SIGCONT');
+      await sleep(300);
+      assert.deepEqual(stat(p.pid, tid).slice(37, 39), [want, '2'], out);
+    }
+    assert.match(out, /VRRP thread: a timer fired 0\.\d+ seconds late/);
+    assert.match(out, /set realtime priority 2 \(max_auto_priority 2\)/);
+    assert.doesNotMatch(out, /set realtime priority 3/);
+    const limits = readFileSync(`/proc/${p.pid}/limits`, 'utf8');
+    assert.match(limits, /Max realtime timeout\s+5000\s+10000\s+us/);
   });
 });
