@@ -17,6 +17,7 @@ import type { SmtpAlerts } from './control/alerts';
 import { discardSpare, VrrpThread } from './vrrp/thread';
 import { AcceptFirewall } from './control/accept-firewall';
 import { nameThisThread, processNames } from './system/process-names';
+import { startProcess } from './system/sched';
 
 export interface DaemonOptions {
   file: string;
@@ -122,6 +123,11 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     vrrp?.discard();
     vrrp = undefined;
   }
+  startProcess(
+    config.global_defs,
+    { vrrp: !!vrrp, checkers: o.checkers, bfd: !!vrrp && config.bfd_instance.length > 0 },
+    log,
+  );
 
   let lvs: LvsRuntime | undefined;
   const startLvs = (cfg: Config) => {

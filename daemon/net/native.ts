@@ -34,6 +34,14 @@ export interface NativeSock {
   unwatch(handle: unknown): void;
   /** the calling thread's nice value, and SCHED_RR at `rt` when rt > 0 */
   threadPriority(nice: number, rt: number): void;
+  /** mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) for the process */
+  mlockall(): void;
+  /** sched_setaffinity of the calling thread */
+  threadAffinity(cpus: number[]): void;
+  /** setrlimit(RLIMIT_RTTIME), microseconds (process-wide) */
+  rlimitRttime(soft: number, hard: number): void;
+  /** the calling thread's id */
+  gettid(): number;
 }
 
 let cached: NativeSock | undefined;

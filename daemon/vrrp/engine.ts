@@ -11,11 +11,14 @@ import { planReload, runnable, type ReloadPlan } from './reload';
 import type { InstanceStatus, Transition } from './status';
 import { SyncGroups } from './sync-group';
 import { TrackerWatch, type WatchDeps } from './track-watch';
+import { UnknownVrids } from './unknown-vrid';
 
 export interface EngineDeps extends Omit<WatchDeps, 'bfd'> {
   onTransition?: (t: Transition) => void;
   /** the bfd_instance sessions, run in this thread and following the config */
   bfd?: BfdSessions;
+  /** how late any instance timer fired, ms (auto priority) */
+  timerLag?: (ms: number) => void;
 }
 
 export class VrrpEngine {
@@ -25,6 +28,9 @@ export class VrrpEngine {
   /** the latest an advert timer has fired, ms */
   maxLagMs = 0;
   private readonly pacer: GarpPacer;
+  /** vrrp_startup_delay: no master-down timer fires before this (clock ms) */
+  private delayedUntil = 0;
+  private readonly unknown: UnknownVrids;
 
   constructor(
     private config: Config,
@@ -32,6 +38,9 @@ export class VrrpEngine {
   ) {
     this.groups = new SyncGroups(config);
     this.pacer = new GarpPacer(deps.clock);
+    this.unknown = new UnknownVrids(deps.clock, deps.log, (vrid, ifname) =>
+      [...this.instances.values()].some((i) => i.vrid === vrid && i.ifname === ifname),
+    );
   }
 
   private create(cfg: Config['vrrp_instance'][number], watch: TrackerWatch) {
@@ -48,9 +57,14 @@ export class VrrpEngine {
           if (ms > this.maxLagMs) this.maxLagMs = ms;
         },
         pacer: this.pacer,
+        ...(this.deps.timerLag ? { timerLag: this.deps.timerLag } : {}),
+        ...(this.config.global_defs.log_unknown_vrids
+          ? { unknownVrid: (v, ifname, src) => this.unknown.heard(v, ifname, src) }
+          : {}),
       },
       watch.initial,
     );
+    inst.delayedUntil = this.delayedUntil;
     this.instances.set(cfg.name, inst);
     return inst;
   }
@@ -75,6 +89,11 @@ export class VrrpEngine {
   start() {
     this.deps.bfd?.apply(this.config.bfd_instance);
     this.startStatic();
+    const delay = this.config.global_defs.vrrp_startup_delay;
+    if (delay) {
+      this.delayedUntil = this.deps.clock.now() + delay * 1000;
+      this.deps.log('info', `Delaying startup for ${delay} seconds`);
+    }
     const watch = (this.watch = new TrackerWatch(this.deps, this.config));
     const created = this.config.vrrp_instance
       .filter(runnable)

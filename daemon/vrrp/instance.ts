@@ -16,7 +16,7 @@ import { sourceTracker } from './track-source';
 import type { GarpPacer } from './garp-pacer';
 import { Fsm, type Action } from './fsm';
 import { HeartbeatPaths, type Path } from './paths';
-import { DROP_REASONS, receive, type DropReason, type Expect } from './receive';
+import { DROP_REASONS, peekVrid, receive, type DropReason, type Expect } from './receive';
 import type { InstanceCounters, InstanceStatus, Transition } from './status';
 import { effectivePriority, trackersFor, type Tracker, type TrackerStart } from './track';
 import type { ScriptRunner } from './track-watch';
@@ -35,6 +35,10 @@ export interface InstanceHooks {
   pacer: GarpPacer;
   /** how late an advert timer fired, ms */
   advertLag(ms: number): void;
+  /** how late any timer of it fired, ms (auto priority) */
+  timerLag?(ms: number): void;
+  /** log_unknown_vrids: an advert for another VRID reached this instance's socket */
+  unknownVrid?(vrid: number, ifname: string, src: string): void;
 }
 
 export class Instance {
@@ -159,7 +163,18 @@ export class Instance {
     return this.cfg.name;
   }
 
+  /**
+   * vrrp_startup_delay (keepalived: vrrp_delayed_start_time): until then a
+   * master-down timer is pushed to this time plus its interval; an address
+   * owner (keepalived: BACKUP with a 1 us down timer) starts at this time.
+   */
+  delayedUntil = 0;
+
   start() {
+    if (this.cfg.priority === 255 && this.deps.clock.now() < this.delayedUntil) {
+      this.reopen = this.deps.clock.at(this.delayedUntil, () => this.start());
+      return;
+    }
     if (this.cfg.promote_secondaries)
       this.promoted = this.deps.net.sysctl(`net/ipv4/conf/${this.ifname}/promote_secondaries`, '1');
     if (this.configFault) this.deps.log('warn', `${this.name}: ${this.configFault}; FAULT`);
@@ -257,6 +272,9 @@ export class Instance {
       this.vips.map((v) => v.address),
     );
     if (!r.ok) {
+      const vrid = this.hooks.unknownVrid && peekVrid(pkt);
+      if (typeof vrid === 'number' && vrid !== this.vrid)
+        this.hooks.unknownVrid!(vrid, path?.opts.ifname ?? this.ifname, r.src ?? '?');
       // a packet of another virtual router on the same link is not a drop of ours
       if (r.reason === 'vrid') return;
       this.counters.drops[r.reason]++;
@@ -314,9 +332,13 @@ export class Instance {
     delete this.timers[which];
     if (which === 'adver') this.adverDue = at;
     if (at === null) return;
+    const armed = this.deps.clock.now();
+    if (which === 'masterDown' && armed < this.delayedUntil) at = this.delayedUntil + (at - armed);
+    const due = at;
     this.timers[which] = this.deps.clock.at(at, () => {
       delete this.timers[which];
       const now = this.deps.clock.now();
+      this.hooks.timerLag?.(now - due);
       if (which === 'adver' && this.adverDue !== null) {
         // late: more than a fifth of the interval after it was due (event loop stalled)
         if (now - this.adverDue > this.fsm.cfg.advertInt * 200) this.counters.lateAdverts++;

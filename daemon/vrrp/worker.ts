@@ -4,6 +4,13 @@
 import { parentPort } from 'node:worker_threads';
 import { ScriptGate } from '../system/script-gate';
 import { LoopLag } from '../system/loop-lag';
+import {
+  applyRttime,
+  applyThread,
+  AutoPriority,
+  rttimeLimit,
+  vrrpThreadPlan,
+} from '../system/sched';
 import { sdNotify, watchdogIntervalMs } from '../system/sdnotify';
 import { realClock } from '../core/clock';
 import { LinuxNet } from '../net/linux';
@@ -25,21 +32,45 @@ const lag = new LoopLag();
 
 let engine: VrrpEngine | undefined;
 
-/** keepalived's vrrp_priority / vrrp_rt_priority, for this thread */
-function schedule(g: Config['global_defs']) {
-  if (g.vrrp_priority === undefined && g.vrrp_rt_priority === undefined) return;
-  try {
-    native().threadPriority(g.vrrp_priority ?? 0, g.vrrp_rt_priority ?? 0);
-  } catch (e) {
-    send({ type: 'log', level: 'warn', msg: `VRRP thread priority: ${(e as Error).message}` });
-  }
+/**
+ * keepalived's VRRP (and BFD) process settings, for this thread
+ * (daemon/system/sched.ts: vrrp_/bfd_ priority, rt_priority, cpu_affinity),
+ * and its automatic realtime priority when a timer fires late.
+ */
+function schedule(config: Config, log: (level: LogLevel, msg: string) => void) {
+  const g = config.global_defs;
+  const plan = vrrpThreadPlan(g, config.bfd_instance.length > 0);
+  const n = native();
+  const done = applyThread(n, 'VRRP', plan, log);
+  if (done.length) log('info', `VRRP thread (tid ${n.gettid()}): ${done.join(', ')}`);
+  const auto = new AutoPriority(g.max_auto_priority, g.min_auto_priority_delay, plan.rt ?? 0);
+  let limited = plan.rt !== undefined; // RLIMIT_RTTIME already set by the main thread
+  return (lateMs: number) => {
+    const step = auto.late(lateMs);
+    if (!step) return;
+    log('info', `VRRP thread: ${step.log}`);
+    if (step.priority === undefined) return;
+    if (!applyThread(n, 'VRRP', { nice: plan.nice, rt: step.priority }, log).length) return;
+    log(
+      'info',
+      `VRRP thread: set realtime priority ${step.priority} (max_auto_priority ${g.max_auto_priority})`,
+    );
+    if (limited) return;
+    limited = true;
+    const rt = {
+      vrrp: true,
+      bfd: g.bfd_rt_priority !== undefined,
+      checker: g.checker_rt_priority !== undefined,
+    };
+    applyRttime(n, rttimeLimit(g, rt), log);
+  };
 }
 
 function start(config: Config) {
-  schedule(config.global_defs);
   const names = processNames(config.global_defs);
   if (names.vrrp) nameThisThread(names.vrrp);
   const log = (level: LogLevel, msg: string) => send({ type: 'log', level, msg });
+  const timerLag = schedule(config, log);
   const gate = new ScriptGate({
     scriptUser: config.global_defs.script_user,
     secure: config.global_defs.enable_script_security,
@@ -60,6 +91,7 @@ function start(config: Config) {
       onTransition: (t) => send({ type: 'transition', t }),
       // BFD at 10 ms intervals needs a loop kept free: this one, the adverts' own
       bfd: new BfdSessions(new LinuxBfdTransport(log), realClock, log),
+      timerLag,
     });
     engine.start();
     send({ type: 'ready', at: performance.timeOrigin + performance.now() });

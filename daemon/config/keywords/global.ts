@@ -1,6 +1,7 @@
 // global_defs: router identity, notification mail, VRRP defaults for every
 // instance, and keepalive-ts's own global extensions.
 import { kw, readInt } from '../schema';
+import { schedKeywords } from './sched';
 import { garpExtraIf, ip, portOf, timer, userAndGroup } from './values';
 
 /** RFC 1123 host names (labels of letters, digits and inner hyphens) */
@@ -139,6 +140,7 @@ export const globalDefs = kw.block({
   vrrp_priority: kw.int(-20, 19).optional(),
   /** SCHED_RR priority of the VRRP thread: adverts preempt everything else on the host */
   vrrp_rt_priority: kw.int(1, 99).optional(),
+  ...schedKeywords,
   /** prefix of generated VMAC names (keepalived: vrrp, giving vrrp.VRID) */
   vmac_prefix: kw.string().optional(),
   /** prefix of the names of VMACs made for addresses (use_vmac_addr, a VIP's use_vmac) */

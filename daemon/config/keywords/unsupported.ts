@@ -29,7 +29,6 @@ const row = (section: string, keywords: string[], why: string, declared?: true):
 const RS = 'virtual_server/real_server';
 const SNMP = 'keepalive-ts has no SNMP agent; use `keepalive-ts status --json` or the metrics';
 const BUFS = 'keepalive-ts sizes its netlink and VRRP sockets itself';
-const PROC = 'keepalive-ts is one process; set scheduling with vrrp_priority / vrrp_rt_priority';
 
 const ROWS: Row[] = [
   row(
@@ -68,28 +67,6 @@ const ROWS: Row[] = [
     'global_defs',
     ['notify_fifo_script', 'vrrp_notify_fifo_script', 'lvs_notify_fifo', 'lvs_notify_fifo_script'],
     'read notify_fifo / vrrp_notify_fifo, or `keepalive-ts events --follow`',
-  ),
-  row(
-    'global_defs',
-    ['min_auto_priority_delay', 'vrrp_cpu_affinity', 'vrrp_rlimit_rttime'],
-    'scheduling is set with vrrp_priority / vrrp_rt_priority',
-  ),
-  row(
-    'global_defs',
-    [
-      'checker_priority',
-      'checker_rt_priority',
-      'checker_no_swap',
-      'checker_cpu_affinity',
-      'checker_rlimit_rttime',
-      'vrrp_no_swap',
-    ],
-    PROC,
-  ),
-  row(
-    'global_defs',
-    ['bfd_priority', 'bfd_rt_priority', 'bfd_no_swap', 'bfd_cpu_affinity', 'bfd_rlimit_rttime'],
-    'BFD runs in the VRRP thread: set vrrp_priority / vrrp_rt_priority',
   ),
   row(
     'global_defs',
@@ -137,12 +114,6 @@ const ROWS: Row[] = [
     'real server notify scripts run on changes of state only',
   ),
   row('global_defs', ['umask'], 'set UMask= in the systemd unit'),
-  row('global_defs', ['vrrp_startup_delay'], 'instances start at once'),
-  row(
-    'global_defs',
-    ['log_unknown_vrids'],
-    'adverts for unknown VRIDs are counted in status, not logged',
-  ),
   row('global_defs', ['random_seed'], 'no random choices to reproduce'),
   row(
     'global_defs',
@@ -155,12 +126,6 @@ const ROWS: Row[] = [
     'global_defs',
     ['dynamic_interfaces'],
     'the interfaces must exist when an instance starts',
-    true,
-  ),
-  row(
-    'global_defs',
-    ['max_auto_priority'],
-    'scheduling is set with vrrp_priority / vrrp_rt_priority',
     true,
   ),
   row(

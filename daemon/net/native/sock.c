@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -395,6 +396,61 @@ static napi_value js_thread_priority(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// mlockall(): keepalived's *_no_swap, MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT as
+// keepalived (pages are locked once touched: V8's large reservations stay virtual)
+static napi_value js_mlockall(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0) return throw_errno(env, "mlockall");
+  return NULL;
+}
+
+// threadAffinity(cpus): sched_setaffinity of the calling thread (keepalived's
+// *_cpu_affinity, for a thread rather than a process)
+static napi_value js_thread_affinity(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  uint32_t n;
+  bool is_array = false;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 1 || napi_is_array(env, a[0], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, a[0], &n) != napi_ok)
+    return napi_throw_type_error(env, NULL, "threadAffinity(cpus)"), NULL;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    int cpu;
+    if (napi_get_element(env, a[0], i, &e) != napi_ok || !arg_int(env, e, &cpu) || cpu < 0 || cpu >= CPU_SETSIZE)
+      return napi_throw_range_error(env, NULL, "threadAffinity: bad cpu id"), NULL;
+    CPU_SET(cpu, &set);
+  }
+  if (sched_setaffinity((pid_t)syscall(SYS_gettid), sizeof set, &set) < 0) return throw_errno(env, "sched_setaffinity");
+  return NULL;
+}
+
+// rlimitRttime(soft, hard): RLIMIT_RTTIME in microseconds (process-wide; the
+// kernel counts it per realtime thread between blocking calls)
+static napi_value js_rlimit_rttime(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  int64_t soft, hard;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 2 || napi_get_value_int64(env, a[0], &soft) != napi_ok ||
+      napi_get_value_int64(env, a[1], &hard) != napi_ok || soft < 0 || hard < soft)
+    return napi_throw_type_error(env, NULL, "rlimitRttime(soft, hard)"), NULL;
+  struct rlimit r = {.rlim_cur = (rlim_t)soft, .rlim_max = (rlim_t)hard};
+  if (setrlimit(RLIMIT_RTTIME, &r) < 0) return throw_errno(env, "setrlimit(RLIMIT_RTTIME)");
+  return NULL;
+}
+
+// gettid(): the calling thread's id (/proc/PID/task/TID)
+static napi_value js_gettid(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value v;
+  CHECK(napi_create_int32(env, (int32_t)syscall(SYS_gettid), &v));
+  return v;
+}
+
 NAPI_MODULE_INIT() {
   struct {
     const char *name;
@@ -404,7 +460,8 @@ NAPI_MODULE_INIT() {
       {"recv", js_recv},     {"close", js_close},           {"ifindex", js_ifindex}, {"watch", js_watch},
       {"unwatch", js_unwatch}, {"threadPriority", js_thread_priority}, {"connect", js_connect},
       {"soError", js_so_error}, {"recv6", js_recv6},
-      {"recvUdp", js_recv_udp},
+      {"recvUdp", js_recv_udp}, {"mlockall", js_mlockall}, {"threadAffinity", js_thread_affinity},
+      {"rlimitRttime", js_rlimit_rttime}, {"gettid", js_gettid},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
