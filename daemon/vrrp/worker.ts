@@ -6,8 +6,8 @@ import { ScriptGate } from '../system/script-gate';
 import { LoopLag } from '../system/loop-lag';
 import { sdNotify, watchdogIntervalMs } from '../system/sdnotify';
 import { realClock } from '../core/clock';
-import { LinuxNet } from '../net/linux';
-import { native } from '../net/native';
+import { LinuxNet, type NetTuning } from '../net/linux';
+import { native, type RcvBuf } from '../net/native';
 import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
 import { fileSource } from '../system/file-watch';
@@ -23,6 +23,25 @@ const net = new LinuxNet();
 const lag = new LoopLag();
 
 let engine: VrrpEngine | undefined;
+/** process_monitor_rcv_bufs of the current config */
+let procBuf: RcvBuf | undefined;
+
+const logWarn = (msg: string) => send({ type: 'log', level: 'warn', msg });
+
+/** a configured size (0 means keepalive-ts's default, as in keepalived) */
+const bufOf = (bytes: number | undefined, force: boolean): RcvBuf | undefined =>
+  bytes ? { bytes, force } : undefined;
+
+/** keepalived's vrrp_netlink_*_rcv_bufs and process_monitor_rcv_bufs, at start and on reload */
+function tune(g: Config['global_defs']) {
+  const t: NetTuning = { warn: logWarn };
+  const cmd = bufOf(g.vrrp_netlink_cmd_rcv_bufs, g.vrrp_netlink_cmd_rcv_bufs_force);
+  const monitor = bufOf(g.vrrp_netlink_monitor_rcv_bufs, g.vrrp_netlink_monitor_rcv_bufs_force);
+  if (cmd) t.cmdRcvbuf = cmd;
+  if (monitor) t.monitorRcvbuf = monitor;
+  net.configure(t);
+  procBuf = bufOf(g.process_monitor_rcv_bufs, g.process_monitor_rcv_bufs_force);
+}
 
 /** keepalived's vrrp_priority / vrrp_rt_priority, for this thread */
 function schedule(g: Config['global_defs']) {
@@ -36,6 +55,7 @@ function schedule(g: Config['global_defs']) {
 
 function start(config: Config) {
   schedule(config.global_defs);
+  tune(config.global_defs);
   const log = (level: LogLevel, msg: string) => send({ type: 'log', level, msg });
   const gate = new ScriptGate({
     scriptUser: config.global_defs.script_user,
@@ -52,7 +72,11 @@ function start(config: Config) {
       },
       log,
       files: fileSource,
-      procs: { pids: procPids, info: procInfo, subscribe: subscribeProcEvents },
+      procs: {
+        pids: procPids,
+        info: procInfo,
+        subscribe: (on, lost) => subscribeProcEvents(on, lost, procBuf, logWarn),
+      },
       carrier: (ifname) => net.carrier(ifname),
       onTransition: (t) => send({ type: 'transition', t }),
       // BFD at 10 ms intervals needs a loop kept free: this one, the adverts' own
@@ -87,6 +111,7 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'reload':
       if (engine) {
+        tune(m.config.global_defs);
         engine.applyReload(m.plan, m.config);
         send({ type: 'reloaded', result: m.plan });
       }

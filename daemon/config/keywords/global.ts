@@ -2,6 +2,7 @@
 // instance, and keepalive-ts's own global extensions.
 import { kw, readInt } from '../schema';
 import { garpExtraIf, ip, portOf, timer, userAndGroup } from './values';
+import { systemGlobals } from './global-sys';
 
 /** RFC 1123 host names (labels of letters, digits and inner hyphens) */
 const HOST_NAME =
@@ -108,4 +109,5 @@ export const globalDefs = kw.block({
   vrrp_v3_checksum: kw.oneOf('keepalived', 'rfc9568').default('keepalived'),
   /** Prometheus metrics listen address, e.g. 127.0.0.1:9650 (off when absent) */
   metrics_listen: kw.string().optional(),
+  ...systemGlobals,
 });

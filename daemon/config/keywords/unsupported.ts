@@ -147,16 +147,10 @@ const ROWS: Row[] = [
   row(
     'global_defs',
     [
-      'vrrp_netlink_cmd_rcv_bufs',
-      'vrrp_netlink_cmd_rcv_bufs_force',
-      'vrrp_netlink_monitor_rcv_bufs',
-      'vrrp_netlink_monitor_rcv_bufs_force',
       'lvs_netlink_cmd_rcv_bufs',
       'lvs_netlink_cmd_rcv_bufs_force',
       'lvs_netlink_monitor_rcv_bufs',
       'lvs_netlink_monitor_rcv_bufs_force',
-      'process_monitor_rcv_bufs',
-      'process_monitor_rcv_bufs_force',
     ],
     BUFS,
   ),
