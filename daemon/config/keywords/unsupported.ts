@@ -166,13 +166,11 @@ const ROWS: Row[] = [
     ['log_unknown_vrids'],
     'adverts for unknown VRIDs are counted in status, not logged',
   ),
-  row('global_defs', ['random_seed'], 'no random choices to reproduce'),
   row(
     'global_defs',
     ['reload_check_config', 'reload_time_file', 'reload_repeat', 'reload_file'],
     'reload with SIGHUP; check a new config first with keepalive-ts -t',
   ),
-  row('global_defs', ['include_check'], 'missing include files are always reported'),
   row('global_defs', ['data_use_instance'], 'no per-instance data files'),
   row(
     'global_defs',
