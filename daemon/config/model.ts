@@ -67,6 +67,8 @@ export const configSchema = kw.block({
   vrrp_track_process: trackProcess.many(),
   /** keepalived's top-level form; global_defs has it too */
   linkbeat_use_polling: kw.flag(),
+  /** seconds to wait at exit for the VRRP thread and running scripts before killing them (keepalived: 5) */
+  child_wait_time: kw.int(0, 4294967295).default(5),
   garp_group: garpGroup.many(),
   bfd_instance: bfdInstance.many(),
   virtual_server: virtualServer.many(),

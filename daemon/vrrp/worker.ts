@@ -11,6 +11,7 @@ import { native, type RcvBuf } from '../net/native';
 import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
 import { fileSource } from '../system/file-watch';
+import { endScripts } from '../system/scripts';
 import { procInfo, procPids, subscribeProcEvents } from '../system/procs';
 import { BfdSessions } from '../bfd/sessions';
 import { LinuxBfdTransport } from '../bfd/io';
@@ -23,6 +24,8 @@ const net = new LinuxNet();
 const lag = new LoopLag();
 
 let engine: VrrpEngine | undefined;
+/** child_wait_time, ms */
+let childWaitMs = 5000;
 /** process_monitor_rcv_bufs of the current config */
 let procBuf: RcvBuf | undefined;
 
@@ -56,6 +59,7 @@ function schedule(g: Config['global_defs']) {
 function start(config: Config) {
   schedule(config.global_defs);
   tune(config.global_defs);
+  childWaitMs = config.child_wait_time * 1000;
   const log = (level: LogLevel, msg: string) => send({ type: 'log', level, msg });
   const gate = new ScriptGate({
     scriptUser: config.global_defs.script_user,
@@ -119,7 +123,8 @@ port.on('message', (m: ToWorker) => {
     case 'stop':
       engine?.stop();
       net.close();
-      send({ type: 'stopped' });
+      // the scripts this thread started (notify, vrrp_script): ended within child_wait_time
+      void endScripts(childWaitMs).then(() => send({ type: 'stopped' }));
       break;
   }
 });

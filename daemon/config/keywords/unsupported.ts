@@ -39,7 +39,6 @@ const ROWS: Row[] = [
   ),
   row('top', ['namespace_with_ipsets'], 'keepalive-ts uses no ipsets'),
   row('top', ['instance', 'use_pid_dir'], 'give each daemon its own -p PIDFILE and --control PATH'),
-  row('top', ['child_wait_time'], 'keepalive-ts has no child processes to wait for at exit'),
   row(
     'top',
     ['linkbeat_interfaces'],
