@@ -2,6 +2,7 @@
 // thread, serves the control socket, runs notify scripts, and handles
 // SIGTERM (priority-0 adverts, VIPs released, exit 0) and SIGHUP (hitless
 // reload: unchanged instances keep state and VIPs).
+import { endScripts } from './system/scripts';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Config } from './config/model';
@@ -192,8 +193,11 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     shuttingDown = true;
     sdNotify('STOPPING=1');
     log('info', 'stopping: releasing virtual addresses');
+    // child_wait_time bounds the wait for the VRRP thread and for running scripts
+    const waitMs = (config?.child_wait_time ?? 5) * 1000;
+    const t0 = Date.now();
     lvs?.stopChecks();
-    await vrrp?.stop();
+    await vrrp?.stop(waitMs + 1000);
     await acceptReady;
     await applyAcceptMode(undefined);
     // only now that the VIPs are gone: with the VIP still local and the rules gone,
@@ -216,6 +220,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
         /* already gone */
       }
     }
+    await endScripts(Math.max(0, waitMs - (Date.now() - t0)));
     process.exit(code);
   }
 

@@ -68,4 +68,12 @@ const isFile = (p: string) => {
 export const fsHost: SourceHost = {
   readFile: (f) => readFileSync(f, 'utf8'),
   glob: globFiles,
+  stat: (f) => {
+    try {
+      const st = statSync(f);
+      return { dir: st.isDirectory(), regular: st.isFile(), executable: (st.mode & 0o111) !== 0 };
+    } catch {
+      return undefined;
+    }
+  },
 };

@@ -16,8 +16,18 @@ export interface ParseResult {
 }
 
 export function parseFile(file: string, host: SourceHost, opts: ReadOptions = {}): ParseResult {
-  const diag = new Diagnostics();
-  const lines = new Reader(host, diag, opts).read(file);
+  let diag = new Diagnostics();
+  // keepalived seeds ${_RANDOM} with the time unless random_seed is set
+  const seed = opts.randomSeed ?? Math.floor(Date.now() / 1000) >>> 0;
+  let reader = new Reader(host, diag, { ...opts, randomSeed: seed });
+  let lines = reader.read(file);
+  if (reader.randomUsed && reader.seenSeed !== undefined && opts.randomSeed === undefined) {
+    // keepalived reads global_defs (random_seed) before its children read the whole
+    // config: every ${_RANDOM} takes the configured seed, so read again with it
+    diag = new Diagnostics();
+    reader = new Reader(host, diag, { ...opts, randomSeed: reader.seenSeed });
+    lines = reader.read(file);
+  }
   const tree = buildTree(lines, diag);
   const parsed = configSchema.parseBody(
     tree,

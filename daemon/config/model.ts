@@ -71,6 +71,8 @@ export const configSchema = kw.block({
   linkbeat_interfaces: kw.lines(linkbeatInterface),
   /** `IFNAME DOWN_DELAY [UP_DELAY]`: seconds a link change waits before it counts */
   interface_up_down_delays: kw.lines(upDownDelay),
+  /** seconds to wait at exit for the VRRP thread and running scripts before killing them (keepalived: 5) */
+  child_wait_time: kw.int(0, 4294967295).default(5),
   garp_group: garpGroup.many(),
   bfd_instance: bfdInstance.many(),
   virtual_server: virtualServer.many(),

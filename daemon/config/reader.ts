@@ -3,12 +3,22 @@
 // Pure: files come through a SourceHost, so tests feed it from memory.
 import * as path from 'node:path';
 import { Diagnostics, type Position } from './diagnostics';
+import {
+  applyIncludeCheck,
+  INCLUDE_KEYWORDS,
+  INCLUDE_M,
+  INCLUDE_R,
+  INCLUDE_W,
+} from './include-check';
+import { GlibcRandom } from './random';
 
 export interface SourceHost {
   /** file content; throws when it cannot be read */
   readFile(file: string): string;
   /** absolute paths matching an absolute glob pattern, sorted; [] when none */
   glob(pattern: string): string[];
+  /** what is at a path (undefined: nothing); without it, only reading tells */
+  stat?(file: string): { dir: boolean; regular: boolean; executable: boolean } | undefined;
 }
 
 export interface Token {
@@ -24,6 +34,8 @@ export interface Line extends Position {
 export interface ReadOptions {
   /** value for @ID lines and $_INSTANCE (keepalived -i; default: short hostname) */
   configId?: string;
+  /** seed of ${_RANDOM} (keepalived: random_seed, else the time); absent: 0 */
+  randomSeed?: number;
 }
 
 interface Definition {
@@ -45,6 +57,13 @@ export class Reader {
   private readonly stack: string[] = [];
   private generated = 0;
   private budgetReported = false;
+  /** include_check's flags in force (include-check.ts) */
+  private includeCheck = 0;
+  private random?: GlibcRandom;
+  /** ${_RANDOM} was expanded */
+  randomUsed = false;
+  /** the value of the last random_seed line read */
+  seenSeed?: number;
 
   constructor(
     private readonly host: SourceHost,
@@ -61,7 +80,7 @@ export class Reader {
     return this.out;
   }
 
-  private readFile(file: string, from: Position) {
+  private readFile(file: string, from: Position, unreadable?: (msg: string) => void) {
     if (this.stack.includes(file)) {
       this.diag.error(from, `include: cycle: ${[...this.stack, file].join(' -> ')}`);
       return;
@@ -74,10 +93,13 @@ export class Reader {
     try {
       text = this.host.readFile(file);
     } catch (e) {
-      this.diag.error(from, `cannot read '${file}': ${(e as Error).message}`);
+      const msg = `cannot read '${file}': ${(e as Error).message}`;
+      if (unreadable) unreadable(msg);
+      else this.diag.error(from, msg);
       return;
     }
     this.stack.push(file);
+    const savedCheck = this.includeCheck;
     const lines = text.split('\n');
     let pendingDef: Definition | undefined;
     for (let i = 0; i < lines.length; i++) {
@@ -97,6 +119,7 @@ export class Reader {
       }
       this.processLine(clean, at, 0);
     }
+    this.includeCheck = savedCheck;
     this.stack.pop();
   }
 
@@ -152,25 +175,55 @@ export class Reader {
     }
     const tokens = tokenize(text, at, this.diag);
     if (tokens.length === 0) return;
-    if (tokens[0].text === 'include' && !tokens[0].quoted) {
+    const word = tokens[0].quoted ? '' : tokens[0].text;
+    const includeType = INCLUDE_KEYWORDS[word];
+    if (includeType !== undefined) {
       if (tokens.length !== 2) {
-        this.diag.error(at, 'include: expects exactly one file name or pattern');
+        this.diag.error(at, `${word}: expects exactly one file name or pattern`);
         return;
       }
-      this.include(tokens[1].text, at);
+      this.include(tokens[1].text, at, this.includeCheck | includeType);
       return;
     }
+    // these act where they are read, as in keepalived; the keywords are declared in global_defs too
+    if (word === 'include_check')
+      this.includeCheck = applyIncludeCheck(
+        this.includeCheck,
+        tokens.slice(1).map((t) => t.text),
+      );
+    if (word === 'random_seed' && /^\d+$/.test(tokens[1]?.text ?? ''))
+      this.seenSeed = Number(tokens[1].text);
     this.out.push({ file: at.file, line: at.line, tokens });
   }
 
-  private include(pattern: string, at: Position) {
+  /** include a file or pattern; `checks`: the problems that are errors (include-check.ts) */
+  private include(pattern: string, at: Position, checks: number) {
+    const report = (flag: number, msg: string) =>
+      checks & flag ? this.diag.error(at, msg) : this.diag.warn(at, msg);
     const abs = path.resolve(path.dirname(at.file), pattern);
-    const files = /[*?[]/.test(abs) ? this.host.glob(abs) : [abs];
-    if (files.length === 0) {
-      this.diag.warn(at, `include: no files match '${pattern}'`);
+    const wild = /[*?[]/.test(abs);
+    const files = wild ? this.host.glob(abs) : [abs];
+    if (wild && files.length === 0) {
+      // a missing directory is "missing", an existing one without matches "no match"
+      const dir = abs.slice(0, abs.search(/[*?[]/)).replace(/\/[^/]*$/, '') || '/';
+      if (this.host.stat && !this.host.stat(dir)?.dir)
+        report(INCLUDE_M, `include: config files missing '${pattern}'`);
+      else report(INCLUDE_W, `include: no files match '${pattern}'`);
       return;
     }
-    for (const f of files) this.readFile(f, at);
+    for (const f of files) {
+      const st = this.host.stat?.(f);
+      if (this.host.stat && !st) {
+        report(INCLUDE_M, `include: config file missing '${f}'`);
+        continue;
+      }
+      if (st && (st.dir || !st.regular || st.executable)) {
+        const what = st.dir ? 'a directory' : 'not a regular non-executable file';
+        report(INCLUDE_R, `include: '${f}' is ${what} - skipping`);
+        continue;
+      }
+      this.readFile(f, at, (msg) => report(st ? INCLUDE_R : INCLUDE_R | INCLUDE_M, msg));
+    }
   }
 
   /**
@@ -186,8 +239,17 @@ export class Reader {
     const builtin = (name: string): Definition | undefined => {
       if (name === '_PWD') return { lines: [path.dirname(at.file)], multiline: false };
       if (name === '_INSTANCE') return { lines: [this.opts.configId ?? ''], multiline: false };
+      if (name === '_RANDOM') return { lines: [this.randomValue()], multiline: false };
       return undefined;
     };
+    // ${_RANDOM MIN [MAX]}: the one builtin with parameters
+    text = text.replace(
+      /\$\{_RANDOM\s+(\d+)(?:\s+(\d+))?\s*\}/g,
+      (_w, min: string, max?: string) => {
+        changed = true;
+        return this.randomValue(Number(min), max === undefined ? undefined : Number(max), at);
+      },
+    );
     const result = text.replace(
       re,
       (whole, _b, braced: string | undefined, bare: string | undefined) => {
@@ -211,6 +273,16 @@ export class Reader {
       return lines;
     }
     return [result];
+  }
+
+  private randomValue(min = 0, max = 32767, at?: Position): string {
+    this.randomUsed = true;
+    this.random ??= new GlibcRandom(this.opts.randomSeed ?? 0);
+    if (min > max) {
+      if (at) this.diag.error(at, `\${_RANDOM ${min} ${max}}: MIN is above MAX`);
+      return String(min);
+    }
+    return this.random.value(min, max);
   }
 
   /** ~SEQ(var, end) | ~SEQ(var, start, end) | ~SEQ(var, start, step, end) TEXT */

@@ -43,19 +43,19 @@ import {
   RTMGRP_LINK,
   SO_BINDTODEVICE,
   SO_RCVBUF,
+  setRcvBuf,
+  type RcvBuf,
   sockaddrIn,
   sockaddrLl,
   sockaddrNl,
   SOCK_RAW,
   SOL_SOCKET,
 } from './native';
-import { echoRequest, parseEchoReply } from './icmp';
+import { Pinger } from './ping';
 import { decodeAck, encodeAddrRequest } from './rtnl';
 import { VmacLinux } from './vmac-linux';
 import { encodeRouteRequest } from './route-msg';
 import { encodeRuleRequest } from './rule-msg';
-
-const ICMP_ID = process.pid & 0xffff;
 
 const IPTOS_PREC_INTERNETCONTROL = 0xc0;
 const EEXIST = 17;
@@ -63,12 +63,41 @@ const EADDRNOTAVAIL = 99;
 const ESRCH = 3;
 const ENOENT = 2;
 
+/** Socket settings from the config (keepalived's vrrp_netlink_*_rcv_bufs), applied at start and on reload. */
+export interface NetTuning {
+  /** the rtnetlink request socket (VIPs, routes, rules); absent: the kernel's default */
+  cmdRcvbuf?: RcvBuf;
+  /** the rtnetlink event socket of watchLinks; absent: 256 KiB */
+  monitorRcvbuf?: RcvBuf;
+  /** told when a setting is refused */
+  warn?: (msg: string) => void;
+}
+
 export class LinuxNet implements NetIO {
   private nl?: number;
   private packetFd?: number;
   private seq = 1;
   private readonly macs = new Map<string, Uint8Array>();
   private readonly vmacs = new VmacLinux();
+  private tuning: NetTuning = {};
+  /** the open watchLinks sockets, resized by configure */
+  private readonly monitors = new Set<number>();
+
+  /** Apply the config's socket settings to the sockets open now and to those opened later. */
+  configure(t: NetTuning) {
+    this.tuning = t;
+    if (this.nl !== undefined && t.cmdRcvbuf) this.sizeBuf(this.nl, 'command', t.cmdRcvbuf);
+    for (const fd of this.monitors) this.sizeBuf(fd, 'monitor', this.monitorBuf());
+  }
+
+  private monitorBuf(): RcvBuf {
+    return this.tuning.monitorRcvbuf ?? { bytes: 1 << 18, force: false };
+  }
+
+  private sizeBuf(fd: number, which: string, b: RcvBuf) {
+    const err = setRcvBuf(native(), fd, b);
+    if (err) this.tuning.warn?.(`netlink ${which} socket: SO_RCVBUFFORCE ${b.bytes}: ${err}`);
+  }
 
   createVmac(spec: VmacSpec) {
     this.macs.delete(spec.name);
@@ -260,7 +289,7 @@ export class LinuxNet implements NetIO {
     const buf = Buffer.alloc(16384);
     let watch: unknown;
     try {
-      n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 18));
+      this.sizeBuf(fd, 'monitor', this.monitorBuf());
       n.bind(fd, sockaddrNl(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR));
       watch = n.watch(fd, () => {
         // the messages only say that something changed: linkUp reads the state itself
@@ -279,8 +308,10 @@ export class LinuxNet implements NetIO {
       n.close(fd);
       throw e;
     }
+    this.monitors.add(fd);
     return {
       close: () => {
+        this.monitors.delete(fd);
         n.unwatch(watch);
         n.close(fd);
       },
@@ -324,7 +355,10 @@ export class LinuxNet implements NetIO {
   /** Send one rtnetlink request and wait for its acknowledgement; `fine` errnos count as done. */
   private talk(req: Uint8Array, seq: number, what: string, fine: number[]) {
     const n = native();
-    if (this.nl === undefined) this.nl = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+    if (this.nl === undefined) {
+      this.nl = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+      if (this.tuning.cmdRcvbuf) this.sizeBuf(this.nl, 'command', this.tuning.cmdRcvbuf);
+    }
     n.sendto(this.nl, Buffer.from(req), sockaddrNl());
     const buf = Buffer.alloc(8192);
     for (let tries = 0; tries < 8; tries++) {
@@ -374,54 +408,15 @@ export class LinuxNet implements NetIO {
     return mac;
   }
 
-  private icmp?: {
-    fd: number;
-    watch: unknown;
-    pending: Map<number, (ok: boolean) => void>;
-    seq: number;
-  };
+  private readonly pinger = new Pinger();
 
   ping(address: string, timeoutMs: number): Promise<boolean> {
-    const n = native();
-    if (!this.icmp) {
-      const fd = n.socket(AF_INET, SOCK_RAW, 1 /* IPPROTO_ICMP */);
-      const pending = new Map<number, (ok: boolean) => void>();
-      const buf = Buffer.alloc(2048);
-      const watch = n.watch(fd, () => {
-        for (let i = 0; i < 64; i++) {
-          const len = n.recv(fd, buf, 0);
-          if (len < 0) break;
-          const r = parseEchoReply(buf.subarray(0, len));
-          if (r && r.id === ICMP_ID) pending.get(r.seq)?.(true);
-        }
-      });
-      this.icmp = { fd, watch, pending, seq: 0 };
-    }
-    const icmp = this.icmp;
-    const seq = (icmp.seq = (icmp.seq + 1) & 0xffff);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done(false), timeoutMs);
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        icmp.pending.delete(seq);
-        resolve(ok);
-      };
-      icmp.pending.set(seq, done);
-      try {
-        n.sendto(icmp.fd, Buffer.from(echoRequest(ICMP_ID, seq)), sockaddrIn(address));
-      } catch {
-        done(false); // no route (an isolated node): unreachable
-      }
-    });
+    return this.pinger.ping(address, timeoutMs);
   }
 
   close() {
     const n = native();
-    if (this.icmp) {
-      n.unwatch(this.icmp.watch);
-      n.close(this.icmp.fd);
-      this.icmp = undefined;
-    }
+    this.pinger.close();
     if (this.nl !== undefined) n.close(this.nl);
     if (this.packetFd !== undefined) n.close(this.packetFd);
     this.nl = this.packetFd = undefined;

@@ -74,6 +74,8 @@ export const IPPROTO_UDP = 17;
 export const SOL_SOCKET = 1;
 export const SO_BINDTODEVICE = 25;
 export const SO_RCVBUF = 8;
+/** SO_RCVBUF beyond net.core.rmem_max (CAP_NET_ADMIN) */
+export const SO_RCVBUFFORCE = 33;
 export const IPPROTO_IP = 0;
 export const IP_TOS = 1;
 export const IP_TTL = 2;
@@ -102,6 +104,35 @@ export const int32 = (n: number) => {
   b.writeInt32LE(n);
   return b;
 };
+
+/** A configured receive buffer (keepalived's *_rcv_bufs / *_rcv_bufs_force). */
+export interface RcvBuf {
+  bytes: number;
+  force: boolean;
+}
+
+/** the setsockopt(SOL_SOCKET, ...) that sets `b`: option name and value bytes */
+export function rcvbufOption(b: RcvBuf): { name: number; value: Buffer } {
+  return {
+    name: b.force ? SO_RCVBUFFORCE : SO_RCVBUF,
+    value: int32(Math.min(b.bytes, 0x7fffffff)),
+  };
+}
+
+/**
+ * Set a socket's receive buffer. A refused SO_RCVBUFFORCE (no CAP_NET_ADMIN)
+ * falls back to SO_RCVBUF; the error is returned so that it can be logged.
+ */
+export function setRcvBuf(n: NativeSock, fd: number, b: RcvBuf): string | undefined {
+  const o = rcvbufOption(b);
+  try {
+    n.setsockopt(fd, SOL_SOCKET, o.name, o.value);
+    return undefined;
+  } catch (e) {
+    if (b.force) n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, o.value);
+    return (e as Error).message;
+  }
+}
 
 /** struct sockaddr_in (family in host order, port and address in network order) */
 export function sockaddrIn(ip: string, port = 0): Buffer {

@@ -3,7 +3,7 @@
 // (keepalived's track_process.c) so that nothing polls while processes come
 // and go.
 import { readdirSync, readFileSync } from 'node:fs';
-import { AF_NETLINK, int32, native, sockaddrNl, SOL_SOCKET, SO_RCVBUF } from '../net/native';
+import { AF_NETLINK, native, type RcvBuf, setRcvBuf, sockaddrNl } from '../net/native';
 import {
   CN_IDX_PROC,
   decodeProcEvents,
@@ -53,17 +53,22 @@ export interface ProcEvents {
  * unavailable (EPROTONOSUPPORT without CONFIG_PROC_EVENTS or outside the
  * initial network namespace, EPERM without CAP_NET_ADMIN). `lost` is called
  * when events were dropped (the socket buffer overflowed): rescan then.
+ * `rcvbuf`: keepalived's process_monitor_rcv_bufs (default 1 MiB); `warn`
+ * hears a refused SO_RCVBUFFORCE.
  */
 export function subscribeProcEvents(
   onEvent: (e: ProcConnEvent) => void,
   lost: () => void,
+  rcvbuf: RcvBuf = { bytes: 1 << 20, force: false },
+  warn?: (msg: string) => void,
 ): ProcEvents {
   const n = native();
   const fd = n.socket(AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR);
   const buf = Buffer.alloc(65536);
   let watch: unknown;
   try {
-    n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 20));
+    const err = setRcvBuf(n, fd, rcvbuf);
+    if (err) warn?.(`process monitor socket: SO_RCVBUFFORCE ${rcvbuf.bytes}: ${err}`);
     n.bind(fd, sockaddrNl(CN_IDX_PROC));
     n.sendto(fd, listenRequest(process.pid), sockaddrNl(0));
     watch = n.watch(fd, () => {

@@ -2,6 +2,34 @@
 // argv split from the configured string, bounded by a timeout, never throwing.
 import { spawn } from 'node:child_process';
 
+/** process groups of the scripts running now (this thread's) */
+const running = new Map<number, Promise<void>>();
+
+const signalGroup = (pid: number, sig: NodeJS.Signals) => {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    /* gone */
+  }
+};
+
+/**
+ * At exit (keepalived's child_wait_time): SIGTERM the scripts still running
+ * (keepalived's scripts get it from their parent's death), wait up to
+ * `waitMs` for them, then SIGKILL what is left.
+ */
+export async function endScripts(waitMs: number): Promise<void> {
+  if (running.size === 0) return;
+  for (const pid of running.keys()) signalGroup(pid, 'SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(running.values()),
+    new Promise((r) => (timer = setTimeout(r, waitMs))),
+  ]);
+  clearTimeout(timer);
+  for (const pid of running.keys()) signalGroup(pid, 'SIGKILL');
+}
+
 export function runScript(
   argv: string[],
   timeoutMs: number,
@@ -36,6 +64,9 @@ export function runScript(
       }
       finish(124);
     }, timeoutMs);
+    const pid = child.pid;
+    if (pid)
+      running.set(pid, new Promise((r) => child.on('exit', () => (running.delete(pid), r()))));
     child.on('error', () => finish(127));
     child.on('exit', (code, sig) => finish(code ?? (sig ? 128 : 1)));
   });

@@ -13,11 +13,12 @@ import {
 } from '../system/sched';
 import { sdNotify, watchdogIntervalMs } from '../system/sdnotify';
 import { realClock } from '../core/clock';
-import { LinuxNet } from '../net/linux';
-import { native } from '../net/native';
+import { LinuxNet, type NetTuning } from '../net/linux';
+import { native, type RcvBuf } from '../net/native';
 import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
 import { fileSource } from '../system/file-watch';
+import { endScripts } from '../system/scripts';
 import { procInfo, procPids, subscribeProcEvents } from '../system/procs';
 import { BfdSessions } from '../bfd/sessions';
 import { LinuxBfdTransport } from '../bfd/io';
@@ -31,6 +32,27 @@ const net = new LinuxNet();
 const lag = new LoopLag();
 
 let engine: VrrpEngine | undefined;
+/** child_wait_time, ms */
+let childWaitMs = 5000;
+/** process_monitor_rcv_bufs of the current config */
+let procBuf: RcvBuf | undefined;
+
+const logWarn = (msg: string) => send({ type: 'log', level: 'warn', msg });
+
+/** a configured size (0 means keepalive-ts's default, as in keepalived) */
+const bufOf = (bytes: number | undefined, force: boolean): RcvBuf | undefined =>
+  bytes ? { bytes, force } : undefined;
+
+/** keepalived's vrrp_netlink_*_rcv_bufs and process_monitor_rcv_bufs, at start and on reload */
+function tune(g: Config['global_defs']) {
+  const t: NetTuning = { warn: logWarn };
+  const cmd = bufOf(g.vrrp_netlink_cmd_rcv_bufs, g.vrrp_netlink_cmd_rcv_bufs_force);
+  const monitor = bufOf(g.vrrp_netlink_monitor_rcv_bufs, g.vrrp_netlink_monitor_rcv_bufs_force);
+  if (cmd) t.cmdRcvbuf = cmd;
+  if (monitor) t.monitorRcvbuf = monitor;
+  net.configure(t);
+  procBuf = bufOf(g.process_monitor_rcv_bufs, g.process_monitor_rcv_bufs_force);
+}
 
 /**
  * keepalived's VRRP (and BFD) process settings, for this thread
@@ -69,6 +91,8 @@ function schedule(config: Config, log: (level: LogLevel, msg: string) => void) {
 function start(config: Config) {
   const names = processNames(config.global_defs);
   if (names.vrrp) nameThisThread(names.vrrp);
+  tune(config.global_defs);
+  childWaitMs = config.child_wait_time * 1000;
   const log = (level: LogLevel, msg: string) => send({ type: 'log', level, msg });
   const timerLag = schedule(config, log);
   const gate = new ScriptGate({
@@ -86,7 +110,11 @@ function start(config: Config) {
       },
       log,
       files: fileSource,
-      procs: { pids: procPids, info: procInfo, subscribe: subscribeProcEvents },
+      procs: {
+        pids: procPids,
+        info: procInfo,
+        subscribe: (on, lost) => subscribeProcEvents(on, lost, procBuf, logWarn),
+      },
       carrier: (ifname) => net.carrier(ifname),
       onTransition: (t) => send({ type: 'transition', t }),
       // BFD at 10 ms intervals needs a loop kept free: this one, the adverts' own
@@ -122,6 +150,7 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'reload':
       if (engine) {
+        tune(m.config.global_defs);
         engine.applyReload(m.plan, m.config);
         send({ type: 'reloaded', result: m.plan });
       }
@@ -129,7 +158,8 @@ port.on('message', (m: ToWorker) => {
     case 'stop':
       engine?.stop();
       net.close();
-      send({ type: 'stopped' });
+      // the scripts this thread started (notify, vrrp_script): ended within child_wait_time
+      void endScripts(childWaitMs).then(() => send({ type: 'stopped' }));
       break;
   }
 });

@@ -3,6 +3,7 @@
 import { kw, readInt } from '../schema';
 import { schedKeywords } from './sched';
 import { garpExtraIf, ip, portOf, timer, userAndGroup } from './values';
+import { systemGlobals } from './global-sys';
 
 /** RFC 1123 host names (labels of letters, digits and inner hyphens) */
 const HOST_NAME =
@@ -154,4 +155,5 @@ export const globalDefs = kw.block({
   vrrp_v3_checksum: kw.oneOf('keepalived', 'rfc9568').default('keepalived'),
   /** Prometheus metrics listen address, e.g. 127.0.0.1:9650 (off when absent) */
   metrics_listen: kw.string().optional(),
+  ...systemGlobals,
 });

@@ -38,7 +38,6 @@ const ROWS: Row[] = [
   ),
   row('top', ['namespace_with_ipsets'], 'keepalive-ts uses no ipsets'),
   row('top', ['instance', 'use_pid_dir'], 'give each daemon its own -p PIDFILE and --control PATH'),
-  row('top', ['child_wait_time'], 'keepalive-ts has no child processes to wait for at exit'),
   row('top', ['virtual_server_group'], 'declare each virtual_server'),
   row('top', ['SSL'], 'SSL_GET uses no client certificate'),
 
@@ -95,16 +94,10 @@ const ROWS: Row[] = [
   row(
     'global_defs',
     [
-      'vrrp_netlink_cmd_rcv_bufs',
-      'vrrp_netlink_cmd_rcv_bufs_force',
-      'vrrp_netlink_monitor_rcv_bufs',
-      'vrrp_netlink_monitor_rcv_bufs_force',
       'lvs_netlink_cmd_rcv_bufs',
       'lvs_netlink_cmd_rcv_bufs_force',
       'lvs_netlink_monitor_rcv_bufs',
       'lvs_netlink_monitor_rcv_bufs_force',
-      'process_monitor_rcv_bufs',
-      'process_monitor_rcv_bufs_force',
     ],
     BUFS,
   ),
@@ -114,13 +107,11 @@ const ROWS: Row[] = [
     'real server notify scripts run on changes of state only',
   ),
   row('global_defs', ['umask'], 'set UMask= in the systemd unit'),
-  row('global_defs', ['random_seed'], 'no random choices to reproduce'),
   row(
     'global_defs',
     ['reload_check_config', 'reload_time_file', 'reload_repeat', 'reload_file'],
     'reload with SIGHUP; check a new config first with keepalive-ts -t',
   ),
-  row('global_defs', ['include_check'], 'missing include files are always reported'),
   row('global_defs', ['data_use_instance'], 'no per-instance data files'),
   row(
     'global_defs',
