@@ -12,7 +12,9 @@ import { instance, parse } from './helpers';
 
 describe('keywords keepalive-ts does not implement', () => {
   it('warn with the reason at the keyword line, and a block of them is skipped whole', () => {
-    const r = parse('virtual_server_group G {\n 10.0.0.1 80\n}\nglobal_defs {\n lvs_timeouts tcp 10\n}\n');
+    const r = parse(
+      'virtual_server_group G {\n 10.0.0.1 80\n}\nglobal_defs {\n lvs_timeouts tcp 10\n}\n',
+    );
     assert.deepEqual(r.diags, [
       '1 warning virtual_server_group: not supported by keepalive-ts (declare each virtual_server)',
       '5 warning lvs_timeouts: not supported by keepalive-ts (set IPVS timeouts with ipvsadm --set)',
