@@ -16,7 +16,7 @@ import type { GarpPacer } from './garp-pacer';
 import { Fsm, type Action } from './fsm';
 import { HeartbeatPaths, type Path } from './paths';
 import { DROP_REASONS, receive, type DropReason, type Expect } from './receive';
-import type { InstanceCounters, InstanceStatus, Transition } from './status';
+import type { InstanceCounters, InstanceEvent, InstanceStatus, Transition } from './status';
 import { effectivePriority, trackersFor, type Tracker, type TrackerStart } from './track';
 import type { ScriptRunner } from './track-watch';
 import { planVmacs, Vmacs } from './vmac';
@@ -30,6 +30,8 @@ export interface InstanceDeps {
 
 export interface InstanceHooks {
   transitioned(inst: Instance, t: Transition): void;
+  /** MASTER_RX_LOWER_PRI and priority changes (keepalived's notify events) */
+  event?(e: InstanceEvent): void;
   /** GARP/NA spacing shared by every instance (per interface or garp_group) */
   pacer: GarpPacer;
   /** how late an advert timer fired, ms */
@@ -148,7 +150,11 @@ export class Instance {
     this.apply(this.fsm.handle({ type: 'startup' }, this.deps.clock.now()));
   }
 
-  stop() {
+  /** a reload removed the instance: its stop is told as a deletion */
+  private deleted = false;
+
+  stop(deleted = false) {
+    this.deleted = deleted;
     this.reopen?.cancel();
     this.apply(this.fsm.handle({ type: 'shutdown' }, this.deps.clock.now()));
     this.announcer.cancel();
@@ -195,8 +201,13 @@ export class Instance {
     const fault = eff.fault || this.socketFault !== undefined;
     const now = this.deps.clock.now();
     const acts: Action[] = [];
-    if (priority !== this.fsm.priority)
+    const previous = this.fsm.priority;
+    const state = this.fsm.state;
+    if (priority !== previous)
       acts.push(...this.fsm.handle({ type: 'priority', effective: priority }, now));
+    // keepalived tells of the change before any transition it leads to
+    if (emit && this.fsm.priority !== previous)
+      this.hooks.event?.({ kind: 'priority', instance: this.name, state, priority, previous });
     acts.push(...this.fsm.handle({ type: 'fault', on: fault }, now));
     if (emit) this.apply(acts);
   }
@@ -355,11 +366,21 @@ export class Instance {
         case 'state':
           this.transition(a.from, a.to, a.cause);
           break;
+        case 'lower-priority-heard':
+          this.hooks.event?.({
+            kind: 'master_rx_lower_pri',
+            instance: this.name,
+            priority: this.fsm.priority,
+            from: a.src,
+            theirs: a.priority,
+          });
+          break;
       }
     }
   }
 
-  private transition(from: Transition['from'], to: Transition['to'], cause: Transition['cause']) {
+  private transition(from: Transition['from'], to: Transition['to'], why: Transition['cause']) {
+    const cause = this.deleted && to === 'INIT' ? 'deleted' : why;
     this.counters.transitions++;
     const t: Transition = {
       instance: this.name,

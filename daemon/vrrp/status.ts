@@ -15,6 +15,21 @@ export interface Transition {
   wallTime: number;
 }
 
+/**
+ * What an instance reports besides transitions (keepalived's notify events):
+ * a master heard a lower priority (MASTER_RX_LOWER_PRI), or its effective
+ * priority changed (MASTER_PRIORITY / BACKUP_PRIORITY, by the state it was in).
+ */
+export type InstanceEvent =
+  | {
+      kind: 'master_rx_lower_pri';
+      instance: string;
+      priority: number;
+      from: string;
+      theirs: number;
+    }
+  | { kind: 'priority'; instance: string; state: State; priority: number; previous: number };
+
 export interface InstanceCounters {
   advertsSent: number;
   advertsReceived: number;
