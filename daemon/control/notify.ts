@@ -93,8 +93,31 @@ export class Notifier {
     if (groups(c) !== groups(this.config)) this.groups = new SyncGroupStates(c);
     for (const vi of this.config.vrrp_instance)
       if (!c.vrrp_instance.some((n) => n.name === vi.name)) this.removed.set(vi.name, vi);
+    const fifos = (x: Config) => {
+      const g = x.global_defs;
+      return JSON.stringify([
+        g.notify_fifo,
+        g.notify_fifo_script,
+        g.vrrp_notify_fifo,
+        g.vrrp_notify_fifo_script,
+      ]);
+    };
+    const reopen = fifos(c) !== fifos(this.config);
     this.config = c;
     this.gate = this.makeGate();
+    // FIFOs (and their scripts) changed by the reload are closed and opened anew
+    if (reopen && !this.reopening) {
+      const old = this.fifos;
+      this.fifos = [];
+      this.mainFifo = undefined;
+      const held: string[] = (this.reopening = []);
+      void Promise.all(old.map((f) => f.close())).then(() => {
+        if (this.reopening !== held) return; // closed meanwhile
+        this.reopening = undefined;
+        this.fifos = this.openFifos();
+        for (const l of held) this.fifo(l);
+      });
+    }
   }
 
   /** notify_fifo and vrrp_notify_fifo (both get the VRRP lines, as in keepalived) */
@@ -113,7 +136,11 @@ export class Notifier {
     return fifos;
   }
 
+  /** lines held while the FIFOs are reopened after a reload */
+  private reopening?: string[];
+
   private fifo(line: string) {
+    if (this.reopening) this.reopening.push(line);
     for (const f of this.fifos) f.write(line);
   }
 
@@ -121,6 +148,7 @@ export class Notifier {
   async close() {
     const f = this.fifos;
     this.fifos = [];
+    this.reopening = undefined;
     this.mainFifo = undefined;
     await Promise.all(f.map((x) => x.close()));
   }

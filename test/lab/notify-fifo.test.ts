@@ -81,8 +81,36 @@ describe('notify FIFO script, startup/shutdown scripts, umask, MASTER_RX_LOWER_P
     chmodSync(reader, 0o755);
     writeFileSync(tf, '0\n');
     const conf = path.join(dir, 'k.conf');
-    writeFileSync(
-      conf,
+    // VI_2 is removed by a reload (notify_deleted); VI_3 stays, in FAULT (a failing weight-0 script)
+    const vi2 = `vrrp_instance VI_2 {
+  interface lan0
+  virtual_router_id 52
+  priority 50
+  advert_int 1
+  notify_deleted "${mark} deleted"
+  virtual_ipaddress {
+    198.51.100.20/24
+  }
+}
+`;
+    const vi3 = `vrrp_script fails {
+  script /bin/false
+  interval 1
+}
+vrrp_instance VI_3 {
+  interface lan0
+  virtual_router_id 53
+  priority 60
+  advert_int 1
+  track_script {
+    fails
+  }
+  virtual_ipaddress {
+    198.51.100.30/24
+  }
+}
+`;
+    const text = (extra: string) =>
       `global_defs {
   notify_fifo ${fifo}
   notify_fifo_script "${reader} reader"
@@ -90,6 +118,7 @@ describe('notify FIFO script, startup/shutdown scripts, umask, MASTER_RX_LOWER_P
   startup_script_timeout 5
   shutdown_script "${mark} shutdown"
   umask 027
+  fifo_write_vrrp_states_on_reload
 }
 track_file tf {
   file ${tf}
@@ -110,8 +139,8 @@ vrrp_instance VI_1 {
     198.51.100.10/24
   }
 }
-`,
-    );
+${vi3}${extra}`;
+    writeFileSync(conf, text(vi2));
     const control = path.join(dir, 'k.sock');
     proc = spawn(
       'ip',
@@ -158,6 +187,22 @@ vrrp_instance VI_1 {
       writeFileSync(tf, '-10\n');
       await waitFor('MASTER_PRIORITY', () => has('INSTANCE "VI_1" MASTER_PRIORITY 140\n'), 5000);
 
+      // a reload: VI_2 (MASTER) removed -> DELETED and its script; the kept FAULT instance's
+      // state is written again, the kept MASTER's is not (keepalived 2.2.7)
+      await waitFor('VI_2 MASTER', () => has('INSTANCE "VI_2" MASTER 50\n'), 10_000);
+      await waitFor('VI_3 FAULT', () => has('INSTANCE "VI_3" FAULT 60\n'), 10_000);
+      const before = fifoLines().length;
+      writeFileSync(conf, text(''));
+      proc.kill('SIGHUP');
+      await waitFor('DELETED', () => has('INSTANCE "VI_2" DELETED 50\n'), 5000);
+      await waitFor(
+        'states on reload',
+        () => fifoLines().slice(before).includes('INSTANCE "VI_3" FAULT 60\n'),
+        5000,
+      );
+      await sleep(300);
+      assert.equal(fifoLines().slice(before).includes('VI_1'), false);
+
       const gone = new Promise((r) => proc!.once('exit', r));
       proc.kill('SIGTERM');
       await Promise.race([gone, sleep(10_000)]);
@@ -166,9 +211,11 @@ vrrp_instance VI_1 {
       assert.deepEqual(readFileSync(marks, 'utf8').trim().split('\n'), [
         'startup',
         'rx-lower',
+        'deleted',
         'shutdown',
       ]);
-      assert.match(fifoLines(), /INSTANCE "VI_1" STOP 140\nEOF\n$/);
+      assert.ok(has('INSTANCE "VI_1" STOP 140\n'));
+      assert.match(fifoLines(), /STOP \d+\nEOF\n$/);
       assert.equal(existsSync(fifo), false, 'the FIFO it created is removed');
       console.log(`      injected advert -> notify_master_rx_lower_pri ran within ${rxMs} ms`);
     } catch (e) {

@@ -5,6 +5,8 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  closeSync,
+  existsSync,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -235,6 +237,44 @@ describe('notify events: FIFO lines and scripts', () => {
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(s.read(), 'INSTANCE "VI_1" BACKUP 100\nINSTANCE "VI_3" FAULT 90\n');
     await n.close();
+  });
+});
+
+describe('notify FIFOs across a reload', () => {
+  it('a reload that changes the FIFO closes the old one (removing it: it was created) and writes to the new one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kts-nfr-'));
+    try {
+      const cfg = (fifo: string) =>
+        parseText(
+          `global_defs {\n notify_fifo ${fifo}\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n`,
+        ).config;
+      const a = path.join(dir, 'a');
+      const b = path.join(dir, 'b');
+      const n = new Notifier(cfg(a), () => {});
+      assert.ok(existsSync(a), 'created at start');
+      n.setConfig(cfg(b));
+      n.onReloaded([]);
+      await n.onEvent({
+        kind: 'master_rx_lower_pri',
+        instance: 'VI_1',
+        priority: 9,
+        from: 'x',
+        theirs: 1,
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!existsSync(a), 'the old FIFO is gone');
+      const fd = openSync(b, 'r+');
+      const buf = Buffer.alloc(100);
+      assert.equal(
+        buf.subarray(0, readSync(fd, buf)).toString(),
+        'INSTANCE "VI_1" MASTER_RX_LOWER_PRI 9\n',
+      );
+      closeSync(fd);
+      await n.close();
+      assert.ok(!existsSync(b));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
