@@ -19,6 +19,7 @@ import { discardSpare, VrrpThread } from './vrrp/thread';
 import { AcceptFirewall } from './control/accept-firewall';
 import { nameThisThread, processNames } from './system/process-names';
 import { startProcess } from './system/sched';
+import { runLifecycleScript } from './control/lifecycle';
 
 export interface DaemonOptions {
   file: string;
@@ -68,6 +69,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
           void notifier.onTransition(t);
           alerts?.onTransition(t);
         },
+        event: (e) => void notifier.onEvent(e),
         ready: (at) => {
           startup.vrrpMs = round(at - performance.timeOrigin);
           sdNotify(
@@ -88,9 +90,13 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  // keepalived's umask (022 unless configured), before any file is created
+  process.umask(config.global_defs.umask ?? 0o022);
   const names = processNames(config.global_defs);
   if (names.title) process.title = names.title;
   if (names.main) nameThisThread(names.main);
+  // keepalived runs it before anything starts, and waits for it (bounded)
+  await runLifecycleScript('startup', config.global_defs, log);
   const startedAt = new Date().toISOString();
   // performance.now() counts from the process's start
   const startup: DaemonStatus['startup'] = { configMs: round(performance.now()) };
@@ -205,7 +211,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     await lvs?.clear(o.keepDataplane);
     // the VIPs are gone: the "Stopping" mails may take a moment, bounded
     await alerts?.flush(1000);
-    notifier.close();
+    await notifier.close();
+    await runLifecycleScript('shutdown', config!.global_defs, log);
     server.close();
     metricsServer?.close();
     try {
@@ -247,6 +254,11 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     vrrp.reload(current, next, (r) => {
       log('info', `reload: ${JSON.stringify(r)}`);
       sdNotify('READY=1');
+      if (next.global_defs.fifo_write_vrrp_states_on_reload)
+        void vrrp
+          ?.status()
+          .then((s) => notifier.onReloaded(s.instances.filter((i) => r.kept.includes(i.name))))
+          .catch(() => {});
     });
   });
   // without a VRRP engine the configuration is applied now; with one, when the worker says ready

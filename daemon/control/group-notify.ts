@@ -44,4 +44,9 @@ export class SyncGroupStates {
     }
     return out;
   }
+
+  /** every group's current state (those that have one) */
+  states(): GroupTransition[] {
+    return [...this.state].map(([group, state]) => ({ group, state }));
+  }
 }

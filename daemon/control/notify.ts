@@ -4,15 +4,14 @@
 // per change on the notify FIFO in keepalived's format. A vrrp_sync_group's
 // scripts run the same way on the group's own transitions (group-notify.ts),
 // the generic one with `GROUP <name> <state> 0`.
-import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, statSync, write } from 'node:fs';
 import type { Config, ScriptRef, VrrpInstance, VrrpSyncGroup } from '../config/model';
 import { splitArgv } from '../core/argv';
-import type { Transition } from '../vrrp/status';
+import type { InstanceEvent, Transition } from '../vrrp/status';
 import type { Log } from '../core/log';
 import type { UserRef } from '../system/script-user';
 import { ScriptGate } from '../system/script-gate';
 import { SyncGroupStates, type GroupState, type GroupTransition } from './group-notify';
+import { NotifyFifo } from './fifo';
 
 const FIFO_STATE: Record<string, string> = {
   MASTER: 'MASTER',
@@ -23,6 +22,28 @@ const FIFO_STATE: Record<string, string> = {
 
 export function fifoLine(t: Pick<Transition, 'instance' | 'to' | 'priority'>): string {
   return `INSTANCE "${t.instance}" ${FIFO_STATE[t.to]} ${t.priority}\n`;
+}
+
+/** keepalived's lines for events: MASTER_RX_LOWER_PRI, MASTER_PRIORITY, BACKUP_PRIORITY */
+export function eventFifoLine(e: InstanceEvent): string {
+  const what =
+    e.kind === 'master_rx_lower_pri'
+      ? 'MASTER_RX_LOWER_PRI'
+      : e.state === 'MASTER'
+        ? 'MASTER_PRIORITY'
+        : 'BACKUP_PRIORITY';
+  return `INSTANCE "${e.instance}" ${what} ${e.priority}\n`;
+}
+
+/** notify_priority_changes: the instance's, else its sync group's, else the global one */
+export function notifiesPriority(c: Config, vi: VrrpInstance): boolean {
+  const g = c.vrrp_sync_group.find((x) => x.group.some((m) => m.name === vi.name));
+  return (
+    vi.notify_priority_changes ??
+    g?.notify_priority_changes ??
+    c.global_defs.vrrp_notify_priority_changes ??
+    false
+  );
 }
 
 export function groupFifoLine(g: GroupTransition): string {
@@ -38,16 +59,20 @@ const userOf = (r: ScriptRef): UserRef | undefined =>
 
 export class Notifier {
   private readonly queues = new Map<string, Promise<void>>();
-  private fifoFd?: number;
+  private fifos: NotifyFifo[];
+  /** notify_fifo: it also carries the checkers' lines */
+  private mainFifo?: NotifyFifo;
   private gate: ScriptGate;
+  /** instances a reload removed: their scripts run when they are stopped */
+  private removed = new Map<string, VrrpInstance>();
   private groups: SyncGroupStates;
 
   constructor(
     private config: Config,
     private readonly log: Log,
   ) {
-    this.openFifo();
     this.gate = this.makeGate();
+    this.fifos = this.openFifos();
     this.groups = new SyncGroupStates(config);
   }
 
@@ -66,50 +91,127 @@ export class Notifier {
       JSON.stringify(x.vrrp_sync_group.map((g) => [g.name, g.group.map((m) => m.name)]));
     // a group's state is kept across a reload unless its membership changed
     if (groups(c) !== groups(this.config)) this.groups = new SyncGroupStates(c);
+    for (const vi of this.config.vrrp_instance)
+      if (!c.vrrp_instance.some((n) => n.name === vi.name)) this.removed.set(vi.name, vi);
+    const fifos = (x: Config) => {
+      const g = x.global_defs;
+      return JSON.stringify([
+        g.notify_fifo,
+        g.notify_fifo_script,
+        g.vrrp_notify_fifo,
+        g.vrrp_notify_fifo_script,
+      ]);
+    };
+    const reopen = fifos(c) !== fifos(this.config);
     this.config = c;
     this.gate = this.makeGate();
-  }
-
-  private openFifo() {
-    const path = this.config.global_defs.vrrp_notify_fifo ?? this.config.global_defs.notify_fifo;
-    if (!path) return;
-    try {
-      if (!existsSync(path)) execFileSync('mkfifo', ['-m', '0600', path]);
-      if (!statSync(path).isFIFO()) throw new Error('not a FIFO');
-      // read-write: never blocks and needs no reader to be present
-      this.fifoFd = openSync(path, 'r+');
-    } catch (e) {
-      this.log('error', `notify fifo ${path}: ${(e as Error).message}`);
+    // FIFOs (and their scripts) changed by the reload are closed and opened anew
+    if (reopen && !this.reopening) {
+      const old = this.fifos;
+      this.fifos = [];
+      this.mainFifo = undefined;
+      const held: string[] = (this.reopening = []);
+      void Promise.all(old.map((f) => f.close())).then(() => {
+        if (this.reopening !== held) return; // closed meanwhile
+        this.reopening = undefined;
+        this.fifos = this.openFifos();
+        for (const l of held) this.fifo(l);
+      });
     }
   }
 
-  private readonly fifoLines: string[] = [];
-  private fifoBusy = false;
-
-  /** one line on the FIFO, in order: writes never overlap (the thread pool may reorder them) */
-  private fifo(line: string) {
-    if (this.fifoFd === undefined) return;
-    this.fifoLines.push(line);
-    const next = () => {
-      const l = this.fifoLines.shift();
-      if (l === undefined || this.fifoFd === undefined) return void (this.fifoBusy = false);
-      this.fifoBusy = true;
-      write(this.fifoFd, l, next);
-    };
-    if (!this.fifoBusy) next();
+  /** notify_fifo and vrrp_notify_fifo (both get the VRRP lines, as in keepalived) */
+  private openFifos() {
+    const g = this.config.global_defs;
+    const fifos: NotifyFifo[] = [];
+    if (g.notify_fifo)
+      fifos.push(
+        (this.mainFifo = new NotifyFifo(g.notify_fifo, g.notify_fifo_script, this.gate, this.log)),
+      );
+    // keepalived ignores a vrrp_notify_fifo that is notify_fifo itself
+    if (g.vrrp_notify_fifo && g.vrrp_notify_fifo !== g.notify_fifo)
+      fifos.push(
+        new NotifyFifo(g.vrrp_notify_fifo, g.vrrp_notify_fifo_script, this.gate, this.log),
+      );
+    return fifos;
   }
 
-  close() {
-    if (this.fifoFd !== undefined) closeSync(this.fifoFd);
-    this.fifoFd = undefined;
+  /** lines held while the FIFOs are reopened after a reload */
+  private reopening?: string[];
+
+  private fifo(line: string) {
+    if (this.reopening) this.reopening.push(line);
+    for (const f of this.fifos) f.write(line);
+  }
+
+  /** Write what is queued, close the FIFOs (removing those created) and end their scripts. */
+  async close() {
+    const f = this.fifos;
+    this.fifos = [];
+    this.reopening = undefined;
+    this.mainFifo = undefined;
+    await Promise.all(f.map((x) => x.close()));
   }
 
   /** A real server changed: one FIFO line, `RS "<real server>" "<virtual server>" UP|DOWN`. */
   onRealServer(e: { vs: string; rs: string; up: boolean }) {
-    this.fifo(rsFifoLine(e));
+    this.mainFifo?.write(rsFifoLine(e));
+  }
+
+  /** MASTER_RX_LOWER_PRI (line and script), a change of priority (line, when asked for) */
+  onEvent(e: InstanceEvent): Promise<void> {
+    const vi = this.config.vrrp_instance.find((v) => v.name === e.instance);
+    if (!vi) return Promise.resolve();
+    if (e.kind === 'priority') {
+      if (notifiesPriority(this.config, vi)) this.fifo(eventFifoLine(e));
+      return Promise.resolve();
+    }
+    const s = vi.notify_master_rx_lower_pri;
+    const run = s ? [{ argv: splitArgv(s.cmd), user: userOf(s) }] : [];
+    const done = this.run(e.instance, e.instance, run);
+    this.fifo(eventFifoLine(e));
+    return done;
+  }
+
+  /**
+   * After a reload (fifo_write_vrrp_states_on_reload): the groups' states and
+   * those of the kept instances in BACKUP or FAULT. keepalived 2.2.7 writes no
+   * line for a kept MASTER (vrrp_init_state takes its reload_master path);
+   * instances that change state at the reload tell of it as usual.
+   */
+  onReloaded(kept: { name: string; state: string; priority: number }[]) {
+    if (!this.config.global_defs.fifo_write_vrrp_states_on_reload) return;
+    for (const g of this.groups.states()) this.fifo(groupFifoLine(g));
+    for (const i of kept)
+      if (i.state === 'BACKUP' || i.state === 'FAULT')
+        this.fifo(fifoLine({ instance: i.name, to: i.state, priority: i.priority }));
+  }
+
+  /**
+   * An instance removed by a reload: keepalived tells FAULT (DELETED with
+   * notify_deleted) to its notifies, and nothing when it was in FAULT already
+   * and has no notify_deleted.
+   */
+  private onDeleted(t: Transition, vi: VrrpInstance) {
+    this.removed.delete(t.instance);
+    const deleted = vi.notify_deleted !== undefined;
+    if (!deleted && t.from === 'FAULT') return Promise.resolve();
+    const state = deleted ? 'DELETED' : 'FAULT';
+    this.fifo(`INSTANCE "${t.instance}" ${state} ${t.priority}\n`);
+    const own = deleted ? vi.notify_deleted?.script : vi.notify_fault;
+    const out: { argv: string[]; user?: UserRef }[] = [];
+    if (own) out.push({ argv: splitArgv(own.cmd), user: userOf(own) });
+    if (vi.notify)
+      out.push({
+        argv: [...splitArgv(vi.notify.cmd), 'INSTANCE', t.instance, state, String(t.priority)],
+        user: userOf(vi.notify),
+      });
+    return this.run(t.instance, t.instance, out);
   }
 
   onTransition(t: Transition): Promise<void> {
+    const gone = t.cause === 'deleted' ? this.removed.get(t.instance) : undefined;
+    if (gone) return this.onDeleted(t, gone);
     this.fifo(fifoLine(t));
     const vi = this.config.vrrp_instance.find((v) => v.name === t.instance);
     const done = [

@@ -4,7 +4,7 @@
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { Log } from '../core/log';
-import { runScript } from './scripts';
+import { runScript, startScript, type RunningScript } from './scripts';
 import { checkScript, type FileInfo, type FsView, type Identity } from './script-security';
 import { readAccounts, scriptIdentity, type Accounts, type UserRef } from './script-user';
 
@@ -88,5 +88,11 @@ export class ScriptGate {
     if (argv.length === 0) return Promise.resolve(127);
     const id = this.identity(argv[0], own);
     return id ? runScript(argv, timeoutMs, env, id) : Promise.resolve(REFUSED);
+  }
+
+  /** Start a long-running script as its user; undefined when refused. */
+  start(argv: string[], own?: UserRef): RunningScript | undefined {
+    const id = argv.length ? this.identity(argv[0], own) : undefined;
+    return id ? startScript(argv, id) : undefined;
   }
 }

@@ -71,3 +71,37 @@ export function runScript(
     child.on('exit', (code, sig) => finish(code ?? (sig ? 128 : 1)));
   });
 }
+
+/** A long-running script (a notify FIFO's reader): no timeout, stopped by its owner. */
+export interface RunningScript {
+  exited: Promise<number>;
+  /** SIGTERM to its process group */
+  stop(): void;
+}
+
+export function startScript(argv: string[], as?: { uid: number; gid: number }): RunningScript {
+  let child: ReturnType<typeof spawn> | undefined;
+  let code: number | undefined;
+  const exited = new Promise<number>((resolve) => {
+    try {
+      const self = as && as.uid === process.getuid?.() && as.gid === process.getgid?.();
+      const who = as && !self ? { uid: as.uid, gid: as.gid } : {};
+      child = spawn(argv[0], argv.slice(1), { stdio: 'ignore', detached: true, ...who });
+    } catch {
+      return resolve((code = 127));
+    }
+    child.on('error', () => resolve((code = 127)));
+    child.on('exit', (c, sig) => resolve((code = c ?? (sig ? 128 : 1))));
+  });
+  return {
+    exited,
+    stop: () => {
+      if (code !== undefined || !child?.pid) return;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    },
+  };
+}

@@ -8,13 +8,15 @@ import { entriesMinus, setEntries, staticEntries, type Entries } from './entries
 import { GarpPacer } from './garp-pacer';
 import { Instance } from './instance';
 import { planReload, runnable, type ReloadPlan } from './reload';
-import type { InstanceStatus, Transition } from './status';
+import type { InstanceEvent, InstanceStatus, Transition } from './status';
 import { SyncGroups } from './sync-group';
 import { TrackerWatch, type WatchDeps } from './track-watch';
 import { UnknownVrids } from './unknown-vrid';
 
 export interface EngineDeps extends Omit<WatchDeps, 'bfd'> {
   onTransition?: (t: Transition) => void;
+  /** MASTER_RX_LOWER_PRI and priority changes */
+  onEvent?: (e: InstanceEvent) => void;
   /** the bfd_instance sessions, run in this thread and following the config */
   bfd?: BfdSessions;
   /** how late any instance timer fired, ms (auto priority) */
@@ -53,6 +55,7 @@ export class VrrpEngine {
           this.deps.onTransition?.(t);
           this.groups.follow(i, t, (name) => this.instances.get(name));
         },
+        event: (e) => this.deps.onEvent?.(e),
         advertLag: (ms) => {
           if (ms > this.maxLagMs) this.maxLagMs = ms;
         },
@@ -118,8 +121,12 @@ export class VrrpEngine {
    * plan creates (restarted and added); kept ones keep their own settings.
    */
   applyReload(plan: ReloadPlan, next: Config) {
-    for (const name of [...plan.restarted, ...plan.removed]) {
+    for (const name of plan.restarted) {
       this.instances.get(name)!.stop();
+      this.instances.delete(name);
+    }
+    for (const name of plan.removed) {
+      this.instances.get(name)!.stop(true);
       this.instances.delete(name);
     }
     this.watch?.stop();

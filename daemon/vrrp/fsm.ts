@@ -35,6 +35,8 @@ export type Cause =
   | 'master-down'
   | 'higher-priority'
   | 'shutdown'
+  /** stopped because a reload removed the instance */
+  | 'deleted'
   | 'fault'
   | 'fault-cleared'
   | 'sync-group'
@@ -48,7 +50,9 @@ export type Action =
   | { type: 'timer'; which: 'adver' | 'masterDown'; at: number | null }
   | { type: 'state'; from: State; to: State; cause: Cause }
   /** run the fence command; answer with a 'fenced' event */
-  | { type: 'fence'; target?: string };
+  | { type: 'fence'; target?: string }
+  /** a master heard a lower priority (or an equal one from a lower address): MASTER_RX_LOWER_PRI */
+  | { type: 'lower-priority-heard'; src: string; priority: number };
 
 export type Event =
   | { type: 'startup' }
@@ -256,12 +260,16 @@ export class Fsm {
         this.masterPriority = ev.priority;
         out.push({ type: 'vips', add: false });
         this.becomeBackup('higher-priority', now, out);
-      } else if (this.cfg.lowerPrioAnswer) {
-        // another master with lower priority (split brain healing): assert ourselves now,
-        // so clients' ARP caches end up on our MAC rather than the loser's
-        out.push({ type: 'send', priority: this.priority });
-        out.push({ type: 'garp', reason: 'lower-priority' });
-        this.armAdver(now, out);
+      } else {
+        if (this.cfg.lowerPrioAnswer) {
+          // another master with lower priority (split brain healing): assert ourselves now,
+          // so clients' ARP caches end up on our MAC rather than the loser's
+          out.push({ type: 'send', priority: this.priority });
+          out.push({ type: 'garp', reason: 'lower-priority' });
+          this.armAdver(now, out);
+        }
+        // keepalived's notify follows its answer
+        out.push({ type: 'lower-priority-heard', src: ev.src, priority: ev.priority });
       }
     }
   }

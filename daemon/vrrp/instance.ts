@@ -17,7 +17,14 @@ import type { GarpPacer } from './garp-pacer';
 import { Fsm, type Action } from './fsm';
 import { HeartbeatPaths, type Path } from './paths';
 import { DROP_REASONS, peekVrid, receive, type DropReason, type Expect } from './receive';
-import type { InstanceCounters, InstanceStatus, Transition } from './status';
+import {
+  lastTransitionStatus,
+  trackerStatus,
+  type InstanceCounters,
+  type InstanceEvent,
+  type InstanceStatus,
+  type Transition,
+} from './status';
 import { effectivePriority, trackersFor, type Tracker, type TrackerStart } from './track';
 import type { ScriptRunner } from './track-watch';
 import { planVmacs, Vmacs } from './vmac';
@@ -31,6 +38,8 @@ export interface InstanceDeps {
 
 export interface InstanceHooks {
   transitioned(inst: Instance, t: Transition): void;
+  /** MASTER_RX_LOWER_PRI and priority changes (keepalived's notify events) */
+  event?(e: InstanceEvent): void;
   /** GARP/NA spacing shared by every instance (per interface or garp_group) */
   pacer: GarpPacer;
   /** how late an advert timer fired, ms */
@@ -183,7 +192,11 @@ export class Instance {
     this.apply(this.fsm.handle({ type: 'startup' }, this.deps.clock.now()));
   }
 
-  stop() {
+  /** a reload removed the instance: its stop is told as a deletion */
+  private deleted = false;
+
+  stop(deleted = false) {
+    this.deleted = deleted;
     this.reopen?.cancel();
     this.apply(this.fsm.handle({ type: 'shutdown' }, this.deps.clock.now()));
     if (this.promoted !== undefined && this.promoted !== '1')
@@ -236,8 +249,13 @@ export class Instance {
     const fault = eff.fault || this.socketFault !== undefined || this.configFault !== undefined;
     const now = this.deps.clock.now();
     const acts: Action[] = [];
-    if (priority !== this.fsm.priority)
+    const previous = this.fsm.priority;
+    const state = this.fsm.state;
+    if (priority !== previous)
       acts.push(...this.fsm.handle({ type: 'priority', effective: priority }, now));
+    // keepalived tells of the change before any transition it leads to
+    if (emit && this.fsm.priority !== previous)
+      this.hooks.event?.({ kind: 'priority', instance: this.name, state, priority, previous });
     acts.push(...this.fsm.handle({ type: 'fault', on: fault }, now));
     if (emit) this.apply(acts);
   }
@@ -373,11 +391,21 @@ export class Instance {
         case 'state':
           this.transition(a.from, a.to, a.cause);
           break;
+        case 'lower-priority-heard':
+          this.hooks.event?.({
+            kind: 'master_rx_lower_pri',
+            instance: this.name,
+            priority: this.fsm.priority,
+            from: a.src,
+            theirs: a.priority,
+          });
+          break;
       }
     }
   }
 
-  private transition(from: Transition['from'], to: Transition['to'], cause: Transition['cause']) {
+  private transition(from: Transition['from'], to: Transition['to'], why: Transition['cause']) {
+    const cause = this.deleted && to === 'INIT' ? 'deleted' : why;
     this.counters.transitions++;
     const t: Transition = {
       instance: this.name,
@@ -409,26 +437,9 @@ export class Instance {
       ...(this.fsm.masterIp ? { master: this.fsm.masterIp } : {}),
       ...(this.fsm.masterPriority !== undefined ? { masterPriority: this.fsm.masterPriority } : {}),
       vips: this.vips.map((v) => `${v.address}/${v.prefix}`),
-      ...(last
-        ? {
-            lastTransition: {
-              from: last.from,
-              to: last.to,
-              cause: last.cause,
-              wallTime: last.wallTime,
-            },
-          }
-        : {}),
+      ...lastTransitionStatus(last),
       counters: structuredClone(this.counters),
-      trackers: this.trackers.map((t) => ({
-        name: t.name,
-        kind: t.kind,
-        ok: t.ok,
-        weight: t.weight,
-        ...(t.reverse ? { reverse: true } : {}),
-        ...(t.value !== undefined ? { value: t.value } : {}),
-        ...(t.group ? { group: t.group } : {}),
-      })),
+      trackers: this.trackers.map(trackerStatus),
       paths: this.paths.status(this.silentAfterMs()),
       fencing: structuredClone(this.fencer.status),
     };

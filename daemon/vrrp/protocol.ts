@@ -3,7 +3,7 @@
 import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
 import type { ReloadPlan } from './reload';
-import type { InstanceStatus, Transition } from './status';
+import type { InstanceEvent, InstanceStatus, Transition } from './status';
 
 export interface WorkerLoop {
   /** the latest an advert timer fired after its deadline (always measured: it costs nothing) */
@@ -24,6 +24,8 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'log'; level: LogLevel; msg: string }
   | { type: 'transition'; t: Transition }
+  /** MASTER_RX_LOWER_PRI, a change of priority */
+  | { type: 'event'; e: InstanceEvent }
   | { type: 'status'; id: number; instances: InstanceStatus[]; loop: WorkerLoop }
   | { type: 'reloaded'; result: ReloadPlan }
   | { type: 'stopped' }

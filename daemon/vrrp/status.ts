@@ -2,7 +2,7 @@
 // status on request. Plain data: it crosses the worker-thread boundary.
 import type { Cause, State } from './fsm';
 import type { DropReason } from './receive';
-import type { TrackerKind } from './track';
+import type { Tracker, TrackerKind } from './track';
 
 export interface Transition {
   instance: string;
@@ -14,6 +14,21 @@ export interface Transition {
   at: number;
   wallTime: number;
 }
+
+/**
+ * What an instance reports besides transitions (keepalived's notify events):
+ * a master heard a lower priority (MASTER_RX_LOWER_PRI), or its effective
+ * priority changed (MASTER_PRIORITY / BACKUP_PRIORITY, by the state it was in).
+ */
+export type InstanceEvent =
+  | {
+      kind: 'master_rx_lower_pri';
+      instance: string;
+      priority: number;
+      from: string;
+      theirs: number;
+    }
+  | { kind: 'priority'; instance: string; state: State; priority: number; previous: number };
 
 export interface InstanceCounters {
   advertsSent: number;
@@ -70,3 +85,27 @@ export interface InstanceStatus {
   paths: PathStatus[];
   fencing: FencingStatus;
 }
+
+/** A tracker as status shows it. */
+export const trackerStatus = (t: Tracker) => ({
+  name: t.name,
+  kind: t.kind,
+  ok: t.ok,
+  weight: t.weight,
+  ...(t.reverse ? { reverse: true } : {}),
+  ...(t.value !== undefined ? { value: t.value } : {}),
+  ...(t.group ? { group: t.group } : {}),
+});
+
+/** The last transition as status shows it (when there was one). */
+export const lastTransitionStatus = (last?: Transition) =>
+  last
+    ? {
+        lastTransition: {
+          from: last.from,
+          to: last.to,
+          cause: last.cause,
+          wallTime: last.wallTime,
+        },
+      }
+    : {};

@@ -6,11 +6,13 @@ import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
 import type { FromWorker, ToWorker, WorkerLoop } from './protocol';
 import { planReload, reloadMessage, runningOf, type ReloadPlan } from './reload';
-import type { InstanceStatus, Transition } from './status';
+import type { InstanceEvent, InstanceStatus, Transition } from './status';
 
 export interface ThreadEvents {
   log(level: LogLevel, msg: string): void;
   transition(t: Transition): void;
+  /** MASTER_RX_LOWER_PRI, a change of priority */
+  event(e: InstanceEvent): void;
   /** every instance started, at epoch ms `at` */
   ready(at: number): void;
   /** the engine failed to start, or the thread died */
@@ -67,6 +69,8 @@ export class VrrpThread {
           return events.log(m.level, m.msg);
         case 'transition':
           return events.transition(m.t);
+        case 'event':
+          return events.event(m.e);
         case 'status':
           return this.pending.get(m.id)?.(m);
         case 'stopped':

@@ -117,6 +117,7 @@ function start(config: Config) {
       },
       carrier: (ifname) => net.carrier(ifname),
       onTransition: (t) => send({ type: 'transition', t }),
+      onEvent: (e) => send({ type: 'event', e }),
       // BFD at 10 ms intervals needs a loop kept free: this one, the adverts' own
       bfd: new BfdSessions(new LinuxBfdTransport(log), realClock, log),
       timerLag,

@@ -2,8 +2,9 @@
 // instance, and keepalive-ts's own global extensions.
 import { kw, readInt } from '../schema';
 import { schedKeywords } from './sched';
-import { garpExtraIf, ip, portOf, timer, userAndGroup } from './values';
+import { garpExtraIf, ip, portOf, script, timer, userAndGroup } from './values';
 import { systemGlobals } from './global-sys';
+import { umask } from './umask';
 
 /** RFC 1123 host names (labels of letters, digits and inner hyphens) */
 const HOST_NAME =
@@ -118,6 +119,20 @@ export const globalDefs = kw.block({
   vrrp_check_unicast_src: kw.flag(),
   vrrp_notify_fifo: kw.string().optional(),
   notify_fifo: kw.string().optional(),
+  /** started at start-up with the FIFO's path as its last argument; reads the FIFO */
+  notify_fifo_script: script().optional(),
+  vrrp_notify_fifo_script: script().optional(),
+  /** FIFO lines MASTER_PRIORITY / BACKUP_PRIORITY (instances and sync groups may override) */
+  vrrp_notify_priority_changes: kw.flag().optional(),
+  /** on reload, the states of instances and groups that did not change go to the FIFOs */
+  fifo_write_vrrp_states_on_reload: kw.flag(),
+  /** run before anything starts / after everything stopped, killed after its timeout (s) */
+  startup_script: script().optional(),
+  startup_script_timeout: kw.int(1, 1000).default(10),
+  shutdown_script: script().optional(),
+  shutdown_script_timeout: kw.int(1, 1000).default(10),
+  /** the process umask, applied before any file is created */
+  umask: umask().optional(),
   dynamic_interfaces: kw
     .custom<'on' | 'allow_if_changes'>(0, 1, ([v], stmt, ctx) => {
       if (v === undefined) return 'on';

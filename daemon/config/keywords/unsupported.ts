@@ -46,11 +46,6 @@ const ROWS: Row[] = [
     ['tmp_config_directory', 'config_save_dir'],
     'the config is read once by one process',
   ),
-  row(
-    'global_defs',
-    ['startup_script', 'startup_script_timeout', 'shutdown_script', 'shutdown_script_timeout'],
-    'use ExecStartPre= / ExecStopPost= of the systemd unit',
-  ),
   row('global_defs', ['checker_log_all_failures'], 'checkers log changes of state'),
   row(
     'global_defs',
@@ -59,13 +54,8 @@ const ROWS: Row[] = [
   ),
   row(
     'global_defs',
-    ['vrrp_notify_priority_changes', 'fifo_write_vrrp_states_on_reload'],
-    'the notify FIFO carries state changes only',
-  ),
-  row(
-    'global_defs',
-    ['notify_fifo_script', 'vrrp_notify_fifo_script', 'lvs_notify_fifo', 'lvs_notify_fifo_script'],
-    'read notify_fifo / vrrp_notify_fifo, or `keepalive-ts events --follow`',
+    ['lvs_notify_fifo', 'lvs_notify_fifo_script'],
+    'read notify_fifo (notify_fifo_script), or `keepalive-ts events --follow`',
   ),
   row(
     'global_defs',
@@ -106,7 +96,6 @@ const ROWS: Row[] = [
     ['rs_init_notifies'],
     'real server notify scripts run on changes of state only',
   ),
-  row('global_defs', ['umask'], 'set UMask= in the systemd unit'),
   row(
     'global_defs',
     ['reload_check_config', 'reload_time_file', 'reload_repeat', 'reload_file'],
@@ -128,18 +117,11 @@ const ROWS: Row[] = [
 
   row('vrrp_instance', ['use_ipvlan'], 'no ipvlan interfaces; use_vmac (macvlan) is supported'),
   row('vrrp_instance', ['vrf'], 'no VRF binding'),
-  row('vrrp_instance', ['notify_priority_changes'], 'the notify FIFO carries state changes only'),
-  row(
-    'vrrp_instance',
-    ['notify_master_rx_lower_pri'],
-    'use notify_master / notify, or `keepalive-ts events`',
-    true,
-  ),
 
   row(
     'vrrp_sync_group',
-    ['notify_deleted', 'notify_priority_changes'],
-    "use the member instances' notify scripts",
+    ['notify_deleted'],
+    'keepalived 2.2.7 does not know it either (Unknown keyword); it is a vrrp_instance keyword',
   ),
 
   row(

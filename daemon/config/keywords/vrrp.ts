@@ -4,7 +4,7 @@ import { kw } from '../schema';
 import { tracked, unicastPeer, vipLine } from './lines';
 import { virtualRoutes, virtualRules } from './static';
 import { completeInstance } from './vrrp-complete';
-import { garpExtraIf, ip, script, timer, userAndGroup } from './values';
+import { garpExtraIf, ip, script, timer, userAndGroup, type ScriptRef } from './values';
 import { useVmac } from './vmac';
 import { named, weightReverse } from './trackers';
 
@@ -78,6 +78,16 @@ export const vrrpInstance = kw.block(
     notify_fault: script().optional(),
     notify_stop: script().optional(),
     notify_master_rx_lower_pri: script().optional(),
+    /** DELETED (not FAULT) to the notifies when a reload removes the instance; its own script */
+    notify_deleted: kw
+      .custom<{
+        script?: ScriptRef;
+      }>(0, 3, ([cmd, user, group]) =>
+        cmd ? { script: { cmd, ...(user ? { user } : {}), ...(group ? { group } : {}) } } : {},
+      )
+      .optional(),
+    /** FIFO lines on changes of priority (unset: the sync group's, else the global one) */
+    notify_priority_changes: kw.flag().optional(),
     smtp_alert: kw.flag().optional(),
     garp_master_delay: kw.int(0, 86400).optional(),
     garp_master_repeat: kw.int(1, 10000).optional(),
@@ -176,6 +186,7 @@ export const vrrpSyncGroup = kw.block(
     notify_backup: script().optional(),
     notify_fault: script().optional(),
     notify_stop: script().optional(),
+    notify_priority_changes: kw.flag().optional(),
     track_script: kw.lines(tracked('script')),
     track_interface: kw.lines(tracked('interface')),
     track_file: kw.lines(tracked('file')),

@@ -29,11 +29,11 @@ describe('keywords keepalive-ts does not implement', () => {
   });
 
   it('declared ones are read into the model and warn "not supported yet"', () => {
-    const r = parse(instance(' notify_master_rx_lower_pri /bin/true'));
+    const r = parse('global_defs {\n lvs_flush_on_stop\n}\n');
     assert.deepEqual(r.diags, [
-      '7 warning notify_master_rx_lower_pri: not supported by keepalive-ts yet (use notify_master / notify, or `keepalive-ts events`)',
+      '2 warning lvs_flush_on_stop: not supported by keepalive-ts yet (keepalive-ts reconciles only the services it declares)',
     ]);
-    assert.equal(r.config.vrrp_instance[0].notify_master_rx_lower_pri?.cmd, '/bin/true');
+    assert.equal(r.config.global_defs.lvs_flush_on_stop, true);
   });
 
   it('checker rows hold in every checker, HTTP_GET rows in SSL_GET too', () => {

@@ -186,7 +186,10 @@ describe('RFC 3768 (VRRPv2) ledger', () => {
     });
     it('lower priority: discard (plain RFC behaviour) [negative]', () => {
       const f = masterAt(3609);
-      assert.deepEqual(f.handle(advert(50), 4000), []);
+      // nothing on the wire: only keepalived's MASTER_RX_LOWER_PRI notification
+      assert.deepEqual(f.handle(advert(50), 4000), [
+        { type: 'lower-priority-heard', src: '198.51.100.12', priority: 50 },
+      ]);
       assert.equal(f.state, 'MASTER');
     });
     it('Shutdown: cancel Adver_Timer, send ADVERTISEMENT with priority 0, go Initialize', () => {
