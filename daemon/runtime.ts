@@ -35,7 +35,12 @@ export interface DaemonOptions {
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-function load(file: string, configId: string, log: Log): Config | undefined {
+function load(
+  file: string,
+  configId: string,
+  log: Log,
+  report?: (lines: string[], ok: boolean) => void,
+): Config | undefined {
   // required here, not at the top: the VRRP thread is spawned before the reader loads
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { parseFile } = require('./config/index') as typeof import('./config/index');
@@ -45,6 +50,7 @@ function load(file: string, configId: string, log: Log): Config | undefined {
   /* eslint-enable @typescript-eslint/no-require-imports */
   const r = parseFile(file, fsHost, { configId });
   for (const d of r.diagnostics) log(d.level === 'error' ? 'error' : 'warn', formatDiagnostic(d));
+  report?.(r.diagnostics.map(formatDiagnostic), r.ok);
   return r.ok ? r.config : undefined;
 }
 
@@ -234,7 +240,19 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGHUP', () => {
-    const next = load(o.file, o.configId, log);
+    // a reload is always checked first (keepalived's reload_check_config); its LOG_FILE gets the result
+    const checkLog = config!.global_defs.reload_check_config;
+    const next = load(o.file, o.configId, log, (lines, ok) => {
+      if (typeof checkLog !== 'string') return;
+      try {
+        writeFileSync(
+          checkLog,
+          [...lines, ok ? 'configuration OK' : 'configuration invalid', ''].join('\n'),
+        );
+      } catch (e) {
+        log('warn', `reload_check_config ${checkLog}: ${(e as Error).message}`);
+      }
+    });
     if (!next) {
       log('error', 'reload: new configuration invalid, keeping the running one');
       return;

@@ -84,6 +84,8 @@ export const globalDefs = kw.block({
   vrrp_process_name: kw.string().optional(),
   checker_process_name: kw.string().optional(),
   bfd_process_name: kw.string().optional(),
+  /** reloads are always checked first; with a file, the check's result is written there */
+  reload_check_config: kw.custom<string | true>(0, 1, ([f]) => f ?? true).optional(),
   /** the interface of static addresses without `dev` (keepalived: eth0) */
   default_interface: kw.string().optional(),
   /** default down_timer_adverts of every instance */

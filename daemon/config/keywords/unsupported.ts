@@ -98,7 +98,7 @@ const ROWS: Row[] = [
   ),
   row(
     'global_defs',
-    ['reload_check_config', 'reload_time_file', 'reload_repeat', 'reload_file'],
+    ['reload_time_file', 'reload_repeat', 'reload_file'],
     'reload with SIGHUP; check a new config first with keepalive-ts -t',
   ),
   row('global_defs', ['data_use_instance'], 'no per-instance data files'),
