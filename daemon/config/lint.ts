@@ -18,6 +18,7 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
     track_script: ['vrrp_script', new Set(cfg.vrrp_script.map((s) => s.name))],
     track_file: ['track_file', new Set(cfg.track_file.map((s) => s.name))],
     track_process: ['vrrp_track_process', new Set(cfg.vrrp_track_process.map((s) => s.name))],
+    track_bfd: ['bfd_instance', new Set(cfg.bfd_instance.map((s) => s.name))],
   } as const;
   // keepalived ignores a reference to an undefined tracker ("not found, ignoring...")
   const undefinedTrackers = (
@@ -97,10 +98,19 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
     if (vi.virtual_ipaddress.length === 0) {
       diag.warn(vi.at, `vrrp_instance ${vi.name}: no virtual_ipaddress`);
     }
-    if (vi.unicast_src_ip && vi.unicast_peer.length === 0)
+    // keepalived: "A unicast keyword has been specified without any unicast peers"
+    const unicastWords = (
+      ['unicast_src_ip', 'check_unicast_src', 'old_unicast_checksum', 'unicast_ttl'] as const
+    ).filter((k) => vi[k] !== undefined && vi[k] !== false);
+    if (unicastWords.length && vi.unicast_peer.length === 0 && !vi.unicast_fault_no_peer)
       diag.warn(
         vi.at,
-        `vrrp_instance ${vi.name}: unicast_src_ip without unicast_peer: adverts go to multicast (keepalived 2.2.7 reports this as deprecated)`,
+        `vrrp_instance ${vi.name}: ${unicastWords.join(', ')} without unicast_peer: adverts go to multicast (keepalived 2.2.7 reports this as deprecated)`,
+      );
+    if (vi.linkbeat_use_polling)
+      diag.warn(
+        vi.at,
+        `vrrp_instance ${vi.name}: linkbeat_use_polling in a vrrp_instance is deprecated (keepalived 2.2.7): use a linkbeat_interfaces block`,
       );
     const src = vi.unicast_src_ip;
     if (src && vi.unicast_peer.some((p) => p.address === src)) {

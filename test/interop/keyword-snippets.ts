@@ -33,6 +33,7 @@ const VALUE: Record<string, string> = {
   interface: 'interface eth0',
   track_interface: 'track_interface {\n  lan0 weight 10\n }',
   track_script: 'track_script {\n  chk\n }',
+  smtp_helo_name: 'smtp_helo_name lb1.example.org',
   mcast_src_ip: 'mcast_src_ip 10.0.0.2',
   unicast_src_ip: 'unicast_src_ip 10.0.0.2',
   version: 'version 3',
@@ -111,6 +112,10 @@ const VALUE: Record<string, string> = {
 
 /** Values that differ by section. */
 const SECTION_VALUE: Record<string, string> = {
+  // a sync group's tracker lists name trackers no block defines here: both config tests report it
+  'vrrp_sync_group track_file': 'track_file {\n  tf_missing\n }',
+  'vrrp_sync_group track_process': 'track_process {\n  tp_missing\n }',
+  'vrrp_sync_group track_bfd': 'track_bfd {\n  bfd_missing\n }',
   'top global_defs': 'global_defs {\n router_id lb2\n}',
   'top vrrp_script': 'vrrp_script chk2 {\n script "/bin/true"\n}',
   'top vrrp_instance':

@@ -27,7 +27,8 @@ export const globalDefs = kw.block({
       return p === undefined ? undefined : { address: addr, port: p };
     })
     .optional(),
-  smtp_helo_name: kw.string().optional(),
+  /** no value: the default (the host name), as keepalived accepts it */
+  smtp_helo_name: kw.custom<string | undefined>(0, 1, ([v]) => v).optional(),
   smtp_connect_timeout: kw.int(1, 3600).default(30),
   /** unset: off for VRRP, on for real servers (keepalived's defaults) */
   smtp_alert: kw.flag().optional(),

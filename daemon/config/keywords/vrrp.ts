@@ -39,7 +39,20 @@ export const vrrpInstance = kw.block(
     preempt_delay: timer(0, 1000).default(0),
     authentication: kw
       .block({
-        auth_type: kw.oneOf('PASS', 'AH').optional(),
+        // keepalived's AH is IPsec AH over VRRPv2 (RFC 2338); refused rather than sent unauthenticated
+        auth_type: kw
+          .custom<'PASS'>(1, 1, ([v], stmt, ctx) => {
+            const t = v.toUpperCase();
+            if (t === 'PASS') return 'PASS';
+            if (t === 'AH')
+              ctx.diag.error(
+                stmt,
+                'auth_type AH (IPsec AH, RFC 2338) is not supported by keepalive-ts: use auth_type PASS, or VRRPv3 without authentication',
+              );
+            else ctx.diag.error(stmt, `auth_type: '${v}' is not PASS or AH`);
+            return undefined;
+          })
+          .optional(),
         auth_pass: kw
           .custom(1, 1, ([v], stmt, ctx) => {
             if (v.length > AUTH_PASS_MAX) {

@@ -203,7 +203,7 @@ table(
     ],
     [
       instance(' authentication {\n  auth_type MD5\n }'),
-      "8 error auth_type: 'MD5' is not one of PASS, AH",
+      "8 error auth_type: 'MD5' is not PASS or AH",
     ],
     [
       instance(' virtual_ipaddress {\n  10.0.0.300\n }'),

@@ -71,4 +71,15 @@ describe('strict mode (vrrp_strict, strict_mode)', () => {
     const d = decode(net.sent.at(-1)!.vrrp);
     assert.ok(d.ok && d.advert.version === 2 && d.advert.authType === 0);
   });
+
+  it('auth_type AH is refused at -t (never sent as no authentication)', () => {
+    const r = conf(`${vip}\n authentication {\n  auth_type AH\n  auth_pass x\n }`);
+    assert.ok(r.diagnostics.some((d) => d.level === 'error' && /auth_type AH/.test(d.message)));
+    assert.deepEqual(
+      conf(`${vip}\n authentication {\n  auth_type PASS\n  auth_pass x\n }`).diagnostics.filter(
+        (d) => d.level === 'error',
+      ),
+      [],
+    );
+  });
 });
