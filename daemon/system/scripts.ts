@@ -14,19 +14,25 @@ const signalGroup = (pid: number, sig: NodeJS.Signals) => {
 };
 
 /**
- * At exit (keepalived's child_wait_time): SIGTERM the scripts still running
- * (keepalived's scripts get it from their parent's death), wait up to
- * `waitMs` for them, then SIGKILL what is left.
+ * At exit (keepalived's child_wait_time): the scripts still running (the
+ * notify_stop ones were started moments ago) get up to a second to finish,
+ * then SIGTERM (keepalived's scripts get it from their parent's death), the
+ * rest of `waitMs`, then SIGKILL.
  */
 export async function endScripts(waitMs: number): Promise<void> {
+  const settle = (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      Promise.all(running.values()),
+      new Promise((r) => (timer = setTimeout(r, ms))),
+    ]).finally(() => clearTimeout(timer));
+  };
+  if (running.size === 0) return;
+  const grace = Math.min(1000, waitMs);
+  await settle(grace);
   if (running.size === 0) return;
   for (const pid of running.keys()) signalGroup(pid, 'SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.all(running.values()),
-    new Promise((r) => (timer = setTimeout(r, waitMs))),
-  ]);
-  clearTimeout(timer);
+  await settle(waitMs - grace);
   for (const pid of running.keys()) signalGroup(pid, 'SIGKILL');
 }
 
