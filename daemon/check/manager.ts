@@ -8,6 +8,7 @@ import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
 import { serviceId, type Destination, type Service } from '../dataplane/types';
 import type { HttpTarget, ProbeResult } from './probes';
+import { urlRegex } from './regex';
 import type { CheckStats, RealServerEvent, VirtualServerStatus } from './status';
 import { CheckSchedule, miscVerdict, quorumState } from './verdict';
 
@@ -97,6 +98,9 @@ export class HealthManager {
               delayBeforeRetry: c.delay_before_retry!,
               warmup: c.warmup!,
               alpha: !!c.alpha,
+              ...(c.type === 'HTTP_GET' || c.type === 'SSL_GET'
+                ? { recovery: c.fast_recovery ? ('fast' as const) : ('slow' as const) }
+                : {}),
             },
             this.random,
           ),
@@ -193,6 +197,8 @@ export class HealthManager {
               : {}),
             ...(u.status_code ? { statusCodes: u.status_code } : {}),
             ...(u.digest ? { digest: u.digest } : {}),
+            ...(u.regex !== undefined ? { regex: urlRegex(u) } : {}),
+            protocol: c.http_protocol,
             timeoutMs,
             ...(c.bindto ? { bindto: c.bindto } : {}),
             sni: c.type === 'SSL_GET' && c.enable_sni,

@@ -106,6 +106,11 @@ const VALUE: Record<string, string> = {
   misc_timeout: 'misc_timeout 5',
   auth_type: 'auth_type PASS',
   regex: 'regex ^OK',
+  regex_options: 'regex_options caseless multiline',
+  regex_min_offset: 'regex_min_offset 2',
+  regex_max_offset: 'regex_max_offset 200',
+  regex_stack: 'regex_stack 1000 20000',
+  http_protocol: 'http_protocol 1.0C',
   auth_pass: 'auth_pass secret',
   group: 'group {\n  VI_1\n }',
 };

@@ -2,6 +2,7 @@
 // MISC_CHECK, DNS_CHECK) and keepalived's per-type defaults for their timings.
 import { kw, type TaggedOf } from '../schema';
 import { statusCodeRanges } from './lines';
+import { checkUrlRegex, regexOffset, regexStack } from './regex';
 import { ip, timer, userAndGroup } from './values';
 
 /** Options every checker shares; unset ones inherit from real_server, then virtual_server. */
@@ -21,18 +22,25 @@ const commonCheck = {
   log_all_failures: kw.flag(),
 };
 
-const url = kw.block({
-  path: kw.string().optional(),
-  digest: kw
-    .string((v) =>
-      /^[0-9a-fA-F]{32}$/.test(v) ? undefined : `'${v}' is not an MD5 digest (32 hex digits)`,
-    )
-    .optional(),
-  status_code: kw.custom(1, 64, statusCodeRanges).optional(),
-  virtualhost: kw.string().optional(),
-  regex: kw.string().optional(),
-  regex_no_match: kw.flag(),
-});
+const url = kw.block(
+  {
+    path: kw.string().optional(),
+    digest: kw
+      .string((v) =>
+        /^[0-9a-fA-F]{32}$/.test(v) ? undefined : `'${v}' is not an MD5 digest (32 hex digits)`,
+      )
+      .optional(),
+    status_code: kw.custom(1, 64, statusCodeRanges).optional(),
+    virtualhost: kw.string().optional(),
+    regex: kw.string().optional(),
+    regex_no_match: kw.flag(),
+    regex_options: kw.custom(0, 64, (args) => args).optional(),
+    regex_min_offset: kw.custom(0, 64, regexOffset).optional(),
+    regex_max_offset: kw.custom(0, 64, regexOffset).optional(),
+    regex_stack: kw.custom(0, 64, regexStack).optional(),
+  },
+  { finish: checkUrlRegex },
+);
 
 const httpCheck = {
   ...commonCheck,

@@ -141,24 +141,6 @@ const ROWS: Row[] = [
   ),
   row(RS, ['uthreshold', 'lthreshold'], 'no connection thresholds', true),
   row(`${RS}/CHECKER_TYPE`, ['bind_if', 'bind_port', 'log_all_failures'], 'not acted on yet', true),
-  row(`${RS}/HTTP_GET`, ['http_protocol'], "requests are sent by Node's HTTP/1.1 client", true),
-  row(
-    `${RS}/HTTP_GET`,
-    ['fast_recovery'],
-    'a failed server comes back after retry successes as usual',
-    true,
-  ),
-  row(
-    `${RS}/HTTP_GET/url`,
-    ['regex_options', 'regex_stack', 'regex_min_offset', 'regex_max_offset'],
-    'no regex matching of the body',
-  ),
-  row(
-    `${RS}/HTTP_GET/url`,
-    ['regex', 'regex_no_match'],
-    'no regex matching of the body; use digest or status_code',
-    true,
-  ),
   row(`${RS}/MISC_CHECK`, ['user'], "scripts run as the daemon's user", true),
 ];
 
