@@ -8,6 +8,7 @@ import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
 import { serviceId, type Destination, type Service } from '../dataplane/types';
 import type { HttpTarget, ProbeResult } from './probes';
+import type { UdpTarget } from './udp-probe';
 import { urlRegex } from './regex';
 import type { CheckStats, RealServerEvent, VirtualServerStatus } from './status';
 import { CheckSchedule, miscVerdict, quorumState } from './verdict';
@@ -23,6 +24,8 @@ export interface Probes {
     type: string,
     timeoutMs: number,
   ): Promise<ProbeResult>;
+  udp(t: UdpTarget): Promise<ProbeResult>;
+  ping(host: string, timeoutMs: number): Promise<ProbeResult>;
 }
 
 export interface HealthDeps {
@@ -221,6 +224,20 @@ export class HealthManager {
       }
       case 'DNS_CHECK':
         return this.deps.probes.dns(host, port || 53, c.name, c.query_type, timeoutMs);
+      case 'UDP_CHECK':
+        return this.deps.probes.udp({
+          host,
+          port,
+          timeoutMs,
+          ...(c.payload ? { payload: c.payload } : {}),
+          ...(c.require_reply ? { requireReply: c.require_reply } : {}),
+          minReplyLength: c.min_reply_length,
+          maxReplyLength: c.max_reply_length,
+          ...(c.bindto ? { bindto: c.bindto } : {}),
+          ...(c.bind_port ? { bindPort: c.bind_port } : {}),
+        });
+      case 'PING_CHECK':
+        return this.deps.probes.ping(host, timeoutMs);
     }
   }
 

@@ -136,7 +136,7 @@ const ROWS: Row[] = [
   row(RS, ['snmp_name'], SNMP),
   row(
     RS,
-    ['SMTP_CHECK', 'BFD_CHECK', 'PING_CHECK', 'UDP_CHECK', 'FILE_CHECK'],
+    ['SMTP_CHECK', 'BFD_CHECK', 'FILE_CHECK'],
     'use TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK or a MISC_CHECK script',
   ),
   row(RS, ['uthreshold', 'lthreshold'], 'no connection thresholds', true),
@@ -155,7 +155,7 @@ for (const r of ROWS) {
 
 export const UNSUPPORTED_ROWS: readonly Row[] = ROWS;
 
-const CHECKER = /^(TCP_CHECK|HTTP_GET|SSL_GET|MISC_CHECK|DNS_CHECK)$/;
+const CHECKER = /^(TCP_CHECK|HTTP_GET|SSL_GET|MISC_CHECK|DNS_CHECK|UDP_CHECK|PING_CHECK)$/;
 
 /** The warning for `keyword` in the block at `path` (block keywords from the top), if unsupported. */
 export function unsupportedMessage(path: readonly string[], keyword: string): string | undefined {

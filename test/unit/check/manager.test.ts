@@ -28,6 +28,14 @@ function setup(conf: string, opts: { local?: boolean } = {}) {
     http: async () => ({ ok: true }),
     script: async () => ({ ok: true, exitCode: 0 }),
     dns: async () => ({ ok: true }),
+    udp: async (t) => {
+      calls.push(`udp ${t.host}:${t.port}@${clock.now()}`);
+      return down.has(t.host) ? { ok: false, reason: 'ECONNREFUSED' } : { ok: true };
+    },
+    ping: async (host) => {
+      calls.push(`ping ${host}@${clock.now()}`);
+      return down.has(host) ? { ok: false, reason: 'no echo reply' } : { ok: true };
+    },
   };
   const scripts: string[] = [];
   const cfg = parseText(conf).config;
@@ -140,5 +148,20 @@ describe('health manager (fake clock)', () => {
     assert.ok(g.calls.length > 0);
     h.m.stop();
     g.m.stop();
+  });
+});
+
+describe('health manager: UDP_CHECK and PING_CHECK', () => {
+  it('probes each real server with its checker and takes a failing one out', async () => {
+    const h = setup(
+      'virtual_server 198.51.100.10 53 {\n protocol UDP\n delay_loop 2\n' +
+        ' real_server 198.51.100.21 53 {\n  UDP_CHECK {\n   retry 0\n  }\n }\n' +
+        ' real_server 198.51.100.22 53 {\n  PING_CHECK {\n   retry 0\n  }\n }\n}\n',
+    );
+    await h.tick(500);
+    assert.deepEqual(h.calls.sort(), ['ping 198.51.100.22@0', 'udp 198.51.100.21:53@0']);
+    h.down.add('198.51.100.22');
+    await h.tick(2500);
+    assert.deepEqual(h.live(), ['198.51.100.21']);
   });
 });
