@@ -148,6 +148,13 @@ export class HealthManager {
     const r = await this.probe(rs, c.cfg);
     this.stats.checks++;
     if (this.stopped) return;
+    // keepalived's log_all_failures: each failed check of a server still up, not only the verdict
+    if (
+      !r.ok &&
+      c.schedule.up &&
+      (c.cfg.log_all_failures || this.config.global_defs.checker_log_all_failures)
+    )
+      this.deps.log('info', `${vs.id}: ${c.cfg.type} to ${rs.id} failed: ${r.reason ?? 'failed'}`);
     c.last = r;
     if (r.weight !== undefined) c.weight = r.weight;
     const v = c.schedule.result(r.ok, this.deps.clock.now());

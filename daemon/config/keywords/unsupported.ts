@@ -46,7 +46,6 @@ const ROWS: Row[] = [
     ['tmp_config_directory', 'config_save_dir'],
     'the config is read once by one process',
   ),
-  row('global_defs', ['checker_log_all_failures'], 'checkers log changes of state'),
   row(
     'global_defs',
     ['nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark'],
@@ -140,7 +139,7 @@ const ROWS: Row[] = [
     'use TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK or a MISC_CHECK script',
   ),
   row(RS, ['uthreshold', 'lthreshold'], 'no connection thresholds', true),
-  row(`${RS}/CHECKER_TYPE`, ['bind_if', 'bind_port', 'log_all_failures'], 'not acted on yet', true),
+  row(`${RS}/CHECKER_TYPE`, ['bind_if', 'bind_port'], 'not acted on yet', true),
   row(`${RS}/MISC_CHECK`, ['user'], "scripts run as the daemon's user", true),
 ];
 

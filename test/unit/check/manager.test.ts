@@ -38,6 +38,7 @@ function setup(conf: string, opts: { local?: boolean } = {}) {
     },
   };
   const scripts: string[] = [];
+  const logs: string[] = [];
   const cfg = parseText(conf).config;
   const m = new HealthManager(
     cfg,
@@ -46,7 +47,7 @@ function setup(conf: string, opts: { local?: boolean } = {}) {
       probes,
       apply: async (s) => void applied.push(s),
       runScript: async (argv) => (scripts.push(argv.join(' ')), 0),
-      log: () => {},
+      log: (_l, msg) => void logs.push(msg),
       isLocal: () => opts.local ?? true,
     },
     () => 0,
@@ -63,7 +64,7 @@ function setup(conf: string, opts: { local?: boolean } = {}) {
       .at(-1)![0]
       .destinations.filter((d) => d.weight > 0)
       .map((d) => d.address);
-  return { clock, down, calls, applied, m, tick, live, scripts };
+  return { clock, down, calls, applied, m, tick, live, scripts, logs };
 }
 
 describe('health manager (fake clock)', () => {
@@ -163,5 +164,23 @@ describe('health manager: UDP_CHECK and PING_CHECK', () => {
     h.down.add('198.51.100.22');
     await h.tick(2500);
     assert.deepEqual(h.live(), ['198.51.100.21']);
+  });
+});
+
+describe('health manager: log_all_failures', () => {
+  const vs = (chk: string, glob = '') =>
+    `${glob}virtual_server 198.51.100.10 80 {\n protocol TCP\n delay_loop 2\n` +
+    ` real_server 198.51.100.21 80 {\n  TCP_CHECK {\n   retry 2\n   delay_before_retry 1\n${chk}  }\n }\n}\n`;
+  const failures = async (conf: string) => {
+    const h = setup(conf);
+    await h.tick(500);
+    h.down.add('198.51.100.21');
+    await h.tick(6000);
+    return h.logs.filter((l) => l.includes('TCP_CHECK to 198.51.100.21:80 failed')).length;
+  };
+  it('logs every failed check while the server is up, per checker or globally', async () => {
+    assert.equal(await failures(vs('')), 0);
+    assert.equal(await failures(vs('   log_all_failures\n')), 3);
+    assert.equal(await failures(vs('', 'global_defs {\n checker_log_all_failures\n}\n')), 3);
   });
 });
