@@ -10,6 +10,8 @@ import type { DaemonStatus } from './control/status';
 import { HealthManager } from './check/manager';
 import type { RealServerEvent } from './check/status';
 import { dnsProbe, httpProbe, scriptProbe, tcpProbe } from './check/probes';
+import { udpProbe } from './check/udp-probe';
+import { Pinger } from './net/ping';
 import { realClock } from './core/clock';
 import type { Log } from './core/log';
 import { keepReconciled } from './dataplane/reconcile';
@@ -21,6 +23,8 @@ export class LvsRuntime {
   private dataplane?: Dataplane;
   private reconciler?: { stop(): void };
   private health?: HealthManager;
+  /** PING_CHECK's echo id differs from the VRRP side's (track_reference) */
+  private readonly pinger = new Pinger((process.pid ^ 0x8000) & 0xffff);
 
   constructor(
     private readonly log: Log,
@@ -43,7 +47,17 @@ export class LvsRuntime {
     const dp = this.dataplane;
     this.health = new HealthManager(cfg, {
       clock: realClock,
-      probes: { tcp: tcpProbe, http: httpProbe, script: scriptProbe, dns: dnsProbe },
+      probes: {
+        tcp: tcpProbe,
+        http: httpProbe,
+        script: scriptProbe,
+        dns: dnsProbe,
+        udp: udpProbe,
+        ping: async (host, timeoutMs) =>
+          (await this.pinger.ping(host, timeoutMs))
+            ? { ok: true }
+            : { ok: false, reason: `no echo reply within ${timeoutMs} ms` },
+      },
       apply: (services) => dp.apply(services),
       runScript,
       log: this.log,
@@ -79,6 +93,7 @@ export class LvsRuntime {
   stopChecks() {
     this.health?.stop();
     this.reconciler?.stop();
+    this.pinger.close();
   }
 
   /** Remove what we programmed (after the VIPs are gone), unless `keep` (keepalived -I). */

@@ -8,6 +8,8 @@ import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
 import { serviceId, type Destination, type Service } from '../dataplane/types';
 import type { HttpTarget, ProbeResult } from './probes';
+import type { UdpTarget } from './udp-probe';
+import { urlRegex } from './regex';
 import type { CheckStats, RealServerEvent, VirtualServerStatus } from './status';
 import { CheckSchedule, miscVerdict, quorumState } from './verdict';
 
@@ -22,6 +24,8 @@ export interface Probes {
     type: string,
     timeoutMs: number,
   ): Promise<ProbeResult>;
+  udp(t: UdpTarget): Promise<ProbeResult>;
+  ping(host: string, timeoutMs: number): Promise<ProbeResult>;
 }
 
 export interface HealthDeps {
@@ -97,6 +101,9 @@ export class HealthManager {
               delayBeforeRetry: c.delay_before_retry!,
               warmup: c.warmup!,
               alpha: !!c.alpha,
+              ...(c.type === 'HTTP_GET' || c.type === 'SSL_GET'
+                ? { recovery: c.fast_recovery ? ('fast' as const) : ('slow' as const) }
+                : {}),
             },
             this.random,
           ),
@@ -141,6 +148,13 @@ export class HealthManager {
     const r = await this.probe(rs, c.cfg);
     this.stats.checks++;
     if (this.stopped) return;
+    // keepalived's log_all_failures: each failed check of a server still up, not only the verdict
+    if (
+      !r.ok &&
+      c.schedule.up &&
+      (c.cfg.log_all_failures || this.config.global_defs.checker_log_all_failures)
+    )
+      this.deps.log('info', `${vs.id}: ${c.cfg.type} to ${rs.id} failed: ${r.reason ?? 'failed'}`);
     c.last = r;
     if (r.weight !== undefined) c.weight = r.weight;
     const v = c.schedule.result(r.ok, this.deps.clock.now());
@@ -193,6 +207,8 @@ export class HealthManager {
               : {}),
             ...(u.status_code ? { statusCodes: u.status_code } : {}),
             ...(u.digest ? { digest: u.digest } : {}),
+            ...(u.regex !== undefined ? { regex: urlRegex(u) } : {}),
+            protocol: c.http_protocol,
             timeoutMs,
             ...(c.bindto ? { bindto: c.bindto } : {}),
             sni: c.type === 'SSL_GET' && c.enable_sni,
@@ -215,6 +231,20 @@ export class HealthManager {
       }
       case 'DNS_CHECK':
         return this.deps.probes.dns(host, port || 53, c.name, c.query_type, timeoutMs);
+      case 'UDP_CHECK':
+        return this.deps.probes.udp({
+          host,
+          port,
+          timeoutMs,
+          ...(c.payload ? { payload: c.payload } : {}),
+          ...(c.require_reply ? { requireReply: c.require_reply } : {}),
+          minReplyLength: c.min_reply_length,
+          maxReplyLength: c.max_reply_length,
+          ...(c.bindto ? { bindto: c.bindto } : {}),
+          ...(c.bind_port ? { bindPort: c.bind_port } : {}),
+        });
+      case 'PING_CHECK':
+        return this.deps.probes.ping(host, timeoutMs);
     }
   }
 

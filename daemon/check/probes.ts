@@ -1,22 +1,13 @@
-// The probes themselves: non-blocking TCP connect, HTTP(S) GET with status
-// and MD5 digest, a script, a DNS query. Each resolves to ok/not ok with a
+// The probes themselves: non-blocking TCP connect, HTTP(S) GET (http-probe.ts), a script, a DNS query. Each resolves to ok/not ok with a
 // reason; none throws, all are bounded by their timeout.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as dgram from 'node:dgram';
-import * as http from 'node:http';
-import * as https from 'node:https';
 import * as net from 'node:net';
 import { nativeConnect } from './tcp-connect';
-import { statusOk } from './verdict';
+export { httpProbe, type HttpTarget } from './http-probe';
 
-export interface ProbeResult {
-  ok: boolean;
-  reason?: string;
-  /** MISC_CHECK misc_dynamic weight */
-  weight?: number;
-  exitCode?: number;
-}
+export type { ProbeResult } from './status';
+import type { ProbeResult } from './status';
 
 export function tcpProbe(
   host: string,
@@ -35,77 +26,6 @@ export function tcpProbe(
     s.setTimeout(timeoutMs, () => done({ ok: false, reason: `timeout after ${timeoutMs} ms` }));
     s.once('connect', () => done({ ok: true }));
     s.once('error', (e) => done({ ok: false, reason: e.message }));
-  });
-}
-
-export interface HttpTarget {
-  tls: boolean;
-  host: string;
-  port: number;
-  path: string;
-  virtualhost?: string;
-  statusCodes?: { from: number; to: number }[];
-  digest?: string;
-  timeoutMs: number;
-  bindto?: string;
-  sni?: boolean;
-}
-
-export function httpProbe(t: HttpTarget): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (r: ProbeResult) => {
-      if (!settled) {
-        settled = true;
-        clearTimeout(timer);
-        req.destroy();
-        resolve(r);
-      }
-    };
-    const mod = t.tls ? https : http;
-    const req = mod.request(
-      {
-        host: t.host,
-        port: t.port,
-        path: t.path,
-        method: 'GET',
-        headers: {
-          Host: t.virtualhost ?? t.host,
-          'User-Agent': 'keepalive-ts',
-          Connection: 'close',
-        },
-        agent: false,
-        ...(t.bindto ? { localAddress: t.bindto } : {}),
-        ...(t.tls
-          ? {
-              rejectUnauthorized: false,
-              ...(t.sni && t.virtualhost ? { servername: t.virtualhost } : {}),
-            }
-          : {}),
-      },
-      (res) => {
-        const code = res.statusCode ?? 0;
-        const md5 = t.digest ? createHash('md5') : undefined;
-        res.on('data', (d: Buffer) => md5?.update(d));
-        res.on('end', () => {
-          if (!statusOk(code, t.statusCodes))
-            return done({ ok: false, reason: `HTTP status ${code}` });
-          if (md5 && t.digest) {
-            const got = md5.digest('hex');
-            if (got !== t.digest.toLowerCase())
-              return done({ ok: false, reason: `digest ${got} != ${t.digest}` });
-          }
-          done({ ok: true });
-        });
-        res.on('error', (e) => done({ ok: false, reason: e.message }));
-      },
-    );
-    const timer = setTimeout(
-      () => done({ ok: false, reason: `timeout after ${t.timeoutMs} ms` }),
-      t.timeoutMs,
-    );
-    req.on('error', (e) => done({ ok: false, reason: e.message }));
-    req.end();
   });
 }
 

@@ -39,3 +39,12 @@ export interface CheckStats {
   maxApplyMs: number;
   applyErrors: number;
 }
+
+/** The outcome of one probe. */
+export interface ProbeResult {
+  ok: boolean;
+  reason?: string;
+  /** MISC_CHECK misc_dynamic weight */
+  weight?: number;
+  exitCode?: number;
+}

@@ -6,6 +6,11 @@
 //   - a failure while up: retry up to `retry` more times, delay_before_retry
 //     apart; only when they all fail is the server down
 //   - while down: check every delay_loop; alpha = start down
+//   - HTTP_GET/SSL_GET (`recovery`): a server marked down by failures needs
+//     two passing checks to come back, as in keepalived's check_http.c (the
+//     first clears the failed url, the next full pass marks it up): without
+//     fast_recovery they are delay_loop apart, with it the second runs at once.
+//     A server down from the start (alpha) is up after one passing check.
 
 export interface Timing {
   /** seconds */
@@ -15,6 +20,8 @@ export interface Timing {
   warmup: number;
   /** start down until the first success */
   alpha: boolean;
+  /** HTTP_GET/SSL_GET: 'slow' (default) or 'fast' (fast_recovery) */
+  recovery?: 'slow' | 'fast';
 }
 
 export interface Verdict {
@@ -29,6 +36,8 @@ export class CheckSchedule {
   up: boolean;
   failures = 0;
   lastChange = 0;
+  /** marked down by failures (keepalived's failed_url), not yet cleared by a success */
+  private failed = false;
 
   constructor(
     readonly t: Timing,
@@ -46,14 +55,20 @@ export class CheckSchedule {
     const was = this.up;
     if (ok) {
       this.failures = 0;
+      if (this.failed && this.t.recovery) {
+        this.failed = false;
+        return this.verdict(was, now, this.t.recovery === 'fast' ? 0 : this.t.delayLoop);
+      }
       this.up = true;
       return this.verdict(was, now, this.t.delayLoop);
     }
+    if (!this.up) this.failed = true;
     if (!this.up) return this.verdict(was, now, this.t.delayLoop);
     this.failures++;
     if (this.failures <= this.t.retry) return this.verdict(was, now, this.t.delayBeforeRetry);
     this.failures = 0;
     this.up = false;
+    this.failed = true;
     return this.verdict(was, now, this.t.delayLoop);
   }
 

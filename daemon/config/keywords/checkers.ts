@@ -1,7 +1,9 @@
 // The health checkers of a real_server (TCP_CHECK, HTTP_GET, SSL_GET,
-// MISC_CHECK, DNS_CHECK) and keepalived's per-type defaults for their timings.
+// MISC_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK) and keepalived's per-type defaults for their timings.
 import { kw, type TaggedOf } from '../schema';
 import { statusCodeRanges } from './lines';
+import { checkUrlRegex, regexOffset, regexStack } from './regex';
+import { checkReplyLengths, hexPayload, hexReply } from './udp';
 import { ip, timer, userAndGroup } from './values';
 
 /** Options every checker shares; unset ones inherit from real_server, then virtual_server. */
@@ -21,18 +23,25 @@ const commonCheck = {
   log_all_failures: kw.flag(),
 };
 
-const url = kw.block({
-  path: kw.string().optional(),
-  digest: kw
-    .string((v) =>
-      /^[0-9a-fA-F]{32}$/.test(v) ? undefined : `'${v}' is not an MD5 digest (32 hex digits)`,
-    )
-    .optional(),
-  status_code: kw.custom(1, 64, statusCodeRanges).optional(),
-  virtualhost: kw.string().optional(),
-  regex: kw.string().optional(),
-  regex_no_match: kw.flag(),
-});
+const url = kw.block(
+  {
+    path: kw.string().optional(),
+    digest: kw
+      .string((v) =>
+        /^[0-9a-fA-F]{32}$/.test(v) ? undefined : `'${v}' is not an MD5 digest (32 hex digits)`,
+      )
+      .optional(),
+    status_code: kw.custom(1, 64, statusCodeRanges).optional(),
+    virtualhost: kw.string().optional(),
+    regex: kw.string().optional(),
+    regex_no_match: kw.flag(),
+    regex_options: kw.custom(0, 64, (args) => args).optional(),
+    regex_min_offset: kw.custom(0, 64, regexOffset).optional(),
+    regex_max_offset: kw.custom(0, 64, regexOffset).optional(),
+    regex_stack: kw.custom(0, 64, regexStack).optional(),
+  },
+  { finish: checkUrlRegex },
+);
 
 const httpCheck = {
   ...commonCheck,
@@ -54,6 +63,17 @@ export const CHECKERS = {
     misc_dynamic: kw.flag(),
     user: userAndGroup().optional(),
   }),
+  UDP_CHECK: kw.block(
+    {
+      ...commonCheck,
+      payload: kw.custom(1, 1024, hexPayload).optional(),
+      require_reply: kw.custom(0, 1024, hexReply).optional(),
+      min_reply_length: kw.int(0, 65535).default(0),
+      max_reply_length: kw.int(0, 65535).default(255),
+    },
+    { finish: checkReplyLengths },
+  ),
+  PING_CHECK: kw.block({ ...commonCheck }),
   DNS_CHECK: kw.block({
     ...commonCheck,
     /** keyword `type` (the checker's own `type` is the tag) */

@@ -165,6 +165,8 @@ export const globalDefs = kw.block({
   /** prefix of the names of VMACs made for addresses (use_vmac_addr, a VIP's use_vmac) */
   vmac_addr_prefix: kw.string().optional(),
   lvs_flush: kw.flag(),
+  /** every checker logs each failed check while its server is up (keepalived's log_all_failures) */
+  checker_log_all_failures: kw.flag(),
   lvs_flush_on_stop: kw.flag(),
   // keepalive-ts extensions (keepalived warns about them as unknown keywords)
   /** dataplane: auto = IPVS when the kernel has it, else nftables */

@@ -46,7 +46,6 @@ const ROWS: Row[] = [
     ['tmp_config_directory', 'config_save_dir'],
     'the config is read once by one process',
   ),
-  row('global_defs', ['checker_log_all_failures'], 'checkers log changes of state'),
   row(
     'global_defs',
     ['nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark'],
@@ -136,29 +135,11 @@ const ROWS: Row[] = [
   row(RS, ['snmp_name'], SNMP),
   row(
     RS,
-    ['SMTP_CHECK', 'BFD_CHECK', 'PING_CHECK', 'UDP_CHECK', 'FILE_CHECK'],
+    ['SMTP_CHECK', 'BFD_CHECK', 'FILE_CHECK'],
     'use TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK or a MISC_CHECK script',
   ),
   row(RS, ['uthreshold', 'lthreshold'], 'no connection thresholds', true),
-  row(`${RS}/CHECKER_TYPE`, ['bind_if', 'bind_port', 'log_all_failures'], 'not acted on yet', true),
-  row(`${RS}/HTTP_GET`, ['http_protocol'], "requests are sent by Node's HTTP/1.1 client", true),
-  row(
-    `${RS}/HTTP_GET`,
-    ['fast_recovery'],
-    'a failed server comes back after retry successes as usual',
-    true,
-  ),
-  row(
-    `${RS}/HTTP_GET/url`,
-    ['regex_options', 'regex_stack', 'regex_min_offset', 'regex_max_offset'],
-    'no regex matching of the body',
-  ),
-  row(
-    `${RS}/HTTP_GET/url`,
-    ['regex', 'regex_no_match'],
-    'no regex matching of the body; use digest or status_code',
-    true,
-  ),
+  row(`${RS}/CHECKER_TYPE`, ['bind_if', 'bind_port'], 'not acted on yet', true),
   row(`${RS}/MISC_CHECK`, ['user'], "scripts run as the daemon's user", true),
 ];
 
@@ -173,7 +154,7 @@ for (const r of ROWS) {
 
 export const UNSUPPORTED_ROWS: readonly Row[] = ROWS;
 
-const CHECKER = /^(TCP_CHECK|HTTP_GET|SSL_GET|MISC_CHECK|DNS_CHECK)$/;
+const CHECKER = /^(TCP_CHECK|HTTP_GET|SSL_GET|MISC_CHECK|DNS_CHECK|UDP_CHECK|PING_CHECK)$/;
 
 /** The warning for `keyword` in the block at `path` (block keywords from the top), if unsupported. */
 export function unsupportedMessage(path: readonly string[], keyword: string): string | undefined {

@@ -28,8 +28,17 @@ function setup(conf: string, opts: { local?: boolean } = {}) {
     http: async () => ({ ok: true }),
     script: async () => ({ ok: true, exitCode: 0 }),
     dns: async () => ({ ok: true }),
+    udp: async (t) => {
+      calls.push(`udp ${t.host}:${t.port}@${clock.now()}`);
+      return down.has(t.host) ? { ok: false, reason: 'ECONNREFUSED' } : { ok: true };
+    },
+    ping: async (host) => {
+      calls.push(`ping ${host}@${clock.now()}`);
+      return down.has(host) ? { ok: false, reason: 'no echo reply' } : { ok: true };
+    },
   };
   const scripts: string[] = [];
+  const logs: string[] = [];
   const cfg = parseText(conf).config;
   const m = new HealthManager(
     cfg,
@@ -38,7 +47,7 @@ function setup(conf: string, opts: { local?: boolean } = {}) {
       probes,
       apply: async (s) => void applied.push(s),
       runScript: async (argv) => (scripts.push(argv.join(' ')), 0),
-      log: () => {},
+      log: (_l, msg) => void logs.push(msg),
       isLocal: () => opts.local ?? true,
     },
     () => 0,
@@ -55,7 +64,7 @@ function setup(conf: string, opts: { local?: boolean } = {}) {
       .at(-1)![0]
       .destinations.filter((d) => d.weight > 0)
       .map((d) => d.address);
-  return { clock, down, calls, applied, m, tick, live, scripts };
+  return { clock, down, calls, applied, m, tick, live, scripts, logs };
 }
 
 describe('health manager (fake clock)', () => {
@@ -140,5 +149,38 @@ describe('health manager (fake clock)', () => {
     assert.ok(g.calls.length > 0);
     h.m.stop();
     g.m.stop();
+  });
+});
+
+describe('health manager: UDP_CHECK and PING_CHECK', () => {
+  it('probes each real server with its checker and takes a failing one out', async () => {
+    const h = setup(
+      'virtual_server 198.51.100.10 53 {\n protocol UDP\n delay_loop 2\n' +
+        ' real_server 198.51.100.21 53 {\n  UDP_CHECK {\n   retry 0\n  }\n }\n' +
+        ' real_server 198.51.100.22 53 {\n  PING_CHECK {\n   retry 0\n  }\n }\n}\n',
+    );
+    await h.tick(500);
+    assert.deepEqual(h.calls.sort(), ['ping 198.51.100.22@0', 'udp 198.51.100.21:53@0']);
+    h.down.add('198.51.100.22');
+    await h.tick(2500);
+    assert.deepEqual(h.live(), ['198.51.100.21']);
+  });
+});
+
+describe('health manager: log_all_failures', () => {
+  const vs = (chk: string, glob = '') =>
+    `${glob}virtual_server 198.51.100.10 80 {\n protocol TCP\n delay_loop 2\n` +
+    ` real_server 198.51.100.21 80 {\n  TCP_CHECK {\n   retry 2\n   delay_before_retry 1\n${chk}  }\n }\n}\n`;
+  const failures = async (conf: string) => {
+    const h = setup(conf);
+    await h.tick(500);
+    h.down.add('198.51.100.21');
+    await h.tick(6000);
+    return h.logs.filter((l) => l.includes('TCP_CHECK to 198.51.100.21:80 failed')).length;
+  };
+  it('logs every failed check while the server is up, per checker or globally', async () => {
+    assert.equal(await failures(vs('')), 0);
+    assert.equal(await failures(vs('   log_all_failures\n')), 3);
+    assert.equal(await failures(vs('', 'global_defs {\n checker_log_all_failures\n}\n')), 3);
   });
 });

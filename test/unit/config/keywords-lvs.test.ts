@@ -287,7 +287,7 @@ table(
     ],
     [
       vs(' protocol TCP', rs('  SSL_GET {\n   url {\n    path /\n    regex_stack 1 2\n   }\n  }')),
-      '7 warning regex_stack: not supported by keepalive-ts (no regex matching of the body)',
+      '5 warning regex parameters specified without regex; ignored',
     ],
   ],
 );

@@ -42,13 +42,16 @@ describe('keywords keepalive-ts does not implement', () => {
       /^bind_if: not supported by keepalive-ts yet/,
     );
     assert.match(
-      unsupportedMessage(['virtual_server', 'real_server', 'SSL_GET'], 'http_protocol') ?? '',
-      /^http_protocol: not supported/,
+      unsupportedMessage(['virtual_server', 'real_server', 'SSL_GET'], 'bind_if') ?? '',
+      /^bind_if: not supported/,
     );
-    assert.equal(
-      unsupportedMessage(['virtual_server', 'real_server', 'TCP_CHECK'], 'http_protocol'),
-      undefined,
-    );
+    for (const k of ['http_protocol', 'fast_recovery'])
+      assert.equal(unsupportedMessage(['virtual_server', 'real_server', 'SSL_GET'], k), undefined);
+    for (const k of ['regex', 'regex_options', 'regex_stack'])
+      assert.equal(
+        unsupportedMessage(['virtual_server', 'real_server', 'SSL_GET', 'url'], k),
+        undefined,
+      );
   });
 
   it('keywords being implemented elsewhere, and keepalived no-ops, stay silent', () => {

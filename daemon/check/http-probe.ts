@@ -1,0 +1,147 @@
+// HTTP_GET / SSL_GET: the request keepalived 2.2.7 sends (check_http.c), byte
+// for byte, over a plain or TLS socket; the response is read until the server
+// closes, then the status code, MD5 digest of the body and regex decide.
+//
+//   GET PATH HTTP/1.0|1.1\r\n
+//   User-Agent: KeepAliveClient\r\n
+//   [Connection: close\r\n]            (http_protocol 1.0C and 1.1)
+//   Host: VHOST | ADDR:PORT | [ADDR6]:PORT\r\n\r\n
+import { createHash } from 'node:crypto';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { ProbeResult } from './status';
+import { compileRegex } from '../core/pcre';
+import { regexPasses, type UrlRegex } from './regex';
+import { statusOk } from './verdict';
+
+export type HttpProtocol = '1.0' | '1.0C' | '1.1';
+
+export interface HttpTarget {
+  tls: boolean;
+  host: string;
+  port: number;
+  path: string;
+  virtualhost?: string;
+  statusCodes?: { from: number; to: number }[];
+  digest?: string;
+  regex?: UrlRegex;
+  protocol?: HttpProtocol;
+  timeoutMs: number;
+  bindto?: string;
+  bindPort?: number;
+  sni?: boolean;
+}
+
+/** The request keepalived writes for this url. */
+export function httpRequest(
+  path: string,
+  protocol: HttpProtocol,
+  host: string,
+  port: number,
+  virtualhost?: string,
+): string {
+  const minor = protocol === '1.1' ? 1 : 0;
+  const close = protocol === '1.0' ? '' : 'Connection: close\r\n';
+  const hostHdr = virtualhost
+    ? virtualhost
+    : net.isIPv6(host)
+      ? `[${host}]:${port}`
+      : `${host}:${port}`;
+  return `GET ${path} HTTP/1.${minor}\r\nUser-Agent: KeepAliveClient\r\n${close}Host: ${hostHdr}\r\n\r\n`;
+}
+
+/** Status code and body of a raw response (keepalived: extract_status_code, extract_html). */
+export function parseResponse(raw: Buffer): { status: number; body?: Buffer } {
+  const end = raw.indexOf('\r\n\r\n');
+  const line = raw.subarray(0, Math.min(raw.indexOf('\r\n') >>> 0, raw.length)).toString('latin1');
+  const m = /^HTTP\/\d\.\d\s+(\d{3})/.exec(line);
+  return { status: m ? Number(m[1]) : 0, ...(end >= 0 ? { body: raw.subarray(end + 4) } : {}) };
+}
+
+/**
+ * The verdict on a response, in keepalived's order: data, status, digest, regex.
+ * `bodyMd5` is the hex MD5 of the whole body when it was computed while streaming.
+ */
+export function judgeResponse(
+  raw: Buffer,
+  t: Pick<HttpTarget, 'statusCodes' | 'digest' | 'regex'>,
+  bodyMd5?: string,
+): ProbeResult {
+  if (!raw.length) return { ok: false, reason: 'no data received' };
+  const { status, body } = parseResponse(raw);
+  if (body === undefined) return { ok: false, reason: 'no end of HTTP headers' };
+  if (!statusOk(status, t.statusCodes)) return { ok: false, reason: `HTTP status ${status}` };
+  if (t.digest) {
+    const got = bodyMd5 ?? createHash('md5').update(body).digest('hex');
+    if (got !== t.digest.toLowerCase())
+      return { ok: false, reason: `digest ${got} != ${t.digest}` };
+  }
+  if (t.regex) {
+    const c = compileRegex(t.regex.pattern, t.regex.options);
+    if ('error' in c) return { ok: false, reason: `invalid regex: ${c.error}` };
+    if (!regexPasses(raw.toString('latin1'), t.regex, c.re))
+      return { ok: false, reason: t.regex.noMatch ? 'regex matched' : 'regex did not match' };
+  }
+  return { ok: true };
+}
+
+/** Of a long response the first MiB is kept for the status and regex; the digest covers all. */
+const KEEP = 1 << 20;
+
+export function httpProbe(t: HttpTarget): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let settled = false;
+    const md5 = createHash('md5');
+    let inBody = false;
+    const plain = net.connect({
+      host: t.host,
+      port: t.port,
+      ...(t.bindto ? { localAddress: t.bindto } : {}),
+      ...(t.bindPort ? { localPort: t.bindPort } : {}),
+    });
+    const s: net.Socket = t.tls
+      ? tls.connect({
+          socket: plain,
+          rejectUnauthorized: false,
+          ...(t.sni && t.virtualhost ? { servername: t.virtualhost } : {}),
+        })
+      : plain;
+    const done = (r: ProbeResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      s.destroy();
+      plain.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(
+      () => done({ ok: false, reason: `timeout after ${t.timeoutMs} ms` }),
+      t.timeoutMs,
+    );
+    s.once(t.tls ? 'secureConnect' : 'connect', () =>
+      s.write(httpRequest(t.path, t.protocol ?? '1.0', t.host, t.port, t.virtualhost)),
+    );
+    s.on('data', (d: Buffer) => {
+      if (inBody) md5.update(d);
+      else {
+        const all = Buffer.concat([...chunks, d]);
+        const end = all.indexOf('\r\n\r\n');
+        if (end >= 0) {
+          inBody = true;
+          md5.update(all.subarray(end + 4));
+        }
+      }
+      if (kept < KEEP) {
+        chunks.push(d);
+        kept += d.length;
+      }
+    });
+    s.once('error', (e) => done({ ok: false, reason: e.message }));
+    // the server closes (HTTP/1.0, or Connection: close): the response is complete
+    s.once('close', () =>
+      done(judgeResponse(Buffer.concat(chunks), t, inBody ? md5.digest('hex') : undefined)),
+    );
+  });
+}

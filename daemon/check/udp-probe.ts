@@ -1,0 +1,83 @@
+// UDP_CHECK (keepalived 2.2.7 check_udp.c, core/layer4.c): a connected UDP
+// socket sends the payload (default: 32 bytes of "keepalived check - "
+// repeated). An ICMP destination unreachable (the kernel reports it on the
+// connected socket as ECONNREFUSED / EHOSTUNREACH ...) fails the check; no
+// answer within connect_timeout passes, unless require_reply is set; a reply
+// passes when its length is within min/max_reply_length and its first octets
+// match require_reply's (X nibbles match anything).
+import * as dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { HexBytes } from '../config/keywords/udp';
+import type { ProbeResult } from './status';
+
+export interface UdpTarget {
+  host: string;
+  port: number;
+  timeoutMs: number;
+  payload?: HexBytes;
+  /** true: any reply; bytes: the reply must start with them */
+  requireReply?: HexBytes | true;
+  minReplyLength: number;
+  maxReplyLength: number;
+  bindto?: string;
+  bindPort?: number;
+}
+
+/** keepalived's set_buf(): the default payload */
+export function defaultPayload(len = 32): Buffer {
+  const s = 'keepalived check - ';
+  return Buffer.from(s.repeat(Math.ceil(len / s.length)).slice(0, len), 'latin1');
+}
+
+/** keepalived's check_udp_reply(), true when the reply passes */
+export function udpReplyOk(
+  reply: Uint8Array,
+  t: Pick<UdpTarget, 'requireReply' | 'minReplyLength' | 'maxReplyLength'>,
+): boolean {
+  if (reply.length < t.minReplyLength || reply.length > t.maxReplyLength) return false;
+  if (!t.requireReply || t.requireReply === true) return true;
+  const { data, mask } = t.requireReply;
+  const n = Math.min(data.length, reply.length);
+  for (let i = 0; i < n; i++) if ((reply[i] ^ data[i]) & ~(mask?.[i] ?? 0) & 0xff) return false;
+  return true;
+}
+
+export function udpProbe(t: UdpTarget): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket(isIPv6(t.host) ? 'udp6' : 'udp4');
+    let settled = false;
+    const done = (r: ProbeResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      try {
+        s.close();
+      } catch {
+        /* closed */
+      }
+      resolve(r);
+    };
+    const timer = setTimeout(
+      () =>
+        done(
+          t.requireReply
+            ? { ok: false, reason: `no reply within ${t.timeoutMs} ms` }
+            : { ok: true },
+        ),
+      t.timeoutMs,
+    );
+    s.on('error', (e) => done({ ok: false, reason: e.message }));
+    s.on('message', (m) => {
+      if (!t.requireReply) return done({ ok: true });
+      done(udpReplyOk(m, t) ? { ok: true } : { ok: false, reason: 'reply data mismatch' });
+    });
+    const go = () =>
+      s.connect(t.port, t.host, () => {
+        const p = t.payload ? Buffer.from(t.payload.data) : defaultPayload();
+        s.send(p, (e) => e && done({ ok: false, reason: e.message }));
+      });
+    if (t.bindto || t.bindPort)
+      s.bind({ port: t.bindPort ?? 0, ...(t.bindto ? { address: t.bindto } : {}) }, go);
+    else go();
+  });
+}
