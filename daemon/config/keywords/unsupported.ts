@@ -38,7 +38,6 @@ const ROWS: Row[] = [
   ),
   row('top', ['namespace_with_ipsets'], 'keepalive-ts uses no ipsets'),
   row('top', ['instance', 'use_pid_dir'], 'give each daemon its own -p PIDFILE and --control PATH'),
-  row('top', ['virtual_server_group'], 'declare each virtual_server'),
   row('top', ['SSL'], 'SSL_GET uses no client certificate'),
 
   row(
