@@ -317,7 +317,10 @@ export class HealthManager {
           )
         : undefined;
       const vip = vi?.virtual_ipaddress.find((a) => a.address === address);
-      const ingress = vip?.dev ?? vi?.interface;
+      // a fwmark has no VIP to find the interface by: the VRRP interface, when there is one
+      const ifs = new Set(this.config.vrrp_instance.flatMap((v) => v.interface ?? []));
+      const ingress =
+        vip?.dev ?? vi?.interface ?? (!address && ifs.size === 1 ? [...ifs][0] : undefined);
       const protocol = c.protocol ?? 'TCP';
       return {
         id: group
