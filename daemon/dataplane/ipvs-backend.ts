@@ -9,15 +9,12 @@ import {
   encodeCommand,
   familyIdFrom,
   getFamilyMessage,
-  ipvsKey,
   parseDest,
   parseMessages,
   parseService,
-  planIpvs,
-  toIpvs,
-  type IpvsTable,
   type NlMessage,
 } from './ipvs';
+import { ipvsKey, planIpvs, toIpvs, type IpvsTable } from './ipvs-plan';
 import type { Dataplane, Service } from './types';
 import type { Log } from '../core/log';
 

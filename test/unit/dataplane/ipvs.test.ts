@@ -14,9 +14,8 @@ import {
   parseDest,
   parseMessages,
   parseService,
-  planIpvs,
-  type IpvsTable,
 } from '../../../daemon/dataplane/ipvs';
+import { planIpvs, type IpvsTable } from '../../../daemon/dataplane/ipvs-plan';
 
 const hex = (s: string) => s.replace(/\s+|\|/g, '');
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
