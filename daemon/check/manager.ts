@@ -308,6 +308,8 @@ export class HealthManager {
               port: rsPort(s.cfg.port, method),
               weight: s.up ? this.weightOf(s) : 0,
               method,
+              ...(s.cfg.uthreshold ? { uThresh: s.cfg.uthreshold } : {}),
+              ...(s.cfg.lthreshold ? { lThresh: s.cfg.lthreshold } : {}),
             };
           });
       }
@@ -333,6 +335,7 @@ export class HealthManager {
         scheduler: c.lvs_sched,
         method: c.lvs_method,
         persistence: c.persistence_timeout,
+        ...(c.ops ? { onePacket: true } : {}),
         ...(c.persistence_granularity ? { persistenceNetmask: c.persistence_granularity } : {}),
         destinations,
         capacity: vs.servers.length,

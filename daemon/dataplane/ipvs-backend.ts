@@ -8,6 +8,9 @@ import {
   dumpServicesMessage,
   encodeCommand,
   familyIdFrom,
+  flushMessage,
+  setTimeoutsMessage,
+  type IpvsTimeouts,
   getFamilyMessage,
   parseDest,
   parseMessages,
@@ -112,6 +115,16 @@ export class IpvsDataplane implements Dataplane {
         `dataplane: IPVS differed from the configuration; ${n} change(s) re-applied`,
       );
     return n > 0;
+  }
+
+  async flushAll(): Promise<void> {
+    this.open();
+    this.request(flushMessage(this.family, this.seq++), false);
+  }
+
+  async setTimeouts(t: IpvsTimeouts): Promise<void> {
+    this.open();
+    this.request(setTimeoutsMessage(this.family, t, this.seq++), false);
   }
 
   async clear(): Promise<void> {

@@ -29,12 +29,15 @@ export function toIpvs(s: Service): IpvsTable {
       scheduler: s.scheduler,
       persistence: s.persistence,
       ...(s.persistenceNetmask ? { netmask: ip4(netmaskBytes(s.persistenceNetmask)) } : {}),
+      ...(s.onePacket ? { onePacket: true } : {}),
     },
     dests: s.destinations.map((d: Destination) => ({
       address: d.address,
       port: d.port,
       weight: d.weight,
       method: d.method,
+      ...(d.uThresh ? { uThresh: d.uThresh } : {}),
+      ...(d.lThresh ? { lThresh: d.lThresh } : {}),
     })),
   };
 }
@@ -64,6 +67,7 @@ export function planIpvs(
     if (
       c.service.scheduler !== t.service.scheduler ||
       c.service.persistence !== t.service.persistence ||
+      !!c.service.onePacket !== !!t.service.onePacket ||
       (c.service.netmask ?? '255.255.255.255') !== (t.service.netmask ?? '255.255.255.255')
     ) {
       cmds.push({ cmd: 'SET_SERVICE', service: t.service });
@@ -75,7 +79,12 @@ export function planIpvs(
     for (const [dk, d] of need) {
       const h = have.get(dk);
       if (!h) cmds.push({ cmd: 'NEW_DEST', service: t.service, dest: d });
-      else if (h.weight !== d.weight || h.method !== d.method)
+      else if (
+        h.weight !== d.weight ||
+        h.method !== d.method ||
+        (h.uThresh ?? 0) !== (d.uThresh ?? 0) ||
+        (h.lThresh ?? 0) !== (d.lThresh ?? 0)
+      )
         cmds.push({ cmd: 'SET_DEST', service: t.service, dest: d });
     }
   }

@@ -21,11 +21,14 @@ export const CMD = {
   SET_DEST: 6,
   DEL_DEST: 7,
   GET_DEST: 8,
+  SET_CONFIG: 12,
   FLUSH: 17,
 } as const;
 
 const CMD_ATTR_SERVICE = 1;
 const CMD_ATTR_DEST = 2;
+/** IPVS_CMD_ATTR_TIMEOUT_TCP, _TCP_FIN, _UDP (u32 seconds; 0 leaves a timeout as it is) */
+const CMD_ATTR_TIMEOUT = { tcp: 4, tcpfin: 5, udp: 6 } as const;
 const SVC = {
   AF: 1,
   PROTOCOL: 2,
@@ -55,6 +58,7 @@ const NLM_F_DUMP = 0x300;
 const AF_INET = 2;
 const IPPROTO: Record<Protocol, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 export const IP_VS_SVC_F_PERSISTENT = 0x1;
+export const IP_VS_SVC_F_ONEPACKET = 0x4;
 /** forwarding methods (IP_VS_CONN_F_*) */
 export const FWD: Record<Method, number> = { NAT: 0, TUN: 2, DR: 3 };
 
@@ -140,6 +144,8 @@ export interface IpvsService extends ServiceKey {
   persistence: number;
   /** dotted persistence netmask; absent = 255.255.255.255 */
   netmask?: string;
+  /** one-packet scheduling (keepalived `ops`) */
+  onePacket?: boolean;
 }
 
 export interface IpvsDest {
@@ -147,6 +153,9 @@ export interface IpvsDest {
   port: number;
   weight: number;
   method: Method;
+  /** connection thresholds (uthreshold / lthreshold); absent = 0, none */
+  uThresh?: number;
+  lThresh?: number;
   activeConns?: number;
   inactConns?: number;
 }
@@ -167,7 +176,8 @@ export function netmaskBytes(mask: string | undefined): Uint8Array {
 }
 
 function serviceAttrs(s: IpvsService): Uint8Array[] {
-  const flags = s.persistence > 0 ? IP_VS_SVC_F_PERSISTENT : 0;
+  const flags =
+    (s.persistence > 0 ? IP_VS_SVC_F_PERSISTENT : 0) | (s.onePacket ? IP_VS_SVC_F_ONEPACKET : 0);
   return [
     ...serviceKey(s),
     attr(SVC.SCHED_NAME, str(s.scheduler)),
@@ -184,8 +194,8 @@ function destAttrs(d: IpvsDest): Uint8Array[] {
     attr(DEST.PORT, u16be(d.port)),
     attr(DEST.FWD_METHOD, u32(FWD[d.method])),
     attr(DEST.WEIGHT, u32(d.weight)),
-    attr(DEST.U_THRESH, u32(0)),
-    attr(DEST.L_THRESH, u32(0)),
+    attr(DEST.U_THRESH, u32(d.uThresh ?? 0)),
+    attr(DEST.L_THRESH, u32(d.lThresh ?? 0)),
     attr(DEST.ADDR_FAMILY, u16(AF_INET)),
   ];
 }
@@ -240,6 +250,28 @@ export function encodeCommand(family: number, c: Command, seq: number): Uint8Arr
         seq,
       );
   }
+}
+
+/** IPVS_CMD_FLUSH: every service and destination, ours or not (lvs_flush, lvs_flush_on_stop). */
+export function flushMessage(family: number, seq: number) {
+  return genlMessage(family, CMD.FLUSH, IPVS_GENL_VERSION, [], seq);
+}
+
+export interface IpvsTimeouts {
+  tcp?: number;
+  tcpfin?: number;
+  udp?: number;
+}
+
+/** IPVS_CMD_SET_CONFIG with the three timeouts, as libipvs sends them (ipvsadm --set TCP TCPFIN UDP). */
+export function setTimeoutsMessage(family: number, t: IpvsTimeouts, seq: number) {
+  return genlMessage(
+    family,
+    CMD.SET_CONFIG,
+    IPVS_GENL_VERSION,
+    (['tcp', 'tcpfin', 'udp'] as const).map((k) => attr(CMD_ATTR_TIMEOUT[k], u32(t[k] ?? 0))),
+    seq,
+  );
 }
 
 export function dumpServicesMessage(family: number, seq: number) {
@@ -346,6 +378,7 @@ export function parseService(m: NlMessage): IpvsService | undefined {
     scheduler: cstr(a.get(SVC.SCHED_NAME)),
     persistence: flags & IP_VS_SVC_F_PERSISTENT ? rd(a.get(SVC.TIMEOUT), 4) : 0,
     ...(netmask && netmask !== '255.255.255.255' ? { netmask } : {}),
+    ...(flags & IP_VS_SVC_F_ONEPACKET ? { onePacket: true } : {}),
   };
 }
 
@@ -358,6 +391,8 @@ export function parseDest(m: NlMessage): IpvsDest | undefined {
     port: rd(a.get(DEST.PORT), 2, true),
     method: METHOD_NAME[rd(a.get(DEST.FWD_METHOD), 4) & 0x7] ?? 'NAT',
     weight: rd(a.get(DEST.WEIGHT), 4),
+    ...(rd(a.get(DEST.U_THRESH), 4) ? { uThresh: rd(a.get(DEST.U_THRESH), 4) } : {}),
+    ...(rd(a.get(DEST.L_THRESH), 4) ? { lThresh: rd(a.get(DEST.L_THRESH), 4) } : {}),
     activeConns: rd(a.get(DEST.ACTIVE_CONNS), 4),
     inactConns: rd(a.get(DEST.INACT_CONNS), 4),
   };

@@ -69,6 +69,11 @@ export function renderNft(services: readonly Service[]): Rendered {
     // a fwmark service covers whatever the mark selects: TCP, UDP and SCTP alike (th = transport header)
     const proto = fwm === undefined ? l4(s.protocol) : 'th';
     const key = s.persistence > 0 ? 'ip saddr' : `ip saddr . ${proto} sport`;
+    // ops: every packet picks on its own (DR only: NAT's conntrack binds a flow to its first pick)
+    if (s.onePacket && method === 'NAT')
+      return skipped.push({ id: s.id, reason: 'one-packet scheduling (ops) with NAT needs IPVS' });
+    const pick = s.onePacket ? 'numgen inc' : `jhash ${key}`;
+    const seed = s.onePacket ? '' : ` seed ${HASH_SEED}`;
     const match =
       fwm === undefined
         ? `ip daddr ${s.address} ${proto} dport ${s.port}`
@@ -98,7 +103,7 @@ export function renderNft(services: readonly Service[]): Rendered {
       });
       const rules = drChains.get(ingress) ?? [];
       rules.push(
-        `    ${match} fib daddr type local fwd ip to jhash ${key} mod ${m} seed ${HASH_SEED} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
+        `    ${match} fib daddr type local fwd ip to ${pick} mod ${m}${seed} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
       );
       drChains.set(ingress, rules);
     } else {

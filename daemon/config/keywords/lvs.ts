@@ -149,6 +149,11 @@ export function checkVirtualServer(vs: VirtualServer, stmt: Stmt, ctx: Ctx) {
     );
     vs.protocol = 'TCP';
   }
+  // keepalived: one-packet scheduling is for UDP (or a fwmark) only
+  if (vs.ops && vs.key.kind !== 'fwmark' && vs.protocol !== 'UDP') {
+    ctx.diag.warn(stmt, 'virtual_server: one packet scheduling requires UDP - resetting');
+    vs.ops = false;
+  }
   if (vs.persistence_granularity !== undefined && !isNetmask(vs.persistence_granularity))
     ctx.diag.error(
       stmt.block?.find((c) => c.keyword === 'persistence_granularity') ?? stmt,

@@ -142,6 +142,18 @@ describe('health manager (fake clock)', () => {
     g.m.stop();
   });
 
+  it('ops and uthreshold / lthreshold reach the dataplane', async () => {
+    const h = setup(
+      'virtual_server 198.51.100.10 53 {\n protocol UDP\n ops\n lb_kind DR\n' +
+        ' real_server 198.51.100.21 53 {\n  uthreshold 1000\n  lthreshold 300\n  TCP_CHECK {\n  }\n }\n}\n',
+    );
+    await h.tick(1000);
+    const s = h.applied.at(-1)![0];
+    assert.equal(s.onePacket, true);
+    assert.deepEqual([s.destinations[0].uThresh, s.destinations[0].lThresh], [1000, 300]);
+    h.m.stop();
+  });
+
   describe('virtual_server group', () => {
     const RS = (ip: string, port: number, kind = '') =>
       ` real_server ${ip} ${port} {\n${kind}  TCP_CHECK {\n   connect_timeout 3\n  }\n }\n`;

@@ -27,11 +27,11 @@ describe('keywords keepalive-ts does not implement', () => {
   });
 
   it('declared ones are read into the model and warn "not supported yet"', () => {
-    const r = parse('global_defs {\n lvs_flush_on_stop\n}\n');
+    const r = parse('global_defs {\n dynamic_interfaces\n}\n');
     assert.deepEqual(r.diags, [
-      '2 warning lvs_flush_on_stop: not supported by keepalive-ts yet (keepalive-ts reconciles only the services it declares)',
+      '2 warning dynamic_interfaces: not supported by keepalive-ts yet (the interfaces must exist when an instance starts)',
     ]);
-    assert.equal(r.config.global_defs.lvs_flush_on_stop, true);
+    assert.equal(r.config.global_defs.dynamic_interfaces, 'on');
   });
 
   it('checker rows hold in every checker, HTTP_GET rows in SSL_GET too', () => {

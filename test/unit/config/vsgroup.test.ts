@@ -113,3 +113,54 @@ describe('virtual_server_group', () => {
     assert.equal(r.config.virtual_server[0].ha_suspend, false);
   });
 });
+
+describe('lvs_flush, lvs_flush_on_stop, lvs_timeouts, ops, uthreshold/lthreshold', () => {
+  const g = (body: string) => parse(`global_defs {\n${body}\n}\n`);
+  it('lvs_flush_on_stop: no value = ALL (every IPVS service), VS = ours; other values are errors', () => {
+    assert.equal(g(' lvs_flush_on_stop').config.global_defs.lvs_flush_on_stop, 'ALL');
+    assert.equal(g(' lvs_flush_on_stop VS').config.global_defs.lvs_flush_on_stop, 'VS');
+    assert.equal(g(' lvs_flush_onstop').config.global_defs.lvs_flush_on_stop, 'ALL');
+    assert.equal(g('').config.global_defs.lvs_flush_on_stop, undefined);
+    assert.deepEqual(g(' lvs_flush_on_stop NO').diags, [
+      '2 error Unknown lvs_flush_on_stop type NO',
+    ]);
+    const f = g(' lvs_flush');
+    assert.deepEqual([f.diags, f.config.global_defs.lvs_flush], [[], true]);
+  });
+
+  it('lvs_timeouts tcp N tcpfin N udp N (0..31 days), in any order and subset', () => {
+    const r = g(' lvs_timeouts udp 300 tcp 900 tcpfin 120');
+    assert.deepEqual(r.diags, []);
+    assert.deepEqual(r.config.global_defs.lvs_timeouts, { udp: 300, tcp: 900, tcpfin: 120 });
+    const bad = g(' lvs_timeouts tcp 99999999 sctp 5 udp');
+    // as keepalived: an unknown option's value is read as the next option
+    assert.equal(bad.diags.length, 4, bad.diags.join('\n'));
+    assert.match(bad.diags.join('\n'), /Unknown option sctp specified for lvs_timeouts/);
+    assert.match(bad.diags.join('\n'), /No value specified for lvs_timeout udp/);
+  });
+
+  it('ops needs UDP or a fwmark (keepalived resets it with a warning)', () => {
+    const vs = (head: string, body: string) =>
+      parse(`virtual_server ${head} {\n${body}\n real_server 10.0.0.2 53 {\n }\n}\n`);
+    const tcp = vs('10.0.0.1 53', ' protocol TCP\n ops');
+    assert.match(tcp.diags[0], /one packet scheduling requires UDP - resetting/);
+    assert.equal(tcp.config.virtual_server[0].ops, false);
+    assert.equal(vs('10.0.0.1 53', ' protocol UDP\n ops').config.virtual_server[0].ops, true);
+    assert.equal(vs('fwmark 3', ' ops').config.virtual_server[0].ops, true);
+  });
+
+  it('none of them warns "not supported" any more', () => {
+    const r = parse(
+      'global_defs {\n lvs_flush\n lvs_flush_on_stop VS\n lvs_timeouts tcp 10\n}\n' +
+        'virtual_server 10.0.0.1 53 {\n protocol UDP\n ops\n real_server 10.0.0.2 53 {\n  uthreshold 100\n  lthreshold 10\n }\n}\n',
+    );
+    assert.deepEqual(r.diags, []);
+    assert.deepEqual(
+      [
+        r.config.virtual_server[0].real_server[0].uthreshold,
+        r.config.virtual_server[0].real_server[0].lthreshold,
+      ],
+      [100, 10],
+    );
+  });
+});

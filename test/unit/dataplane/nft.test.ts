@@ -85,6 +85,22 @@ describe('nftables rendering', () => {
     );
   });
 
+  it('ops: DR picks per packet (numgen inc, no seed); with NAT it is refused (conntrack binds the flow)', () => {
+    const r = renderNft([svc({ protocol: 'UDP', onePacket: true })]);
+    assert.match(r.text, /udp dport 80 fib daddr type local fwd ip to numgen inc mod 251 map @m_/);
+    const nat = renderNft([
+      svc({
+        onePacket: true,
+        method: 'NAT',
+        destinations: [{ address: '198.51.100.21', port: 80, weight: 1, method: 'NAT' }],
+      }),
+    ]);
+    assert.deepEqual(
+      nat.skipped.map((x) => x.reason),
+      ['one-packet scheduling (ops) with NAT needs IPVS'],
+    );
+  });
+
   it('fwmark DR: matched by meta mark for TCP, UDP and SCTP, hashed on the transport source port', () => {
     const r = renderNft([svc({ id: 'FWM 7', address: undefined, port: 0, fwmark: 7 })]);
     assert.deepEqual(r.skipped, []);
