@@ -25,6 +25,7 @@ export class LvsRuntime {
   private health?: HealthManager;
   /** PING_CHECK's echo id differs from the VRRP side's (track_reference) */
   private readonly pinger = new Pinger((process.pid ^ 0x8000) & 0xffff);
+  private flushOnStop?: 'ALL' | 'VS';
 
   constructor(
     private readonly log: Log,
@@ -38,9 +39,11 @@ export class LvsRuntime {
   start(cfg: Config) {
     this.health?.stop();
     this.health = undefined;
+    this.flushOnStop = cfg.global_defs.lvs_flush_on_stop;
     if (cfg.virtual_server.length === 0) return;
     if (!this.dataplane) {
       this.dataplane = selectDataplane(cfg.global_defs.lvs_backend, this.log);
+      this.atStart(this.dataplane, cfg);
       // converge back if someone changes or flushes our rules from outside
       this.reconciler = keepReconciled(this.dataplane, this.log);
     }
@@ -96,11 +99,24 @@ export class LvsRuntime {
     this.pinger.close();
   }
 
-  /** Remove what we programmed (after the VIPs are gone), unless `keep` (keepalived -I). */
+  /** lvs_flush and lvs_timeouts, once when the dataplane is made (keepalived: not on reload). */
+  private atStart(dp: Dataplane, cfg: Config) {
+    const g = cfg.global_defs;
+    const fail = (what: string) => (e: Error) => this.log('error', `${what}: ${e.message}`);
+    // the first apply runs after these: requests to one backend are serialised
+    if (g.lvs_flush) void dp.flushAll?.().catch(fail('lvs_flush'));
+    if (g.lvs_timeouts) void dp.setTimeouts?.(g.lvs_timeouts).catch(fail('lvs_timeouts'));
+  }
+
+  /**
+   * Remove what we programmed (after the VIPs are gone), unless `keep`
+   * (keepalived -I); `lvs_flush_on_stop` (no value) removes every service.
+   */
   async clear(keep: boolean) {
-    if (this.dataplane && !keep)
-      await this.dataplane
-        .clear()
-        .catch((e: Error) => this.log('error', `dataplane: ${e.message}`));
+    if (!this.dataplane || keep) return;
+    const dp = this.dataplane;
+    await (this.flushOnStop === 'ALL' && dp.flushAll ? dp.flushAll() : dp.clear()).catch(
+      (e: Error) => this.log('error', `dataplane: ${e.message}`),
+    );
   }
 }

@@ -2,7 +2,14 @@
 // dataplane state that follows from it (live servers and weights, quorum,
 // sorry server). Probes, clock, scripts and the dataplane are injected, so
 // the verdict logic runs under a fake clock in tests.
-import type { Checker, Config, RealServer, VirtualServer } from '../config/model';
+import {
+  expandGroup,
+  type Checker,
+  type Config,
+  type GroupTarget,
+  type RealServer,
+  type VirtualServer,
+} from '../config/model';
 import { splitArgv } from '../core/argv';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
@@ -269,47 +276,96 @@ export class HealthManager {
     if (script) void this.deps.runScript(splitArgv(script.cmd), 30_000);
   }
 
-  /** The dataplane state that follows from the current verdicts. */
+  /**
+   * The dataplane state that follows from the current verdicts. A
+   * `virtual_server group` gives one service per address and fwmark of its
+   * group; virtual servers sharing a group (same protocol) share its services,
+   * each adding its real servers (keepalived: one IPVS service per entry).
+   */
   desired(): Service[] {
-    return this.vss.map((vs) => {
-      const c = vs.cfg;
+    const out = new Map<string, Service>();
+    for (const vs of this.vss) {
+      for (const s of this.servicesOf(vs)) {
+        const prev = out.get(s.id);
+        if (!prev) {
+          out.set(s.id, s);
+          continue;
+        }
+        const key = (d: Destination) => `${d.address}:${d.port}`;
+        const have = new Set(prev.destinations.map(key));
+        prev.destinations.push(...s.destinations.filter((d) => !have.has(key(d))));
+        prev.capacity = (prev.capacity ?? 0) + (s.capacity ?? 0);
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** Where `vs` is served: its address, its fwmark, or every entry of its group. */
+  private targets(vs: VsRun): GroupTarget[] {
+    const k = vs.cfg.key;
+    if (k.kind === 'address') return [{ address: k.address, port: k.port }];
+    if (k.kind === 'fwmark') return [{ fwmark: k.fwmark }];
+    const g = this.config.virtual_server_group.find((x) => x.name === k.group);
+    return g ? expandGroup(g) : [];
+  }
+
+  private servicesOf(vs: VsRun): Service[] {
+    const c = vs.cfg;
+    const group = c.key.kind === 'group';
+    return this.targets(vs).map((t) => {
+      const address = 'address' in t ? t.address : undefined;
+      const port = 'port' in t ? t.port : 0;
+      // keepalived: in a group, DR and TUN real servers take the service's port (0 for a fwmark)
+      const rsPort = (p: number, m: string) => (group && m !== 'NAT' ? port : p);
       let destinations: Destination[];
       if (!vs.quorumUp && c.sorry_server) {
+        const method = c.sorry_server_lvs_method ?? c.lvs_method;
         destinations = [
           {
             address: c.sorry_server.address,
-            port: c.sorry_server.port || (c.key.kind === 'address' ? c.key.port : 0),
+            port: rsPort(c.sorry_server.port || port, method),
             weight: 1,
-            method: c.sorry_server_lvs_method ?? c.lvs_method,
+            method,
           },
         ];
       } else {
         destinations = vs.servers
           .filter((s) => s.up || s.cfg.inhibit_on_failure)
-          .map((s) => ({
-            address: s.cfg.address,
-            port: s.cfg.port,
-            weight: s.up ? this.weightOf(s) : 0,
-            method: s.cfg.lvs_method ?? c.lvs_method,
-          }));
+          .map((s) => {
+            const method = s.cfg.lvs_method ?? c.lvs_method;
+            return {
+              address: s.cfg.address,
+              port: rsPort(s.cfg.port, method),
+              weight: s.up ? this.weightOf(s) : 0,
+              method,
+              ...(s.cfg.uthreshold ? { uThresh: s.cfg.uthreshold } : {}),
+              ...(s.cfg.lthreshold ? { lThresh: s.cfg.lthreshold } : {}),
+            };
+          });
       }
-      const address = c.key.kind === 'address' ? c.key.address : undefined;
       const vi = address
         ? this.config.vrrp_instance.find((v) =>
             v.virtual_ipaddress.some((a) => a.address === address),
           )
         : undefined;
       const vip = vi?.virtual_ipaddress.find((a) => a.address === address);
-      const ingress = vip?.dev ?? vi?.interface;
+      // a fwmark has no VIP to find the interface by: the VRRP interface, when there is one
+      const ifs = new Set(this.config.vrrp_instance.flatMap((v) => v.interface ?? []));
+      const ingress =
+        vip?.dev ?? vi?.interface ?? (!address && ifs.size === 1 ? [...ifs][0] : undefined);
+      const protocol = c.protocol ?? 'TCP';
       return {
-        id: vs.id,
-        protocol: c.protocol ?? 'TCP',
+        id: group
+          ? serviceId(protocol, address, port, 'fwmark' in t ? t.fwmark : undefined)
+          : vs.id,
+        protocol,
         ...(address ? { address } : {}),
-        port: c.key.kind === 'address' ? c.key.port : 0,
-        ...(c.key.kind === 'fwmark' ? { fwmark: c.key.fwmark } : {}),
+        port,
+        ...('fwmark' in t ? { fwmark: t.fwmark } : {}),
         scheduler: c.lvs_sched,
         method: c.lvs_method,
         persistence: c.persistence_timeout,
+        ...(c.ops ? { onePacket: true } : {}),
         ...(c.persistence_granularity ? { persistenceNetmask: c.persistence_granularity } : {}),
         destinations,
         capacity: vs.servers.length,
@@ -352,7 +408,10 @@ export class HealthManager {
     const now = this.deps.clock.now();
     const desired = new Map(this.applied.map((s) => [s.id, s]));
     return this.vss.map((vs) => {
-      const d = desired.get(vs.id) ?? { destinations: [] as Destination[] };
+      // a group's real servers are in service where they are in its first service
+      const first = vs.cfg.key.kind === 'group' ? this.servicesOf(vs)[0]?.id : vs.id;
+      const d = desired.get(first ?? vs.id) ?? { destinations: [] as Destination[] };
+      const group = vs.cfg.key.kind === 'group';
       return {
         id: vs.id,
         quorumUp: vs.quorumUp,
@@ -363,7 +422,7 @@ export class HealthManager {
           up: s.up,
           weight: this.weightOf(s),
           inService: d.destinations.some(
-            (x) => x.address === s.cfg.address && x.port === s.cfg.port && x.weight > 0,
+            (x) => x.address === s.cfg.address && (group || x.port === s.cfg.port) && x.weight > 0,
           ),
           sinceMs: Math.round(now - s.lastChange),
           checks: s.checkers.map((c) => ({

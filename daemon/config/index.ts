@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { buildTree } from './ast';
 import { Diagnostics, sortDiagnostics, type Diagnostic } from './diagnostics';
 import { unsupportedMessage } from './keywords/unsupported';
+import { linkGroups } from './keywords/vsgroup';
 import { lintConfig } from './lint';
 import { configSchema, globalDefsSchema, type Config } from './model';
 import { Reader, type ReadOptions, type SourceHost } from './reader';
@@ -38,6 +39,7 @@ export function parseFile(file: string, host: SourceHost, opts: ReadOptions = {}
     ...parsed,
     global_defs: parsed.global_defs ?? globalDefsSchema.initial(),
   };
+  config.virtual_server = linkGroups(config.virtual_server, config.virtual_server_group, diag);
   lintConfig(config, diag);
   const diagnostics = sortDiagnostics(diag.list);
   return { config, diagnostics, ok: !diagnostics.some((d) => d.level === 'error') };

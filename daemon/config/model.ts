@@ -15,6 +15,7 @@ import {
   type VirtualServer,
 } from './keywords/lvs';
 import { staticKeywords } from './keywords/static';
+import { VsGroupField } from './keywords/vsgroup';
 import { linkbeatInterface, trackFile, trackProcess, upDownDelay } from './keywords/trackers';
 import { garpGroup, vrrpInstance, vrrpScript, vrrpSyncGroup } from './keywords/vrrp';
 
@@ -23,6 +24,7 @@ export { LVS_BACKENDS } from './keywords/global';
 export type { StatusRange, VirtualAddress } from './keywords/lines';
 export { METHODS, SCHEDULERS, type VirtualServer, type VirtualServerKey } from './keywords/lvs';
 export type { ScriptRef } from './keywords/values';
+export { expandGroup, type GroupTarget, type VsGroup } from './keywords/vsgroup';
 export type { ParamMatch } from './keywords/trackers';
 export { AUTH_PASS_MAX } from './keywords/vrrp';
 
@@ -76,6 +78,7 @@ export const configSchema = kw.block({
   garp_group: garpGroup.many(),
   bfd_instance: bfdInstance.many(),
   virtual_server: virtualServer.many(),
+  virtual_server_group: new VsGroupField().many(),
   ...staticKeywords,
 });
 

@@ -8,16 +8,16 @@ import {
   dumpServicesMessage,
   encodeCommand,
   familyIdFrom,
+  flushMessage,
+  setTimeoutsMessage,
+  type IpvsTimeouts,
   getFamilyMessage,
-  ipvsKey,
   parseDest,
   parseMessages,
   parseService,
-  planIpvs,
-  toIpvs,
-  type IpvsTable,
   type NlMessage,
 } from './ipvs';
+import { ipvsKey, planIpvs, toIpvs, type IpvsTable } from './ipvs-plan';
 import type { Dataplane, Service } from './types';
 import type { Log } from '../core/log';
 
@@ -115,6 +115,16 @@ export class IpvsDataplane implements Dataplane {
         `dataplane: IPVS differed from the configuration; ${n} change(s) re-applied`,
       );
     return n > 0;
+  }
+
+  async flushAll(): Promise<void> {
+    this.open();
+    this.request(flushMessage(this.family, this.seq++), false);
+  }
+
+  async setTimeouts(t: IpvsTimeouts): Promise<void> {
+    this.open();
+    this.request(setTimeoutsMessage(this.family, t, this.seq++), false);
   }
 
   async clear(): Promise<void> {

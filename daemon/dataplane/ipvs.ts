@@ -1,10 +1,9 @@
 // IPVS over generic netlink, pure: message encoding (layout of the kernel's
 // include/uapi/linux/ip_vs.h, attributes as ipvsadm/libipvs sends them),
-// dump parsing, and the plan that turns the current table into the desired
-// one with the fewest commands (never a flush: destinations that stay keep
-// their connections and counters).
+// dump parsing. The plan from the current table to the desired one is in
+// ipvs-plan.ts.
 import { align4, nlattr as attr } from '../net/nlattr';
-import type { Destination, Method, Protocol, Service } from './types';
+import type { Method, Protocol } from './types';
 
 export const GENL_ID_CTRL = 0x10;
 const CTRL_CMD_GETFAMILY = 3;
@@ -22,11 +21,14 @@ export const CMD = {
   SET_DEST: 6,
   DEL_DEST: 7,
   GET_DEST: 8,
+  SET_CONFIG: 12,
   FLUSH: 17,
 } as const;
 
 const CMD_ATTR_SERVICE = 1;
 const CMD_ATTR_DEST = 2;
+/** IPVS_CMD_ATTR_TIMEOUT_TCP, _TCP_FIN, _UDP (u32 seconds; 0 leaves a timeout as it is) */
+const CMD_ATTR_TIMEOUT = { tcp: 4, tcpfin: 5, udp: 6 } as const;
 const SVC = {
   AF: 1,
   PROTOCOL: 2,
@@ -56,6 +58,7 @@ const NLM_F_DUMP = 0x300;
 const AF_INET = 2;
 const IPPROTO: Record<Protocol, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 export const IP_VS_SVC_F_PERSISTENT = 0x1;
+export const IP_VS_SVC_F_ONEPACKET = 0x4;
 /** forwarding methods (IP_VS_CONN_F_*) */
 export const FWD: Record<Method, number> = { NAT: 0, TUN: 2, DR: 3 };
 
@@ -141,6 +144,8 @@ export interface IpvsService extends ServiceKey {
   persistence: number;
   /** dotted persistence netmask; absent = 255.255.255.255 */
   netmask?: string;
+  /** one-packet scheduling (keepalived `ops`) */
+  onePacket?: boolean;
 }
 
 export interface IpvsDest {
@@ -148,6 +153,9 @@ export interface IpvsDest {
   port: number;
   weight: number;
   method: Method;
+  /** connection thresholds (uthreshold / lthreshold); absent = 0, none */
+  uThresh?: number;
+  lThresh?: number;
   activeConns?: number;
   inactConns?: number;
 }
@@ -168,7 +176,8 @@ export function netmaskBytes(mask: string | undefined): Uint8Array {
 }
 
 function serviceAttrs(s: IpvsService): Uint8Array[] {
-  const flags = s.persistence > 0 ? IP_VS_SVC_F_PERSISTENT : 0;
+  const flags =
+    (s.persistence > 0 ? IP_VS_SVC_F_PERSISTENT : 0) | (s.onePacket ? IP_VS_SVC_F_ONEPACKET : 0);
   return [
     ...serviceKey(s),
     attr(SVC.SCHED_NAME, str(s.scheduler)),
@@ -185,8 +194,8 @@ function destAttrs(d: IpvsDest): Uint8Array[] {
     attr(DEST.PORT, u16be(d.port)),
     attr(DEST.FWD_METHOD, u32(FWD[d.method])),
     attr(DEST.WEIGHT, u32(d.weight)),
-    attr(DEST.U_THRESH, u32(0)),
-    attr(DEST.L_THRESH, u32(0)),
+    attr(DEST.U_THRESH, u32(d.uThresh ?? 0)),
+    attr(DEST.L_THRESH, u32(d.lThresh ?? 0)),
     attr(DEST.ADDR_FAMILY, u16(AF_INET)),
   ];
 }
@@ -241,6 +250,28 @@ export function encodeCommand(family: number, c: Command, seq: number): Uint8Arr
         seq,
       );
   }
+}
+
+/** IPVS_CMD_FLUSH: every service and destination, ours or not (lvs_flush, lvs_flush_on_stop). */
+export function flushMessage(family: number, seq: number) {
+  return genlMessage(family, CMD.FLUSH, IPVS_GENL_VERSION, [], seq);
+}
+
+export interface IpvsTimeouts {
+  tcp?: number;
+  tcpfin?: number;
+  udp?: number;
+}
+
+/** IPVS_CMD_SET_CONFIG with the three timeouts, as libipvs sends them (ipvsadm --set TCP TCPFIN UDP). */
+export function setTimeoutsMessage(family: number, t: IpvsTimeouts, seq: number) {
+  return genlMessage(
+    family,
+    CMD.SET_CONFIG,
+    IPVS_GENL_VERSION,
+    (['tcp', 'tcpfin', 'udp'] as const).map((k) => attr(CMD_ATTR_TIMEOUT[k], u32(t[k] ?? 0))),
+    seq,
+  );
 }
 
 export function dumpServicesMessage(family: number, seq: number) {
@@ -325,7 +356,8 @@ const rd = (a: Uint8Array | undefined, n: 2 | 4, be = false) => {
   const v = new DataView(a.buffer, a.byteOffset, a.byteLength);
   return n === 2 ? v.getUint16(0, !be) : v.getUint32(0, !be);
 };
-const ip4 = (a: Uint8Array | undefined) => (a ? `${a[0]}.${a[1]}.${a[2]}.${a[3]}` : '0.0.0.0');
+export const ip4 = (a: Uint8Array | undefined) =>
+  a ? `${a[0]}.${a[1]}.${a[2]}.${a[3]}` : '0.0.0.0';
 const cstr = (a: Uint8Array | undefined) =>
   a ? new TextDecoder().decode(a.subarray(0, a.indexOf(0) < 0 ? a.length : a.indexOf(0))) : '';
 const PROTO_NAME: Record<number, Protocol> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
@@ -346,6 +378,7 @@ export function parseService(m: NlMessage): IpvsService | undefined {
     scheduler: cstr(a.get(SVC.SCHED_NAME)),
     persistence: flags & IP_VS_SVC_F_PERSISTENT ? rd(a.get(SVC.TIMEOUT), 4) : 0,
     ...(netmask && netmask !== '255.255.255.255' ? { netmask } : {}),
+    ...(flags & IP_VS_SVC_F_ONEPACKET ? { onePacket: true } : {}),
   };
 }
 
@@ -358,82 +391,9 @@ export function parseDest(m: NlMessage): IpvsDest | undefined {
     port: rd(a.get(DEST.PORT), 2, true),
     method: METHOD_NAME[rd(a.get(DEST.FWD_METHOD), 4) & 0x7] ?? 'NAT',
     weight: rd(a.get(DEST.WEIGHT), 4),
+    ...(rd(a.get(DEST.U_THRESH), 4) ? { uThresh: rd(a.get(DEST.U_THRESH), 4) } : {}),
+    ...(rd(a.get(DEST.L_THRESH), 4) ? { lThresh: rd(a.get(DEST.L_THRESH), 4) } : {}),
     activeConns: rd(a.get(DEST.ACTIVE_CONNS), 4),
     inactConns: rd(a.get(DEST.INACT_CONNS), 4),
   };
 }
-
-// ---------------------------------------------------------------- planning
-
-export interface IpvsTable {
-  service: IpvsService;
-  dests: IpvsDest[];
-}
-
-const keyOf = (s: ServiceKey) =>
-  s.fwmark !== undefined ? `FWM ${s.fwmark}` : `${s.protocol} ${s.address}:${s.port}`;
-const destKey = (d: { address: string; port: number }) => `${d.address}:${d.port}`;
-
-export function toIpvs(s: Service): IpvsTable {
-  return {
-    service: {
-      protocol: s.protocol,
-      ...(s.fwmark !== undefined ? { fwmark: s.fwmark } : { address: s.address! }),
-      port: s.port,
-      scheduler: s.scheduler,
-      persistence: s.persistence,
-      ...(s.persistenceNetmask ? { netmask: ip4(netmaskBytes(s.persistenceNetmask)) } : {}),
-    },
-    dests: s.destinations.map((d: Destination) => ({
-      address: d.address,
-      port: d.port,
-      weight: d.weight,
-      method: d.method,
-    })),
-  };
-}
-
-/**
- * Commands that turn `current` into `desired`. Only services in `owned`
- * (ones this daemon created or configures) are ever deleted, so IPVS entries
- * someone else made are left alone.
- */
-export function planIpvs(
-  current: IpvsTable[],
-  desired: IpvsTable[],
-  owned: ReadonlySet<string> = new Set(desired.map((d) => keyOf(d.service))),
-): Command[] {
-  const cmds: Command[] = [];
-  const cur = new Map(current.map((t) => [keyOf(t.service), t]));
-  const want = new Map(desired.map((t) => [keyOf(t.service), t]));
-  for (const [k, t] of cur)
-    if (!want.has(k) && owned.has(k)) cmds.push({ cmd: 'DEL_SERVICE', service: t.service });
-  for (const [k, t] of want) {
-    const c = cur.get(k);
-    if (!c) {
-      cmds.push({ cmd: 'NEW_SERVICE', service: t.service });
-      for (const d of t.dests) cmds.push({ cmd: 'NEW_DEST', service: t.service, dest: d });
-      continue;
-    }
-    if (
-      c.service.scheduler !== t.service.scheduler ||
-      c.service.persistence !== t.service.persistence ||
-      (c.service.netmask ?? '255.255.255.255') !== (t.service.netmask ?? '255.255.255.255')
-    ) {
-      cmds.push({ cmd: 'SET_SERVICE', service: t.service });
-    }
-    const have = new Map(c.dests.map((d) => [destKey(d), d]));
-    const need = new Map(t.dests.map((d) => [destKey(d), d]));
-    for (const [dk, d] of have)
-      if (!need.has(dk)) cmds.push({ cmd: 'DEL_DEST', service: t.service, dest: d });
-    for (const [dk, d] of need) {
-      const h = have.get(dk);
-      if (!h) cmds.push({ cmd: 'NEW_DEST', service: t.service, dest: d });
-      else if (h.weight !== d.weight || h.method !== d.method)
-        cmds.push({ cmd: 'SET_DEST', service: t.service, dest: d });
-    }
-  }
-  return cmds;
-}
-
-export { keyOf as ipvsKey };

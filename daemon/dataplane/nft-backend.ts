@@ -56,6 +56,7 @@ export class NftDataplane implements Dataplane {
   /** how the last apply went: a delta of N elements, or the whole ruleset */
   lastApply?: { kind: 'delta' | 'ruleset' | 'none'; ms: number };
   errors = 0;
+  private threshWarned = false;
 
   constructor(private readonly log: Log) {}
 
@@ -80,6 +81,14 @@ export class NftDataplane implements Dataplane {
     this.desired = services;
     const r = renderNft(services);
     for (const s of r.skipped) this.log('warn', `dataplane: ${s.id} not programmed: ${s.reason}`);
+    const thresh = services.find((s) => s.destinations.some((d) => d.uThresh || d.lThresh));
+    if (thresh && !this.threshWarned) {
+      this.threshWarned = true;
+      this.log(
+        'warn',
+        `dataplane: ${thresh.id}: uthreshold/lthreshold not applied by the nftables backend (it keeps no connection counts); use lvs_backend ipvs`,
+      );
+    }
     const delta = this.applied ? renderNftDelta(this.applied, r) : undefined;
     if (delta === '') {
       this.lastApply = { kind: 'none', ms: performance.now() - t0 };
@@ -160,6 +169,19 @@ export class NftDataplane implements Dataplane {
         this.events = undefined;
       },
     };
+  }
+
+  /** lvs_flush / lvs_flush_on_stop: there are no IPVS services here; our own tables go */
+  flushAll(): Promise<void> {
+    return this.clear();
+  }
+
+  setTimeouts(): Promise<void> {
+    return Promise.reject(
+      new Error(
+        'lvs_timeouts: not applied by the nftables backend (DR keeps no connection state; NAT follows the host-wide net.netfilter.nf_conntrack_*_timeout sysctls)',
+      ),
+    );
   }
 
   clear(): Promise<void> {

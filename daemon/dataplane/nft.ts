@@ -6,6 +6,11 @@
 //        only with persistence) and `fwd` rewrites the MAC, not the IP.
 //   NAT: ip nat prerouting `dnat` by the same table, plus masquerade so
 //        one-arm setups route replies back through the director.
+//   fwmark services match `meta mark N` (TCP, UDP, SCTP) instead of address
+//   and port. NAT sees marks set in prerouting before dstnat (iptables
+//   mangle, an nft chain at priority mangle); DR runs in netdev ingress,
+//   before prerouting: it sees only marks set by an ingress chain of the same
+//   device with a priority below 0.
 // Each Maglev table is a named map (declared `typeof numgen inc mod M`: nft
 // 1.0.6 crashes listing a `typeof jhash` map), sized for every configured
 // real server. So when a server fails or comes back only some slots change,
@@ -51,17 +56,35 @@ export function renderNft(services: readonly Service[]): Rendered {
   const natRules: string[] = [];
   const maps: (NftMap & { type: string })[] = [];
   services.forEach((s) => {
-    if (s.fwmark !== undefined || !s.address)
-      return skipped.push({ id: s.id, reason: 'fwmark services need IPVS' });
-    if (s.address.includes(':'))
+    const fwm = s.fwmark;
+    if (fwm === undefined && !s.address)
+      return skipped.push({ id: s.id, reason: 'a service needs an address or a fwmark' });
+    if (s.address?.includes(':'))
       return skipped.push({ id: s.id, reason: 'IPv6 is not supported by the nftables backend' });
     const dests = [...s.destinations]
       .filter((d) => d.weight > 0)
       .sort((a, b) => (a.address + a.port).localeCompare(b.address + b.port));
     const method = dests[0]?.method ?? s.method;
     if (method === 'TUN') return skipped.push({ id: s.id, reason: 'TUN needs IPVS' });
-    const proto = l4(s.protocol);
+    // a fwmark service covers whatever the mark selects: TCP, UDP and SCTP alike (th = transport header)
+    const proto = fwm === undefined ? l4(s.protocol) : 'th';
     const key = s.persistence > 0 ? 'ip saddr' : `ip saddr . ${proto} sport`;
+    // ops: every packet picks on its own (DR only: NAT's conntrack binds a flow to its first pick)
+    if (s.onePacket && method === 'NAT')
+      return skipped.push({ id: s.id, reason: 'one-packet scheduling (ops) with NAT needs IPVS' });
+    const pick = s.onePacket ? 'numgen inc' : `jhash ${key}`;
+    const seed = s.onePacket ? '' : ` seed ${HASH_SEED}`;
+    const match =
+      fwm === undefined
+        ? `ip daddr ${s.address} ${proto} dport ${s.port}`
+        : `meta mark ${fwm} meta l4proto { tcp, udp, sctp }`;
+    // NAT real servers of port 0 under a fwmark keep the client's port (as IPVS)
+    const keepPort = fwm !== undefined && dests.every((d) => d.port === 0);
+    if (fwm !== undefined && !keepPort && dests.some((d) => d.port === 0) && method === 'NAT')
+      return skipped.push({
+        id: s.id,
+        reason: 'NAT real servers with and without a port under one fwmark',
+      });
     if (dests.length === 0) return; // nothing live: the VIP answers locally (RST) until a server is back
     const m = tableSize(Math.max(dests.length, s.capacity ?? 0));
     const table = maglevTable(
@@ -80,7 +103,7 @@ export function renderNft(services: readonly Service[]): Rendered {
       });
       const rules = drChains.get(ingress) ?? [];
       rules.push(
-        `    ip daddr ${s.address} ${proto} dport ${s.port} fib daddr type local fwd ip to jhash ${key} mod ${m} seed ${HASH_SEED} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
+        `    ${match} fib daddr type local fwd ip to ${pick} mod ${m}${seed} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
       );
       drChains.set(ingress, rules);
     } else {
@@ -88,11 +111,11 @@ export function renderNft(services: readonly Service[]): Rendered {
         family: 'ip',
         table: NAT_TABLE,
         name,
-        type: `typeof numgen inc mod ${m} : ip daddr . ${proto} dport`,
-        slots: table.map((b) => `${dests[b].address} . ${dests[b].port}`),
+        type: `typeof numgen inc mod ${m} : ip daddr${keepPort ? '' : ` . ${proto} dport`}`,
+        slots: table.map((b) => `${dests[b].address}${keepPort ? '' : ` . ${dests[b].port}`}`),
       });
       natRules.push(
-        `    ip daddr ${s.address} ${proto} dport ${s.port} dnat ip to jhash ${key} mod ${m} seed ${HASH_SEED} map @${name} comment "${s.id}"`,
+        `    ${match} dnat ip to jhash ${key} mod ${m} seed ${HASH_SEED} map @${name} comment "${s.id}"`,
       );
     }
   });

@@ -10,6 +10,9 @@ export interface Destination {
   /** 0 = no new connections (inhibit_on_failure) */
   weight: number;
   method: Method;
+  /** IPVS connection thresholds (uthreshold / lthreshold); 0 or absent = none */
+  uThresh?: number;
+  lThresh?: number;
 }
 
 export interface Service {
@@ -32,6 +35,8 @@ export interface Service {
    * change only moves table slots
    */
   capacity?: number;
+  /** one-packet scheduling (keepalived `ops`): every packet scheduled on its own */
+  onePacket?: boolean;
   /** nftables: the interface client packets arrive on (the VIP's interface) */
   ingress?: string;
   /** nftables: the interface toward the real servers */
@@ -52,6 +57,10 @@ export interface Dataplane {
   readonly safetyNetMs: number;
   /** remove everything this daemon created */
   clear(): Promise<void>;
+  /** remove every service, ours or not (lvs_flush at start, lvs_flush_on_stop at stop) */
+  flushAll?(): Promise<void>;
+  /** lvs_timeouts: connection timeouts in seconds (unset = unchanged); throws where it cannot */
+  setTimeouts?(t: { tcp?: number; tcpfin?: number; udp?: number }): Promise<void>;
 }
 
 export function serviceId(

@@ -164,10 +164,40 @@ export const globalDefs = kw.block({
   vmac_prefix: kw.string().optional(),
   /** prefix of the names of VMACs made for addresses (use_vmac_addr, a VIP's use_vmac) */
   vmac_addr_prefix: kw.string().optional(),
+  /** remove every IPVS service at start (not on reload) */
   lvs_flush: kw.flag(),
   /** every checker logs each failed check while its server is up (keepalived's log_all_failures) */
   checker_log_all_failures: kw.flag(),
-  lvs_flush_on_stop: kw.flag(),
+  /** at stop: ALL = remove every IPVS service (keepalived without a value), VS = ours; absent: ours */
+  lvs_flush_on_stop: kw
+    .custom<'ALL' | 'VS'>(0, 1, ([v], stmt, ctx) => {
+      if (v === undefined) return 'ALL';
+      if (v === 'VS') return 'VS';
+      ctx.diag.error(stmt, `Unknown lvs_flush_on_stop type ${v}`);
+      return undefined;
+    })
+    .alias('lvs_flush_onstop')
+    .optional(),
+  /** IPVS connection timeouts in seconds: `lvs_timeouts [tcp N] [tcpfin N] [udp N]` */
+  lvs_timeouts: kw
+    .custom<{ tcp?: number; tcpfin?: number; udp?: number }>(1, 6, (args, stmt, ctx) => {
+      const out: { tcp?: number; tcpfin?: number; udp?: number } = {};
+      for (let i = 0; i < args.length; i++) {
+        const k = args[i];
+        if (k !== 'tcp' && k !== 'tcpfin' && k !== 'udp') {
+          ctx.diag.error(stmt, `Unknown option ${k} specified for lvs_timeouts`);
+          continue;
+        }
+        if (args[i + 1] === undefined) {
+          ctx.diag.error(stmt, `No value specified for lvs_timeout ${k} - ignoring`);
+          continue;
+        }
+        const v = readInt(args[++i], 0, 86400 * 31, `lvs_timeouts ${k}`, stmt, ctx);
+        if (v !== undefined) out[k] = v;
+      }
+      return out;
+    })
+    .optional(),
   // keepalive-ts extensions (keepalived warns about them as unknown keywords)
   /** dataplane: auto = IPVS when the kernel has it, else nftables */
   lvs_backend: kw.oneOf(...LVS_BACKENDS).default('auto'),

@@ -139,13 +139,8 @@ export type VirtualServer = StructOf<typeof virtualServerKeywords> & {
   at: Position;
 };
 
-/** Once the block is read: warn about groups, default the protocol, check persistence_granularity. */
+/** Once the block is read: default the protocol, check persistence_granularity. */
 export function checkVirtualServer(vs: VirtualServer, stmt: Stmt, ctx: Ctx) {
-  if (vs.key.kind === 'group')
-    ctx.diag.warn(
-      stmt,
-      'virtual_server group: not supported by keepalive-ts (virtual_server_group is not implemented; declare each virtual_server)',
-    );
   if (vs.protocol === undefined && vs.key.kind !== 'fwmark') {
     // keepalived 2.2.7 silently picks UDP here; a TCP default is what operators mean, but say so
     ctx.diag.warn(
@@ -153,6 +148,11 @@ export function checkVirtualServer(vs: VirtualServer, stmt: Stmt, ctx: Ctx) {
       'virtual_server: no protocol set; using TCP (keepalived 2.2.7 would use UDP), set it explicitly',
     );
     vs.protocol = 'TCP';
+  }
+  // keepalived: one-packet scheduling is for UDP (or a fwmark) only
+  if (vs.ops && vs.key.kind !== 'fwmark' && vs.protocol !== 'UDP') {
+    ctx.diag.warn(stmt, 'virtual_server: one packet scheduling requires UDP - resetting');
+    vs.ops = false;
   }
   if (vs.persistence_granularity !== undefined && !isNetmask(vs.persistence_granularity))
     ctx.diag.error(

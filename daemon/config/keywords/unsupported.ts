@@ -38,7 +38,6 @@ const ROWS: Row[] = [
   ),
   row('top', ['namespace_with_ipsets'], 'keepalive-ts uses no ipsets'),
   row('top', ['instance', 'use_pid_dir'], 'give each daemon its own -p PIDFILE and --control PATH'),
-  row('top', ['virtual_server_group'], 'declare each virtual_server'),
   row('top', ['SSL'], 'SSL_GET uses no client certificate'),
 
   row(
@@ -79,7 +78,6 @@ const ROWS: Row[] = [
     ['lvs_sync_daemon'],
     'no IPVS connection sync daemon; DR flows survive a failover through consistent hashing',
   ),
-  row('global_defs', ['lvs_timeouts'], 'set IPVS timeouts with ipvsadm --set'),
   row(
     'global_defs',
     [
@@ -107,12 +105,6 @@ const ROWS: Row[] = [
     'the interfaces must exist when an instance starts',
     true,
   ),
-  row(
-    'global_defs',
-    ['lvs_flush', 'lvs_flush_on_stop'],
-    'keepalive-ts reconciles only the services it declares',
-    true,
-  ),
 
   row('vrrp_instance', ['use_ipvlan'], 'no ipvlan interfaces; use_vmac (macvlan) is supported'),
   row('vrrp_instance', ['vrf'], 'no VRF binding'),
@@ -131,14 +123,13 @@ const ROWS: Row[] = [
   row('virtual_server', ['persistence_engine'], 'no IPVS persistence engines (SIP)'),
   row('virtual_server', ['snmp_name'], SNMP),
   row('virtual_server', ['ip_family'], 'the family follows the virtual server address'),
-  row('virtual_server', ['omega', 'ops', 'sorry_server_inhibit'], 'not acted on yet', true),
+  row('virtual_server', ['omega', 'sorry_server_inhibit'], 'not acted on yet', true),
   row(RS, ['snmp_name'], SNMP),
   row(
     RS,
     ['SMTP_CHECK', 'BFD_CHECK', 'FILE_CHECK'],
     'use TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK or a MISC_CHECK script',
   ),
-  row(RS, ['uthreshold', 'lthreshold'], 'no connection thresholds', true),
   row(`${RS}/CHECKER_TYPE`, ['bind_if', 'bind_port'], 'not acted on yet', true),
   row(`${RS}/MISC_CHECK`, ['user'], "scripts run as the daemon's user", true),
 ];

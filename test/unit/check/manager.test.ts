@@ -150,6 +150,73 @@ describe('health manager (fake clock)', () => {
     h.m.stop();
     g.m.stop();
   });
+
+  it('ops and uthreshold / lthreshold reach the dataplane', async () => {
+    const h = setup(
+      'virtual_server 198.51.100.10 53 {\n protocol UDP\n ops\n lb_kind DR\n' +
+        ' real_server 198.51.100.21 53 {\n  uthreshold 1000\n  lthreshold 300\n  TCP_CHECK {\n  }\n }\n}\n',
+    );
+    await h.tick(1000);
+    const s = h.applied.at(-1)![0];
+    assert.equal(s.onePacket, true);
+    assert.deepEqual([s.destinations[0].uThresh, s.destinations[0].lThresh], [1000, 300]);
+    h.m.stop();
+  });
+
+  describe('virtual_server group', () => {
+    const RS = (ip: string, port: number, kind = '') =>
+      ` real_server ${ip} ${port} {\n${kind}  TCP_CHECK {\n   connect_timeout 3\n  }\n }\n`;
+    const brief = (s: Service) =>
+      `${s.id} ${s.scheduler} p${s.persistence} -> ${s.destinations.map((d) => `${d.address}:${d.port}/${d.method}/${d.weight}`).join(' ')}`;
+
+    it('each entry becomes a service with the virtual server settings; DR real servers take the entry port, NAT keep theirs', async () => {
+      const h = setup(
+        'virtual_server_group G {\n 198.51.100.10-11 80\n 198.51.100.12 8080\n fwmark 9\n}\n' +
+          'virtual_server group G {\n delay_loop 6\n lb_algo sh\n persistence_timeout 50\n protocol TCP\n lb_kind DR\n' +
+          RS('198.51.100.21', 80) +
+          RS('198.51.100.22', 8000, '  lb_kind NAT\n') +
+          '}\n',
+      );
+      await h.tick(1000);
+      assert.deepEqual(h.applied.at(-1)!.map(brief), [
+        'TCP 198.51.100.10:80 sh p50 -> 198.51.100.21:80/DR/1 198.51.100.22:8000/NAT/1',
+        'TCP 198.51.100.11:80 sh p50 -> 198.51.100.21:80/DR/1 198.51.100.22:8000/NAT/1',
+        'TCP 198.51.100.12:8080 sh p50 -> 198.51.100.21:8080/DR/1 198.51.100.22:8000/NAT/1',
+        'FWM 9 sh p50 -> 198.51.100.21:0/DR/1 198.51.100.22:8000/NAT/1',
+      ]);
+      const fwm = h.applied.at(-1)![3];
+      assert.equal(fwm.fwmark, 9);
+      assert.equal(fwm.address, undefined);
+      // a failure leaves every service of the group
+      h.down.add('198.51.100.21');
+      await h.tick(30_000);
+      assert.ok(h.applied.at(-1)!.every((s) => s.destinations.length === 1));
+      const st = h.m.status()[0];
+      assert.equal(st.id, 'group G');
+      assert.deepEqual(
+        st.servers.map((s) => s.inService),
+        [false, true],
+      );
+      h.m.stop();
+    });
+
+    it('two virtual servers sharing a group: per protocol their own services; same protocol shares them', async () => {
+      const vs = (proto: string, ip: string) =>
+        `virtual_server group G {\n protocol ${proto}\n lb_algo rr\n${RS(ip, 53)}}\n`;
+      const h = setup(
+        'virtual_server_group G {\n 198.51.100.10 53\n}\n' +
+          vs('TCP', '198.51.100.21') +
+          vs('UDP', '198.51.100.22') +
+          vs('TCP', '198.51.100.23'),
+      );
+      await h.tick(1000);
+      assert.deepEqual(h.applied.at(-1)!.map(brief), [
+        'TCP 198.51.100.10:53 rr p0 -> 198.51.100.21:53/NAT/1 198.51.100.23:53/NAT/1',
+        'UDP 198.51.100.10:53 rr p0 -> 198.51.100.22:53/NAT/1',
+      ]);
+      h.m.stop();
+    });
+  });
 });
 
 describe('health manager: UDP_CHECK and PING_CHECK', () => {

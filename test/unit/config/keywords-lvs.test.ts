@@ -62,7 +62,11 @@ table(
       [{ address: '10.0.9.9', port: 8080 }, true, true, true, true],
     ],
     ['virtual_server fwmark 7 {\n}\n', (c) => firstVs(c).key, { kind: 'fwmark', fwmark: 7 }],
-    ['virtual_server group web {\n}\n', (c) => firstVs(c).key, { kind: 'group', group: 'web' }],
+    [
+      'virtual_server_group web {\n 10.0.0.1 80\n}\nvirtual_server group web {\n}\n',
+      (c) => firstVs(c).key,
+      { kind: 'group', group: 'web' },
+    ],
   ],
   [
     [

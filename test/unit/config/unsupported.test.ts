@@ -12,28 +12,26 @@ import { instance, parse } from './helpers';
 
 describe('keywords keepalive-ts does not implement', () => {
   it('warn with the reason at the keyword line, and a block of them is skipped whole', () => {
-    const r = parse(
-      'virtual_server_group G {\n 10.0.0.1 80\n}\nglobal_defs {\n lvs_timeouts tcp 10\n}\n',
-    );
+    const r = parse('SSL {\n certificate /x\n}\nglobal_defs {\n tmp_config_directory /tmp\n}\n');
     assert.deepEqual(r.diags, [
-      '1 warning virtual_server_group: not supported by keepalive-ts (declare each virtual_server)',
-      '5 warning lvs_timeouts: not supported by keepalive-ts (set IPVS timeouts with ipvsadm --set)',
+      '1 warning SSL: not supported by keepalive-ts (SSL_GET uses no client certificate)',
+      '5 warning tmp_config_directory: not supported by keepalive-ts (the config is read once by one process)',
     ]);
     assert.equal(r.ok, true);
   });
 
   it('are unknown keywords outside the section keepalived has them in', () => {
-    assert.deepEqual(parse('lvs_timeouts tcp 10\n').diags, [
-      "1 warning unknown keyword 'lvs_timeouts'",
+    assert.deepEqual(parse('tmp_config_directory /tmp\n').diags, [
+      "1 warning unknown keyword 'tmp_config_directory'",
     ]);
   });
 
   it('declared ones are read into the model and warn "not supported yet"', () => {
-    const r = parse('global_defs {\n lvs_flush_on_stop\n}\n');
+    const r = parse('global_defs {\n dynamic_interfaces\n}\n');
     assert.deepEqual(r.diags, [
-      '2 warning lvs_flush_on_stop: not supported by keepalive-ts yet (keepalive-ts reconciles only the services it declares)',
+      '2 warning dynamic_interfaces: not supported by keepalive-ts yet (the interfaces must exist when an instance starts)',
     ]);
-    assert.equal(r.config.global_defs.lvs_flush_on_stop, true);
+    assert.equal(r.config.global_defs.dynamic_interfaces, 'on');
   });
 
   it('checker rows hold in every checker, HTTP_GET rows in SSL_GET too', () => {

@@ -14,9 +14,10 @@ import {
   parseDest,
   parseMessages,
   parseService,
-  planIpvs,
-  type IpvsTable,
+  flushMessage,
+  setTimeoutsMessage,
 } from '../../../daemon/dataplane/ipvs';
+import { planIpvs, type IpvsTable } from '../../../daemon/dataplane/ipvs-plan';
 
 const hex = (s: string) => s.replace(/\s+|\|/g, '');
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -86,6 +87,57 @@ describe('IPVS generic netlink codec', () => {
     );
   });
 
+  it('ops: IP_VS_SVC_F_ONEPACKET (0x4) joins the flags (ipvsadm -A -u ... -o)', () => {
+    const b = encodeCommand(
+      FAMILY,
+      { cmd: 'NEW_SERVICE', service: { ...svc, protocol: 'UDP', onePacket: true } },
+      1,
+    );
+    assert.match(toHex(b), new RegExp(hex(`0c00 0700 05000000 ffffffff`)));
+    assert.equal(parseService(parseMessages(b)[0])?.onePacket, true);
+  });
+
+  it('uthreshold / lthreshold: IPVS_DEST_ATTR_U_THRESH (5) and L_THRESH (6), u32', () => {
+    const b = encodeCommand(
+      FAMILY,
+      {
+        cmd: 'NEW_DEST',
+        service: svc,
+        dest: {
+          address: '198.51.100.21',
+          port: 80,
+          weight: 1,
+          method: 'DR',
+          uThresh: 1000,
+          lThresh: 300,
+        },
+      },
+      2,
+    );
+    assert.match(toHex(b), new RegExp(hex(`0800 0500 e8030000 0800 0600 2c010000 0600 0b00`)));
+    const d = parseDest(parseMessages(b)[0])!;
+    assert.deepEqual([d.uThresh, d.lThresh], [1000, 300]);
+  });
+
+  it('IPVS_CMD_FLUSH (17) without attributes; IPVS_CMD_SET_CONFIG (12) with the three timeouts (ipvsadm --set 900 120 300)', () => {
+    assert.equal(
+      toHex(flushMessage(FAMILY, 4)),
+      hex(`14000000 1b00 0500 04000000 00000000 | 11 01 0000`),
+    );
+    assert.equal(
+      toHex(setTimeoutsMessage(FAMILY, { tcp: 900, tcpfin: 120, udp: 300 }, 5)),
+      hex(`2c000000 1b00 0500 05000000 00000000 | 0c 01 0000
+        0800 0400 84030000
+        0800 0500 78000000
+        0800 0600 2c010000`),
+    );
+    // an unset timeout goes as 0: the kernel leaves it as it is
+    assert.match(
+      toHex(setTimeoutsMessage(FAMILY, { udp: 10 }, 6)),
+      /08000400000000000800050000000000080006000a000000$/,
+    );
+  });
+
   it('a fwmark service is named by AF and FWMARK only', () => {
     const b = encodeCommand(
       FAMILY,
@@ -152,6 +204,21 @@ describe('IPVS plan (current -> desired, no flush)', () => {
   ): IpvsTable => ({
     service: { ...svc, ...o },
     dests: dests.map(([address, weight]) => ({ address, port: 80, weight, method: 'DR' as const })),
+  });
+
+  it('a threshold or ops change is a SET_DEST / SET_SERVICE, not a re-create', () => {
+    const t = table([['198.51.100.21', 1]]);
+    const withThresh: IpvsTable = { ...t, dests: [{ ...t.dests[0], uThresh: 50 }] };
+    assert.deepEqual(
+      planIpvs([t], [withThresh]).map((c) => c.cmd),
+      ['SET_DEST'],
+    );
+    assert.deepEqual(planIpvs([withThresh], [withThresh]), []);
+    const ops: IpvsTable = { ...t, service: { ...t.service, onePacket: true } };
+    assert.deepEqual(
+      planIpvs([t], [ops]).map((c) => c.cmd),
+      ['SET_SERVICE'],
+    );
   });
 
   it('creates a missing service with its destinations', () => {

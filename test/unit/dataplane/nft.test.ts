@@ -71,7 +71,7 @@ describe('nftables rendering', () => {
   it('leaves out servers at weight 0 and services without live servers; reports what it cannot do', () => {
     const r = renderNft([
       svc({ destinations: [{ address: '198.51.100.21', port: 80, weight: 0, method: 'DR' }] }),
-      svc({ id: 'FWM 7', address: undefined, fwmark: 7 }),
+      svc({ id: 'no address', address: undefined }),
       svc({
         id: 'TUN',
         method: 'TUN',
@@ -81,7 +81,67 @@ describe('nftables rendering', () => {
     assert.ok(!r.text.includes('map '));
     assert.deepEqual(
       r.skipped.map((s) => s.id),
-      ['FWM 7', 'TUN'],
+      ['no address', 'TUN'],
+    );
+  });
+
+  it('ops: DR picks per packet (numgen inc, no seed); with NAT it is refused (conntrack binds the flow)', () => {
+    const r = renderNft([svc({ protocol: 'UDP', onePacket: true })]);
+    assert.match(r.text, /udp dport 80 fib daddr type local fwd ip to numgen inc mod 251 map @m_/);
+    const nat = renderNft([
+      svc({
+        onePacket: true,
+        method: 'NAT',
+        destinations: [{ address: '198.51.100.21', port: 80, weight: 1, method: 'NAT' }],
+      }),
+    ]);
+    assert.deepEqual(
+      nat.skipped.map((x) => x.reason),
+      ['one-packet scheduling (ops) with NAT needs IPVS'],
+    );
+  });
+
+  it('fwmark DR: matched by meta mark for TCP, UDP and SCTP, hashed on the transport source port', () => {
+    const r = renderNft([svc({ id: 'FWM 7', address: undefined, port: 0, fwmark: 7 })]);
+    assert.deepEqual(r.skipped, []);
+    assert.match(
+      r.text,
+      /\n {4}meta mark 7 meta l4proto \{ tcp, udp, sctp \} fib daddr type local fwd ip to jhash ip saddr \. th sport mod 251 seed 0x6b617473 map @m_FWM_7 device "lan0" comment "FWM 7"\n/,
+    );
+    assert.doesNotMatch(r.text, /ip daddr 198/);
+  });
+
+  it('fwmark NAT: th dport in the map; real servers of port 0 keep the client port (address-only map)', () => {
+    const nat = (ports: number[]) =>
+      renderNft([
+        svc({
+          id: 'FWM 7',
+          address: undefined,
+          port: 0,
+          fwmark: 7,
+          method: 'NAT',
+          destinations: ports.map((port, i) => ({
+            address: `198.51.100.2${i + 1}`,
+            port,
+            weight: 1,
+            method: 'NAT' as const,
+          })),
+        }),
+      ]);
+    const withPort = nat([8080, 8080]).text;
+    assert.match(withPort, /typeof numgen inc mod 251 : ip daddr \. th dport\n/);
+    assert.match(
+      withPort,
+      /meta mark 7 meta l4proto \{ tcp, udp, sctp \} dnat ip to jhash ip saddr \. th sport mod 251 seed 0x6b617473 map @m_FWM_7 comment "FWM 7"/,
+    );
+    const keep = nat([0, 0]).text;
+    assert.match(
+      keep,
+      /typeof numgen inc mod 251 : ip daddr\n {4}elements = \{ 0 : 198\.51\.100\.2[12], /,
+    );
+    assert.deepEqual(
+      nat([0, 8080]).skipped.map((x) => x.reason),
+      ['NAT real servers with and without a port under one fwmark'],
     );
   });
 

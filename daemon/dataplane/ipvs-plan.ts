@@ -1,0 +1,94 @@
+// The plan that turns the current IPVS table into the desired one with the
+// fewest commands (never a flush: destinations that stay keep their
+// connections and counters). Pure.
+import {
+  ip4,
+  netmaskBytes,
+  type Command,
+  type IpvsDest,
+  type IpvsService,
+  type ServiceKey,
+} from './ipvs';
+import type { Destination, Service } from './types';
+
+export interface IpvsTable {
+  service: IpvsService;
+  dests: IpvsDest[];
+}
+
+const keyOf = (s: ServiceKey) =>
+  s.fwmark !== undefined ? `FWM ${s.fwmark}` : `${s.protocol} ${s.address}:${s.port}`;
+const destKey = (d: { address: string; port: number }) => `${d.address}:${d.port}`;
+
+export function toIpvs(s: Service): IpvsTable {
+  return {
+    service: {
+      protocol: s.protocol,
+      ...(s.fwmark !== undefined ? { fwmark: s.fwmark } : { address: s.address! }),
+      port: s.port,
+      scheduler: s.scheduler,
+      persistence: s.persistence,
+      ...(s.persistenceNetmask ? { netmask: ip4(netmaskBytes(s.persistenceNetmask)) } : {}),
+      ...(s.onePacket ? { onePacket: true } : {}),
+    },
+    dests: s.destinations.map((d: Destination) => ({
+      address: d.address,
+      port: d.port,
+      weight: d.weight,
+      method: d.method,
+      ...(d.uThresh ? { uThresh: d.uThresh } : {}),
+      ...(d.lThresh ? { lThresh: d.lThresh } : {}),
+    })),
+  };
+}
+
+/**
+ * Commands that turn `current` into `desired`. Only services in `owned`
+ * (ones this daemon created or configures) are ever deleted, so IPVS entries
+ * someone else made are left alone.
+ */
+export function planIpvs(
+  current: IpvsTable[],
+  desired: IpvsTable[],
+  owned: ReadonlySet<string> = new Set(desired.map((d) => keyOf(d.service))),
+): Command[] {
+  const cmds: Command[] = [];
+  const cur = new Map(current.map((t) => [keyOf(t.service), t]));
+  const want = new Map(desired.map((t) => [keyOf(t.service), t]));
+  for (const [k, t] of cur)
+    if (!want.has(k) && owned.has(k)) cmds.push({ cmd: 'DEL_SERVICE', service: t.service });
+  for (const [k, t] of want) {
+    const c = cur.get(k);
+    if (!c) {
+      cmds.push({ cmd: 'NEW_SERVICE', service: t.service });
+      for (const d of t.dests) cmds.push({ cmd: 'NEW_DEST', service: t.service, dest: d });
+      continue;
+    }
+    if (
+      c.service.scheduler !== t.service.scheduler ||
+      c.service.persistence !== t.service.persistence ||
+      !!c.service.onePacket !== !!t.service.onePacket ||
+      (c.service.netmask ?? '255.255.255.255') !== (t.service.netmask ?? '255.255.255.255')
+    ) {
+      cmds.push({ cmd: 'SET_SERVICE', service: t.service });
+    }
+    const have = new Map(c.dests.map((d) => [destKey(d), d]));
+    const need = new Map(t.dests.map((d) => [destKey(d), d]));
+    for (const [dk, d] of have)
+      if (!need.has(dk)) cmds.push({ cmd: 'DEL_DEST', service: t.service, dest: d });
+    for (const [dk, d] of need) {
+      const h = have.get(dk);
+      if (!h) cmds.push({ cmd: 'NEW_DEST', service: t.service, dest: d });
+      else if (
+        h.weight !== d.weight ||
+        h.method !== d.method ||
+        (h.uThresh ?? 0) !== (d.uThresh ?? 0) ||
+        (h.lThresh ?? 0) !== (d.lThresh ?? 0)
+      )
+        cmds.push({ cmd: 'SET_DEST', service: t.service, dest: d });
+    }
+  }
+  return cmds;
+}
+
+export { keyOf as ipvsKey };
