@@ -10,6 +10,41 @@ import { must, run } from '../../scripts/lab/sys';
 const ROOT = path.resolve(__dirname, '../../..');
 export const BIN = path.join(ROOT, 'bin/keepalive-ts');
 
+/**
+ * `keepalive-ts -f CONF -n -l -p DIR/kts.pid --control DIR/kts.sock` in `ns`
+ * (ip netns exec execs it: the child's pid is the daemon's); `onOutput` hears
+ * what it prints.
+ */
+export function spawnDaemon(
+  ns: string,
+  conf: string,
+  dir: string,
+  onOutput: (text: string) => void,
+): ChildProcess {
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      process.execPath,
+      BIN,
+      '-f',
+      conf,
+      '-n',
+      '-l',
+      '-p',
+      path.join(dir, 'kts.pid'),
+      '--control',
+      path.join(dir, 'kts.sock'),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.on('data', (d: Buffer) => onOutput(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => onOutput(d.toString()));
+  return child;
+}
+
 export interface TestNetns {
   ns: string;
   dir: string;
@@ -35,25 +70,7 @@ export async function testNetns(tag: string): Promise<TestNetns> {
     dir,
     daemon(conf) {
       let out = '';
-      const child = spawn(
-        'ip',
-        [
-          'netns',
-          'exec',
-          ns,
-          process.execPath,
-          BIN,
-          '-f',
-          conf,
-          '-n',
-          '-l',
-          '--control',
-          path.join(dir, 'control.sock'),
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const child = spawnDaemon(ns, conf, dir, (t) => (out += t));
       return { child, out: () => out };
     },
     async close() {

@@ -4,11 +4,12 @@
 // says of the process and its threads (/proc/PID/status, /proc/PID/limits,
 // /proc/PID/task/TID/{status,stat}).
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { must, run, sleep, waitFor } from '../../scripts/lab/sys';
+import { spawnDaemon } from '../interop/netns-daemon';
 
 const BIN = path.resolve(__dirname, '../../../bin/keepalive-ts');
 const ns = `ka-sc${process.pid % 100000}`;
@@ -76,27 +77,7 @@ describe('process and thread scheduling (own namespace, real kernel)', function 
     const conf = path.join(dir, 'k.conf');
     assert.equal((await run(process.execPath, [BIN, '-t', '-f', conf])).code, 0);
     // ip netns exec execs the daemon: the pid spawn gives is the daemon's
-    p = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns,
-        process.execPath,
-        BIN,
-        '-f',
-        conf,
-        '-n',
-        '-l',
-        '-p',
-        path.join(dir, 'kts.pid'),
-        '--control',
-        path.join(dir, 'kts.sock'),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    p = spawnDaemon(ns, conf, dir, (t) => (out += t));
     await waitFor('MASTER', async () => /VI_1: BACKUP -> MASTER/.test(out), 20_000, 50);
     await sleep(1000); // adverts every 0.1 s under SCHED_RR and the rlimit
     assert.equal(p.exitCode, null, out);
@@ -145,27 +126,7 @@ describe('process and thread scheduling (own namespace, real kernel)', function 
         'global_defs {\n  vrrp_version 3\n  max_auto_priority 2\n  min_auto_priority_delay 100000\n  vrrp_priority -1\n  vrrp_rlimit_rttime 10000\n}',
       ),
     );
-    p = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns,
-        process.execPath,
-        BIN,
-        '-f',
-        conf,
-        '-n',
-        '-l',
-        '-p',
-        path.join(dir, 'kts.pid'),
-        '--control',
-        path.join(dir, 'kts.sock'),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    p = spawnDaemon(ns, conf, dir, (t) => (out += t));
     await waitFor('MASTER', async () => /VI_1: BACKUP -> MASTER/.test(out), 20_000, 50);
     const tid = Number(/VRRP thread \(tid (\d+)\)/.exec(out)?.[1]);
     assert.deepEqual(stat(p.pid, tid).slice(37, 39), ['0', '0'], out);
