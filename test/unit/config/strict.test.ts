@@ -3,9 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { parseText } from '../../../daemon/config/index';
 import { strictInstance } from '../../../daemon/config/strict';
-import { VrrpEngine } from '../../../daemon/vrrp/engine';
 import { decode } from '../../../daemon/vrrp/codec';
-import { FakeClock, FakeLan, FakeNet } from '../vrrp/fakes';
+import { soloEngine } from '../vrrp/fakes';
 
 const conf = (inst: string, global = '') =>
   parseText(
@@ -58,15 +57,7 @@ describe('strict mode (vrrp_strict, strict_mode)', () => {
       `${vip}\n authentication {\n  auth_type PASS\n  auth_pass x\n }`,
       ' vrrp_strict\n vrrp_version 2',
     );
-    const clock = new FakeClock();
-    const net = new FakeNet(new FakeLan(), '198.51.100.11', clock);
-    const e = new VrrpEngine(config, {
-      net,
-      clock,
-      scripts: { run: async () => 0 },
-      log: () => {},
-    });
-    e.start();
+    const { clock, net } = soloEngine(config);
     clock.advance(5000);
     const d = decode(net.sent.at(-1)!.vrrp);
     assert.ok(d.ok && d.advert.version === 2 && d.advert.authType === 0);

@@ -1,5 +1,7 @@
 // A fake clock and a fake LAN for running VRRP engines in one process.
+import type { Config } from '../../../daemon/config/model';
 import type { Clock, Timer } from '../../../daemon/core/clock';
+import { VrrpEngine } from '../../../daemon/vrrp/engine';
 import type {
   Channel,
   ChannelOptions,
@@ -182,4 +184,18 @@ export class FakeNet implements NetIO {
   async ping(address: string) {
     return !this.cut && this.reachable.has(address);
   }
+}
+
+/** One engine alone on a fake LAN, started: the clock, its net and the engine. */
+export function soloEngine(config: Config, ip = '198.51.100.11') {
+  const clock = new FakeClock();
+  const net = new FakeNet(new FakeLan(), ip, clock);
+  const engine = new VrrpEngine(config, {
+    net,
+    clock,
+    scripts: { run: async () => 0 },
+    log: () => {},
+  });
+  engine.start();
+  return { clock, net, engine };
 }

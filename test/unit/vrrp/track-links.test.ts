@@ -1,9 +1,8 @@
 // interface_up_down_delays and linkbeat_interfaces (keepalived semantics).
 import { strict as assert } from 'node:assert';
 import { parseText } from '../../../daemon/config/index';
-import { VrrpEngine } from '../../../daemon/vrrp/engine';
 import { changeDelayMs, polledFor } from '../../../daemon/vrrp/track-links';
-import { FakeClock, FakeLan, FakeNet } from './fakes';
+import { soloEngine } from './fakes';
 
 const conf = (top: string) =>
   parseText(
@@ -16,15 +15,7 @@ describe('link tracking: interface_up_down_delays, linkbeat_interfaces', () => {
     assert.deepEqual(diagnostics, []);
     assert.equal(changeDelayMs(config, 'eth0', false), 2000);
     assert.equal(changeDelayMs(config, 'eth0', true), 500);
-    const clock = new FakeClock();
-    const net = new FakeNet(new FakeLan(), '198.51.100.11', clock);
-    const e = new VrrpEngine(config, {
-      net,
-      clock,
-      scripts: { run: async () => 0 },
-      log: () => {},
-    });
-    e.start();
+    const { clock, net, engine: e } = soloEngine(config);
     clock.advance(5000);
     const state = () => e.status()[0].state;
     assert.equal(state(), 'MASTER');
@@ -46,15 +37,7 @@ describe('link tracking: interface_up_down_delays, linkbeat_interfaces', () => {
 
   it('without delays a change acts at once', () => {
     const { config } = conf('');
-    const clock = new FakeClock();
-    const net = new FakeNet(new FakeLan(), '198.51.100.11', clock);
-    const e = new VrrpEngine(config, {
-      net,
-      clock,
-      scripts: { run: async () => 0 },
-      log: () => {},
-    });
-    e.start();
+    const { clock, net, engine: e } = soloEngine(config);
     clock.advance(5000);
     net.setLink('eth0', false);
     assert.equal(e.status()[0].state, 'FAULT');
