@@ -64,6 +64,8 @@ export interface NetIO {
   primaryIp(ifname: string, family?: 4 | 6): string | undefined;
   /** is the interface up (operstate up/unknown)? */
   linkUp(ifname: string): boolean;
+  /** the interface's index, 0 when it does not exist */
+  interfaceIndex(name: string): number;
   /** is this address configured on the host (any interface)? */
   hasAddress(ip: string): boolean;
   /** read a sysctl (net/ipv4/conf/eth0/...), and write it when `value` is given; the value before */

@@ -264,6 +264,10 @@ export class LinuxNet implements NetIO {
     return mtu * o.rcvbuf.mtuTimes;
   }
 
+  interfaceIndex(name: string): number {
+    return native().ifindex(name);
+  }
+
   hasAddress(ip: string): boolean {
     const want = ip.toLowerCase();
     return Object.values(networkInterfaces()).some((l) =>

@@ -12,6 +12,7 @@ import { Announcer } from './announce';
 import { setEntries, vipOf } from './entries';
 import { AdvertCache } from './advert-cache';
 import { Fencer } from './fencing';
+import { SocketKeeper } from './socket-keeper';
 import { sourceTracker } from './track-source';
 import type { GarpPacer } from './garp-pacer';
 import { Fsm, type Action } from './fsm';
@@ -100,12 +101,16 @@ export class Instance {
     this.vrid = cfg.virtual_router_id!;
     this.version = instanceVersion(config, cfg);
     this.family = instanceFamily(cfg);
-    const src =
-      cfg.unicast_src_ip ?? cfg.mcast_src_ip ?? deps.net.primaryIp(this.ifname, this.family);
-    if (!src)
+    const dynamic = config.global_defs.dynamic_interfaces !== undefined;
+    const configuredSrc = cfg.unicast_src_ip ?? cfg.mcast_src_ip;
+    const primary = () => deps.net.primaryIp(this.ifname, this.family);
+    const found = configuredSrc ?? primary();
+    if (!found && !dynamic)
       throw new Error(
         `vrrp_instance ${cfg.name}: interface ${this.ifname} has no ${this.family === 6 ? 'IPv6 link-local' : 'IPv4'} address`,
       );
+    // dynamic_interfaces: found when the interface is there (the sockets open then)
+    const src = found ?? (this.family === 6 ? '::' : '0.0.0.0');
     this.src = src;
     this.vmacs = new Vmacs(
       planVmacs(cfg, config, this.family, src, (i) => deps.net.primaryIp(i, 6)),
@@ -139,6 +144,7 @@ export class Instance {
       };
     this.paths = new HeartbeatPaths(cfg, config, src, this.family, deps.net, deps.clock, deps.log, {
       ifname: this.vmacs.plan.channelIfname,
+      ...(dynamic && !configuredSrc ? { resolveSrc: primary } : {}),
     });
     this.trackers = [
       ...trackersFor(cfg, config, { ...start, linkUp: (i) => deps.net.linkUp(i) }),
@@ -159,6 +165,21 @@ export class Instance {
       hooks.pacer,
     );
     this.fencer = new Fencer(cfg.name, cfg, deps.scripts, deps.log);
+    this.sockets = new SocketKeeper(
+      cfg.name,
+      this.ifname, // the base interface: a vmac on it is made when the sockets open
+      dynamic,
+      { clock: deps.clock, log: deps.log, ifindex: (n) => deps.net.interfaceIndex(n) },
+      {
+        open: () => {
+          this.vmacs.ensure();
+          this.paths.open(this.deps.net, (pkt, path) => this.onPacket(pkt, path));
+          this.fsm.cfg.primaryIp = this.paths.src;
+        },
+        close: () => this.paths.close(),
+      },
+      () => this.applyTrackers(),
+    );
     this.adverts = new AdvertCache(cfg, config, {
       version: this.version,
       vrid: this.vrid,
@@ -187,7 +208,7 @@ export class Instance {
     if (this.cfg.promote_secondaries)
       this.promoted = this.deps.net.sysctl(`net/ipv4/conf/${this.ifname}/promote_secondaries`, '1');
     if (this.configFault) this.deps.log('warn', `${this.name}: ${this.configFault}; FAULT`);
-    this.openPaths();
+    this.sockets.open();
     this.applyTrackers(false);
     this.apply(this.fsm.handle({ type: 'startup' }, this.deps.clock.now()));
   }
@@ -198,6 +219,7 @@ export class Instance {
   stop(deleted = false) {
     this.deleted = deleted;
     this.reopen?.cancel();
+    this.sockets.stop();
     this.apply(this.fsm.handle({ type: 'shutdown' }, this.deps.clock.now()));
     if (this.promoted !== undefined && this.promoted !== '1')
       this.deps.net.sysctl(`net/ipv4/conf/${this.ifname}/promote_secondaries`, this.promoted);
@@ -206,47 +228,20 @@ export class Instance {
     this.vmacs.remove((m) => this.deps.log('warn', `${this.name}: ${m}`));
   }
 
-  /** the VRRP sockets could not be opened (keepalived: "src address not configured"): FAULT */
-  private socketFault?: string;
   private reopen?: Timer;
   /** a configuration that can only be FAULT (unicast_fault_no_peer) */
   private configFault?: string;
   /** promote_secondaries before we set it, restored at stop */
   private promoted?: string;
-
-  /**
-   * Open the heartbeat sockets. An address not usable yet (an IPv6
-   * link-local still in DAD at boot, an interface not there yet) is a FAULT
-   * retried every second, not a dead daemon.
-   */
-  private openPaths(): boolean {
-    try {
-      this.vmacs.ensure();
-      this.paths.open(this.deps.net, (pkt, path) => this.onPacket(pkt, path));
-    } catch (e) {
-      this.paths.close();
-      const msg = (e as Error).message;
-      if (this.socketFault !== msg)
-        this.deps.log(
-          'warn',
-          `${this.name}: cannot open its VRRP socket (${msg}); FAULT, retrying every second`,
-        );
-      this.socketFault = msg;
-      this.reopen = this.deps.clock.at(this.deps.clock.now() + 1000, () => {
-        if (this.openPaths()) this.applyTrackers();
-      });
-      return false;
-    }
-    if (this.socketFault) this.deps.log('info', `${this.name}: VRRP socket open`);
-    this.socketFault = undefined;
-    return true;
-  }
+  /** the VRRP sockets, kept open (FAULT while they cannot be) */
+  private readonly sockets: SocketKeeper;
 
   /** Recompute effective priority / fault from trackers (and the sockets) and tell the FSM. */
   applyTrackers(emit = true) {
     const eff = effectivePriority(this.cfg.priority, this.trackers);
     const priority = eff.priority;
-    const fault = eff.fault || this.socketFault !== undefined || this.configFault !== undefined;
+    this.sockets.linkChanged();
+    const fault = eff.fault || this.sockets.fault !== undefined || this.configFault !== undefined;
     const now = this.deps.clock.now();
     const acts: Action[] = [];
     const previous = this.fsm.priority;

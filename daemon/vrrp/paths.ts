@@ -73,9 +73,14 @@ export class HeartbeatPaths {
     net: NetIO,
     private readonly clock: Clock,
     private readonly log: Log,
-    /** ifname: the interface of the instance's own path (its vmac), else `interface` */
-    own: { ifname?: string } = {},
+    /**
+     * ifname: the interface of the instance's own path (its vmac), else
+     * `interface`; resolveSrc: the own path's source is looked up again at each
+     * open (dynamic_interfaces: the interface may not exist yet, or be new)
+     */
+    own: { ifname?: string; resolveSrc?: () => string | undefined } = {},
   ) {
+    this.resolveSrc = own.resolveSrc;
     const g = config.global_defs;
     const group =
       cfg.mcast_dst_ip ??
@@ -119,7 +124,21 @@ export class HeartbeatPaths {
     for (const p of this.all) this.ownSources.add(p.opts.src);
   }
 
+  private readonly resolveSrc?: () => string | undefined;
+
+  /** the own path's source address (the instance's primary address) */
+  get src(): string {
+    return this.all[0].opts.src;
+  }
+
   open(net: NetIO, onPacket: (pkt: Uint8Array, path: Path) => void) {
+    if (this.resolveSrc) {
+      const s = this.resolveSrc();
+      if (!s) throw new Error(`interface ${this.all[0].opts.ifname} has no address yet`);
+      this.ownSources.delete(this.src);
+      this.all[0].opts = { ...this.all[0].opts, src: s };
+      this.ownSources.add(s);
+    }
     for (const p of this.all) p.channel = net.openChannel(p.opts, (pkt) => onPacket(pkt, p));
   }
 

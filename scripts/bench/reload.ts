@@ -37,6 +37,7 @@ const net: NetIO = {
   primaryIp: () => '198.51.100.11',
   linkUp: () => true,
   hasAddress: () => true,
+  interfaceIndex: () => 1,
   sysctl: () => undefined,
   watchLinks: () => ({ close() {} }),
   openChannel: (o) => {

@@ -99,12 +99,6 @@ const ROWS: Row[] = [
     'reload with SIGHUP; check a new config first with keepalive-ts -t',
   ),
   row('global_defs', ['data_use_instance'], 'no per-instance data files'),
-  row(
-    'global_defs',
-    ['dynamic_interfaces'],
-    'the interfaces must exist when an instance starts',
-    true,
-  ),
 
   row('vrrp_instance', ['use_ipvlan'], 'no ipvlan interfaces; use_vmac (macvlan) is supported'),
   row('vrrp_instance', ['vrf'], 'no VRF binding'),

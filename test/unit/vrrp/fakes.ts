@@ -96,6 +96,11 @@ export class FakeNet implements NetIO {
   get linkWatcherCount() {
     return this.linkWatchers.size;
   }
+  /** interfaces and their index; absent ones do not exist (every name exists by default) */
+  ifindexes?: Map<string, number>;
+  interfaceIndex(name: string) {
+    return this.ifindexes ? (this.ifindexes.get(name) ?? 0) : 1;
+  }
   /** addresses on this host besides its own (track_src_ip) */
   readonly addresses = new Set<string>();
   hasAddress(ip: string) {
@@ -187,9 +192,14 @@ export class FakeNet implements NetIO {
 }
 
 /** One engine alone on a fake LAN, started: the clock, its net and the engine. */
-export function soloEngine(config: Config, ip = '198.51.100.11') {
+export function soloEngine(
+  config: Config,
+  ip = '198.51.100.11',
+  prepare: (net: FakeNet) => void = () => {},
+) {
   const clock = new FakeClock();
   const net = new FakeNet(new FakeLan(), ip, clock);
+  prepare(net);
   const engine = new VrrpEngine(config, {
     net,
     clock,
