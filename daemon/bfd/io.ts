@@ -30,7 +30,7 @@ import type { BfdSender, BfdTransport, Received } from './sessions';
 const MIN_PORT = 49152;
 const MAX_PORT = 65535;
 
-/** An address from the 16 bytes of recvUdp's meta (IPv4 arrives as ::ffff:a.b.c.d). */
+/** An address from the 16 bytes of recvMeta's meta (IPv4 arrives as ::ffff:a.b.c.d). */
 function addressAt(b: Buffer, off: number): string | undefined {
   const mapped =
     b.subarray(off, off + 10).every((x) => x === 0) && b[off + 10] === 0xff && b[off + 11] === 0xff;
@@ -68,7 +68,7 @@ export class LinuxBfdTransport implements BfdTransport {
     const meta = Buffer.alloc(40);
     this.watch = n.watch(fd, () => {
       for (;;) {
-        const len = n.recvUdp(fd, buf, meta);
+        const len = n.recvMeta(fd, buf, meta);
         if (len < 0) return;
         const ttl = meta.readInt32LE(32);
         onPacket({

@@ -225,14 +225,14 @@ export class LinuxNet implements NetIO {
       throw e;
     }
     const buf = Buffer.alloc(65536);
-    const meta = Buffer.alloc(44);
+    const meta = Buffer.alloc(40);
     const watch = n.watch(fd, () => {
       for (let i = 0; i < 64; i++) {
-        const len = n.recv6(fd, buf, meta);
+        const len = n.recvMeta(fd, buf, meta);
         if (len < 0) break;
         const src = bytesToIpv6(meta, 0);
         const dst = bytesToIpv6(meta, 16);
-        const hop = meta.readInt32LE(36);
+        const hop = meta.readInt32LE(32);
         onPacket(ipv6Packet(buf.subarray(0, len), src, dst, o.protocol, hop < 0 ? 0 : hop));
       }
     });

@@ -9,18 +9,12 @@ export interface NativeSock {
   /** bytes sent, -1 when the socket buffer is full */
   sendto(fd: number, data: Buffer, sockaddr: Buffer): number;
   /**
-   * IPv6 raw sockets give no IP header: bytes read into `into` (-1 when nothing
-   * is waiting), and into `meta` (44 bytes) source (16) | destination (16) |
-   * ifindex (int32 LE) | hop limit (int32 LE, -1 when absent)
-   */
-  recv6(fd: number, into: Buffer, meta: Buffer): number;
-  /**
-   * UDP with what a TTL check needs: bytes read into `into` (-1 when nothing is
-   * waiting), and into `meta` (40 bytes) source (16, IPv4 as ::ffff:a.b.c.d) |
+   * UDP, and IPv6 raw sockets (no IP header), with what a TTL check needs: bytes
+   * read into `into` (-1 when nothing is waiting), and into `meta` (40 bytes) source (16, IPv4 as ::ffff:a.b.c.d) |
    * destination (16, zero unless IP_PKTINFO / IPV6_RECVPKTINFO) | TTL or hop
    * limit (int32 LE, -1 unless IP_RECVTTL / IPV6_RECVHOPLIMIT) | source port (uint16 LE)
    */
-  recvUdp(fd: number, into: Buffer, meta: Buffer): number;
+  recvMeta(fd: number, into: Buffer, meta: Buffer): number;
   /** bytes read into `into`, -1 when nothing arrived within timeoutMs (0 = do not wait) */
   recv(fd: number, into: Buffer, timeoutMs?: number): number;
   close(fd: number): void;

@@ -28,10 +28,10 @@ export class Pinger {
     const fd = n.socket(v === 4 ? AF_INET : AF_INET6, SOCK_RAW, v === 4 ? 1 : 58);
     const pending = new Map<number, (ok: boolean) => void>();
     const buf = Buffer.alloc(2048);
-    const meta = Buffer.alloc(44);
+    const meta = Buffer.alloc(40);
     const watch = n.watch(fd, () => {
       for (let i = 0; i < 64; i++) {
-        const len = v === 4 ? n.recv(fd, buf, 0) : n.recv6(fd, buf, meta);
+        const len = v === 4 ? n.recv(fd, buf, 0) : n.recvMeta(fd, buf, meta);
         if (len < 0) break;
         const r = v === 4 ? parseEchoReply(buf.subarray(0, len)) : parseEcho6(buf.subarray(0, len));
         if (r && r.id === this.id) pending.get(r.seq)?.(true);

@@ -138,59 +138,13 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
   return ret_int(env, (int)n);
 }
 
-// recv6(fd, into Buffer, meta Buffer(52)) -> bytes read, -1 when nothing is waiting.
-// IPv6 raw sockets give no IP header: meta gets what the receiver checks,
-// source address (16) | destination (16, IPV6_PKTINFO) | ifindex (int32) |
-// hop limit (int32, -1 when absent, IPV6_HOPLIMIT) | pad.
-static napi_value js_recv6(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
-  int fd;
-  void *data, *meta;
-  size_t len, mlen;
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc < 3 || !arg_int(env, a[0], &fd) || !arg_buf(env, a[1], &data, &len) || !arg_buf(env, a[2], &meta, &mlen) ||
-      mlen < 44)
-    return napi_throw_type_error(env, NULL, "recv6(fd, buffer, meta)"), NULL;
-  struct sockaddr_in6 from;
-  union {
-    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } ctl;
-  struct iovec iov = {.iov_base = data, .iov_len = len};
-  struct msghdr m = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
-                     .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
-  ssize_t n = recvmsg(fd, &m, 0);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return ret_int(env, -1);
-    return throw_errno(env, "recvmsg");
-  }
-  unsigned char *out = meta;
-  int hop = -1, ifindex = 0;
-  memset(out, 0, 44);
-  memcpy(out, &from.sin6_addr, 16);
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-    if (c->cmsg_level != IPPROTO_IPV6) continue;
-    if (c->cmsg_type == IPV6_PKTINFO) {
-      struct in6_pktinfo pi;
-      memcpy(&pi, CMSG_DATA(c), sizeof pi);
-      memcpy(out + 16, &pi.ipi6_addr, 16);
-      ifindex = (int)pi.ipi6_ifindex;
-    } else if (c->cmsg_type == IPV6_HOPLIMIT) {
-      memcpy(&hop, CMSG_DATA(c), sizeof hop);
-    }
-  }
-  memcpy(out + 32, &ifindex, 4);
-  memcpy(out + 36, &hop, 4);
-  return ret_int(env, (int)n);
-}
-
-// recvUdp(fd, into Buffer, meta Buffer(40)) -> bytes read, -1 when nothing is waiting.
-// For UDP sockets of either family (an IPv6 one may be dual-stack): meta gets
+// recvMeta(fd, into Buffer, meta Buffer(40)) -> bytes read, -1 when nothing is waiting.
+// For UDP sockets of either family (an IPv6 one may be dual-stack) and IPv6 raw
+// sockets (which give no IP header): meta gets
 // source address (16, IPv4 as ::ffff:a.b.c.d) | destination (16, from
 // IP_PKTINFO / IPV6_PKTINFO, zero when absent) | TTL or hop limit (int32,
 // IP_RECVTTL / IPV6_RECVHOPLIMIT, -1 when absent) | source port (uint16, host order) | pad.
-static napi_value js_recv_udp(napi_env env, napi_callback_info info) {
+static napi_value js_recv_meta(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value a[3];
   int fd;
@@ -199,7 +153,7 @@ static napi_value js_recv_udp(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   if (argc < 3 || !arg_int(env, a[0], &fd) || !arg_buf(env, a[1], &data, &len) || !arg_buf(env, a[2], &meta, &mlen) ||
       mlen < 40)
-    return napi_throw_type_error(env, NULL, "recvUdp(fd, buffer, meta)"), NULL;
+    return napi_throw_type_error(env, NULL, "recvMeta(fd, buffer, meta)"), NULL;
   struct sockaddr_storage from;
   union {
     char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)) + 2 * CMSG_SPACE(sizeof(int))];
@@ -459,8 +413,8 @@ NAPI_MODULE_INIT() {
       {"socket", js_socket}, {"setsockopt", js_setsockopt}, {"bind", js_bind},     {"sendto", js_sendto},
       {"recv", js_recv},     {"close", js_close},           {"ifindex", js_ifindex}, {"watch", js_watch},
       {"unwatch", js_unwatch}, {"threadPriority", js_thread_priority}, {"connect", js_connect},
-      {"soError", js_so_error}, {"recv6", js_recv6},
-      {"recvUdp", js_recv_udp}, {"mlockall", js_mlockall}, {"threadAffinity", js_thread_affinity},
+      {"soError", js_so_error},
+      {"recvMeta", js_recv_meta}, {"mlockall", js_mlockall}, {"threadAffinity", js_thread_affinity},
       {"rlimitRttime", js_rlimit_rttime}, {"gettid", js_gettid},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
