@@ -7,16 +7,14 @@ import {
   dumpDestsMessage,
   dumpServicesMessage,
   encodeCommand,
-  familyIdFrom,
   flushMessage,
   setTimeoutsMessage,
   type IpvsTimeouts,
-  getFamilyMessage,
   parseDest,
-  parseMessages,
   parseService,
-  type NlMessage,
+  IPVS_GENL_NAME,
 } from './ipvs';
+import { familyIdFrom, getFamilyMessage, parseMessages, type NlMessage } from '../net/genl';
 import { ipvsKey, planIpvs, toIpvs, type IpvsTable } from './ipvs-plan';
 import type { Dataplane, Service } from './types';
 import type { Log } from '../core/log';
@@ -41,7 +39,7 @@ export class IpvsDataplane implements Dataplane {
     if (this.fd !== undefined) return;
     const n = native();
     this.fd = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
-    const fam = familyIdFrom(this.request(getFamilyMessage(this.seq++), false));
+    const fam = familyIdFrom(this.request(getFamilyMessage(IPVS_GENL_NAME, this.seq++), false));
     if (!fam) throw new Error('IPVS generic netlink family not found (is ip_vs loaded?)');
     this.family = fam;
   }

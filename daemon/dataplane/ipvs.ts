@@ -2,13 +2,17 @@
 // include/uapi/linux/ip_vs.h, attributes as ipvsadm/libipvs sends them),
 // dump parsing. The plan from the current table to the desired one is in
 // ipvs-plan.ts.
-import { align4, nlattr as attr } from '../net/nlattr';
+import {
+  concat,
+  genlMessage,
+  NLM_F_DUMP,
+  NLM_F_REQUEST,
+  parseAttrs,
+  type NlMessage,
+} from '../net/genl';
+import { nlattr as attr } from '../net/nlattr';
 import type { Method, Protocol } from './types';
 
-export const GENL_ID_CTRL = 0x10;
-const CTRL_CMD_GETFAMILY = 3;
-const CTRL_ATTR_FAMILY_ID = 1;
-const CTRL_ATTR_FAMILY_NAME = 2;
 export const IPVS_GENL_NAME = 'IPVS';
 const IPVS_GENL_VERSION = 1;
 
@@ -52,9 +56,6 @@ const DEST = {
   ADDR_FAMILY: 11,
 };
 
-const NLM_F_REQUEST = 0x1;
-const NLM_F_ACK = 0x4;
-const NLM_F_DUMP = 0x300;
 const AF_INET = 2;
 const IPPROTO: Record<Protocol, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 export const IP_VS_SVC_F_PERSISTENT = 0x1;
@@ -78,47 +79,6 @@ const inetAddr = (ip: string) => {
   ip.split('.').forEach((o, i) => (b[i] = Number(o)));
   return b;
 };
-const concat = (parts: Uint8Array[]) => {
-  const b = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    b.set(p, o);
-    o += p.length;
-  }
-  return b;
-};
-
-export function genlMessage(
-  family: number,
-  cmd: number,
-  version: number,
-  attrs: Uint8Array[],
-  seq: number,
-  flags = NLM_F_REQUEST | NLM_F_ACK,
-) {
-  const body = concat(attrs);
-  const b = new Uint8Array(20 + body.length);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, b.length, true);
-  v.setUint16(4, family, true);
-  v.setUint16(6, flags, true);
-  v.setUint32(8, seq, true);
-  v.setUint32(12, 0, true);
-  b[16] = cmd;
-  b[17] = version;
-  b.set(body, 20);
-  return b;
-}
-
-export function getFamilyMessage(seq: number): Uint8Array {
-  return genlMessage(
-    GENL_ID_CTRL,
-    CTRL_CMD_GETFAMILY,
-    1,
-    [attr(CTRL_ATTR_FAMILY_NAME, str(IPVS_GENL_NAME))],
-    seq,
-  );
-}
 
 /** The attributes that name a service (what DEL_SERVICE and the *_DEST commands need). */
 function serviceKey(s: ServiceKey): Uint8Array[] {
@@ -297,60 +257,6 @@ export function dumpDestsMessage(family: number, s: ServiceKey, seq: number) {
 }
 
 // ---------------------------------------------------------------- parsing
-
-export interface NlMessage {
-  type: number;
-  flags: number;
-  seq: number;
-  /** NLMSG_ERROR: errno (0 = ack) */
-  error?: number;
-  cmd?: number;
-  attrs?: Map<number, Uint8Array>;
-}
-
-export function parseAttrs(b: Uint8Array): Map<number, Uint8Array> {
-  const m = new Map<number, Uint8Array>();
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let o = 0;
-  while (o + 4 <= b.length) {
-    const len = v.getUint16(o, true);
-    const type = v.getUint16(o + 2, true) & 0x3fff; // without NLA_F_NESTED / NLA_F_NET_BYTEORDER
-    if (len < 4 || o + len > b.length) break;
-    m.set(type, b.subarray(o + 4, o + len));
-    o += align4(len);
-  }
-  return m;
-}
-
-/** Split a netlink receive buffer into messages (genetlink payloads decoded). */
-export function parseMessages(b: Uint8Array): NlMessage[] {
-  const out: NlMessage[] = [];
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let o = 0;
-  while (o + 16 <= b.length) {
-    const len = v.getUint32(o, true);
-    if (len < 16 || o + len > b.length) break;
-    const type = v.getUint16(o + 4, true);
-    const msg: NlMessage = { type, flags: v.getUint16(o + 6, true), seq: v.getUint32(o + 8, true) };
-    if (type === 2) msg.error = -v.getInt32(o + 16, true);
-    else if (type >= 16 && len >= 20) {
-      msg.cmd = b[o + 16];
-      msg.attrs = parseAttrs(b.subarray(o + 20, o + len));
-    }
-    out.push(msg);
-    o += align4(len);
-  }
-  return out;
-}
-
-export function familyIdFrom(msgs: NlMessage[]): number | undefined {
-  for (const m of msgs) {
-    const id = m.attrs?.get(CTRL_ATTR_FAMILY_ID);
-    if (id) return id[0] | (id[1] << 8);
-  }
-  return undefined;
-}
-
 const rd = (a: Uint8Array | undefined, n: 2 | 4, be = false) => {
   if (!a) return 0;
   const v = new DataView(a.buffer, a.byteOffset, a.byteLength);

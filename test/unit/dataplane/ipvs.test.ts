@@ -7,16 +7,18 @@
 import { strict as assert } from 'node:assert';
 import {
   encodeCommand,
-  familyIdFrom,
-  genlMessage,
   netmaskBytes,
-  getFamilyMessage,
   parseDest,
-  parseMessages,
   parseService,
   flushMessage,
   setTimeoutsMessage,
 } from '../../../daemon/dataplane/ipvs';
+import {
+  familyIdFrom,
+  genlMessage,
+  getFamilyMessage,
+  parseMessages,
+} from '../../../daemon/net/genl';
 import { planIpvs, type IpvsTable } from '../../../daemon/dataplane/ipvs-plan';
 
 const hex = (s: string) => s.replace(/\s+|\|/g, '');
@@ -33,7 +35,7 @@ const svc = {
 describe('IPVS generic netlink codec', () => {
   it('CTRL_CMD_GETFAMILY "IPVS"', () => {
     assert.equal(
-      toHex(getFamilyMessage(7)),
+      toHex(getFamilyMessage('IPVS', 7)),
       hex(`20000000 1000 0500 07000000 00000000 | 03 01 0000 | 0900 0200 49505653 00 000000`),
     );
   });
