@@ -54,7 +54,9 @@ export class IpvsDataplane implements Dataplane {
     for (let i = 0; i < 10_000; i++) {
       const len = n.recv(this.fd!, buf, 2000);
       if (len < 0) throw new Error('IPVS: no answer from the kernel');
-      for (const m of parseMessages(buf.subarray(0, len))) {
+      // a copy: parsed attributes are views into it, and the next recv of a
+      // multi-part dump reuses buf (a view would show the next part's bytes)
+      for (const m of parseMessages(Uint8Array.prototype.slice.call(buf, 0, len))) {
         if (m.seq !== seq) continue;
         if (m.error !== undefined) {
           if (m.error !== 0)
