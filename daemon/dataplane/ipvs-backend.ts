@@ -31,6 +31,8 @@ export class IpvsDataplane implements Dataplane {
   private seq = 1;
   private desired: IpvsTable[] = [];
   private readonly owned = new Set<string>();
+  /** the table as this daemon last wrote it (undefined: unknown, read the kernel's) */
+  private known?: IpvsTable[];
   errors = 0;
 
   constructor(private readonly log: Log) {}
@@ -83,17 +85,19 @@ export class IpvsDataplane implements Dataplane {
     }));
   }
 
-  private converge(): number {
+  /** Runs the plan from `current` (read from the kernel unless given) to the desired table. */
+  private converge(current?: IpvsTable[]): number {
     this.open();
-    const cmds = planIpvs(this.current(), this.desired, this.owned);
+    this.known = undefined;
+    const cmds = planIpvs(current ?? this.current(), this.desired, this.owned);
     for (const c of cmds) {
       try {
         this.request(encodeCommand(this.family, c, this.seq++), false);
       } catch (e) {
-        this.errors++;
         throw new Error(`${c.cmd} ${ipvsKey(c.service)}: ${(e as Error).message}`);
       }
     }
+    this.known = this.desired;
     return cmds.length;
   }
 
@@ -103,12 +107,36 @@ export class IpvsDataplane implements Dataplane {
         this.log('info', `${s.id}: IPIP tunnel forwarding`);
     this.desired = services.map(toIpvs);
     for (const t of this.desired) this.owned.add(ipvsKey(t.service));
-    this.converge();
+    // A change is planned from the table this daemon last wrote (one real
+    // server = one command, no dump of the whole table); if the kernel's table
+    // is not that any more, a command fails and the plan is redone from a dump.
+    if (this.known)
+      try {
+        this.converge(this.known);
+        return;
+      } catch (e) {
+        this.log(
+          'info',
+          `dataplane: IPVS is not as last applied (${(e as Error).message}); reading it`,
+        );
+      }
+    try {
+      this.converge();
+    } catch (e) {
+      this.errors++;
+      throw e;
+    }
   }
 
   async reconcile(): Promise<boolean> {
     if (this.fd === undefined) return false;
-    const n = this.converge();
+    let n: number;
+    try {
+      n = this.converge();
+    } catch (e) {
+      this.errors++;
+      throw e;
+    }
     if (n)
       this.log(
         'warn',
@@ -120,6 +148,7 @@ export class IpvsDataplane implements Dataplane {
   async flushAll(): Promise<void> {
     this.open();
     this.request(flushMessage(this.family, this.seq++), false);
+    this.known = undefined;
   }
 
   async setTimeouts(t: IpvsTimeouts): Promise<void> {
