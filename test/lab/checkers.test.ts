@@ -303,6 +303,26 @@ virtual_server 198.51.100.10 80 {
       );
       postfix.start();
       await waitFor('UP again after the restart', () => rsUp(MX), 15_000);
+
+      // a reload removing the TLS virtual server: its server and quorum tell DOWN
+      const fifoNow = () => (existsSync(f('out/fifo')) ? readFileSync(f('out/fifo'), 'utf8') : '');
+      writeFileSync(
+        conf,
+        readFileSync(conf, 'utf8').replace(/virtual_server 198\.51\.100\.10 443 \{[^]*?\n\}\n/, ''),
+      );
+      child.kill('SIGHUP');
+      await waitFor(
+        "the removed virtual server's DOWN lines",
+        () => /^VS \[198\.51\.100\.10\]:tcp:443 DOWN$/m.test(fifoNow()),
+        10_000,
+      );
+      assert.match(
+        fifoNow(),
+        /^RS \[198\.51\.100\.26\]:tcp:443 \[198\.51\.100\.10\]:tcp:443 DOWN$/m,
+      );
+      assert.equal((await status()).virtualServers.length, 2);
+      // (a reload starts the kept checkers afresh: the alpha SMTP check comes up again)
+      await waitFor('the SMTP server UP after the reload', () => rsUp(MX), 10_000);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(0) : child.once('exit', r)));
