@@ -155,13 +155,14 @@ export class HealthManager {
       for (const s of servers) s.up = s.checkers.every((c) => c.schedule.up);
       const run: VsRun = { cfg: vs, id, servers, quorumUp: false };
       this.vss.push(run);
-      run.quorumUp = this.liveWeight(run) >= vs.quorum + vs.hysteresis;
+      // keepalived starts a virtual server's quorum up and checks it once (update_quorum_state(init))
+      run.quorumUp = quorumState(true, this.liveWeight(run), vs.quorum, vs.hysteresis);
       if (this.deps.keptVs?.has(id)) continue;
       // keepalived's init_service_rs: rs_init_notifies tells of each server starting up
       if (this.config.global_defs.rs_init_notifies)
         for (const s of servers) if (s.up) void this.notify.rs(vs, s.cfg, true);
-      // and update_quorum_state(init): quorum up at start tells; down only with a sorry server
-      if (run.quorumUp || vs.sorry_server) void this.notify.vs(vs, run.quorumUp);
+      // "Starting with quorum down" tells (quorum up at start is no change)
+      if (!run.quorumUp) void this.notify.vs(vs, false);
     }
     void this.push();
     for (const vs of this.vss)

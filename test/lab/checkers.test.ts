@@ -333,7 +333,13 @@ virtual_server 198.51.100.10 80 {
     // start: rs_init_notifies lines for servers up at start (FILE_CHECK's real
     // server is; the alpha ones are not), each VS's quorum; then the changes
     assert.match(fifo, /^RS \[198\.51\.100\.27\]:tcp:80 \[198\.51\.100\.10\]:tcp:80 UP$/m, fifo);
-    assert.match(fifo, /^VS \[198\.51\.100\.10\]:tcp:80 UP$/m);
+    // the alpha servers: starting with quorum down, then gained
+    assert.match(
+      fifo,
+      /^VS \[198\.51\.100\.10\]:tcp:25 DOWN\nVS \[198\.51\.100\.10\]:tcp:443 DOWN$/m,
+    );
+    assert.match(fifo, /^VS \[198\.51\.100\.10\]:tcp:25 UP$/m);
+    assert.doesNotMatch(fifo, /:tcp:80 DOWN/, 'the FILE_CHECK server stayed up');
     assert.match(fifo, /^RS \[198\.51\.100\.25\]:tcp:25 \[198\.51\.100\.10\]:tcp:25 DOWN$/m);
     assert.match(fifo, /^VS \[198\.51\.100\.10\]:tcp:25 DOWN$/m);
     // omega at shutdown: the SMTP server (up again) goes DOWN last, then its quorum

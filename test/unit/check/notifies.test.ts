@@ -104,13 +104,12 @@ describe('checker notifies (keepalived ipwrapper.c)', () => {
     assert.equal(vsFifoLine(g, true), 'VS [G]:0 UP\n');
   });
 
-  it('at start: quorum up tells (script + line); rs_init_notifies adds each server starting up', async () => {
+  it('at start: a quorum up is no change (keepalived starts it up); rs_init_notifies tells each server starting up', async () => {
     const conf = (g: string) =>
       VS(' quorum_up /qu\n quorum_down /qd', () => `  notify_up /nu\n${SMTP}`, g);
     const plain = setup(conf(''));
     plain.m.start();
-    assert.deepEqual(plain.lines, ['VS [198.51.100.10]:tcp:25 UP\n']);
-    assert.deepEqual(plain.scripts, ['/qu']);
+    assert.deepEqual([plain.lines, plain.scripts], [[], []]);
     plain.m.stop();
 
     const init = setup(conf('global_defs {\n rs_init_notifies\n}\n'));
@@ -118,24 +117,29 @@ describe('checker notifies (keepalived ipwrapper.c)', () => {
     assert.deepEqual(init.lines, [
       'RS [198.51.100.21]:tcp:25 [198.51.100.10]:tcp:25 UP\n',
       'RS [198.51.100.22]:tcp:25 [198.51.100.10]:tcp:25 UP\n',
-      'VS [198.51.100.10]:tcp:25 UP\n',
     ]);
-    assert.deepEqual(init.scripts, ['/nu', '/nu', '/qu']);
+    assert.deepEqual(init.scripts, ['/nu', '/nu']);
     init.m.stop();
   });
 
-  it('alpha: no start-up notifies, a first failing check tells DOWN; changes write RS lines', async () => {
-    const h = setup(VS(' alpha', () => `  notify_down /nd\n  notify_up /nu\n${SMTP}`));
+  it('alpha: starting with quorum down tells; a first failing check tells DOWN; changes write RS lines', async () => {
+    const h = setup(
+      VS(
+        ' alpha\n quorum_up /qu\n quorum_down /qd',
+        () => `  notify_down /nd\n  notify_up /nu\n${SMTP}`,
+      ),
+    );
     h.down.add('198.51.100.22');
     h.m.start();
-    assert.deepEqual(h.lines, [], 'alpha: all down, no quorum, no sorry server: silent');
+    assert.deepEqual(h.lines, ['VS [198.51.100.10]:tcp:25 DOWN\n'], 'starting with quorum down');
+    assert.deepEqual(h.scripts, ['/qd']);
     await h.tick(1500);
-    assert.deepEqual(h.lines.sort(), [
+    assert.deepEqual(h.lines.slice(1).sort(), [
       'RS [198.51.100.21]:tcp:25 [198.51.100.10]:tcp:25 UP\n',
       'RS [198.51.100.22]:tcp:25 [198.51.100.10]:tcp:25 DOWN\n',
       'VS [198.51.100.10]:tcp:25 UP\n',
     ]);
-    assert.deepEqual(h.scripts.sort(), ['/nd', '/nu']);
+    assert.deepEqual(h.scripts.slice(1).sort(), ['/nd', '/nu', '/qu']);
     h.m.stop();
   });
 
