@@ -1,0 +1,159 @@
+// lvs_sync_daemon's imperative shell: starts and stops the kernel's IPVS sync
+// threads over generic netlink as planSyncDaemons() says (the why of the
+// policy is in ipvs-sync.ts), and tunes the per-namespace resync sysctls.
+// Its own netlink socket: the dataplane's is busy with its own requests.
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Log } from '../core/log';
+import { familyIdFrom, getFamilyMessage, parseMessages, type NlMessage } from '../net/genl';
+import { AF_NETLINK, native, SOCK_RAW, sockaddrNl } from '../net/native';
+import { IPVS_GENL_NAME } from './ipvs';
+import {
+  delDaemonMessage,
+  getDaemonsMessage,
+  newDaemonMessage,
+  parseDaemon,
+  planSyncDaemons,
+  wantedRoles,
+  type RunningSyncDaemon,
+  type SyncDaemonParams,
+} from './ipvs-sync';
+
+const NETLINK_GENERIC = 16;
+const NLMSG_DONE = 3;
+const VS_SYSCTL = '/proc/sys/net/ipv4/vs';
+
+/** What to run: the parameters and the instance followed (none: both threads always). */
+export interface SyncDaemonSetting extends SyncDaemonParams {
+  instance?: string;
+}
+
+export class IpvsSyncDaemons {
+  private fd?: number;
+  private family = 0;
+  private seq = 1;
+  private setting?: SyncDaemonSetting;
+  private instanceState?: string;
+  private tuned = false;
+
+  constructor(private readonly log: Log) {}
+
+  private open() {
+    if (this.fd !== undefined) return;
+    this.fd = native().socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
+    const fam = familyIdFrom(this.request(getFamilyMessage(IPVS_GENL_NAME, this.seq++), false));
+    if (!fam) throw new Error('IPVS generic netlink family not found (is ip_vs loaded?)');
+    this.family = fam;
+  }
+
+  private request(msg: Uint8Array, dump: boolean): NlMessage[] {
+    const n = native();
+    const seq = new DataView(msg.buffer, msg.byteOffset).getUint32(8, true);
+    n.sendto(this.fd!, Buffer.from(msg), sockaddrNl());
+    const out: NlMessage[] = [];
+    const buf = Buffer.alloc(1 << 16);
+    for (let i = 0; i < 1000; i++) {
+      const len = n.recv(this.fd!, buf, 5000);
+      if (len < 0) throw new Error('IPVS: no answer from the kernel');
+      for (const m of parseMessages(buf.subarray(0, len))) {
+        if (m.seq !== seq) continue;
+        if (m.error !== undefined) {
+          if (m.error !== 0) throw new Error(`errno ${m.error}`);
+          return out;
+        }
+        if (m.type === NLMSG_DONE) return out;
+        out.push(m);
+        if (!dump) return out;
+      }
+    }
+    return out;
+  }
+
+  /** The threads running now. */
+  running(): RunningSyncDaemon[] {
+    this.open();
+    return this.request(getDaemonsMessage(this.family, this.seq++), true)
+      .map(parseDaemon)
+      .filter((d): d is RunningSyncDaemon => !!d);
+  }
+
+  /** A new configuration (undefined: lvs_sync_daemon removed). */
+  configure(s: SyncDaemonSetting | undefined) {
+    this.setting = s;
+    this.converge();
+  }
+
+  /** A VRRP instance changed state. */
+  onState(instance: string, state: string) {
+    if (instance !== this.setting?.instance) return;
+    this.instanceState = state;
+    this.converge();
+  }
+
+  /** Stop both threads (keepalived stops its thread when it stops). */
+  stop() {
+    if (!this.setting) return;
+    this.setting = undefined;
+    this.converge();
+  }
+
+  private converge() {
+    try {
+      this.open();
+      const wanted = wantedRoles(this.instanceState, !!this.setting?.instance);
+      for (const o of planSyncDaemons(this.running(), wanted, this.setting)) {
+        const msg =
+          o.op === 'start'
+            ? newDaemonMessage(this.family, this.setting!, o.role, this.seq++)
+            : delDaemonMessage(this.family, o.role, this.seq++);
+        try {
+          this.request(msg, false);
+          this.log(
+            'info',
+            `lvs_sync_daemon: ${o.op === 'start' ? 'started' : 'stopped'} the ${o.role} thread` +
+              (o.op === 'start'
+                ? ` on ${this.setting!.ifname} (syncid ${this.setting!.syncId})`
+                : ''),
+          );
+        } catch (e) {
+          this.log('error', `lvs_sync_daemon: ${o.op} ${o.role}: ${(e as Error).message}`);
+        }
+      }
+      if (this.setting) this.tune();
+    } catch (e) {
+      this.log('error', `lvs_sync_daemon: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Resend every active connection at most a second after its last sync
+   * (ipvs-sync.ts says why), unless the operator changed the kernel's defaults.
+   */
+  private tune() {
+    if (this.tuned) return;
+    this.tuned = true;
+    try {
+      const threshold = readFileSync(`${VS_SYSCTL}/sync_threshold`, 'utf8').trim().split(/\s+/);
+      const refresh = readFileSync(`${VS_SYSCTL}/sync_refresh_period`, 'utf8').trim();
+      if (threshold.join(' ') !== '3 50' || refresh !== '0') {
+        this.log(
+          'info',
+          `lvs_sync_daemon: sync_threshold ${threshold.join(' ')} and sync_refresh_period ${refresh} left as set`,
+        );
+        return;
+      }
+      writeFileSync(`${VS_SYSCTL}/sync_threshold`, '3 0');
+      writeFileSync(`${VS_SYSCTL}/sync_refresh_period`, '1');
+      this.log(
+        'info',
+        'lvs_sync_daemon: net.ipv4.vs.sync_threshold 3 0, sync_refresh_period 1 (active connections resent every second)',
+      );
+    } catch (e) {
+      this.log('warn', `lvs_sync_daemon: resync sysctls not set: ${(e as Error).message}`);
+    }
+  }
+
+  close() {
+    if (this.fd !== undefined) native().close(this.fd);
+    this.fd = undefined;
+  }
+}
