@@ -32,7 +32,8 @@ export class IpvsSyncDaemons {
   private family = 0;
   private seq = 1;
   private setting?: SyncDaemonSetting;
-  private instanceState?: string;
+  /** every instance's last state: a reload may name another instance (keepalived reads its state then) */
+  private readonly states = new Map<string, string>();
   private tuned = false;
 
   constructor(private readonly log: Log) {}
@@ -84,9 +85,8 @@ export class IpvsSyncDaemons {
 
   /** A VRRP instance changed state. */
   onState(instance: string, state: string) {
-    if (instance !== this.setting?.instance) return;
-    this.instanceState = state;
-    this.converge();
+    this.states.set(instance, state);
+    if (instance === this.setting?.instance) this.converge();
   }
 
   /** Stop both threads (keepalived stops its thread when it stops). */
@@ -99,7 +99,8 @@ export class IpvsSyncDaemons {
   private converge() {
     try {
       this.open();
-      const wanted = wantedRoles(this.instanceState, !!this.setting?.instance);
+      const followed = this.setting?.instance;
+      const wanted = wantedRoles(followed && this.states.get(followed), !!followed);
       for (const o of planSyncDaemons(this.running(), wanted, this.setting)) {
         const msg =
           o.op === 'start'

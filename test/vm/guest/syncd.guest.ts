@@ -137,6 +137,9 @@ class Director {
     process.kill(this.pid, 'SIGTERM');
     await waitFor(`${this.ns}'s daemon to exit`, () => !isAlive(this.pid), 20_000);
   }
+  kill() {
+    process.kill(this.pid, 'SIGKILL');
+  }
   hasVip() {
     return inNs(this.ns, 'ip -4 -o addr show dev eth0').includes(` ${VIP}/`);
   }
@@ -214,14 +217,15 @@ class Client {
 
 interface Outcome {
   syncMs?: number;
+  threadsAfterCrash?: string[];
   afterFailover: { c1: boolean; error?: string };
   afterFailback?: { c1: boolean; c2: boolean; c2KnownMs?: number; error?: string };
 }
 
 /** One trial: A master, B backup; C1 through A; stop A; C2 through B; start A (it preempts). */
-async function trial(mode: 'sync' | 'none' | 'keepalived'): Promise<Outcome> {
+async function trial(mode: 'sync' | 'none' | 'keepalived' | 'crash'): Promise<Outcome> {
   const sync = mode !== 'none';
-  up(mode === 'keepalived');
+  up(mode === 'keepalived' || mode === 'crash');
   const clients: Client[] = [];
   const a = new Director('sa', conf('dA', 'MASTER', 150, sync));
   const b = new Director('sb', conf('dB', 'BACKUP', 100, sync));
@@ -249,7 +253,11 @@ async function trial(mode: 'sync' | 'none' | 'keepalived'): Promise<Outcome> {
 
     // failover: A stops (priority 0, VIP released, its sync threads stopped)
     const tFail = Date.now();
-    await a.stop();
+    if (mode === 'crash') {
+      // killed: nothing stops the kernel's threads, and the BACKUP one keeps receiving
+      a.kill();
+      out.threadsAfterCrash = a.threads();
+    } else await a.stop();
     await waitFor('B to take the VIP', () => b.hasVip(), 20_000);
     out.afterFailover.c1 = await c1.echoesAfter(Date.now());
     out.afterFailover.error = c1.broken()?.msg;
@@ -268,7 +276,8 @@ async function trial(mode: 'sync' | 'none' | 'keepalived'): Promise<Outcome> {
       'A to take the VIP back',
       () => {
         if (c2KnownMs === undefined && a.knows(c2.port!)) c2KnownMs = Date.now() - tStart;
-        return a.hasVip();
+        // B gives the VIP up once A is master (a crashed A still holds a stale one)
+        return a.hasVip() && !b.hasVip();
       },
       30_000,
       20,
@@ -326,5 +335,14 @@ describe('lvs_sync_daemon: connections survive failover and failback (inside the
     console.log(`      kernel-default resend: ${JSON.stringify(o)}`);
     assert.ok(o.afterFailover.c1, `C1 broke at failover: ${o.afterFailover.error}`);
     assert.equal(o.afterFailback?.c2, false, 'C2 survived failback without the resync');
+  });
+
+  it("a crash of the master's daemon leaves its BACKUP thread receiving: failback keeps the outage's connections even with the kernel's resend rule", async () => {
+    const o = await trial('crash');
+    console.log(`      crash: ${JSON.stringify(o)}`);
+    // keepalived leaves only the MASTER thread of a crashed master: nothing receives
+    assert.deepEqual(o.threadsAfterCrash, ['backup', 'master']);
+    assert.ok(o.afterFailover.c1, `C1 broke at failover: ${o.afterFailover.error}`);
+    assert.ok(o.afterFailback?.c2, `C2 broke at failback: ${o.afterFailback?.error}`);
   });
 });
