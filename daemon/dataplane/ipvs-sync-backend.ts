@@ -13,6 +13,8 @@ import {
   newDaemonMessage,
   parseDaemon,
   planSyncDaemons,
+  RESYNC,
+  resyncDecision,
   wantedRoles,
   type RunningSyncDaemon,
   type SyncDaemonParams,
@@ -34,7 +36,8 @@ export class IpvsSyncDaemons {
   private setting?: SyncDaemonSetting;
   /** every instance's last state: a reload may name another instance (keepalived reads its state then) */
   private readonly states = new Map<string, string>();
-  private tuned = false;
+  /** whose resend rule is in force: ours (given back at stop) or the operator's */
+  private tuned?: 'ours' | 'operator';
 
   constructor(private readonly log: Log) {}
 
@@ -79,6 +82,11 @@ export class IpvsSyncDaemons {
 
   /** A new configuration (undefined: lvs_sync_daemon removed). */
   configure(s: SyncDaemonSetting | undefined) {
+    // the kernel does not report the maxlen asked for (it clamps it): restart on a change here
+    if (this.setting && s && this.setting.maxlen !== s.maxlen) {
+      this.setting = undefined;
+      this.converge();
+    }
     this.setting = s;
     this.converge();
   }
@@ -89,11 +97,23 @@ export class IpvsSyncDaemons {
     if (instance === this.setting?.instance) this.converge();
   }
 
-  /** Stop both threads (keepalived stops its thread when it stops). */
+  /** Stop both threads (keepalived stops its thread when it stops) and give back the kernel's resend rule. */
   stop() {
     if (!this.setting) return;
     this.setting = undefined;
     this.converge();
+    if (this.tuned !== 'ours') return;
+    this.tuned = undefined;
+    try {
+      this.writeResync(RESYNC.kernel);
+    } catch (e) {
+      this.log('warn', `lvs_sync_daemon: resync sysctls not restored: ${(e as Error).message}`);
+    }
+  }
+
+  private writeResync(v: { threshold: string; refresh: string }) {
+    writeFileSync(`${VS_SYSCTL}/sync_threshold`, v.threshold);
+    writeFileSync(`${VS_SYSCTL}/sync_refresh_period`, v.refresh);
   }
 
   private converge() {
@@ -127,28 +147,29 @@ export class IpvsSyncDaemons {
 
   /**
    * Resend every active connection at most a second after its last sync
-   * (ipvs-sync.ts says why), unless the operator changed the kernel's defaults.
+   * (ipvs-sync.ts says why), unless the operator set the rule.
    */
   private tune() {
     if (this.tuned) return;
-    this.tuned = true;
     try {
-      const threshold = readFileSync(`${VS_SYSCTL}/sync_threshold`, 'utf8').trim().split(/\s+/);
-      const refresh = readFileSync(`${VS_SYSCTL}/sync_refresh_period`, 'utf8').trim();
-      if (threshold.join(' ') !== '3 50' || refresh !== '0') {
+      const threshold = readFileSync(`${VS_SYSCTL}/sync_threshold`, 'utf8');
+      const refresh = readFileSync(`${VS_SYSCTL}/sync_refresh_period`, 'utf8');
+      const d = resyncDecision(threshold, refresh);
+      this.tuned = d === 'operator' ? 'operator' : 'ours';
+      if (d === 'operator') {
         this.log(
           'info',
-          `lvs_sync_daemon: sync_threshold ${threshold.join(' ')} and sync_refresh_period ${refresh} left as set`,
+          `lvs_sync_daemon: sync_threshold ${threshold.trim()} and sync_refresh_period ${refresh.trim()} left as set`,
         );
         return;
       }
-      writeFileSync(`${VS_SYSCTL}/sync_threshold`, '3 0');
-      writeFileSync(`${VS_SYSCTL}/sync_refresh_period`, '1');
+      if (d === 'set') this.writeResync(RESYNC.ours);
       this.log(
         'info',
-        'lvs_sync_daemon: net.ipv4.vs.sync_threshold 3 0, sync_refresh_period 1 (active connections resent every second)',
+        `lvs_sync_daemon: net.ipv4.vs.sync_threshold ${RESYNC.ours.threshold}, sync_refresh_period ${RESYNC.ours.refresh} (an active connection is resent a second after its last sync)`,
       );
     } catch (e) {
+      this.tuned = 'operator';
       this.log('warn', `lvs_sync_daemon: resync sysctls not set: ${(e as Error).message}`);
     }
   }

@@ -198,13 +198,17 @@ export function wantedRoles(
 /** The kernel's defaults for what lvs_sync_daemon leaves unset (ip_vs_sync.c). */
 const KERNEL_DEFAULT = { port: 8848, ttl: 1, group: '224.0.0.81' };
 
-/** Does a running thread already run with these parameters? (maxlen: the kernel picks one from the MTU) */
+/**
+ * Does a running thread already run with these parameters? Not maxlen: the
+ * kernel clamps it to the MTU (and a BACKUP's to at least 1024), so what it
+ * reports differs from what was asked; a changed maxlen restarts the threads
+ * from the configuration's side (IpvsSyncDaemons.configure).
+ */
 export function sameParams(r: RunningSyncDaemon, p: SyncDaemonParams): boolean {
   const group = p.group ?? KERNEL_DEFAULT.group;
   return (
     r.ifname === p.ifname &&
     r.syncId === p.syncId &&
-    (p.maxlen === undefined || r.maxlen === undefined || r.maxlen === p.maxlen) &&
     (r.port ?? KERNEL_DEFAULT.port) === (p.port ?? KERNEL_DEFAULT.port) &&
     (r.ttl ?? KERNEL_DEFAULT.ttl) === (p.ttl ?? KERNEL_DEFAULT.ttl) &&
     (r.group === undefined || r.group === group)
@@ -227,4 +231,23 @@ export function planSyncDaemons(
     if (want && (!r || !sameParams(r, p!))) ops.push({ op: 'start', role });
   }
   return ops;
+}
+
+/** The kernel's resend rule (sync_threshold, sync_refresh_period) and ours. */
+export const RESYNC = {
+  kernel: { threshold: '3 50', refresh: '0' },
+  ours: { threshold: '3 0', refresh: '1' },
+} as const;
+
+/**
+ * What to do with the resend sysctls as read: set ours over the kernel's
+ * defaults, keep ours (left by a run that did not stop cleanly), leave an
+ * operator's own values alone.
+ */
+export function resyncDecision(threshold: string, refresh: string): 'set' | 'ours' | 'operator' {
+  const t = threshold.trim().split(/\s+/).join(' ');
+  const r = refresh.trim();
+  if (t === RESYNC.kernel.threshold && r === RESYNC.kernel.refresh) return 'set';
+  if (t === RESYNC.ours.threshold && r === RESYNC.ours.refresh) return 'ours';
+  return 'operator';
 }

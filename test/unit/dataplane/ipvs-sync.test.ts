@@ -9,6 +9,7 @@ import {
   newDaemonMessage,
   parseDaemon,
   planSyncDaemons,
+  resyncDecision,
   wantedRoles,
   type RunningSyncDaemon,
 } from '../../../daemon/dataplane/ipvs-sync';
@@ -120,6 +121,28 @@ describe('IPVS sync daemon plan', () => {
       { op: 'start', role: 'master' },
     ]);
     assert.deepEqual(planSyncDaemons([run('backup'), run('master')], ['backup', 'master'], p), []);
+    // the kernel clamps maxlen (a BACKUP's to at least 1024): its report is not compared
+    assert.deepEqual(
+      planSyncDaemons([run('backup', { maxlen: 1024 })], ['backup'], { ...p, maxlen: 600 }),
+      [],
+    );
+    // an explicit group, port or ttl equal to the kernel's default is the same thread
+    assert.deepEqual(
+      planSyncDaemons([run('backup')], ['backup'], {
+        ...p,
+        group: '224.0.0.81',
+        port: 8848,
+        ttl: 1,
+      }),
+      [],
+    );
+  });
+
+  it("the resend rule: ours over the kernel's defaults, ours kept, an operator's left alone", () => {
+    assert.equal(resyncDecision('3\t50\n', '0\n'), 'set');
+    assert.equal(resyncDecision('3\t0\n', '1\n'), 'ours');
+    assert.equal(resyncDecision('3\t50\n', '30\n'), 'operator');
+    assert.equal(resyncDecision('2\t100\n', '0\n'), 'operator');
   });
 
   it('leaving MASTER stops only the MASTER thread; a changed parameter restarts; no setting stops both', () => {

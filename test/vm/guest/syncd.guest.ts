@@ -124,6 +124,7 @@ class Director {
   ) {
     this.file = `${WORK}/${ns}.conf`;
     writeFileSync(this.file, text);
+    writeFileSync(`${WORK}/${ns}.log`, '');
   }
   start() {
     this.pid = startDetached('sh', [
@@ -217,6 +218,8 @@ class Client {
 
 interface Outcome {
   syncMs?: number;
+  resyncAfterStop?: string;
+  bThreadOps?: number[];
   threadsAfterCrash?: string[];
   afterFailover: { c1: boolean; error?: string };
   afterFailback?: { c1: boolean; c2: boolean; c2KnownMs?: number; error?: string };
@@ -259,6 +262,10 @@ async function trial(mode: 'sync' | 'none' | 'keepalived' | 'crash'): Promise<Ou
       out.threadsAfterCrash = a.threads();
     } else await a.stop();
     await waitFor('B to take the VIP', () => b.hasVip(), 20_000);
+    if (mode === 'sync') {
+      // a clean stop gives the kernel's resend rule back
+      out.resyncAfterStop = inNs('sa', 'cat /proc/sys/net/ipv4/vs/sync_refresh_period').trim();
+    }
     out.afterFailover.c1 = await c1.echoesAfter(Date.now());
     out.afterFailover.error = c1.broken()?.msg;
     if (!sync) return out;
@@ -293,6 +300,13 @@ async function trial(mode: 'sync' | 'none' | 'keepalived' | 'crash'): Promise<Ou
     await waitFor('A: both threads, B: backup only', () =>
       a.threads().length === 2 && b.threads().length === 1 ? true : undefined,
     );
+    // B's threads followed its instance without churn: BACKUP once, MASTER started and stopped once
+    const said = (what: string) => b.log().split(what).length - 1;
+    out.bThreadOps = [
+      said('started the backup thread'),
+      said('started the master thread'),
+      said('stopped the master thread'),
+    ];
     return out;
   } catch (e) {
     console.log(`--- sa.log\n${a.log().slice(-3000)}\n--- sb.log\n${b.log().slice(-3000)}`);
@@ -322,6 +336,12 @@ describe('lvs_sync_daemon: connections survive failover and failback (inside the
       assert.ok(o.afterFailback?.c1, `C1 broke at failback: ${o.afterFailback?.error}`);
       assert.ok(o.afterFailback?.c2, `C2 broke at failback: ${o.afterFailback?.error}`);
       assert.ok(o.afterFailback?.c2KnownMs !== undefined, 'A knew C2 before it took the VIP');
+      assert.equal(
+        o.resyncAfterStop,
+        '0',
+        "a clean stop restores the kernel's sync_refresh_period",
+      );
+      assert.deepEqual(o.bThreadOps, [1, 1, 1]);
     });
 
   it('negative control: without lvs_sync_daemon the same connection is reset at failover', async () => {
