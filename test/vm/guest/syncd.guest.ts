@@ -235,7 +235,8 @@ async function trial(mode: 'sync' | 'none' | 'keepalived' | 'crash'): Promise<Ou
   try {
     a.start();
     b.start();
-    await waitFor('A to hold the VIP', () => a.hasVip(), 30_000);
+    // (started together on one emulated core, B may be master for a moment before A's first advert)
+    await waitFor('A alone to hold the VIP', () => a.hasVip() && !b.hasVip(), 30_000);
     await waitFor('both IPVS services', () =>
       [a, b].every((d) => inNs(d.ns, 'ipvsadm -Ln').includes(`${VIP}:${PORT}`)),
     );
@@ -300,12 +301,14 @@ async function trial(mode: 'sync' | 'none' | 'keepalived' | 'crash'): Promise<Ou
     await waitFor('A: both threads, B: backup only', () =>
       a.threads().length === 2 && b.threads().length === 1 ? true : undefined,
     );
-    // B's threads followed its instance without churn: BACKUP once, MASTER started and stopped once
+    // B's threads followed its instance without churn: the BACKUP thread started once, the
+    // MASTER thread started and stopped once per time B entered and left MASTER
     const said = (what: string) => b.log().split(what).length - 1;
     out.bThreadOps = [
       said('started the backup thread'),
-      said('started the master thread'),
-      said('stopped the master thread'),
+      said('started the master thread') - said('-> MASTER ('),
+      said('stopped the master thread') - said('VI_1: MASTER -> '),
+      said('-> MASTER ('),
     ];
     return out;
   } catch (e) {
@@ -327,7 +330,8 @@ describe('lvs_sync_daemon: connections survive failover and failback (inside the
   });
   after(() => down());
 
-  const TRIALS = 2;
+  // each trial is ~30 s of an emulated VM: one here (the report counts repeated runs)
+  const TRIALS = 1;
   for (let i = 1; i <= TRIALS; i++)
     it(`with lvs_sync_daemon: an established DR connection survives failover and failback, and one opened during the outage survives failback (trial ${i}/${TRIALS})`, async () => {
       const o = await trial('sync');
@@ -341,7 +345,8 @@ describe('lvs_sync_daemon: connections survive failover and failback (inside the
         '0',
         "a clean stop restores the kernel's sync_refresh_period",
       );
-      assert.deepEqual(o.bThreadOps, [1, 1, 1]);
+      assert.deepEqual(o.bThreadOps?.slice(0, 3), [1, 0, 0]);
+      assert.ok(o.bThreadOps[3] >= 1, 'B was master');
     });
 
   it('negative control: without lvs_sync_daemon the same connection is reset at failover', async () => {
