@@ -28,9 +28,18 @@
 //   thread runs while the instance is MASTER (a BACKUP director forwards no
 //   VIP traffic: it would have nothing to send). And unless the operator
 //   tuned them, sync_threshold becomes "3 0" and sync_refresh_period 1 s
-//   (both per network namespace): every connection that carries traffic is
-//   sent again at most a second later, so a returning director learns every
-//   active connection within about a second of starting, before it preempts.
+//   (both per network namespace, given back at a clean stop): a connection
+//   is sent again on its first packet a second or more after its last sync,
+//   so a returning director learns every active connection within about a
+//   second of starting, before it preempts.
+// - Measured in the VM tier (test/vm/guest/syncd.guest.ts, DR, two director
+//   namespaces): connections survived failover and failback in every trial;
+//   with the kernel's resend rule kept, a connection opened during the old
+//   master's outage was reset at failback; without lvs_sync_daemon the
+//   connection was reset at failover. The kernel batches what its MASTER
+//   thread sends for up to 2 s (IPVS_SYNC_FLUSH_TIME, not tunable): a
+//   connection younger than that at a failover may not have reached the
+//   peer yet.
 import {
   concat,
   genlMessage,
