@@ -36,6 +36,7 @@ export class IpvsSyncDaemons {
   private setting?: SyncDaemonSetting;
   /** every instance's last state: a reload may name another instance (keepalived reads its state then) */
   private readonly states = new Map<string, string>();
+  private lastError?: string;
   /** whose resend rule is in force: ours (given back at stop) or the operator's */
   private tuned?: 'ours' | 'operator';
 
@@ -44,8 +45,18 @@ export class IpvsSyncDaemons {
   private open() {
     if (this.fd !== undefined) return;
     this.fd = native().socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
-    const fam = familyIdFrom(this.request(getFamilyMessage(IPVS_GENL_NAME, this.seq++), false));
-    if (!fam) throw new Error('IPVS generic netlink family not found (is ip_vs loaded?)');
+    let fam: number | undefined;
+    try {
+      fam = familyIdFrom(this.request(getFamilyMessage(IPVS_GENL_NAME, this.seq++), false));
+    } catch {
+      fam = undefined; // ENOENT: no such family
+    }
+    if (!fam) {
+      this.close(); // a half-open socket would send to family 0 and wait for nothing
+      throw new Error(
+        'no IPVS in this kernel (generic netlink family IPVS not found; is ip_vs loaded?)',
+      );
+    }
     this.family = fam;
   }
 
@@ -141,7 +152,10 @@ export class IpvsSyncDaemons {
       }
       if (this.setting) this.tune();
     } catch (e) {
-      this.log('error', `lvs_sync_daemon: ${(e as Error).message}`);
+      // once per cause: without IPVS every transition would say it again
+      const msg = `lvs_sync_daemon: ${(e as Error).message}`;
+      if (msg !== this.lastError) this.log('error', msg);
+      this.lastError = msg;
     }
   }
 
