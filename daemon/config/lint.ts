@@ -123,6 +123,11 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
     undefinedTrackers(`vrrp_instance ${vi.name}`, vi);
   }
 
+  // keepalived clears lvs_sync_daemon when its instance does not exist
+  const syncd = cfg.global_defs.lvs_sync_daemon;
+  if (syncd?.instance && !names.has(syncd.instance))
+    diag.error(syncd.at, `lvs_sync_daemon: vrrp_instance ${syncd.instance} is not defined`);
+
   // keepalived: in a sync group (without sync_group_tracking_weight) and for the address
   // owner, an instance's weighted trackers lose their weight or are dropped
   for (const vi of cfg.vrrp_instance) {

@@ -11,6 +11,7 @@ const VALUE: Record<string, string> = {
   smtp_server: 'smtp_server 127.0.0.1 25',
   smtp_connect_timeout: 'smtp_connect_timeout 30',
   router_id: 'router_id lb1',
+  lvs_sync_daemon: 'lvs_sync_daemon eth0 id 5 port 8849 ttl 2 group 239.0.0.9',
   vrrp_mcast_group4: 'vrrp_mcast_group4 224.0.0.18',
   vrrp_garp_master_delay: 'vrrp_garp_master_delay 5',
   vrrp_garp_master_repeat: 'vrrp_garp_master_repeat 2',

@@ -5,6 +5,7 @@ import { schedKeywords } from './sched';
 import { garpExtraIf, ip, portOf, script, timer, userAndGroup } from './values';
 import { systemGlobals } from './global-sys';
 import { umask } from './umask';
+import { lvsSyncDaemon } from './lvs-sync';
 
 /** RFC 1123 host names (labels of letters, digits and inner hyphens) */
 const HOST_NAME =
@@ -203,6 +204,8 @@ export const globalDefs = kw.block({
       return out;
     })
     .optional(),
+  /** IPVS connection sync threads, following a VRRP instance (dataplane/ipvs-sync.ts) */
+  lvs_sync_daemon: lvsSyncDaemon(),
   // keepalive-ts extensions (keepalived warns about them as unknown keywords)
   /** dataplane: auto = IPVS when the kernel has it, else nftables */
   lvs_backend: kw.oneOf(...LVS_BACKENDS).default('auto'),

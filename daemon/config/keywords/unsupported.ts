@@ -69,11 +69,6 @@ const ROWS: Row[] = [
   ),
   row(
     'global_defs',
-    ['lvs_sync_daemon'],
-    'no IPVS connection sync daemon; DR flows survive a failover through consistent hashing',
-  ),
-  row(
-    'global_defs',
     [
       'lvs_netlink_cmd_rcv_bufs',
       'lvs_netlink_cmd_rcv_bufs_force',
