@@ -12,6 +12,7 @@ import {
   type IpvsTimeouts,
   parseDest,
   parseService,
+  serviceAf,
   IPVS_GENL_NAME,
 } from './ipvs';
 import { familyIdFrom, getFamilyMessage, parseMessages, type NlMessage } from '../net/genl';
@@ -76,7 +77,7 @@ export class IpvsDataplane implements Dataplane {
     return services.map((service) => ({
       service,
       dests: this.request(dumpDestsMessage(this.family, service, this.seq++), true)
-        .map(parseDest)
+        .map((m) => parseDest(m, serviceAf(service)))
         .filter((d): d is NonNullable<typeof d> => !!d),
     }));
   }
@@ -96,9 +97,6 @@ export class IpvsDataplane implements Dataplane {
   }
 
   async apply(services: Service[]): Promise<void> {
-    for (const s of services)
-      if (s.method === 'TUN' && s.destinations.length)
-        this.log('info', `${s.id}: IPIP tunnel forwarding`);
     this.desired = services.map(toIpvs);
     for (const t of this.desired) this.owned.add(ipvsKey(t.service));
     this.converge();
