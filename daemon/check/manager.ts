@@ -19,6 +19,9 @@ import type { UdpTarget } from './udp-probe';
 import { urlRegex } from './regex';
 import type { CheckStats, RealServerEvent, VirtualServerStatus } from './status';
 import { CheckSchedule, miscVerdict, quorumState } from './verdict';
+import { fwmarkFamily, tunOf, vsId } from './lvs-service';
+
+export { vsId };
 
 export interface Probes {
   tcp(host: string, port: number, timeoutMs: number, bindto?: string): Promise<ProbeResult>;
@@ -326,6 +329,7 @@ export class HealthManager {
             port: rsPort(c.sorry_server.port || port, method),
             weight: 1,
             method,
+            ...tunOf(method, c.sorry_tun),
           },
         ];
       } else {
@@ -338,6 +342,7 @@ export class HealthManager {
               port: rsPort(s.cfg.port, method),
               weight: s.up ? this.weightOf(s) : 0,
               method,
+              ...tunOf(method, s.cfg.tun),
               ...(s.cfg.uthreshold ? { uThresh: s.cfg.uthreshold } : {}),
               ...(s.cfg.lthreshold ? { lThresh: s.cfg.lthreshold } : {}),
             };
@@ -361,7 +366,9 @@ export class HealthManager {
         protocol,
         ...(address ? { address } : {}),
         port,
-        ...('fwmark' in t ? { fwmark: t.fwmark } : {}),
+        ...('fwmark' in t
+          ? { fwmark: t.fwmark, family: fwmarkFamily(c, t, this.config.virtual_server_group) }
+          : {}),
         scheduler: c.lvs_sched,
         method: c.lvs_method,
         persistence: c.persistence_timeout,
@@ -434,13 +441,4 @@ export class HealthManager {
       };
     });
   }
-}
-
-export function vsId(vs: VirtualServer): string {
-  const k = vs.key;
-  return k.kind === 'fwmark'
-    ? serviceId('', undefined, 0, k.fwmark)
-    : k.kind === 'group'
-      ? `group ${k.group}`
-      : serviceId(vs.protocol ?? 'TCP', k.address, k.port);
 }
