@@ -5,7 +5,7 @@
 // leaves the map and comes back; a TUN service is refused with its reason.
 import { strict as assert } from 'node:assert';
 import type { Lab } from '../../scripts/lab/lab';
-import { LabDaemon, VIP6 } from '../../scripts/lab/daemons';
+import { LabDaemon, VIP6, vrrpConf } from '../../scripts/lab/daemons';
 import { waitFor } from '../../scripts/lab/sys';
 import { sharedLab } from './fixture';
 
@@ -16,8 +16,17 @@ const rs = (a: string, port: number) => `  real_server ${a} ${port} {\n    weigh
 const vs = (port: number, kind: string, rsPort: number) =>
   `virtual_server ${VIP6} ${port} {\n  delay_loop 1\n  lb_algo rr\n  lb_kind ${kind}\n  protocol TCP\n` +
   `${rs(RS6.rs1, rsPort)}${rs(RS6.rs2, rsPort)}}\n`;
+// the VIP's VRRP instance names the interface the DR rules hook (lan0)
 const CONF =
-  'global_defs {\n  lvs_backend nftables\n}\n' +
+  vrrpConf({
+    priority: 150,
+    version: 3,
+    advertInt: 0.5,
+    // deprecated: never the source of d1's own traffic (checks, masquerade), which the real
+    // servers, holding the VIP on lo, would take for their own
+    vip: `${VIP6}/64 preferred_lft 0`,
+    global: '  lvs_backend nftables\n',
+  }) +
   vs(80, 'DR', 80) +
   vs(8080, 'NAT', 80) +
   `virtual_server 198.51.100.10 81 {\n  lb_kind TUN\n  protocol TCP\n  real_server 198.51.100.21 81 {\n    weight 1\n  }\n}\n`;
@@ -48,11 +57,7 @@ describe('IPv6 services on the nftables dataplane (lab)', function () {
     lab = await sharedLab();
     for (const h of ['rs1', 'rs2'])
       await lab.exec(h, ['ip', '-6', 'addr', 'add', `${VIP6}/128`, 'dev', 'lo', 'nodad']);
-    await lab.exec('d1', [
-      'sh',
-      '-c',
-      `ip -6 addr add ${VIP6}/64 dev lan0 nodad; sysctl -qw net.ipv6.conf.all.forwarding=1`,
-    ]);
+    await lab.exec('d1', ['sh', '-c', 'sysctl -qw net.ipv6.conf.all.forwarding=1']);
   });
   after(async () => {
     await d?.term().catch(() => {});
@@ -78,8 +83,16 @@ describe('IPv6 services on the nftables dataplane (lab)', function () {
         return r.includes('fwd ip6 to') && r.includes('dnat ip6 to');
       },
       15_000,
-    );
+    ).catch(async () => assert.fail(await d!.log()));
     console.log(`      IPv6 DR and NAT rules in place ${Date.now() - t0} ms after the start`);
+    await waitFor(
+      'the IPv6 VIP on d1',
+      async () =>
+        (await lab.exec('d1', ['ip', '-6', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(
+          VIP6,
+        ),
+      15_000,
+    );
     const log = await d.log();
     assert.match(
       log,

@@ -55,8 +55,13 @@ const RS6 = { rs1: `${P}:2::21`, rs2: `${P}:2::22` } as const;
 
 /** world.ts is IPv4: give every namespace its IPv6 side (nodad: usable at once) */
 function dualStack() {
+  // the director's IPv6 VIPs deprecated (preferred_lft 0): never the source of its own
+  // traffic (health checks), which a real server holding the VIP on lo would take for its own
   const addr = (ns: string, a: string, dev = 'eth0') =>
-    inNs(ns, `ip addr add ${a} dev ${dev}${a.includes(':') ? ' nodad' : ''}`);
+    inNs(
+      ns,
+      `ip addr add ${a} dev ${dev}${a.includes(':') ? ' nodad' : ''}${ns === 'kd' && a.endsWith('/128') ? ' preferred_lft 0' : ''}`,
+    );
   for (const ns of ['kd', 'rs1', 'rs2', 'cl', 'dc'])
     inNs(ns, 'sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0');
   addr('kd', `${P}:2::11/64`);
