@@ -118,4 +118,14 @@ describe('LVS address families and TUN options (config)', () => {
       /4 error persistence_granularity 255.255.255.0: an IPv6 virtual server expects a prefix length 1-128/,
     );
   });
+
+  it('lvs_backend nftables refuses TUN at -t (nftables cannot encapsulate)', () => {
+    const t =
+      'global_defs {\n lvs_backend nftables\n}\n' +
+      vsText('198.51.100.10 80', rs('198.51.100.21', '\n  lvs_method TUN type gre'));
+    assert.deepEqual(errors(t), [
+      '7 error lvs_method TUN: the nftables backend cannot encapsulate packets; use lvs_backend ipvs (or auto on a kernel with IPVS)',
+    ]);
+    assert.deepEqual(errors(t.replace('nftables', 'ipvs')), []);
+  });
 });
