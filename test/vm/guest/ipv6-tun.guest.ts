@@ -51,6 +51,7 @@ const FWM6 = `${P}:1::20`;
 const DR6 = `${P}:2::195`;
 const TUN4 = '198.51.100.196';
 const MIX6 = `${P}:2::196`;
+const GRE4 = '198.51.100.197';
 const RS6 = { rs1: `${P}:2::21`, rs2: `${P}:2::22` } as const;
 
 /** world.ts is IPv4: give every namespace its IPv6 side (nodad: usable at once) */
@@ -80,15 +81,20 @@ function dualStack() {
   addr('kd', `${DR6}/128`);
   addr('kd', `${MIX6}/128`);
   addr('kd', `${TUN4}/32`);
+  addr('kd', `${GRE4}/32`);
   // ...and on the real servers' lo (DR, TUN): IPv6 answers neighbour solicitations only for addresses of the asking link
   for (const rs of ['rs1', 'rs2'] as const) addr(rs, `${DR6}/128`, 'lo');
   // TUN: rs1 decapsulates IPIP on tunl0 (ipip module), rs2 6in4 on sit0 (sit module)
-  sh('modprobe ipip && modprobe sit');
+  sh('modprobe ipip && modprobe sit && modprobe ip_gre');
   inNs('rs1', 'ip link set tunl0 up');
   addr('rs1', `${TUN4}/32`, 'lo');
   inNs('rs1', 'sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.tunl0.rp_filter=0');
   inNs('rs2', 'ip link set sit0 up');
   addr('rs2', `${MIX6}/128`, 'lo');
+  // and GRE (with checksums) on gre0
+  inNs('rs2', 'ip link set gre0 up');
+  inNs('rs2', 'sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.gre0.rp_filter=0');
+  addr('rs2', `${GRE4}/32`, 'lo');
   // fwmark 6: the director marks what goes to FWM6:80
   inNs(
     'kd',
@@ -111,6 +117,7 @@ ${vs('fwmark 6', `  lb_kind NAT\n  ip_family inet6\n${rs(RS6.rs2, 8080)}`)}
 ${vs(`${DR6} 80`, `  lb_kind DR\n  protocol TCP\n${rs(RS6.rs1, 80)}${rs(RS6.rs2, 80)}`)}
 ${vs(`${TUN4} 80`, `  lb_kind TUN\n  protocol TCP\n${rs(RS.rs1, 80, '    lvs_method TUN type ipip\n')}`)}
 ${vs(`${MIX6} 80`, `  lb_kind TUN\n  protocol TCP\n${rs(RS.rs2, 80)}`)}
+${vs(`${GRE4} 80`, `  lb_kind TUN\n  protocol TCP\n${rs(RS.rs2, 80, '    lvs_method TUN type gre csum\n')}`)}
 `;
 
 /** `ipvsadm -Sn` lines for the services and destinations this file configures */
@@ -127,12 +134,16 @@ const EXPECTED = [
   `-a -t ${TUN4}:80 -r ${RS.rs1}:80 -i -w 1 --tun-type ipip`,
   `-A -t [${MIX6}]:80 -s rr`,
   `-a -t [${MIX6}]:80 -r ${RS.rs2}:80 -i -w 1 --tun-type ipip`,
+  `-A -t ${GRE4}:80 -s rr`,
 ];
-const saved = () =>
+/** ipvsadm's spelling of the GRE destination's checksum option, checked apart */
+const GRE_DEST = new RegExp(`^-a -t ${GRE4}:80 -r ${RS.rs2}:80 -i -w 1 --tun-type gre .*csum`);
+const savedAll = () =>
   inNs('kd', 'ipvsadm -Sn')
     .split('\n')
     .map((l) => l.trim().replace(/\s+/g, ' '))
     .filter(Boolean);
+const saved = () => savedAll().filter((l) => !GRE_DEST.test(l));
 
 const get = (url: string, from: string) => fetchName(`-g '${url}'`, from);
 
@@ -160,6 +171,11 @@ describe('IPv6 and TUN on the kernel IPVS (inside the VM)', function () {
     }
     console.log(`      all ${EXPECTED.length} lines in IPVS ${Date.now() - t0} ms after the start`);
     assert.deepEqual(saved().sort(), [...EXPECTED].sort());
+    assert.ok(
+      savedAll().some((l) => GRE_DEST.test(l)),
+      `the GRE destination with checksums:\n${savedAll().join('\n')}`,
+    );
+    console.log(`      ${savedAll().find((l) => GRE_DEST.test(l))}`);
     assert.doesNotMatch(daemon.logText(), /error/i);
     // the traffic tests below need every real server in service (checks in a slow VM may lag)
     await waitFor(
@@ -218,8 +234,14 @@ describe('IPv6 and TUN on the kernel IPVS (inside the VM)', function () {
     assert.ok(Number(rx) > 0, `sit0 decapsulated ${rx} packets`);
   });
 
+  it('TUN (gre, checksums): the real server decapsulates GRE and answers directly', () => {
+    assert.equal(get(`http://${GRE4}/`, 'dc'), 'rs2', debug());
+    const rx = inNs('rs2', 'cat /sys/class/net/gre0/statistics/rx_packets');
+    assert.ok(Number(rx) > 0, `gre0 decapsulated ${rx} packets`);
+  });
+
   it('SIGTERM removes the IPv6 and TUN services it created', async () => {
     await daemon!.stop();
-    assert.deepEqual(saved(), []);
+    assert.deepEqual(savedAll(), []);
   });
 });
