@@ -1,18 +1,9 @@
 // What a virtual server's configuration says about its dataplane services
-// beyond the live real servers: its stable id, the family of a fwmark
-// service, and the tunnel of a TUN destination. Pure.
+// beyond the live real servers: the family of a fwmark service and the
+// tunnel of a TUN destination. Pure.
 import type { GroupTarget, VirtualServer, VsGroup } from '../config/model';
 import { familyOf } from '../core/address';
-import { serviceId, type Tunnel } from '../dataplane/types';
-
-export function vsId(vs: VirtualServer): string {
-  const k = vs.key;
-  return k.kind === 'fwmark'
-    ? serviceId('', undefined, 0, k.fwmark)
-    : k.kind === 'group'
-      ? `group ${k.group}`
-      : serviceId(vs.protocol ?? 'TCP', k.address, k.port);
-}
+import type { Tunnel } from '../dataplane/types';
 
 /**
  * A fwmark service's family, as keepalived's ipvs_group_cmd picks it: the

@@ -197,6 +197,12 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
         }
         if (c.type === 'MISC_CHECK' && !c.misc_path)
           diag.error(c.at, `${label}: MISC_CHECK needs misc_path`);
+        // keepalived: "track_file NAME not found" (the FILE_CHECK is dropped)
+        if (c.type === 'FILE_CHECK' && c.track_file) {
+          const ref = c.track_file;
+          if (!cfg.track_file.some((t) => t.name === ref.name))
+            diag.error(ref.at, `${label}: FILE_CHECK track_file ${ref.name} not found`);
+        }
       }
     }
   }

@@ -33,6 +33,8 @@ export { AUTH_PASS_MAX } from './keywords/vrrp';
 function resolveCheckerTimings(vs: VirtualServer) {
   for (const rs of vs.real_server) {
     for (const c of rs.checkers) {
+      // FILE_CHECK has none of the connection or timing options
+      if (c.type === 'FILE_CHECK') continue;
       const delayLoop = c.delay_loop ?? rs.delay_loop ?? vs.delay_loop;
       const d = checkerDefaults(c.type, delayLoop);
       c.delay_loop = delayLoop;
@@ -88,6 +90,15 @@ export const configSchema = kw.block({
   bfd_instance: bfdInstance.many(),
   virtual_server: virtualServer.many(),
   virtual_server_group: new VsGroupField().many(),
+  /** the client certificate of SSL_GET (keepalived's check_ssl.c context) */
+  SSL: kw
+    .block({
+      password: kw.string().optional(),
+      ca: kw.string().optional(),
+      certificate: kw.string().optional(),
+      key: kw.string().optional(),
+    })
+    .optional(),
   ...staticKeywords,
 });
 

@@ -32,6 +32,8 @@ export class IpvsDataplane implements Dataplane {
   private seq = 1;
   private desired: IpvsTable[] = [];
   private readonly owned = new Set<string>();
+  /** the table as this daemon last wrote it (undefined: unknown, read the kernel's) */
+  private known?: IpvsTable[];
   errors = 0;
 
   constructor(private readonly log: Log) {}
@@ -55,7 +57,9 @@ export class IpvsDataplane implements Dataplane {
     for (let i = 0; i < 10_000; i++) {
       const len = n.recv(this.fd!, buf, 2000);
       if (len < 0) throw new Error('IPVS: no answer from the kernel');
-      for (const m of parseMessages(buf.subarray(0, len))) {
+      // a copy: parsed attributes are views into it, and the next recv of a
+      // multi-part dump reuses buf (a view would show the next part's bytes)
+      for (const m of parseMessages(Uint8Array.prototype.slice.call(buf, 0, len))) {
         if (m.seq !== seq) continue;
         if (m.error !== undefined) {
           if (m.error !== 0)
@@ -82,29 +86,55 @@ export class IpvsDataplane implements Dataplane {
     }));
   }
 
-  private converge(): number {
+  /** Runs the plan from `current` (read from the kernel unless given) to the desired table. */
+  private converge(current?: IpvsTable[]): number {
     this.open();
-    const cmds = planIpvs(this.current(), this.desired, this.owned);
+    this.known = undefined;
+    const cmds = planIpvs(current ?? this.current(), this.desired, this.owned);
     for (const c of cmds) {
       try {
         this.request(encodeCommand(this.family, c, this.seq++), false);
       } catch (e) {
-        this.errors++;
         throw new Error(`${c.cmd} ${ipvsKey(c.service)}: ${(e as Error).message}`);
       }
     }
+    this.known = this.desired;
     return cmds.length;
   }
 
   async apply(services: Service[]): Promise<void> {
     this.desired = services.map(toIpvs);
     for (const t of this.desired) this.owned.add(ipvsKey(t.service));
-    this.converge();
+    // A change is planned from the table this daemon last wrote (one real
+    // server = one command, no dump of the whole table); if the kernel's table
+    // is not that any more, a command fails and the plan is redone from a dump.
+    if (this.known)
+      try {
+        this.converge(this.known);
+        return;
+      } catch (e) {
+        this.log(
+          'info',
+          `dataplane: IPVS is not as last applied (${(e as Error).message}); reading it`,
+        );
+      }
+    try {
+      this.converge();
+    } catch (e) {
+      this.errors++;
+      throw e;
+    }
   }
 
   async reconcile(): Promise<boolean> {
     if (this.fd === undefined) return false;
-    const n = this.converge();
+    let n: number;
+    try {
+      n = this.converge();
+    } catch (e) {
+      this.errors++;
+      throw e;
+    }
     if (n)
       this.log(
         'warn',
@@ -116,6 +146,7 @@ export class IpvsDataplane implements Dataplane {
   async flushAll(): Promise<void> {
     this.open();
     this.request(flushMessage(this.family, this.seq++), false);
+    this.known = undefined;
   }
 
   async setTimeouts(t: IpvsTimeouts): Promise<void> {

@@ -24,6 +24,7 @@ const VALUE: Record<string, string> = {
   script_user: 'script_user root',
   notify_fifo: 'notify_fifo @DIR@/notify.fifo',
   vrrp_notify_fifo: 'vrrp_notify_fifo @DIR@/vrrp.fifo',
+  lvs_notify_fifo: 'lvs_notify_fifo @DIR@/lvs.fifo',
   script: 'script "/bin/true"',
   interval: 'interval 2',
   timeout: 'timeout 2',
@@ -94,6 +95,8 @@ const VALUE: Record<string, string> = {
   DNS_CHECK: 'DNS_CHECK {\n  name example.org\n }',
   UDP_CHECK: 'UDP_CHECK {\n  connect_timeout 3\n }',
   PING_CHECK: 'PING_CHECK {\n  connect_timeout 3\n }',
+  SMTP_CHECK: 'SMTP_CHECK {\n  helo_name lb1.example.org\n }',
+  helo_name: 'helo_name lb1.example.org',
   payload: 'payload 0a0b0c',
   require_reply: 'require_reply 0X0b',
   min_reply_length: 'min_reply_length 1',
@@ -144,6 +147,14 @@ const SECTION_VALUE: Record<string, string> = {
   'vrrp_script weight': 'weight -10',
   'vrrp_instance smtp_alert': 'smtp_alert',
   'virtual_server/real_server/HTTP_GET/url virtualhost': 'virtualhost www.example.org',
+  'virtual_server/real_server/MISC_CHECK user': 'user root',
+  // no track_file block here: both config tests report the name
+  'virtual_server/real_server/FILE_CHECK track_file': 'track_file tf_missing',
+  'top SSL': 'SSL {\n ca /etc/ssl/certs/ca-certificates.crt\n}',
+  'SSL password': 'password secret',
+  'SSL ca': 'ca /etc/ssl/certs/ca-certificates.crt',
+  'SSL certificate': 'certificate /etc/ssl/certs/client.pem',
+  'SSL key': 'key /etc/ssl/private/client.key',
 };
 
 const SECTION_BODY: Record<string, string> = {
@@ -196,6 +207,7 @@ export function snippet(k: ManKeyword): string {
       parts[3] === 'url' ? `url {\n path /\n status_code 200\n ${line}\n}` : `${own}\n ${line}`;
     return head + VS(`  ${checker} {\n ${body}\n  }`);
   }
+  if (parts[0] === 'SSL') return head + INSTANCES.replace('#I', '') + `SSL {\n ${line}\n}\n`;
   // the other top-level blocks keepalive-ts does not implement
   return head + `${parts[0]} X1 {\n ${line}\n}\n`;
 }

@@ -125,6 +125,11 @@ export const globalDefs = kw.block({
   /** started at start-up with the FIFO's path as its last argument; reads the FIFO */
   notify_fifo_script: script().optional(),
   vrrp_notify_fifo_script: script().optional(),
+  /** the checkers' lines only (notify_fifo gets them too): RS ... UP|DOWN, VS ... UP|DOWN */
+  lvs_notify_fifo: kw.string().optional(),
+  lvs_notify_fifo_script: script().optional(),
+  /** at start, real servers starting up run notify_up and write their FIFO line */
+  rs_init_notifies: kw.flag(),
   /** FIFO lines MASTER_PRIORITY / BACKUP_PRIORITY (instances and sync groups may override) */
   vrrp_notify_priority_changes: kw.flag().optional(),
   /** on reload, the states of instances and groups that did not change go to the FIFOs */
