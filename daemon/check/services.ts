@@ -9,6 +9,7 @@ import {
   type VirtualServer,
 } from '../config/model';
 import { serviceId, type Destination, type Service } from '../dataplane/types';
+import { fwmarkFamily, tunOf } from './lvs-service';
 
 /** What the manager knows of a virtual server, as the dataplane needs it. */
 export interface VsView {
@@ -68,6 +69,7 @@ export function servicesOf(config: Config, vs: VsView): Service[] {
           port: rsPort(c.sorry_server.port || port, method),
           weight: 1,
           method,
+          ...tunOf(method, c.sorry_tun),
         },
       ];
     } else {
@@ -80,6 +82,7 @@ export function servicesOf(config: Config, vs: VsView): Service[] {
             port: rsPort(s.cfg.port, method),
             weight: s.up ? s.weight : 0,
             method,
+            ...tunOf(method, s.cfg.tun),
             ...(s.cfg.uthreshold ? { uThresh: s.cfg.uthreshold } : {}),
             ...(s.cfg.lthreshold ? { lThresh: s.cfg.lthreshold } : {}),
           };
@@ -99,7 +102,9 @@ export function servicesOf(config: Config, vs: VsView): Service[] {
       protocol,
       ...(address ? { address } : {}),
       port,
-      ...('fwmark' in t ? { fwmark: t.fwmark } : {}),
+      ...('fwmark' in t
+        ? { fwmark: t.fwmark, family: fwmarkFamily(c, t, config.virtual_server_group) }
+        : {}),
       scheduler: c.lvs_sched,
       method: c.lvs_method,
       persistence: c.persistence_timeout,

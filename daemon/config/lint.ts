@@ -173,6 +173,13 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
       diag.warn(vs.at, 'virtual_server: no real_server (keepalived ignores such a virtual server)');
     if (vs.sorry_server_lvs_method && !vs.sorry_server)
       diag.warn(vs.at, 'virtual_server: sorry_server_lvs_method without sorry_server');
+    // nftables forwards, it cannot encapsulate: TUN needs IPVS
+    const tun = [vs, ...vs.real_server].find((x) => x.lvs_method === 'TUN');
+    if (tun && cfg.global_defs.lvs_backend === 'nftables')
+      diag.error(
+        tun.at,
+        'lvs_method TUN: the nftables backend cannot encapsulate packets; use lvs_backend ipvs (or auto on a kernel with IPVS)',
+      );
     for (const rs of vs.real_server) {
       const label = `real_server ${rs.address} ${rs.port}`;
       if (

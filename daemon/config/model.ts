@@ -14,6 +14,7 @@ import {
   type realServer,
   type VirtualServer,
 } from './keywords/lvs';
+import { checkFamilies, tunnelOfBlock } from './keywords/lvs-family';
 import { staticKeywords } from './keywords/static';
 import { VsGroupField } from './keywords/vsgroup';
 import { linkbeatInterface, trackFile, trackProcess, upDownDelay } from './keywords/trackers';
@@ -49,7 +50,10 @@ function resolveCheckerTimings(vs: VirtualServer) {
       if (c.type === 'MISC_CHECK') c.misc_timeout = c.misc_timeout ?? delayLoop;
     }
     rs.inhibit_on_failure = rs.inhibit_on_failure ?? vs.inhibit_on_failure;
-    rs.lvs_method = rs.lvs_method ?? vs.lvs_method;
+    if (rs.lvs_method === undefined) {
+      rs.lvs_method = vs.lvs_method;
+      rs.tun = vs.tun;
+    }
   }
 }
 
@@ -57,7 +61,12 @@ const virtualServer = kw.block(virtualServerKeywords, {
   header: virtualServerKey,
   finish: (vs, stmt, ctx) => {
     checkVirtualServer(vs, stmt, ctx);
+    vs.tun = tunnelOfBlock(stmt);
+    vs.sorry_tun = vs.sorry_server_lvs_method
+      ? tunnelOfBlock(stmt, ['sorry_server_lvs_method'])
+      : vs.tun;
     resolveCheckerTimings(vs);
+    vs.family = checkFamilies(vs, stmt, ctx);
   },
 });
 

@@ -12,6 +12,7 @@ import {
   type IpvsTimeouts,
   parseDest,
   parseService,
+  serviceAf,
   IPVS_GENL_NAME,
 } from './ipvs';
 import { familyIdFrom, getFamilyMessage, parseMessages, type NlMessage } from '../net/genl';
@@ -80,7 +81,7 @@ export class IpvsDataplane implements Dataplane {
     return services.map((service) => ({
       service,
       dests: this.request(dumpDestsMessage(this.family, service, this.seq++), true)
-        .map(parseDest)
+        .map((m) => parseDest(m, serviceAf(service)))
         .filter((d): d is NonNullable<typeof d> => !!d),
     }));
   }
@@ -102,9 +103,6 @@ export class IpvsDataplane implements Dataplane {
   }
 
   async apply(services: Service[]): Promise<void> {
-    for (const s of services)
-      if (s.method === 'TUN' && s.destinations.length)
-        this.log('info', `${s.id}: IPIP tunnel forwarding`);
     this.desired = services.map(toIpvs);
     for (const t of this.desired) this.owned.add(ipvsKey(t.service));
     // A change is planned from the table this daemon last wrote (one real

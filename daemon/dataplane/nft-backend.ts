@@ -17,6 +17,7 @@ import {
 import {
   DR_TABLE,
   NAT_TABLE,
+  NAT6_TABLE,
   renderNft,
   renderNftClear,
   renderNftDelta,
@@ -37,7 +38,7 @@ function nft(args: string[], input?: string): Promise<{ code: number; out: strin
 const NETLINK_NETFILTER = 12;
 /** nfnetlink multicast group of nftables ruleset changes */
 const NFNLGRP_NFTABLES = 7;
-const OURS = new Set([DR_TABLE, NAT_TABLE]);
+const OURS = new Set([DR_TABLE, NAT_TABLE, NAT6_TABLE]);
 
 export class NftDataplane implements Dataplane {
   readonly name = 'nftables' as const;
@@ -63,7 +64,8 @@ export class NftDataplane implements Dataplane {
   private async snapshot(): Promise<string> {
     const a = await nft(['list', 'table', 'netdev', DR_TABLE]);
     const b = await nft(['list', 'table', 'ip', NAT_TABLE]);
-    return (a.code === 0 ? a.out : '') + (b.code === 0 ? b.out : '');
+    const c = await nft(['list', 'table', 'ip6', NAT6_TABLE]);
+    return [a, b, c].map((r) => (r.code === 0 ? r.out : '')).join('');
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

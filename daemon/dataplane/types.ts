@@ -4,6 +4,15 @@
 export type Method = 'NAT' | 'DR' | 'TUN';
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
+/** TUN forwarding's encapsulation (keepalived `lvs_method TUN type T [port P] [nocsum|csum|remcsum]`) */
+export interface Tunnel {
+  type: 'ipip' | 'gue' | 'gre';
+  /** GUE only: the UDP port of the real server's decapsulation */
+  port?: number;
+  /** GUE and GRE: checksums in the encapsulation (default nocsum) */
+  csum?: 'nocsum' | 'csum' | 'remcsum';
+}
+
 export interface Destination {
   address: string;
   port: number;
@@ -13,6 +22,8 @@ export interface Destination {
   /** IPVS connection thresholds (uthreshold / lthreshold); 0 or absent = none */
   uThresh?: number;
   lThresh?: number;
+  /** TUN only: the encapsulation (absent = ipip) */
+  tun?: Tunnel;
 }
 
 export interface Service {
@@ -22,6 +33,8 @@ export interface Service {
   address?: string;
   port: number;
   fwmark?: number;
+  /** a fwmark service's address family (ip_family; default IPv4); an address service's is its address's */
+  family?: 4 | 6;
   scheduler: string;
   method: Method;
   /** seconds; 0 = none */

@@ -72,6 +72,7 @@ const VALUE: Record<string, string> = {
   lvs_method: 'lvs_method DR',
   persistence_timeout: 'persistence_timeout 50',
   persistence_granularity: 'persistence_granularity 255.255.255.0',
+  ip_family: 'ip_family inet',
   protocol: 'protocol TCP',
   virtualhost: 'virtualhost www.example.org',
   quorum: 'quorum 1',

@@ -100,7 +100,6 @@ const ROWS: Row[] = [
   ),
   row('virtual_server', ['persistence_engine'], 'no IPVS persistence engines (SIP)'),
   row('virtual_server', ['snmp_name'], SNMP),
-  row('virtual_server', ['ip_family'], 'the family follows the virtual server address'),
   row('virtual_server', ['sorry_server_inhibit'], 'not acted on yet', true),
   row(RS, ['snmp_name'], SNMP),
   row(RS, ['BFD_CHECK'], 'use TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK or a MISC_CHECK script'),
