@@ -57,6 +57,8 @@ function load(
 export async function runDaemon(o: DaemonOptions): Promise<void> {
   const { log } = o;
   // the VRRP thread boots while the config is read; its events come after start()
+  /** bfd_instance sessions' state as the VRRP thread tells it (BFD_CHECK) */
+  const bfdStates = new Map<string, boolean>();
   let vrrp: VrrpThread | undefined = o.vrrp
     ? new VrrpThread({
         log,
@@ -85,6 +87,10 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
         failed: (msg) => {
           log('error', msg);
           void shutdown(1);
+        },
+        bfd: (name, up) => {
+          bfdStates.set(name, up);
+          lvs?.bfdChanged(name, up);
         },
       })
     : undefined;
@@ -131,7 +137,9 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   // static addresses/routes/rules are the VRRP side's too (keepalived: have_vrrp_config)
   const hasStatic = (c: Config) =>
     c.static_ipaddress.length + c.static_routes.length + c.static_rules.length > 0;
-  if (vrrp && (config.vrrp_instance.length || hasStatic(config))) vrrp.start(config);
+  // bfd_instance sessions run in the VRRP thread, for track_bfd and BFD_CHECK alike
+  if (vrrp && (config.vrrp_instance.length || hasStatic(config) || config.bfd_instance.length))
+    vrrp.start(config);
   else {
     vrrp?.discard();
     vrrp = undefined;
@@ -151,6 +159,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       events,
       notifier,
       (e) => alerts?.onRealServer(e),
+      (name) => bfdStates.get(name),
     );
     lvs.start(cfg);
   };

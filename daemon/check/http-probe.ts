@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { connectStream, socketOfFd, type ProbeSocketOptions } from '../net/probe-socket';
 import type { ProbeResult } from './status';
 import { compileRegex } from '../core/pcre';
 import { regexPasses, type UrlRegex } from './regex';
@@ -27,8 +28,8 @@ export interface HttpTarget {
   regex?: UrlRegex;
   protocol?: HttpProtocol;
   timeoutMs: number;
-  bindto?: string;
-  bindPort?: number;
+  /** bindto, bind_port, bind_if, fwmark */
+  socket?: ProbeSocketOptions;
   sni?: boolean;
 }
 
@@ -95,53 +96,60 @@ export function httpProbe(t: HttpTarget): Promise<ProbeResult> {
     let settled = false;
     const md5 = createHash('md5');
     let inBody = false;
-    const plain = net.connect({
-      host: t.host,
-      port: t.port,
-      ...(t.bindto ? { localAddress: t.bindto } : {}),
-      ...(t.bindPort ? { localPort: t.bindPort } : {}),
-    });
-    const s: net.Socket = t.tls
-      ? tls.connect({
-          socket: plain,
-          rejectUnauthorized: false,
-          ...(t.sni && t.virtualhost ? { servername: t.virtualhost } : {}),
-        })
-      : plain;
+    let plain: net.Socket | undefined;
+    let s: net.Socket | undefined;
     const done = (r: ProbeResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      s.destroy();
-      plain.destroy();
+      s?.destroy();
+      plain?.destroy();
       resolve(r);
     };
+    // connect_timeout bounds the whole exchange, the connect included
     const timer = setTimeout(
       () => done({ ok: false, reason: `timeout after ${t.timeoutMs} ms` }),
       t.timeoutMs,
     );
-    s.once(t.tls ? 'secureConnect' : 'connect', () =>
-      s.write(httpRequest(t.path, t.protocol ?? '1.0', t.host, t.port, t.virtualhost)),
-    );
-    s.on('data', (d: Buffer) => {
-      if (inBody) md5.update(d);
-      else {
-        const all = Buffer.concat([...chunks, d]);
-        const end = all.indexOf('\r\n\r\n');
-        if (end >= 0) {
-          inBody = true;
-          md5.update(all.subarray(end + 4));
+    void connectStream(t.host, t.port, t.socket ?? {}, t.timeoutMs).then((c) => {
+      if (!c.ok) return done({ ok: false, reason: c.reason });
+      if (settled) {
+        socketOfFd(c.fd).destroy();
+        return;
+      }
+      plain = socketOfFd(c.fd);
+      const request = () =>
+        sock.write(httpRequest(t.path, t.protocol ?? '1.0', t.host, t.port, t.virtualhost));
+      const sock: net.Socket = t.tls
+        ? tls.connect({
+            socket: plain,
+            rejectUnauthorized: false,
+            ...(t.sni && t.virtualhost ? { servername: t.virtualhost } : {}),
+          })
+        : plain;
+      s = sock;
+      if (t.tls) sock.once('secureConnect', request);
+      else request();
+      sock.on('data', (d: Buffer) => {
+        if (inBody) md5.update(d);
+        else {
+          const all = Buffer.concat([...chunks, d]);
+          const end = all.indexOf('\r\n\r\n');
+          if (end >= 0) {
+            inBody = true;
+            md5.update(all.subarray(end + 4));
+          }
         }
-      }
-      if (kept < KEEP) {
-        chunks.push(d);
-        kept += d.length;
-      }
+        if (kept < KEEP) {
+          chunks.push(d);
+          kept += d.length;
+        }
+      });
+      sock.once('error', (e) => done({ ok: false, reason: e.message }));
+      // the server closes (HTTP/1.0, or Connection: close): the response is complete
+      sock.once('close', () =>
+        done(judgeResponse(Buffer.concat(chunks), t, inBody ? md5.digest('hex') : undefined)),
+      );
     });
-    s.once('error', (e) => done({ ok: false, reason: e.message }));
-    // the server closes (HTTP/1.0, or Connection: close): the response is complete
-    s.once('close', () =>
-      done(judgeResponse(Buffer.concat(chunks), t, inBody ? md5.digest('hex') : undefined)),
-    );
   });
 }

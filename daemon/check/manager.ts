@@ -14,26 +14,13 @@ import { splitArgv } from '../core/argv';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
 import { serviceId, type Destination, type Service } from '../dataplane/types';
-import type { HttpTarget, ProbeResult } from './probes';
-import type { UdpTarget } from './udp-probe';
-import { urlRegex } from './regex';
+import { bfdCheckers, type BfdChecker } from './bfd-check';
+import { runProbe, type Probes } from './probe-plan';
+import type { ProbeResult } from './probes';
 import type { CheckStats, RealServerEvent, VirtualServerStatus } from './status';
-import { CheckSchedule, miscVerdict, quorumState } from './verdict';
+import { CheckSchedule, quorumState } from './verdict';
 
-export interface Probes {
-  tcp(host: string, port: number, timeoutMs: number, bindto?: string): Promise<ProbeResult>;
-  http(t: HttpTarget): Promise<ProbeResult>;
-  script(argv: string[], timeoutMs: number): Promise<ProbeResult>;
-  dns(
-    host: string,
-    port: number,
-    name: string,
-    type: string,
-    timeoutMs: number,
-  ): Promise<ProbeResult>;
-  udp(t: UdpTarget): Promise<ProbeResult>;
-  ping(host: string, timeoutMs: number): Promise<ProbeResult>;
-}
+export type { Probes } from './probe-plan';
 
 export interface HealthDeps {
   clock: Clock;
@@ -45,20 +32,29 @@ export interface HealthDeps {
   /** is this address configured on this host (the director holds the VIP)? */
   isLocal: (address: string) => boolean;
   onEvent?: (e: RealServerEvent) => void;
+  /** a bfd_instance's session state as last heard (BFD_CHECK), undefined when not yet heard */
+  bfdState?: (name: string) => boolean | undefined;
 }
 
 interface CheckerRun {
-  cfg: Checker;
+  cfg: Exclude<Checker, BfdChecker>;
   schedule: CheckSchedule;
   timer?: Timer;
   last?: ProbeResult;
   weight?: number;
 }
 
+/** BFD_CHECK: no probe, the named session's state */
+interface BfdRun {
+  name: string;
+  up: boolean;
+}
+
 interface RsRun {
   cfg: RealServer;
   id: string;
   checkers: CheckerRun[];
+  bfd: BfdRun[];
   up: boolean;
   lastChange: number;
 }
@@ -99,26 +95,32 @@ export class HealthManager {
       const servers: RsRun[] = vs.real_server.map((rs) => ({
         cfg: rs,
         id: `${rs.address}:${rs.port}`,
-        checkers: rs.checkers.map((c) => ({
-          cfg: c,
-          schedule: new CheckSchedule(
-            {
-              delayLoop: c.delay_loop!,
-              retry: c.retry!,
-              delayBeforeRetry: c.delay_before_retry!,
-              warmup: c.warmup!,
-              alpha: !!c.alpha,
-              ...(c.type === 'HTTP_GET' || c.type === 'SSL_GET'
-                ? { recovery: c.fast_recovery ? ('fast' as const) : ('slow' as const) }
-                : {}),
-            },
-            this.random,
-          ),
+        bfd: bfdCheckers(rs, this.config).map((b) => ({
+          name: b.name,
+          up: this.deps.bfdState?.(b.name) ?? !b.alpha,
         })),
+        checkers: rs.checkers
+          .flatMap((c) => (c.type === 'BFD_CHECK' ? [] : [c]))
+          .map((c) => ({
+            cfg: c,
+            schedule: new CheckSchedule(
+              {
+                delayLoop: c.delay_loop!,
+                retry: c.retry!,
+                delayBeforeRetry: c.delay_before_retry!,
+                warmup: c.warmup!,
+                alpha: !!c.alpha,
+                ...(c.type === 'HTTP_GET' || c.type === 'SSL_GET'
+                  ? { recovery: c.fast_recovery ? ('fast' as const) : ('slow' as const) }
+                  : {}),
+              },
+              this.random,
+            ),
+          })),
         up: false,
         lastChange: now,
       }));
-      for (const s of servers) s.up = s.checkers.every((c) => c.schedule.up);
+      for (const s of servers) s.up = allUp(s);
       const run: VsRun = { cfg: vs, id, servers, quorumUp: true };
       run.quorumUp = this.liveWeight(run) >= vs.quorum;
       this.vss.push(run);
@@ -152,7 +154,7 @@ export class HealthManager {
       this.arm(vs, rs, c, now + c.cfg.delay_loop! * 1000);
       return;
     }
-    const r = await this.probe(rs, c.cfg);
+    const r = await runProbe(this.deps.probes, rs.cfg, c.cfg);
     this.stats.checks++;
     if (this.stopped) return;
     // keepalived's log_all_failures: each failed check of a server still up, not only the verdict
@@ -166,12 +168,22 @@ export class HealthManager {
     if (r.weight !== undefined) c.weight = r.weight;
     const v = c.schedule.result(r.ok, this.deps.clock.now());
     this.arm(vs, rs, c, v.nextAt);
-    const up = rs.checkers.every((x) => x.schedule.up);
-    const weightChanged = r.weight !== undefined;
+    await this.settle(vs, rs, c.cfg.type, r, r.weight !== undefined);
+  }
+
+  /** A checker's state changed (or a weight): the real server's verdict, scripts, dataplane. */
+  private async settle(
+    vs: VsRun,
+    rs: RsRun,
+    type: Checker['type'],
+    r: ProbeResult,
+    weightChanged: boolean,
+  ) {
+    const up = allUp(rs);
     if (up !== rs.up) {
       rs.up = up;
       rs.lastChange = this.deps.clock.now();
-      const reason = up ? 'check succeeded' : `${c.cfg.type} failed: ${r.reason ?? 'failed'}`;
+      const reason = up ? 'check succeeded' : `${type} failed: ${r.reason ?? 'failed'}`;
       this.deps.log(
         up ? 'info' : 'warn',
         `${vs.id}: real server ${rs.id} ${up ? 'UP' : 'DOWN'} (${reason})`,
@@ -181,7 +193,7 @@ export class HealthManager {
         rs: rs.id,
         up,
         reason,
-        checker: c.cfg.type,
+        checker: type,
         at: this.deps.clock.now(),
         wallTime: Date.now(),
       });
@@ -194,65 +206,26 @@ export class HealthManager {
     }
   }
 
-  private async probe(rs: RsRun, c: Checker): Promise<ProbeResult> {
-    const host = c.connect_ip ?? rs.cfg.address;
-    const port = c.connect_port ?? rs.cfg.port;
-    const timeoutMs = c.connect_timeout! * 1000;
-    switch (c.type) {
-      case 'TCP_CHECK':
-        return this.deps.probes.tcp(host, port, timeoutMs, c.bindto);
-      case 'HTTP_GET':
-      case 'SSL_GET': {
-        for (const u of c.url) {
-          const r = await this.deps.probes.http({
-            tls: c.type === 'SSL_GET',
-            host,
-            port,
-            path: u.path ?? '/',
-            ...((u.virtualhost ?? c.virtualhost ?? rs.cfg.virtualhost)
-              ? { virtualhost: u.virtualhost ?? c.virtualhost ?? rs.cfg.virtualhost }
-              : {}),
-            ...(u.status_code ? { statusCodes: u.status_code } : {}),
-            ...(u.digest ? { digest: u.digest } : {}),
-            ...(u.regex !== undefined ? { regex: urlRegex(u) } : {}),
-            protocol: c.http_protocol,
-            timeoutMs,
-            ...(c.bindto ? { bindto: c.bindto } : {}),
-            sni: c.type === 'SSL_GET' && c.enable_sni,
-          });
-          if (!r.ok) return { ...r, reason: `${u.path}: ${r.reason}` };
+  /** A bfd_instance's session went up or down (keepalived: bfd_check_handle_event). */
+  bfdChanged(name: string, up: boolean) {
+    if (this.stopped) return;
+    for (const vs of this.vss)
+      for (const rs of vs.servers)
+        for (const b of rs.bfd) {
+          if (b.name !== name || b.up === up) continue;
+          b.up = up;
+          this.deps.log(
+            'info',
+            `${vs.id}: BFD check of [${name}] RS(${rs.id}) is ${up ? 'UP' : 'DOWN'}`,
+          );
+          void this.settle(
+            vs,
+            rs,
+            'BFD_CHECK',
+            up ? { ok: true } : { ok: false, reason: `bfd ${name} down` },
+            false,
+          );
         }
-        return { ok: true };
-      }
-      case 'MISC_CHECK': {
-        const r = await this.deps.probes.script(
-          splitArgv(c.misc_path ?? ''),
-          c.misc_timeout! * 1000,
-        );
-        const v = miscVerdict(r.exitCode ?? (r.ok ? 0 : 1), c.misc_dynamic);
-        return {
-          ok: v.ok,
-          ...(v.weight !== undefined ? { weight: v.weight } : {}),
-          ...(r.reason ? { reason: r.reason } : {}),
-        };
-      }
-      case 'DNS_CHECK':
-        return this.deps.probes.dns(host, port || 53, c.name, c.query_type, timeoutMs);
-      case 'UDP_CHECK':
-        return this.deps.probes.udp({
-          host,
-          port,
-          timeoutMs,
-          ...(c.payload ? { payload: c.payload } : {}),
-          ...(c.require_reply ? { requireReply: c.require_reply } : {}),
-          minReplyLength: c.min_reply_length,
-          maxReplyLength: c.max_reply_length,
-          ...(c.bindto ? { bindto: c.bindto } : {}),
-          ...(c.bind_port ? { bindPort: c.bind_port } : {}),
-        });
-      case 'PING_CHECK':
-        return this.deps.probes.ping(host, timeoutMs);
-    }
   }
 
   private weightOf(rs: RsRun): number {
@@ -425,16 +398,25 @@ export class HealthManager {
             (x) => x.address === s.cfg.address && (group || x.port === s.cfg.port) && x.weight > 0,
           ),
           sinceMs: Math.round(now - s.lastChange),
-          checks: s.checkers.map((c) => ({
-            type: c.cfg.type,
-            up: c.schedule.up,
-            ...(c.last ? { lastResult: c.last.ok ? 'ok' : (c.last.reason ?? 'failed') } : {}),
-          })),
+          checks: [
+            ...s.checkers.map((c) => ({
+              type: c.cfg.type,
+              up: c.schedule.up,
+              ...(c.last ? { lastResult: c.last.ok ? 'ok' : (c.last.reason ?? 'failed') } : {}),
+            })),
+            ...s.bfd.map((b) => ({
+              type: 'BFD_CHECK',
+              up: b.up,
+              lastResult: b.up ? 'ok' : `bfd ${b.name} down`,
+            })),
+          ],
         })),
       };
     });
   }
 }
+
+const allUp = (rs: RsRun) => rs.checkers.every((c) => c.schedule.up) && rs.bfd.every((b) => b.up);
 
 export function vsId(vs: VirtualServer): string {
   const k = vs.key;

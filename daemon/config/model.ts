@@ -20,6 +20,7 @@ import { linkbeatInterface, trackFile, trackProcess, upDownDelay } from './keywo
 import { garpGroup, vrrpInstance, vrrpScript, vrrpSyncGroup } from './keywords/vrrp';
 
 export { CHECKERS, checkerDefaults, type Checker, type CheckerType } from './keywords/checkers';
+export { heardByCheckers } from './keywords/bfd';
 export { LVS_BACKENDS } from './keywords/global';
 export type { StatusRange, VirtualAddress } from './keywords/lines';
 export { METHODS, SCHEDULERS, type VirtualServer, type VirtualServerKey } from './keywords/lvs';
@@ -32,6 +33,10 @@ export { AUTH_PASS_MAX } from './keywords/vrrp';
 function resolveCheckerTimings(vs: VirtualServer) {
   for (const rs of vs.real_server) {
     for (const c of rs.checkers) {
+      if (c.type === 'BFD_CHECK') {
+        c.alpha = c.alpha ?? rs.alpha ?? vs.alpha;
+        continue;
+      }
       const delayLoop = c.delay_loop ?? rs.delay_loop ?? vs.delay_loop;
       const d = checkerDefaults(c.type, delayLoop);
       c.delay_loop = delayLoop;

@@ -102,6 +102,9 @@ const VALUE: Record<string, string> = {
   connect_port: 'connect_port 8080',
   bindto: 'bindto 10.0.0.2',
   fwmark: 'fwmark 5',
+  bind_if: 'bind_if lo',
+  bind_port: 'bind_port 10000',
+  BFD_CHECK: 'BFD_CHECK {\n  name b1\n }',
   url: 'url {\n  path /health\n  status_code 200\n }',
   path: 'path /x',
   digest: 'digest 9b3a0c85a887a256d6939da88aabd8cd',
@@ -143,6 +146,7 @@ const SECTION_VALUE: Record<string, string> = {
   'vrrp_script weight': 'weight -10',
   'vrrp_instance smtp_alert': 'smtp_alert',
   'virtual_server/real_server/HTTP_GET/url virtualhost': 'virtualhost www.example.org',
+  'virtual_server/real_server/BFD_CHECK name': 'name b1',
 };
 
 const SECTION_BODY: Record<string, string> = {
@@ -173,6 +177,14 @@ export const NO_SNIPPET: Record<string, string> = {
 
 /** A whole config using `k` (`@DIR@` stands for a scratch directory). */
 export function snippet(k: ManKeyword): string {
+  const text = snippetOf(k);
+  // BFD_CHECK names a bfd_instance
+  return /BFD_CHECK/.test(`${k.section} ${k.keyword}`)
+    ? text + 'bfd_instance b1 {\n neighbor_ip 10.0.0.3\n}\n'
+    : text;
+}
+
+function snippetOf(k: ManKeyword): string {
   const line = lineOf(k);
   const s = k.section;
   const parts = s.split('/');

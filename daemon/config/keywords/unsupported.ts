@@ -121,10 +121,14 @@ const ROWS: Row[] = [
   row(RS, ['snmp_name'], SNMP),
   row(
     RS,
-    ['SMTP_CHECK', 'BFD_CHECK', 'FILE_CHECK'],
+    ['SMTP_CHECK', 'FILE_CHECK'],
     'use TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK or a MISC_CHECK script',
   ),
-  row(`${RS}/CHECKER_TYPE`, ['bind_if', 'bind_port'], 'not acted on yet', true),
+  row(
+    `${RS}/PING_CHECK`,
+    ['bind_port'],
+    'ICMP has no ports; keepalived 2.2.7 accepts it and does nothing with it',
+  ),
   row(`${RS}/MISC_CHECK`, ['user'], "scripts run as the daemon's user", true),
 ];
 
