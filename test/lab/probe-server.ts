@@ -2,6 +2,7 @@
 // HTTP on TCP 80 (200 "ok"), a UDP echo on 7, a DNS responder on 53 (the
 // query's id, RCODE 0). Each connection or datagram is printed as one JSON
 // line {proto, from, port} so that the test sees the probes' source ports.
+// argv[2]: the address the UDP services bind to.
 import * as dgram from 'node:dgram';
 import * as http from 'node:http';
 
@@ -30,8 +31,10 @@ dns.on('message', (m, r) => {
   dns.send(a, r.port, r.address);
 });
 
+// UDP answers must leave from the address asked (a socket on 0.0.0.0 would answer from the route's source)
+const addr = process.argv[2] ?? '0.0.0.0';
 let up = 0;
 const ready = () => ++up === 3 && say({ ready: true });
 web.listen(80, '0.0.0.0', ready);
-echo.bind(7, '0.0.0.0', ready);
-dns.bind(53, '0.0.0.0', ready);
+echo.bind(7, addr, ready);
+dns.bind(53, addr, ready);
