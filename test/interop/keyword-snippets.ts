@@ -178,9 +178,9 @@ export const NO_SNIPPET: Record<string, string> = {
 /** A whole config using `k` (`@DIR@` stands for a scratch directory). */
 export function snippet(k: ManKeyword): string {
   const text = snippetOf(k);
-  // BFD_CHECK names a bfd_instance
+  // BFD_CHECK names a bfd_instance, which keepalived must have read before
   return /BFD_CHECK/.test(`${k.section} ${k.keyword}`)
-    ? text + 'bfd_instance b1 {\n neighbor_ip 10.0.0.3\n}\n'
+    ? 'bfd_instance b1 {\n neighbor_ip 10.0.0.3\n}\n' + text
     : text;
 }
 
