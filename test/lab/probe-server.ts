@@ -6,7 +6,8 @@
 import * as dgram from 'node:dgram';
 import * as http from 'node:http';
 
-const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
+const say = (o: { from?: string; [k: string]: unknown }) =>
+  process.stdout.write(JSON.stringify({ ...o, from: o.from?.replace(/^::ffff:/, '') }) + '\n');
 
 const web = http.createServer((req, res) => {
   say({ proto: 'http', from: req.socket.remoteAddress, port: req.socket.remotePort });
@@ -35,6 +36,6 @@ dns.on('message', (m, r) => {
 const addr = process.argv[2] ?? '0.0.0.0';
 let up = 0;
 const ready = () => ++up === 3 && say({ ready: true });
-web.listen(80, '0.0.0.0', ready);
+web.listen(80, '::', ready); // both families
 echo.bind(7, addr, ready);
 dns.bind(53, addr, ready);

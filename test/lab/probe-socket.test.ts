@@ -5,7 +5,8 @@
 // `bind_if b0` must pass (SO_BINDTODEVICE: the lookup takes b0's route), the
 // same checker without it must fail. The server prints the source port of
 // each probe (bind_port); an nftables output chain in C counts each checker's
-// `meta mark` (fwmark).
+// `meta mark` (fwmark). A TCP_CHECK to S's link-local fe80::2 passes with
+// bind_if b0 (its scope) and fails with bind_if a0.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +48,35 @@ const CHECKERS = [
   { type: 'PING_CHECK', vport: 82, mark: 0x105, body: '' },
 ];
 
+/** TCP_CHECK to S's link-local address on b1: reachable only with bind_if b0 (its scope) */
+const LINK_LOCAL = `virtual_server 198.51.100.50 83 {
+ lvs_sched rr
+ protocol TCP
+ real_server 203.0.113.102 83 {
+  TCP_CHECK {
+   connect_ip fe80::2
+   connect_port 80
+   bind_if b0
+   connect_timeout 1
+   retry 0
+   warmup 0
+   delay_loop 30
+  }
+ }
+ real_server 203.0.113.103 83 {
+  TCP_CHECK {
+   connect_ip fe80::2
+   connect_port 80
+   bind_if a0
+   connect_timeout 1
+   retry 0
+   warmup 0
+   delay_loop 30
+  }
+ }
+}
+`;
+
 function conf(): string {
   const vs = CHECKERS.map((c) => {
     const common = `connect_ip ${TARGET}\n connect_timeout 1\n retry 0\n warmup 0\n delay_loop 30\n ${c.body}`;
@@ -68,7 +98,7 @@ function conf(): string {
 }
 `;
   });
-  return `global_defs {\n lvs_backend nftables\n}\n${vs.join('')}`;
+  return `global_defs {\n lvs_backend nftables\n}\n${vs.join('')}${LINK_LOCAL}`;
 }
 
 interface RsStatus {
@@ -104,6 +134,12 @@ describe('checker bind_if, bind_port, fwmark (netns)', function () {
         `ip -n ${S} addr add ${TARGET}/32 dev lo`,
         `for l in a0 b0; do ip -n ${C} link set $l up; done`,
         `for l in a1 b1; do ip -n ${S} link set $l up; done`,
+        `ip netns exec ${C} sysctl -qw net.ipv6.conf.all.disable_ipv6=0`,
+        `ip netns exec ${S} sysctl -qw net.ipv6.conf.all.disable_ipv6=0`,
+        `ip -n ${C} addr add fe80::1/64 dev b0 nodad`,
+        `ip -n ${C} addr add fe80::1/64 dev a0 nodad`,
+        `ip -n ${S} addr add fe80::2/64 dev b1 nodad`,
+        `ip -n ${S} addr add fe80::3/64 dev a1 nodad`,
         `ip -n ${C} route add ${TARGET}/32 via 198.51.100.2 dev a0 metric 10`,
         `ip -n ${C} route add ${TARGET}/32 via 203.0.113.2 dev b0 metric 100`,
       ].join(' && '),
@@ -188,9 +224,9 @@ describe('checker bind_if, bind_port, fwmark (netns)', function () {
     };
     let last: RsStatus[] = [];
     const settled = (l: RsStatus[]) =>
-      l.length === 2 * CHECKERS.length &&
+      l.length === 2 * CHECKERS.length + 2 &&
       l.every((s) =>
-        s.address === TARGET
+        s.address === TARGET || s.address === '203.0.113.102'
           ? s.up && s.checks[0].lastResult === 'ok'
           : !s.up && s.checks[0].lastResult !== undefined,
       );
@@ -205,11 +241,16 @@ describe('checker bind_if, bind_port, fwmark (netns)', function () {
       console.log(JSON.stringify(last, null, 1), out, JSON.stringify(seen));
       throw e;
     }
-    console.log(`      all ${2 * CHECKERS.length} verdicts in ${Date.now() - t0} ms`);
+    console.log(`      all ${last.length} verdicts in ${Date.now() - t0} ms`);
     for (const s of last)
-      if (s.address !== TARGET)
+      if (s.address !== TARGET && s.address !== '203.0.113.102')
         assert.ok(s.checks[0].lastResult !== 'ok', `${s.address}:${s.port} without bind_if`);
 
+    // bind_if scopes a link-local target: the server saw it from b0's fe80::1
+    assert.ok(
+      seen.some((x) => x.proto === 'tcp' && /^fe80::1%b1$/.test(x.from)),
+      `no link-local TCP probe: ${JSON.stringify(seen)}`,
+    );
     // bind_port: the server saw each optioned checker's source port, from b0's address
     for (const c of CHECKERS.filter((x) => x.bindPort)) {
       const proto = c.type === 'UDP_CHECK' ? 'udp' : c.type === 'DNS_CHECK' ? 'dns' : 'tcp';
