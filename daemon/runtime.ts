@@ -150,6 +150,16 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     log,
   );
 
+  // keepalived -C runs no BFD process either: its BFD_CHECKs never hear a session
+  const bfdChecks = config.virtual_server.some((v) =>
+    v.real_server.some((r) => r.checkers.some((c) => c.type === 'BFD_CHECK')),
+  );
+  if (!vrrp && o.checkers && bfdChecks)
+    log(
+      'warn',
+      'BFD_CHECK: no BFD sessions run with checkers only (-C); those real servers keep their initial state',
+    );
+
   let lvs: LvsRuntime | undefined;
   const startLvs = (cfg: Config) => {
     if (!o.checkers || (cfg.virtual_server.length === 0 && !lvs)) return;
