@@ -10,7 +10,7 @@ import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { must, run, waitFor } from '../../scripts/lab/sys';
+import { must, run, sleep, waitFor } from '../../scripts/lab/sys';
 import { spawnDaemon } from '../interop/netns-daemon';
 
 const D = `lab-bd${process.pid % 100000}`;
@@ -132,7 +132,9 @@ describe('BFD_CHECK: a real server following a BFD session of the VRRP side (net
     try {
       await waitFor(
         'session up, both real servers in the map',
+        // (before the first session state arrives the server is up: no alpha, as keepalived)
         async () => {
+          if (!/bfd to_p: Up/.test(dOut)) return false;
           const m = await natMap();
           return m.includes(P_IP) && m.includes(OTHER);
         },
@@ -150,6 +152,11 @@ describe('BFD_CHECK: a real server following a BFD session of the VRRP side (net
       ['BFD_CHECK'],
     );
 
+    // steady state first: D goes Up on P's Init, P only on D's next packet, up
+    // to 1 s later (slow timers while not Up); until both are Up and have
+    // polled to 10 ms, a cut is detected after 5 x 1 s (seen: 4.4 and 4.9 s)
+    await waitFor('P Up too', () => /bfd to_d: Up/.test(pOut), 5000, 20);
+    await sleep(500);
     // cut: D hears no more BFD from P
     const t0 = Date.now();
     await must('ip', [
