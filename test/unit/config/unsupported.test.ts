@@ -42,13 +42,13 @@ describe('keywords keepalive-ts does not implement', () => {
 
   it('checker rows hold in every checker, HTTP_GET rows in SSL_GET too', () => {
     assert.match(
-      unsupportedMessage(['virtual_server', 'real_server', 'DNS_CHECK'], 'bind_if') ?? '',
-      /^bind_if: not supported by keepalive-ts yet/,
+      unsupportedMessage(['virtual_server', 'real_server', 'PING_CHECK'], 'bind_port') ?? '',
+      /^bind_port: not supported by keepalive-ts \(ICMP has no ports/,
     );
-    assert.match(
-      unsupportedMessage(['virtual_server', 'real_server', 'SSL_GET'], 'bind_if') ?? '',
-      /^bind_if: not supported/,
-    );
+    for (const t of ['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'UDP_CHECK', 'DNS_CHECK', 'PING_CHECK'])
+      for (const k of ['bind_if', 'fwmark', ...(t === 'PING_CHECK' ? [] : ['bind_port'])])
+        assert.equal(unsupportedMessage(['virtual_server', 'real_server', t], k), undefined);
+    assert.equal(unsupportedMessage(['virtual_server', 'real_server'], 'BFD_CHECK'), undefined);
     for (const k of ['http_protocol', 'fast_recovery'])
       assert.equal(unsupportedMessage(['virtual_server', 'real_server', 'SSL_GET'], k), undefined);
     for (const k of ['regex', 'regex_options', 'regex_stack'])
