@@ -265,7 +265,7 @@ export class HealthManager {
       this.arm(vs, rs, c, now + c.cfg.delay_loop! * 1000);
       return;
     }
-    const r = await runProbe(this.deps.probes, rs.cfg, c.cfg);
+    const r = await runProbe(this.deps.probes, rs.cfg, c.cfg, vs.cfg);
     this.stats.checks++;
     if (this.stopped) return;
     // keepalived's log_all_failures: each failed check of a server still up, not only the verdict

@@ -54,11 +54,12 @@ export function socketOptions(c: {
 
 type ProbedChecker = Exclude<Checker, { type: 'BFD_CHECK' }>;
 
-/** Run checker `c` of real server `rs` once. */
+/** Run checker `c` of real server `rs` (of a virtual server with `vs`'s virtualhost) once. */
 export async function runProbe(
   probes: Probes,
   rs: RealServer,
   c: ProbedChecker,
+  vs: { virtualhost?: string | undefined } = {},
 ): Promise<ProbeResult> {
   if (c.type === 'FILE_CHECK') return { ok: true };
   const host = c.connect_ip ?? rs.address;
@@ -71,7 +72,8 @@ export async function runProbe(
     case 'HTTP_GET':
     case 'SSL_GET': {
       for (const u of c.url) {
-        const vhost = u.virtualhost ?? c.virtualhost ?? rs.virtualhost;
+        // keepalived's order: the url's, the checker's, the real server's, the virtual server's
+        const vhost = u.virtualhost ?? c.virtualhost ?? rs.virtualhost ?? vs.virtualhost;
         const r = await probes.http({
           tls: c.type === 'SSL_GET',
           host,
