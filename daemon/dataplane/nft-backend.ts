@@ -58,6 +58,8 @@ export class NftDataplane implements Dataplane {
   lastApply?: { kind: 'delta' | 'ruleset' | 'none'; ms: number };
   errors = 0;
   private threshWarned = false;
+  /** our own nft is running: the nftables events heard meanwhile are ours */
+  private applying = false;
 
   constructor(private readonly log: Log) {}
 
@@ -96,10 +98,17 @@ export class NftDataplane implements Dataplane {
       this.lastApply = { kind: 'none', ms: performance.now() - t0 };
       return;
     }
-    let res = await nft(['-f', '-'], delta ?? r.text);
-    if (res.code !== 0 && delta !== undefined) res = await nft(['-f', '-'], r.text); // our picture was off
-    // the kernel queued its events of our own transaction before nft exited: not outside changes
-    this.events?.drain();
+    let res: Awaited<ReturnType<typeof nft>>;
+    // the events of our own transaction are not outside changes: the kernel
+    // queues them before nft exits, but the watch may read them first
+    this.applying = true;
+    try {
+      res = await nft(['-f', '-'], delta ?? r.text);
+      if (res.code !== 0 && delta !== undefined) res = await nft(['-f', '-'], r.text); // our picture was off
+    } finally {
+      this.events?.drain();
+      this.applying = false;
+    }
     if (res.code !== 0) {
       this.errors++;
       this.applied = undefined;
@@ -155,7 +164,7 @@ export class NftDataplane implements Dataplane {
       n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 20));
       n.bind(fd, sockaddrNl(1 << (NFNLGRP_NFTABLES - 1)));
       watch = n.watch(fd, () => {
-        if (!drain()) return;
+        if (!drain() || this.applying) return;
         this.touched = true;
         onChange();
       });
@@ -188,8 +197,13 @@ export class NftDataplane implements Dataplane {
 
   clear(): Promise<void> {
     return this.serial(async () => {
-      await nft(['-f', '-'], renderNftClear());
-      this.events?.drain();
+      this.applying = true;
+      try {
+        await nft(['-f', '-'], renderNftClear());
+      } finally {
+        this.events?.drain();
+        this.applying = false;
+      }
       this.applied = undefined;
       this.seen = undefined;
     });
