@@ -2,18 +2,12 @@
 // dataplane state that follows from it (live servers and weights, quorum,
 // sorry server). Probes, clock, scripts and the dataplane are injected, so
 // the verdict logic runs under a fake clock in tests.
-import {
-  expandGroup,
-  type Checker,
-  type Config,
-  type GroupTarget,
-  type RealServer,
-  type VirtualServer,
-} from '../config/model';
+import { type Checker, type Config, type RealServer, type VirtualServer } from '../config/model';
 import { splitArgv } from '../core/argv';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
 import { serviceId, type Destination, type Service } from '../dataplane/types';
+import { autoFwmarks, desiredServices, servicesOf, type VsView } from './services';
 import type { HttpTarget, ProbeResult } from './probes';
 import type { UdpTarget } from './udp-probe';
 import { urlRegex } from './regex';
@@ -276,102 +270,21 @@ export class HealthManager {
     if (script) void this.deps.runScript(splitArgv(script.cmd), 30_000);
   }
 
-  /**
-   * The dataplane state that follows from the current verdicts. A
-   * `virtual_server group` gives one service per address and fwmark of its
-   * group; virtual servers sharing a group (same protocol) share its services,
-   * each adding its real servers (keepalived: one IPVS service per entry).
-   */
+  private view(vs: VsRun): VsView {
+    return {
+      cfg: vs.cfg,
+      id: vs.id,
+      quorumUp: vs.quorumUp,
+      servers: vs.servers.map((s) => ({ cfg: s.cfg, up: s.up, weight: this.weightOf(s) })),
+    };
+  }
+
+  /** The dataplane state that follows from the current verdicts (services.ts). */
   desired(): Service[] {
-    const out = new Map<string, Service>();
-    for (const vs of this.vss) {
-      for (const s of this.servicesOf(vs)) {
-        const prev = out.get(s.id);
-        if (!prev) {
-          out.set(s.id, s);
-          continue;
-        }
-        const key = (d: Destination) => `${d.address}:${d.port}`;
-        const have = new Set(prev.destinations.map(key));
-        prev.destinations.push(...s.destinations.filter((d) => !have.has(key(d))));
-        prev.capacity = (prev.capacity ?? 0) + (s.capacity ?? 0);
-      }
-    }
-    return [...out.values()];
-  }
-
-  /** Where `vs` is served: its address, its fwmark, or every entry of its group. */
-  private targets(vs: VsRun): GroupTarget[] {
-    const k = vs.cfg.key;
-    if (k.kind === 'address') return [{ address: k.address, port: k.port }];
-    if (k.kind === 'fwmark') return [{ fwmark: k.fwmark }];
-    const g = this.config.virtual_server_group.find((x) => x.name === k.group);
-    return g ? expandGroup(g) : [];
-  }
-
-  private servicesOf(vs: VsRun): Service[] {
-    const c = vs.cfg;
-    const group = c.key.kind === 'group';
-    return this.targets(vs).map((t) => {
-      const address = 'address' in t ? t.address : undefined;
-      const port = 'port' in t ? t.port : 0;
-      // keepalived: in a group, DR and TUN real servers take the service's port (0 for a fwmark)
-      const rsPort = (p: number, m: string) => (group && m !== 'NAT' ? port : p);
-      let destinations: Destination[];
-      if (!vs.quorumUp && c.sorry_server) {
-        const method = c.sorry_server_lvs_method ?? c.lvs_method;
-        destinations = [
-          {
-            address: c.sorry_server.address,
-            port: rsPort(c.sorry_server.port || port, method),
-            weight: 1,
-            method,
-          },
-        ];
-      } else {
-        destinations = vs.servers
-          .filter((s) => s.up || s.cfg.inhibit_on_failure)
-          .map((s) => {
-            const method = s.cfg.lvs_method ?? c.lvs_method;
-            return {
-              address: s.cfg.address,
-              port: rsPort(s.cfg.port, method),
-              weight: s.up ? this.weightOf(s) : 0,
-              method,
-              ...(s.cfg.uthreshold ? { uThresh: s.cfg.uthreshold } : {}),
-              ...(s.cfg.lthreshold ? { lThresh: s.cfg.lthreshold } : {}),
-            };
-          });
-      }
-      const vi = address
-        ? this.config.vrrp_instance.find((v) =>
-            v.virtual_ipaddress.some((a) => a.address === address),
-          )
-        : undefined;
-      const vip = vi?.virtual_ipaddress.find((a) => a.address === address);
-      // a fwmark has no VIP to find the interface by: the VRRP interface, when there is one
-      const ifs = new Set(this.config.vrrp_instance.flatMap((v) => v.interface ?? []));
-      const ingress =
-        vip?.dev ?? vi?.interface ?? (!address && ifs.size === 1 ? [...ifs][0] : undefined);
-      const protocol = c.protocol ?? 'TCP';
-      return {
-        id: group
-          ? serviceId(protocol, address, port, 'fwmark' in t ? t.fwmark : undefined)
-          : vs.id,
-        protocol,
-        ...(address ? { address } : {}),
-        port,
-        ...('fwmark' in t ? { fwmark: t.fwmark } : {}),
-        scheduler: c.lvs_sched,
-        method: c.lvs_method,
-        persistence: c.persistence_timeout,
-        ...(c.ops ? { onePacket: true } : {}),
-        ...(c.persistence_granularity ? { persistenceNetmask: c.persistence_granularity } : {}),
-        destinations,
-        capacity: vs.servers.length,
-        ...(ingress ? { ingress, egress: ingress } : {}),
-      };
-    });
+    return desiredServices(
+      this.config,
+      this.vss.map((v) => this.view(v)),
+    );
   }
 
   /**
@@ -409,7 +322,10 @@ export class HealthManager {
     const desired = new Map(this.applied.map((s) => [s.id, s]));
     return this.vss.map((vs) => {
       // a group's real servers are in service where they are in its first service
-      const first = vs.cfg.key.kind === 'group' ? this.servicesOf(vs)[0]?.id : vs.id;
+      const first =
+        vs.cfg.key.kind === 'group'
+          ? servicesOf(this.config, this.view(vs), autoFwmarks(this.config))[0]?.id
+          : vs.id;
       const d = desired.get(first ?? vs.id) ?? { destinations: [] as Destination[] };
       const group = vs.cfg.key.kind === 'group';
       return {

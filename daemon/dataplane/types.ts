@@ -13,6 +13,18 @@ export interface Destination {
   /** IPVS connection thresholds (uthreshold / lthreshold); 0 or absent = none */
   uThresh?: number;
   lThresh?: number;
+  /**
+   * the weight of a server kept at weight 0 (inhibit_on_failure) when it is in
+   * service: hash tables that keep such a server's share (sh, mh) size it by this
+   */
+  baseWeight?: number;
+}
+
+/** Addresses first..last (one family), all on one port (0: any port). */
+export interface AddressRange {
+  first: string;
+  last: string;
+  port: number;
 }
 
 export interface Service {
@@ -37,6 +49,17 @@ export interface Service {
   capacity?: number;
   /** one-packet scheduling (keepalived `ops`): every packet scheduled on its own */
   onePacket?: boolean;
+  /** IP_VS_SVC_F_SCHED1..3 bits (flag-1..3; sh/mh: 1 = fallback, 2 = port) */
+  schedFlags?: number;
+  /** IPVS persistence engine (`sip`), with persistence only */
+  persistenceEngine?: string;
+  /**
+   * global_defs nftables_ipvs: a fwmark service standing for these address
+   * ranges of a virtual_server_group; the marks are set in an nftables input
+   * chain of table `table` at `priority` (IPVS), or the ranges are matched
+   * directly (the nftables backend)
+   */
+  marked?: { table: string; priority: number; ranges: AddressRange[] };
   /** nftables: the interface client packets arrive on (the VIP's interface) */
   ingress?: string;
   /** nftables: the interface toward the real servers */
