@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import type { Diagnostics, Position } from './diagnostics';
 import type { Config, VrrpInstance } from './model';
+import { lintLvs } from './lint-lvs';
 import { strictIssues } from './strict';
 import { instanceFamily, instanceVersion } from './version';
 
@@ -163,6 +164,7 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
     }
   }
 
+  lintLvs(cfg, diag);
   for (const vs of cfg.virtual_server) {
     if (vs.real_server.length === 0)
       diag.warn(vs.at, 'virtual_server: no real_server (keepalived ignores such a virtual server)');

@@ -1,3 +1,5 @@
+import type { RcvBuf } from '../net/native';
+
 // What the dataplane should look like: virtual services and their live
 // destinations. Both backends (IPVS, nftables) converge to this.
 
@@ -82,6 +84,12 @@ export interface Dataplane {
   clear(): Promise<void>;
   /** remove every service, ours or not (lvs_flush at start, lvs_flush_on_stop at stop) */
   flushAll?(): Promise<void>;
+  /**
+   * lvs_netlink_cmd_rcv_bufs / lvs_netlink_monitor_rcv_bufs: receive buffers
+   * of the backend's netlink request and event sockets (now and when opened);
+   * `warn` hears a refused SO_RCVBUFFORCE
+   */
+  tune?(bufs: { cmd?: RcvBuf; monitor?: RcvBuf }, warn: (msg: string) => void): void;
   /** lvs_timeouts: connection timeouts in seconds (unset = unchanged); throws where it cannot */
   setTimeouts?(t: { tcp?: number; tcpfin?: number; udp?: number }): Promise<void>;
 }

@@ -198,6 +198,7 @@ export function schedFlagBits(vs: VirtualServer): number {
 }
 
 /**
+ * sorry_server_inhibit counts only after sorry_server (check_parser.c ssvri_handler).
  * keepalived (check_parser.c lbflags_handler) takes sh-port / sh-fallback only
  * while the scheduler read so far is sh, mh-port / mh-fallback only while it
  * is mh; otherwise "KEYWORD only applies to sh scheduler - ignoring". Same
@@ -205,18 +206,29 @@ export function schedFlagBits(vs: VirtualServer): number {
  */
 function schedulerFlags(vs: VirtualServer, stmt: Stmt, ctx: Ctx) {
   let sched = '';
+  let sorry = false;
+  const taken = new Set<string>();
   for (const s of stmt.block ?? []) {
+    if (s.keyword === 'sorry_server') sorry = true;
+    if (s.keyword === 'sorry_server_inhibit' && !sorry && vs.sorry_server_inhibit) {
+      ctx.diag.warn(s, 'Ignoring sorry_server inhibit used before or without sorry_server');
+      vs.sorry_server_inhibit = false;
+    }
     if (s.keyword === 'lvs_sched' || s.keyword === 'lb_algo') sched = s.args[0]?.text ?? '';
     const m = /^(sh|mh)-(port|fallback)$/.exec(s.keyword);
-    if (!m || sched === m[1]) continue;
+    if (!m) continue;
     const k = s.keyword as 'sh-port' | 'sh-fallback' | 'mh-port' | 'mh-fallback';
-    if (!vs[k]) continue;
+    if (sched === m[1]) {
+      taken.add(k);
+      continue;
+    }
     ctx.diag.warn(
       s,
       sched === 'sh' || sched === 'mh'
         ? `${k} only applies to the ${m[1]} scheduler (lvs_sched is ${sched}) - ignoring`
         : `${k} only applies to ${m[1]} scheduler - ignoring (set lvs_sched ${m[1]} before it)`,
     );
-    vs[k] = false;
   }
+  for (const k of ['sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'] as const)
+    if (!taken.has(k)) vs[k] = false;
 }
