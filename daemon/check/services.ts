@@ -103,7 +103,7 @@ export function servicesOf(config: Config, vs: VsView, marks: Map<string, number
     // quorum is up (keepalived: inhibit_on_failure for the sorry server)
     if (sorry && sorryServes) add({ ...sorry, weight: 1 });
     else if (sorry && c.sorry_server_inhibit && !dests.has(`${sorry.address}:${sorry.port}`))
-      add({ ...sorry, weight: 0, baseWeight: 1 });
+      add({ ...sorry, weight: 0 });
     const vi = address
       ? config.vrrp_instance.find((v) => v.virtual_ipaddress.some((a) => a.address === address))
       : undefined;
