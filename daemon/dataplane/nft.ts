@@ -81,11 +81,18 @@ export function renderNft(services: readonly Service[]): Rendered {
       return skipped.push({ id: s.id, reason: 'one-packet scheduling (ops) with NAT needs IPVS' });
     const pick = s.onePacket ? 'numgen inc' : `jhash ${key}`;
     const seed = s.onePacket ? '' : ` seed ${HASH_SEED}`;
-    const match = ranges
-      ? `ip daddr . ${proto} dport { ${ranges.map((r) => `${r.first}-${r.last} . ${r.port || '0-65535'}`).join(', ')} }`
-      : fwm === undefined
-        ? `ip daddr ${s.address} ${proto} dport ${s.port}`
-        : `meta mark ${fwm} meta l4proto { tcp, udp, sctp }`;
+    // one rule per range entry (not a concatenated interval set: its lookups
+    // missed now and then in the lab, resetting a connection)
+    const matches = ranges
+      ? ranges.map(
+          (r) =>
+            `ip daddr ${r.first === r.last ? r.first : `${r.first}-${r.last}`}${r.port ? ` ${proto} dport ${r.port}` : ` meta l4proto ${proto}`}`,
+        )
+      : [
+          fwm === undefined
+            ? `ip daddr ${s.address} ${proto} dport ${s.port}`
+            : `meta mark ${fwm} meta l4proto { tcp, udp, sctp }`,
+        ];
     // NAT real servers of port 0 under a fwmark keep the client's port (as IPVS)
     const keepPort = fwm !== undefined && dests.every((d) => d.port === 0);
     if (fwm !== undefined && !keepPort && dests.some((d) => d.port === 0) && method === 'NAT')
@@ -110,11 +117,13 @@ export function renderNft(services: readonly Service[]): Rendered {
       const rules = drChains.get(ingress) ?? [];
       // DR sees every packet: only a TCP SYN starts a flow, later packets go on to the server
       const fresh = proto === 'tcp' ? ' tcp flags & (syn | ack) == syn' : '';
-      if (dead)
-        rules.push(`    ${match}${fresh} fib daddr type local ${dead} drop comment "${s.id}"`);
-      rules.push(
-        `    ${match} fib daddr type local fwd ip to ${pick} mod ${m}${seed} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
-      );
+      for (const match of matches) {
+        if (dead)
+          rules.push(`    ${match}${fresh} fib daddr type local ${dead} drop comment "${s.id}"`);
+        rules.push(
+          `    ${match} fib daddr type local fwd ip to ${pick} mod ${m}${seed} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
+        );
+      }
       drChains.set(ingress, rules);
     } else {
       maps.push({
@@ -125,10 +134,12 @@ export function renderNft(services: readonly Service[]): Rendered {
         slots: dests.map((d) => `${d.address}${keepPort ? '' : ` . ${d.port}`}`),
       });
       // the nat chain sees the first packet of a connection only
-      if (dead) natRules.push(`    ${match} ${dead} drop comment "${s.id}"`);
-      natRules.push(
-        `    ${match} dnat ip to ${pick} mod ${m}${seed} map @${name} comment "${s.id}"`,
-      );
+      for (const match of matches) {
+        if (dead) natRules.push(`    ${match} ${dead} drop comment "${s.id}"`);
+        natRules.push(
+          `    ${match} dnat ip to ${pick} mod ${m}${seed} map @${name} comment "${s.id}"`,
+        );
+      }
     }
   });
   const render = (withElements: boolean) => {

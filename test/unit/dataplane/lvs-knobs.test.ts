@@ -297,7 +297,12 @@ describe('LVS knobs: nftables_ipvs', () => {
     const nat = renderNft(s.slice(0, 1)).text;
     assert.match(
       nat,
-      /ip daddr \. tcp dport \{ 203\.0\.113\.50-203\.0\.113\.51 \. 80, 203\.0\.113\.60-203\.0\.113\.60 \. 0-65535 \} dnat ip to jhash ip saddr mod 251/,
+      /ip daddr 203\.0\.113\.50-203\.0\.113\.51 tcp dport 80 dnat ip to jhash ip saddr mod 251 seed 0x6b617473 map @m_FWM_1000/,
+    );
+    // port 0: any port
+    assert.match(
+      nat,
+      /ip daddr 203\.0\.113\.60 meta l4proto tcp dnat ip to jhash ip saddr mod 251 seed 0x6b617473 map @m_FWM_1000/,
     );
   });
 
