@@ -1,7 +1,9 @@
 // The IPVS dataplane: generic netlink requests through the native socket
 // layer. Converges with planIpvs() (no flush), so destinations that stay keep
 // their connections. Not exercised on this machine (its kernel has no IPVS):
-// the VM test tier runs it against Debian's kernel.
+// the VM test tier runs it against Debian's kernel. With global_defs
+// nftables_ipvs it also keeps the nftables table that marks a group's address
+// ranges for their fwmark services (ipvs-marks.ts).
 import { native, AF_NETLINK, SOCK_RAW, sockaddrNl, setRcvBuf, type RcvBuf } from '../net/native';
 import {
   dumpDestsMessage,

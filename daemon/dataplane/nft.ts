@@ -12,6 +12,12 @@
 //   mangle, an nft chain at priority mangle); DR runs in netdev ingress,
 //   before prerouting: it sees only marks set by an ingress chain of the same
 //   device with a priority below 0.
+//   global_defs nftables_ipvs: a group's address ranges are one fwmark
+//   service; here there is no IPVS to hand a mark to, so its rules match the
+//   ranges directly (one rule per range entry, `ip daddr A-B`, all into one
+//   Maglev table) and the fwmark number and chain priority are not used.
+//   persistence_engine (SIP) has no nftables counterpart: such a service is
+//   refused (lvs_backend nftables refuses it at -t already).
 // Each Maglev table is a named map (declared `typeof numgen inc mod M`: nft
 // 1.0.6 crashes listing a `typeof jhash` map), sized for every configured
 // real server. So when a server fails or comes back only some slots change,
