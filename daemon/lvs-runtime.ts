@@ -11,13 +11,17 @@ import { HealthManager } from './check/manager';
 import type { RealServerEvent } from './check/status';
 import { dnsProbe, httpProbe, scriptProbe, tcpProbe } from './check/probes';
 import { udpProbe } from './check/udp-probe';
+import { smtpProbe } from './check/smtp-probe';
+import { loadClientTls } from './check/ssl-context';
+import { vsId } from './check/manager';
 import { Pinger } from './net/ping';
 import { realClock } from './core/clock';
 import type { Log } from './core/log';
 import { keepReconciled } from './dataplane/reconcile';
 import { selectDataplane } from './dataplane/select';
 import type { Dataplane } from './dataplane/types';
-import { runScript } from './system/scripts';
+import { fileSource } from './system/file-watch';
+import { ScriptGate } from './system/script-gate';
 
 export class LvsRuntime {
   private dataplane?: Dataplane;
@@ -37,8 +41,12 @@ export class LvsRuntime {
 
   /** (Re)start checking for `cfg`; the dataplane is created once and kept across reloads. */
   start(cfg: Config) {
-    this.health?.stop();
+    const before = this.health;
+    before?.stop();
     this.health = undefined;
+    // a reload removing virtual servers: their down notifies (keepalived's clear_service_vs)
+    const keptVs = new Set(cfg.virtual_server.map(vsId));
+    void before?.removed(keptVs);
     this.flushOnStop = cfg.global_defs.lvs_flush_on_stop;
     if (cfg.virtual_server.length === 0) return;
     if (!this.dataplane) {
@@ -49,12 +57,26 @@ export class LvsRuntime {
     }
     const dp = this.dataplane;
     this.tune(dp, cfg);
+    const g = cfg.global_defs;
+    // MISC_CHECK programs and the checkers' notify scripts: their user, script security
+    const gate = new ScriptGate({
+      scriptUser: g.script_user,
+      secure: g.enable_script_security,
+      log: this.log,
+    });
+    const client = loadClientTls(cfg.SSL, this.log);
     this.health = new HealthManager(cfg, {
       clock: realClock,
       probes: {
         tcp: tcpProbe,
-        http: httpProbe,
-        script: scriptProbe,
+        http: (t) => httpProbe(t.tls && client ? { ...t, client } : t),
+        script: (argv, timeoutMs, user) => {
+          const id = argv.length ? gate.identity(argv[0], user) : undefined;
+          return id
+            ? scriptProbe(argv, timeoutMs, id)
+            : Promise.resolve({ ok: false, reason: 'not allowed to run', exitCode: 126 });
+        },
+        smtp: smtpProbe,
         dns: dnsProbe,
         udp: udpProbe,
         ping: async (host, timeoutMs) =>
@@ -63,7 +85,11 @@ export class LvsRuntime {
             : { ok: false, reason: `no echo reply within ${timeoutMs} ms` },
       },
       apply: (services) => dp.apply(services),
-      runScript,
+      runScript: (argv, timeoutMs, user) => gate.run(argv, timeoutMs, user),
+      scriptAllowed: (cmd, user) => gate.identity(cmd, user) !== undefined,
+      fifo: (line) => this.notifier.checkerLine(line),
+      files: fileSource,
+      ...(before ? { reload: true, keptVs: before.vsIds() } : {}),
       log: this.log,
       onEvent: (e) => {
         this.events.emit({
@@ -74,7 +100,6 @@ export class LvsRuntime {
           reason: e.reason,
           wallTime: e.wallTime,
         });
-        this.notifier.onRealServer(e);
         this.alert(e);
       },
       isLocal: (a) =>
@@ -127,6 +152,8 @@ export class LvsRuntime {
    */
   async clear(keep: boolean) {
     if (!this.dataplane || keep) return;
+    // omega: the down notifies of shutdown (keepalived's clear_services)
+    await this.health?.shutdown(!!this.flushOnStop);
     const dp = this.dataplane;
     await (this.flushOnStop === 'ALL' && dp.flushAll ? dp.flushAll() : dp.clear()).catch(
       (e: Error) => this.log('error', `dataplane: ${e.message}`),

@@ -20,6 +20,7 @@ import { AcceptFirewall } from './control/accept-firewall';
 import { nameThisThread, processNames } from './system/process-names';
 import { startProcess } from './system/sched';
 import { runLifecycleScript } from './control/lifecycle';
+import { LvsSync } from './lvs-sync-runtime';
 
 export interface DaemonOptions {
   file: string;
@@ -56,6 +57,8 @@ function load(
 
 export async function runDaemon(o: DaemonOptions): Promise<void> {
   const { log } = o;
+  // lvs_sync_daemon: the BACKUP thread from start, MASTER as its instance goes (lvs-sync-runtime.ts)
+  const lvsSync = new LvsSync(log, { vrrp: o.vrrp, checkers: o.checkers });
   // the VRRP thread boots while the config is read; its events come after start()
   let vrrp: VrrpThread | undefined = o.vrrp
     ? new VrrpThread({
@@ -74,6 +77,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
           });
           void notifier.onTransition(t);
           alerts?.onTransition(t);
+          lvsSync.onTransition(t.instance, t.to);
         },
         event: (e) => void notifier.onEvent(e),
         ready: (at) => {
@@ -141,6 +145,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     { vrrp: !!vrrp, checkers: o.checkers, bfd: !!vrrp && config.bfd_instance.length > 0 },
     log,
   );
+
+  lvsSync.apply(config);
 
   let lvs: LvsRuntime | undefined;
   const startLvs = (cfg: Config) => {
@@ -215,6 +221,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     // only now that the VIPs are gone: with the VIP still local and the rules gone,
     // the kernel would answer clients of established DR flows with a RST
     await lvs?.clear(o.keepDataplane);
+    lvsSync.stop();
     // the VIPs are gone: the "Stopping" mails may take a moment, bounded
     await alerts?.flush(1000);
     await notifier.close();
@@ -265,6 +272,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     setAlerts(next);
     void applyAcceptMode(next);
     startLvs(next);
+    lvsSync.apply(next);
     if (!vrrp) {
       sdNotify('READY=1');
       return;

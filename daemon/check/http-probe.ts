@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import type { ClientTls } from './ssl-context';
 import type { ProbeResult } from './status';
 import { compileRegex } from '../core/pcre';
 import { regexPasses, type UrlRegex } from './regex';
@@ -30,6 +31,8 @@ export interface HttpTarget {
   bindto?: string;
   bindPort?: number;
   sni?: boolean;
+  /** SSL_GET's client certificate (the top-level SSL block) */
+  client?: ClientTls;
 }
 
 /** The request keepalived writes for this url. */
@@ -101,13 +104,20 @@ export function httpProbe(t: HttpTarget): Promise<ProbeResult> {
       ...(t.bindto ? { localAddress: t.bindto } : {}),
       ...(t.bindPort ? { localPort: t.bindPort } : {}),
     });
-    const s: net.Socket = t.tls
-      ? tls.connect({
+    let s: net.Socket = plain;
+    try {
+      if (t.tls)
+        s = tls.connect({
           socket: plain,
           rejectUnauthorized: false,
+          ...t.client,
           ...(t.sni && t.virtualhost ? { servername: t.virtualhost } : {}),
-        })
-      : plain;
+        });
+    } catch (e) {
+      // a client key or certificate Node cannot use (checked at load too)
+      plain.destroy();
+      return resolve({ ok: false, reason: `TLS: ${(e as Error).message}` });
+    }
     const done = (r: ProbeResult) => {
       if (settled) return;
       settled = true;

@@ -1,44 +1,44 @@
 // Health checking of every real server of every virtual_server, and the
 // dataplane state that follows from it (live servers and weights, quorum,
 // sorry server). Probes, clock, scripts and the dataplane are injected, so
-// the verdict logic runs under a fake clock in tests.
-import { type Checker, type Config, type RealServer, type VirtualServer } from '../config/model';
-import { splitArgv } from '../core/argv';
+// the verdict logic runs under a fake clock in tests. Which probe a checker
+// runs is dispatch.ts; what a change tells (scripts, FIFO lines) notifies.ts;
+// FILE_CHECK follows its file (file-check.ts) instead of being scheduled.
+import type { Checker, Config, RealServer, VirtualServer } from '../config/model';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
 import { serviceId, type Destination, type Service } from '../dataplane/types';
-import { autoFwmarks, desiredServices, servicesOf, type VsView } from './services';
-import type { HttpTarget, ProbeResult } from './probes';
-import type { UdpTarget } from './udp-probe';
-import { urlRegex } from './regex';
+import { desiredServices, servicesOf, type VsView } from './services';
+import type { UserRef } from './dispatch';
+import { runProbe, type Probes } from './dispatch';
+import { fileCheckState, FileValues, realWeight, type FileSource } from './file-check';
+import { CheckNotifier } from './notifies';
+import type { ProbeResult } from './probes';
 import type { CheckStats, RealServerEvent, VirtualServerStatus } from './status';
-import { CheckSchedule, miscVerdict, quorumState } from './verdict';
+import { CheckSchedule, quorumState } from './verdict';
 
-export interface Probes {
-  tcp(host: string, port: number, timeoutMs: number, bindto?: string): Promise<ProbeResult>;
-  http(t: HttpTarget): Promise<ProbeResult>;
-  script(argv: string[], timeoutMs: number): Promise<ProbeResult>;
-  dns(
-    host: string,
-    port: number,
-    name: string,
-    type: string,
-    timeoutMs: number,
-  ): Promise<ProbeResult>;
-  udp(t: UdpTarget): Promise<ProbeResult>;
-  ping(host: string, timeoutMs: number): Promise<ProbeResult>;
-}
+export type { Probes } from './dispatch';
 
 export interface HealthDeps {
   clock: Clock;
   probes: Probes;
   /** called with the full desired dataplane state after every change */
   apply: (services: Service[]) => Promise<void>;
-  runScript: (argv: string[], timeoutMs: number) => Promise<number>;
+  runScript: (argv: string[], timeoutMs: number, user?: UserRef) => Promise<number>;
   log: Log;
   /** is this address configured on this host (the director holds the VIP)? */
   isLocal: (address: string) => boolean;
   onEvent?: (e: RealServerEvent) => void;
+  /** a checker event line for notify_fifo and lvs_notify_fifo */
+  fifo?: (line: string) => void;
+  /** track files for FILE_CHECK (absent: a FILE_CHECK stays up) */
+  files?: FileSource;
+  /** may this MISC_CHECK program run (script security)? keepalived drops a refused one */
+  scriptAllowed?: (cmd: string, user?: UserRef) => boolean;
+  /** started by a reload (init_file does not overwrite then) */
+  reload?: boolean;
+  /** a reload's virtual servers that ran before it: no start-up notifies for them */
+  keptVs?: ReadonlySet<string>;
 }
 
 interface CheckerRun {
@@ -46,7 +46,12 @@ interface CheckerRun {
   schedule: CheckSchedule;
   timer?: Timer;
   last?: ProbeResult;
+  /** MISC_CHECK misc_dynamic: the weight the script asked for */
   weight?: number;
+  /** FILE_CHECK: added to the real server's weight */
+  delta?: number;
+  /** has this checker given a result yet (keepalived's has_run) */
+  ran?: boolean;
 }
 
 interface RsRun {
@@ -71,6 +76,8 @@ export class HealthManager {
   private inFlight?: Promise<void>;
   /** the state last programmed into the dataplane ("in service" means in here) */
   private applied: Service[] = [];
+  private readonly notify: CheckNotifier;
+  private files?: FileValues;
   /** counters for status/metrics: checks run, dataplane applies and how long they took */
   readonly stats: CheckStats = {
     checks: 0,
@@ -84,7 +91,55 @@ export class HealthManager {
     private readonly config: Config,
     private readonly deps: HealthDeps,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.notify = new CheckNotifier(deps);
+    if (deps.files) this.files = new FileValues(deps.files, deps.log);
+  }
+
+  private checkerRun(c: Checker): CheckerRun {
+    const timing =
+      c.type === 'FILE_CHECK'
+        ? { delayLoop: 0, retry: 0, delayBeforeRetry: 0, warmup: 0, alpha: false }
+        : {
+            delayLoop: c.delay_loop!,
+            retry: c.retry!,
+            delayBeforeRetry: c.delay_before_retry!,
+            warmup: c.warmup!,
+            alpha: !!c.alpha,
+            ...(c.type === 'HTTP_GET' || c.type === 'SSL_GET'
+              ? { recovery: c.fast_recovery ? ('fast' as const) : ('slow' as const) }
+              : {}),
+          };
+    const run: CheckerRun = { cfg: c, schedule: new CheckSchedule(timing, this.random) };
+    if (c.type === 'FILE_CHECK') {
+      // the state is known at once (keepalived: has_run, alpha cleared)
+      const st = fileCheckState(this.fileValue(c), ...this.fileWeight(c));
+      run.schedule.up = st.up;
+      run.delta = st.delta;
+      run.ran = true;
+    }
+    return run;
+  }
+
+  /** a FILE_CHECK's weight and reverse: its own, else its track_file's */
+  private fileWeight(c: Extract<Checker, { type: 'FILE_CHECK' }>): [number, boolean] {
+    const w = c.weight ?? this.config.track_file.find((t) => t.name === c.track_file?.name)?.weight;
+    return [w?.value ?? 1, w?.reverse ?? false];
+  }
+
+  private fileValue(c: Extract<Checker, { type: 'FILE_CHECK' }>): number {
+    const f = this.config.track_file.find((t) => t.name === c.track_file?.name);
+    return f?.file && this.files ? this.files.open(f, !!this.deps.reload) : 0;
+  }
+
+  /** MISC_CHECKs whose program script security refuses are dropped, as keepalived does */
+  private usable(c: Checker): boolean {
+    if (c.type !== 'MISC_CHECK' || !this.deps.scriptAllowed) return true;
+    const cmd = c.misc_path?.trim().split(/\s+/)[0] ?? '';
+    if (this.deps.scriptAllowed(cmd, c.user)) return true;
+    this.deps.log('error', `MISC_CHECK ${c.misc_path}: not allowed to run, checker removed`);
+    return false;
+  }
 
   start() {
     const now = this.deps.clock.now();
@@ -93,40 +148,88 @@ export class HealthManager {
       const servers: RsRun[] = vs.real_server.map((rs) => ({
         cfg: rs,
         id: `${rs.address}:${rs.port}`,
-        checkers: rs.checkers.map((c) => ({
-          cfg: c,
-          schedule: new CheckSchedule(
-            {
-              delayLoop: c.delay_loop!,
-              retry: c.retry!,
-              delayBeforeRetry: c.delay_before_retry!,
-              warmup: c.warmup!,
-              alpha: !!c.alpha,
-              ...(c.type === 'HTTP_GET' || c.type === 'SSL_GET'
-                ? { recovery: c.fast_recovery ? ('fast' as const) : ('slow' as const) }
-                : {}),
-            },
-            this.random,
-          ),
-        })),
+        checkers: rs.checkers.filter((c) => this.usable(c)).map((c) => this.checkerRun(c)),
         up: false,
         lastChange: now,
       }));
       for (const s of servers) s.up = s.checkers.every((c) => c.schedule.up);
-      const run: VsRun = { cfg: vs, id, servers, quorumUp: true };
-      run.quorumUp = this.liveWeight(run) >= vs.quorum;
+      const run: VsRun = { cfg: vs, id, servers, quorumUp: false };
       this.vss.push(run);
+      // keepalived starts a virtual server's quorum up and checks it once (update_quorum_state(init))
+      run.quorumUp = quorumState(true, this.liveWeight(run), vs.quorum, vs.hysteresis);
+      if (this.deps.keptVs?.has(id)) continue;
+      // keepalived's init_service_rs: rs_init_notifies tells of each server starting up
+      if (this.config.global_defs.rs_init_notifies)
+        for (const s of servers) if (s.up) void this.notify.rs(vs, s.cfg, true);
+      // "Starting with quorum down" tells (quorum up at start is no change)
+      if (!run.quorumUp) void this.notify.vs(vs, false);
     }
     void this.push();
     for (const vs of this.vss)
       for (const rs of vs.servers)
-        for (const c of rs.checkers) this.arm(vs, rs, c, c.schedule.first(now));
+        for (const c of rs.checkers)
+          if (c.cfg.type === 'FILE_CHECK') this.watchFile(vs, rs, c);
+          else this.arm(vs, rs, c, c.schedule.first(now));
+  }
+
+  private watchFile(vs: VsRun, rs: RsRun, c: CheckerRun) {
+    const cfg = c.cfg as Extract<Checker, { type: 'FILE_CHECK' }>;
+    const f = this.config.track_file.find((t) => t.name === cfg.track_file?.name);
+    if (!f?.file || !this.files) return;
+    this.files.watch(f, (v) => {
+      if (this.stopped) return;
+      const st = fileCheckState(v, ...this.fileWeight(cfg));
+      const was = c.schedule.up;
+      const weightChanged = st.delta !== c.delta;
+      c.schedule.up = st.up;
+      c.delta = st.delta;
+      c.last = st.up ? { ok: true } : { ok: false, reason: `track_file ${f.name} is ${v}` };
+      this.deps.log('info', `${vs.id}: ${rs.id} track_file ${f.name} now ${v}`);
+      void this.settle(vs, rs, c, c.last, was !== st.up || weightChanged);
+    });
   }
 
   stop() {
     this.stopped = true;
+    this.files?.close();
     for (const vs of this.vss)
       for (const rs of vs.servers) for (const c of rs.checkers) c.timer?.cancel();
+  }
+
+  /**
+   * Shutdown (after stop): virtual servers with omega tell DOWN for their
+   * real servers still up and for their quorum (not the real servers when
+   * lvs_flush_on_stop flushed them). Resolves when those scripts ended
+   * (keepalived gives each one second).
+   */
+  shutdown(flushed = false): Promise<unknown> {
+    return Promise.all(
+      this.vss.map((vs) =>
+        this.notify.vsGone(
+          vs.cfg,
+          vs.servers.filter((s) => s.up).map((s) => s.cfg),
+          { stopping: true, quorumUp: vs.quorumUp, flushed },
+        ),
+      ),
+    );
+  }
+
+  /** A reload keeps only `kept` (virtual server ids): the others tell their servers and quorum DOWN. */
+  removed(kept: ReadonlySet<string>): Promise<unknown> {
+    const gone = this.vss.filter((vs) => !kept.has(vs.id));
+    return Promise.all(
+      gone.map((vs) =>
+        this.notify.vsGone(
+          vs.cfg,
+          vs.servers.filter((s) => s.up).map((s) => s.cfg),
+          { stopping: false, quorumUp: vs.quorumUp },
+        ),
+      ),
+    );
+  }
+
+  vsIds(): Set<string> {
+    return new Set(this.vss.map((v) => v.id));
   }
 
   private arm(vs: VsRun, rs: RsRun, c: CheckerRun, at: number) {
@@ -135,7 +238,7 @@ export class HealthManager {
   }
 
   private async runCheck(vs: VsRun, rs: RsRun, c: CheckerRun) {
-    if (this.stopped) return;
+    if (this.stopped || c.cfg.type === 'FILE_CHECK') return;
     const now = this.deps.clock.now();
     // ha_suspend: no checks while this director does not hold the virtual address
     if (
@@ -146,7 +249,7 @@ export class HealthManager {
       this.arm(vs, rs, c, now + c.cfg.delay_loop! * 1000);
       return;
     }
-    const r = await this.probe(rs, c.cfg);
+    const r = await runProbe(this.deps.probes, rs.cfg, c.cfg);
     this.stats.checks++;
     if (this.stopped) return;
     // keepalived's log_all_failures: each failed check of a server still up, not only the verdict
@@ -160,8 +263,22 @@ export class HealthManager {
     if (r.weight !== undefined) c.weight = r.weight;
     const v = c.schedule.result(r.ok, this.deps.clock.now());
     this.arm(vs, rs, c, v.nextAt);
+    // keepalived: an alpha checker whose first check fails tells DOWN (update_svr_checker_state)
+    const firstDown = !c.ran && !v.up && !v.changed && !!c.cfg.alpha;
+    c.ran = true;
+    if (firstDown && !rs.up) void this.notify.rs(vs.cfg, rs.cfg, false);
+    await this.settle(vs, rs, c, r, r.weight !== undefined);
+  }
+
+  /** A checker's state or weight changed: the real server's state, its notifies, quorum, dataplane. */
+  private async settle(
+    vs: VsRun,
+    rs: RsRun,
+    c: CheckerRun,
+    r: ProbeResult,
+    weightChanged: boolean,
+  ) {
     const up = rs.checkers.every((x) => x.schedule.up);
-    const weightChanged = r.weight !== undefined;
     if (up !== rs.up) {
       rs.up = up;
       rs.lastChange = this.deps.clock.now();
@@ -179,79 +296,20 @@ export class HealthManager {
         at: this.deps.clock.now(),
         wallTime: Date.now(),
       });
-      const script = up ? rs.cfg.notify_up : rs.cfg.notify_down;
-      if (script) void this.deps.runScript(splitArgv(script.cmd), 30_000);
+      void this.notify.rs(vs.cfg, rs.cfg, up);
       this.updateQuorum(vs);
       await this.push();
     } else if (weightChanged) {
+      this.updateQuorum(vs);
       await this.push();
     }
   }
 
-  private async probe(rs: RsRun, c: Checker): Promise<ProbeResult> {
-    const host = c.connect_ip ?? rs.cfg.address;
-    const port = c.connect_port ?? rs.cfg.port;
-    const timeoutMs = c.connect_timeout! * 1000;
-    switch (c.type) {
-      case 'TCP_CHECK':
-        return this.deps.probes.tcp(host, port, timeoutMs, c.bindto);
-      case 'HTTP_GET':
-      case 'SSL_GET': {
-        for (const u of c.url) {
-          const r = await this.deps.probes.http({
-            tls: c.type === 'SSL_GET',
-            host,
-            port,
-            path: u.path ?? '/',
-            ...((u.virtualhost ?? c.virtualhost ?? rs.cfg.virtualhost)
-              ? { virtualhost: u.virtualhost ?? c.virtualhost ?? rs.cfg.virtualhost }
-              : {}),
-            ...(u.status_code ? { statusCodes: u.status_code } : {}),
-            ...(u.digest ? { digest: u.digest } : {}),
-            ...(u.regex !== undefined ? { regex: urlRegex(u) } : {}),
-            protocol: c.http_protocol,
-            timeoutMs,
-            ...(c.bindto ? { bindto: c.bindto } : {}),
-            sni: c.type === 'SSL_GET' && c.enable_sni,
-          });
-          if (!r.ok) return { ...r, reason: `${u.path}: ${r.reason}` };
-        }
-        return { ok: true };
-      }
-      case 'MISC_CHECK': {
-        const r = await this.deps.probes.script(
-          splitArgv(c.misc_path ?? ''),
-          c.misc_timeout! * 1000,
-        );
-        const v = miscVerdict(r.exitCode ?? (r.ok ? 0 : 1), c.misc_dynamic);
-        return {
-          ok: v.ok,
-          ...(v.weight !== undefined ? { weight: v.weight } : {}),
-          ...(r.reason ? { reason: r.reason } : {}),
-        };
-      }
-      case 'DNS_CHECK':
-        return this.deps.probes.dns(host, port || 53, c.name, c.query_type, timeoutMs);
-      case 'UDP_CHECK':
-        return this.deps.probes.udp({
-          host,
-          port,
-          timeoutMs,
-          ...(c.payload ? { payload: c.payload } : {}),
-          ...(c.require_reply ? { requireReply: c.require_reply } : {}),
-          minReplyLength: c.min_reply_length,
-          maxReplyLength: c.max_reply_length,
-          ...(c.bindto ? { bindto: c.bindto } : {}),
-          ...(c.bind_port ? { bindPort: c.bind_port } : {}),
-        });
-      case 'PING_CHECK':
-        return this.deps.probes.ping(host, timeoutMs);
-    }
-  }
-
+  /** keepalived's effective weight: the configured (or misc_dynamic) weight plus FILE_CHECK deltas */
   private weightOf(rs: RsRun): number {
     const dyn = rs.checkers.find((c) => c.weight !== undefined)?.weight;
-    return dyn ?? rs.cfg.weight;
+    const delta = rs.checkers.reduce((n, c) => n + (c.delta ?? 0), 0);
+    return realWeight((dyn ?? rs.cfg.weight) + delta);
   }
 
   private liveWeight(vs: VsRun): number {
@@ -266,25 +324,21 @@ export class HealthManager {
       next ? 'info' : 'warn',
       `${vs.id}: quorum ${next ? 'gained' : 'lost'} (live weight ${this.liveWeight(vs)}, quorum ${vs.cfg.quorum})`,
     );
-    const script = next ? vs.cfg.quorum_up : vs.cfg.quorum_down;
-    if (script) void this.deps.runScript(splitArgv(script.cmd), 30_000);
-  }
-
-  private view(vs: VsRun): VsView {
-    return {
-      cfg: vs.cfg,
-      id: vs.id,
-      quorumUp: vs.quorumUp,
-      servers: vs.servers.map((s) => ({ cfg: s.cfg, up: s.up, weight: this.weightOf(s) })),
-    };
+    void this.notify.vs(vs.cfg, next);
   }
 
   /** The dataplane state that follows from the current verdicts (services.ts). */
   desired(): Service[] {
-    return desiredServices(
-      this.config,
-      this.vss.map((v) => this.view(v)),
-    );
+    return desiredServices(this.config, this.views());
+  }
+
+  private views(): VsView[] {
+    return this.vss.map((vs) => ({
+      cfg: vs.cfg,
+      id: vs.id,
+      quorumUp: vs.quorumUp,
+      servers: vs.servers.map((s) => ({ cfg: s.cfg, up: s.up, weight: this.weightOf(s) })),
+    }));
   }
 
   /**
@@ -324,7 +378,7 @@ export class HealthManager {
       // a group's real servers are in service where they are in its first service
       const first =
         vs.cfg.key.kind === 'group'
-          ? servicesOf(this.config, this.view(vs), autoFwmarks(this.config))[0]?.id
+          ? servicesOf(this.config, this.views().find((v) => v.id === vs.id)!)[0]?.id
           : vs.id;
       const d = desired.get(first ?? vs.id) ?? { destinations: [] as Destination[] };
       const group = vs.cfg.key.kind === 'group';

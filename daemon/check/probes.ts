@@ -29,11 +29,22 @@ export function tcpProbe(
   });
 }
 
-/** Run a MISC_CHECK program (argv, no shell) with a timeout; the exit code decides. */
-export function scriptProbe(argv: string[], timeoutMs: number): Promise<ProbeResult> {
+/** Run a MISC_CHECK program (argv, no shell) with a timeout, as `as` when given; the exit code decides. */
+export function scriptProbe(
+  argv: string[],
+  timeoutMs: number,
+  as?: { uid: number; gid: number },
+): Promise<ProbeResult> {
   return new Promise((resolve) => {
     let settled = false;
-    const child = spawn(argv[0], argv.slice(1), { stdio: 'ignore', detached: true });
+    const self = as && as.uid === process.getuid?.() && as.gid === process.getgid?.();
+    const who = as && !self ? { uid: as.uid, gid: as.gid } : {};
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(argv[0], argv.slice(1), { stdio: 'ignore', detached: true, ...who });
+    } catch (e) {
+      return resolve({ ok: false, reason: (e as Error).message, exitCode: 127 });
+    }
     const done = (r: ProbeResult) => {
       if (!settled) {
         settled = true;
@@ -47,7 +58,7 @@ export function scriptProbe(argv: string[], timeoutMs: number): Promise<ProbeRes
       } catch {
         /* gone */
       }
-      done({ ok: false, reason: `timeout after ${timeoutMs} ms`, exitCode: 124 });
+      done({ ok: false, reason: `timeout after ${timeoutMs} ms`, exitCode: 124, timedOut: true });
     }, timeoutMs);
     child.on('error', (e) => done({ ok: false, reason: e.message, exitCode: 127 }));
     child.on('exit', (code) =>

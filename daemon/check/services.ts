@@ -12,6 +12,7 @@ import {
   type VirtualServer,
 } from '../config/model';
 import { serviceId, type AddressRange, type Destination, type Service } from '../dataplane/types';
+import { fwmarkFamily, tunOf } from './lvs-service';
 
 /** One virtual server as the manager sees it now. */
 export interface VsView {
@@ -61,7 +62,11 @@ function targets(config: Config, vs: VirtualServer, marks: Map<string, number>):
   return [{ fwmark: mark, ranges }];
 }
 
-export function servicesOf(config: Config, vs: VsView, marks: Map<string, number>): Service[] {
+export function servicesOf(
+  config: Config,
+  vs: VsView,
+  marks: Map<string, number> = autoFwmarks(config),
+): Service[] {
   const c = vs.cfg;
   const group = c.key.kind === 'group';
   const g = config.global_defs;
@@ -71,11 +76,13 @@ export function servicesOf(config: Config, vs: VsView, marks: Map<string, number
     // keepalived: in a group, DR and TUN real servers take the service's port (0 for a fwmark)
     const rsPort = (p: number, m: string) => (group && m !== 'NAT' ? port : p);
     const ranges = 'ranges' in t ? t.ranges : undefined;
+    const sorryMethod = c.sorry_server_lvs_method ?? c.lvs_method;
     const sorry = c.sorry_server
       ? {
           address: c.sorry_server.address,
-          port: rsPort(c.sorry_server.port || port, c.sorry_server_lvs_method ?? c.lvs_method),
-          method: c.sorry_server_lvs_method ?? c.lvs_method,
+          port: rsPort(c.sorry_server.port || port, sorryMethod),
+          method: sorryMethod,
+          ...tunOf(sorryMethod, c.sorry_tun),
         }
       : undefined;
     const dests = new Map<string, Destination>();
@@ -94,6 +101,7 @@ export function servicesOf(config: Config, vs: VsView, marks: Map<string, number
         port: rsPort(s.cfg.port, method),
         weight: live ? s.weight : 0,
         method,
+        ...tunOf(method, s.cfg.tun),
         ...(s.cfg.uthreshold ? { uThresh: s.cfg.uthreshold } : {}),
         ...(s.cfg.lthreshold ? { lThresh: s.cfg.lthreshold } : {}),
         ...(live ? {} : { baseWeight: s.weight }),
@@ -119,7 +127,16 @@ export function servicesOf(config: Config, vs: VsView, marks: Map<string, number
       protocol,
       ...(address ? { address } : {}),
       port,
-      ...('fwmark' in t ? { fwmark: t.fwmark } : {}),
+      ...('fwmark' in t
+        ? {
+            fwmark: t.fwmark,
+            family: fwmarkFamily(
+              c,
+              'ranges' in t ? { fwmark: t.fwmark } : t,
+              config.virtual_server_group,
+            ),
+          }
+        : {}),
       scheduler: c.lvs_sched,
       method: c.lvs_method,
       persistence: c.persistence_timeout,

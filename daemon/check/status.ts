@@ -47,4 +47,6 @@ export interface ProbeResult {
   /** MISC_CHECK misc_dynamic weight */
   weight?: number;
   exitCode?: number;
+  /** MISC_CHECK: the script ran past misc_timeout and was killed */
+  timedOut?: boolean;
 }

@@ -124,6 +124,11 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
     undefinedTrackers(`vrrp_instance ${vi.name}`, vi);
   }
 
+  // keepalived clears lvs_sync_daemon when its instance does not exist
+  const syncd = cfg.global_defs.lvs_sync_daemon;
+  if (syncd?.instance && !names.has(syncd.instance))
+    diag.error(syncd.at, `lvs_sync_daemon: vrrp_instance ${syncd.instance} is not defined`);
+
   // keepalived: in a sync group (without sync_group_tracking_weight) and for the address
   // owner, an instance's weighted trackers lose their weight or are dropped
   for (const vi of cfg.vrrp_instance) {
@@ -170,6 +175,13 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
       diag.warn(vs.at, 'virtual_server: no real_server (keepalived ignores such a virtual server)');
     if (vs.sorry_server_lvs_method && !vs.sorry_server)
       diag.warn(vs.at, 'virtual_server: sorry_server_lvs_method without sorry_server');
+    // nftables forwards, it cannot encapsulate: TUN needs IPVS
+    const tun = [vs, ...vs.real_server].find((x) => x.lvs_method === 'TUN');
+    if (tun && cfg.global_defs.lvs_backend === 'nftables')
+      diag.error(
+        tun.at,
+        'lvs_method TUN: the nftables backend cannot encapsulate packets; use lvs_backend ipvs (or auto on a kernel with IPVS)',
+      );
     for (const rs of vs.real_server) {
       const label = `real_server ${rs.address} ${rs.port}`;
       if (
@@ -192,6 +204,12 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
         }
         if (c.type === 'MISC_CHECK' && !c.misc_path)
           diag.error(c.at, `${label}: MISC_CHECK needs misc_path`);
+        // keepalived: "track_file NAME not found" (the FILE_CHECK is dropped)
+        if (c.type === 'FILE_CHECK' && c.track_file) {
+          const ref = c.track_file;
+          if (!cfg.track_file.some((t) => t.name === ref.name))
+            diag.error(ref.at, `${label}: FILE_CHECK track_file ${ref.name} not found`);
+        }
       }
     }
   }

@@ -14,6 +14,7 @@ import {
   type realServer,
   type VirtualServer,
 } from './keywords/lvs';
+import { checkFamilies, tunnelOfBlock } from './keywords/lvs-family';
 import { staticKeywords } from './keywords/static';
 import { VsGroupField } from './keywords/vsgroup';
 import { linkbeatInterface, trackFile, trackProcess, upDownDelay } from './keywords/trackers';
@@ -38,6 +39,8 @@ export { AUTH_PASS_MAX } from './keywords/vrrp';
 function resolveCheckerTimings(vs: VirtualServer) {
   for (const rs of vs.real_server) {
     for (const c of rs.checkers) {
+      // FILE_CHECK has none of the connection or timing options
+      if (c.type === 'FILE_CHECK') continue;
       const delayLoop = c.delay_loop ?? rs.delay_loop ?? vs.delay_loop;
       const d = checkerDefaults(c.type, delayLoop);
       c.delay_loop = delayLoop;
@@ -53,7 +56,10 @@ function resolveCheckerTimings(vs: VirtualServer) {
       if (c.type === 'MISC_CHECK') c.misc_timeout = c.misc_timeout ?? delayLoop;
     }
     rs.inhibit_on_failure = rs.inhibit_on_failure ?? vs.inhibit_on_failure;
-    rs.lvs_method = rs.lvs_method ?? vs.lvs_method;
+    if (rs.lvs_method === undefined) {
+      rs.lvs_method = vs.lvs_method;
+      rs.tun = vs.tun;
+    }
   }
 }
 
@@ -61,7 +67,12 @@ const virtualServer = kw.block(virtualServerKeywords, {
   header: virtualServerKey,
   finish: (vs, stmt, ctx) => {
     checkVirtualServer(vs, stmt, ctx);
+    vs.tun = tunnelOfBlock(stmt);
+    vs.sorry_tun = vs.sorry_server_lvs_method
+      ? tunnelOfBlock(stmt, ['sorry_server_lvs_method'])
+      : vs.tun;
     resolveCheckerTimings(vs);
+    vs.family = checkFamilies(vs, stmt, ctx);
   },
 });
 
@@ -85,6 +96,15 @@ export const configSchema = kw.block({
   bfd_instance: bfdInstance.many(),
   virtual_server: virtualServer.many(),
   virtual_server_group: new VsGroupField().many(),
+  /** the client certificate of SSL_GET (keepalived's check_ssl.c context) */
+  SSL: kw
+    .block({
+      password: kw.string().optional(),
+      ca: kw.string().optional(),
+      certificate: kw.string().optional(),
+      key: kw.string().optional(),
+    })
+    .optional(),
   ...staticKeywords,
 });
 

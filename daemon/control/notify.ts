@@ -50,10 +50,6 @@ export function groupFifoLine(g: GroupTransition): string {
   return `GROUP "${g.group}" ${g.state} 0\n`;
 }
 
-export function rsFifoLine(e: { vs: string; rs: string; up: boolean }): string {
-  return `RS "${e.rs}" "${e.vs}" ${e.up ? 'UP' : 'DOWN'}\n`;
-}
-
 const userOf = (r: ScriptRef): UserRef | undefined =>
   r.user ? { user: r.user, group: r.group } : undefined;
 
@@ -62,6 +58,8 @@ export class Notifier {
   private fifos: NotifyFifo[];
   /** notify_fifo: it also carries the checkers' lines */
   private mainFifo?: NotifyFifo;
+  /** lvs_notify_fifo: the checkers' lines only */
+  private lvsFifo?: NotifyFifo;
   private gate: ScriptGate;
   /** instances a reload removed: their scripts run when they are stopped */
   private removed = new Map<string, VrrpInstance>();
@@ -100,6 +98,8 @@ export class Notifier {
         g.notify_fifo_script,
         g.vrrp_notify_fifo,
         g.vrrp_notify_fifo_script,
+        g.lvs_notify_fifo,
+        g.lvs_notify_fifo_script,
       ]);
     };
     const reopen = fifos(c) !== fifos(this.config);
@@ -107,9 +107,10 @@ export class Notifier {
     this.gate = this.makeGate();
     // FIFOs (and their scripts) changed by the reload are closed and opened anew
     if (reopen && !this.reopening) {
-      const old = this.fifos;
+      const old = [...this.fifos, ...(this.lvsFifo ? [this.lvsFifo] : [])];
       this.fifos = [];
       this.mainFifo = undefined;
+      this.lvsFifo = undefined;
       const held: string[] = (this.reopening = []);
       void Promise.all(old.map((f) => f.close())).then(() => {
         if (this.reopening !== held) return; // closed meanwhile
@@ -133,6 +134,14 @@ export class Notifier {
       fifos.push(
         new NotifyFifo(g.vrrp_notify_fifo, g.vrrp_notify_fifo_script, this.gate, this.log),
       );
+    // likewise an lvs_notify_fifo that is notify_fifo (it has the lines already)
+    if (g.lvs_notify_fifo && g.lvs_notify_fifo !== g.notify_fifo)
+      this.lvsFifo = new NotifyFifo(
+        g.lvs_notify_fifo,
+        g.lvs_notify_fifo_script,
+        this.gate,
+        this.log,
+      );
     return fifos;
   }
 
@@ -146,16 +155,22 @@ export class Notifier {
 
   /** Write what is queued, close the FIFOs (removing those created) and end their scripts. */
   async close() {
-    const f = this.fifos;
+    const f = [...this.fifos, ...(this.lvsFifo ? [this.lvsFifo] : [])];
     this.fifos = [];
     this.reopening = undefined;
     this.mainFifo = undefined;
+    this.lvsFifo = undefined;
     await Promise.all(f.map((x) => x.close()));
   }
 
-  /** A real server changed: one FIFO line, `RS "<real server>" "<virtual server>" UP|DOWN`. */
-  onRealServer(e: { vs: string; rs: string; up: boolean }) {
-    this.mainFifo?.write(rsFifoLine(e));
+  /**
+   * A checker event line (check/notifies.ts: `RS [ADDR]:tcp:PORT [VIP]:tcp:PORT UP`,
+   * `VS [VIP]:tcp:PORT DOWN`): to notify_fifo and lvs_notify_fifo, as keepalived's
+   * checker process writes both.
+   */
+  checkerLine(line: string) {
+    this.mainFifo?.write(line);
+    this.lvsFifo?.write(line);
   }
 
   /** MASTER_RX_LOWER_PRI (line and script), a change of priority (line, when asked for) */

@@ -171,6 +171,8 @@ const CHECK_TEXT: Record<CheckerType, [string, string]> = {
   DNS_CHECK: ['=> DNS_CHECK: succeed on service <=', '=> DNS_CHECK: failed on service <='],
   UDP_CHECK: ['=> UDP CHECK succeed on service <=', '=> UDP CHECK failed on service <='],
   PING_CHECK: ['=> ICMP CHECK succeed on service <=', '=> ICMP CHECK failed on service <='],
+  SMTP_CHECK: ['=> CHECK succeed on service <=', '=> CHECK failed on service <='],
+  FILE_CHECK: ['=> FILE CHECK succeed on service <=', '=> FILE CHECK failed on service <='],
 };
 
 /** A real server went up or down: keepalived's checker mail, or none. */

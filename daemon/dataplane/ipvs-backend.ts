@@ -14,6 +14,7 @@ import {
   type IpvsTimeouts,
   parseDest,
   parseService,
+  serviceAf,
   IPVS_GENL_NAME,
 } from './ipvs';
 import { familyIdFrom, getFamilyMessage, parseMessages, type NlMessage } from '../net/genl';
@@ -40,6 +41,8 @@ export class IpvsDataplane implements Dataplane {
   private marks = '';
   private marksTable?: string;
   private cmdBuf?: { buf: RcvBuf; warn: (m: string) => void };
+  /** the table as this daemon last wrote it (undefined: unknown, read the kernel's) */
+  private known?: IpvsTable[];
   errors = 0;
 
   constructor(private readonly log: Log) {}
@@ -96,7 +99,9 @@ export class IpvsDataplane implements Dataplane {
     for (let i = 0; i < 10_000; i++) {
       const len = n.recv(this.fd!, buf, 2000);
       if (len < 0) throw new Error('IPVS: no answer from the kernel');
-      for (const m of parseMessages(buf.subarray(0, len))) {
+      // a copy: parsed attributes are views into it, and the next recv of a
+      // multi-part dump reuses buf (a view would show the next part's bytes)
+      for (const m of parseMessages(Uint8Array.prototype.slice.call(buf, 0, len))) {
         if (m.seq !== seq) continue;
         if (m.error !== undefined) {
           if (m.error !== 0)
@@ -118,39 +123,64 @@ export class IpvsDataplane implements Dataplane {
     return services.map((service) => ({
       service,
       dests: this.request(dumpDestsMessage(this.family, service, this.seq++), true)
-        .map(parseDest)
+        .map((m) => parseDest(m, serviceAf(service)))
         .filter((d): d is NonNullable<typeof d> => !!d),
     }));
   }
 
-  private converge(): number {
+  /** Runs the plan from `current` (read from the kernel unless given) to the desired table. */
+  private converge(current?: IpvsTable[]): number {
     this.open();
-    const cmds = planIpvs(this.current(), this.desired, this.owned);
+    this.known = undefined;
+    const cmds = planIpvs(current ?? this.current(), this.desired, this.owned);
     for (const c of cmds) {
       try {
         this.request(encodeCommand(this.family, c, this.seq++), false);
       } catch (e) {
-        this.errors++;
         throw new Error(`${c.cmd} ${ipvsKey(c.service)}: ${(e as Error).message}`);
       }
     }
+    this.known = this.desired;
     return cmds.length;
   }
 
   async apply(services: Service[]): Promise<void> {
-    for (const s of services)
-      if (s.method === 'TUN' && s.destinations.length)
-        this.log('info', `${s.id}: IPIP tunnel forwarding`);
     this.desired = services.map(toIpvs);
     this.desiredServices = services;
     for (const t of this.desired) this.owned.add(ipvsKey(t.service));
-    this.converge();
+    // A change is planned from the table this daemon last wrote (one real
+    // server = one command, no dump of the whole table); if the kernel's table
+    // is not that any more, a command fails and the plan is redone from a dump.
+    let done = false;
+    if (this.known)
+      try {
+        this.converge(this.known);
+        done = true;
+      } catch (e) {
+        this.log(
+          'info',
+          `dataplane: IPVS is not as last applied (${(e as Error).message}); reading it`,
+        );
+      }
+    if (!done)
+      try {
+        this.converge();
+      } catch (e) {
+        this.errors++;
+        throw e;
+      }
     await this.applyMarks(services);
   }
 
   async reconcile(): Promise<boolean> {
     if (this.fd === undefined) return false;
-    let n = this.converge();
+    let n: number;
+    try {
+      n = this.converge();
+    } catch (e) {
+      this.errors++;
+      throw e;
+    }
     if (this.marks && (await nft(['list', 'table', 'ip', this.marksTable!])).code !== 0) {
       await this.applyMarks(this.desiredServices, true);
       n++;
@@ -166,6 +196,7 @@ export class IpvsDataplane implements Dataplane {
   async flushAll(): Promise<void> {
     this.open();
     this.request(flushMessage(this.family, this.seq++), false);
+    this.known = undefined;
   }
 
   async setTimeouts(t: IpvsTimeouts): Promise<void> {

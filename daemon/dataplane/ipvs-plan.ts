@@ -1,14 +1,8 @@
 // The plan that turns the current IPVS table into the desired one with the
 // fewest commands (never a flush: destinations that stay keep their
 // connections and counters). Pure.
-import {
-  ip4,
-  netmaskBytes,
-  type Command,
-  type IpvsDest,
-  type IpvsService,
-  type ServiceKey,
-} from './ipvs';
+import { canonicalIp, netmaskBytes, sameTunnel } from './ipvs-addr';
+import { type Command, type IpvsDest, type IpvsService, type ServiceKey } from './ipvs';
 import type { Destination, Service } from './types';
 
 export interface IpvsTable {
@@ -16,29 +10,48 @@ export interface IpvsTable {
   dests: IpvsDest[];
 }
 
+// a fwmark names one service per family; addresses as the kernel spells them (IPv6 in brackets)
 const keyOf = (s: ServiceKey) =>
-  s.fwmark !== undefined ? `FWM ${s.fwmark}` : `${s.protocol} ${s.address}:${s.port}`;
-const destKey = (d: { address: string; port: number }) => `${d.address}:${d.port}`;
+  s.fwmark !== undefined
+    ? `FWM ${s.fwmark}${s.family === 6 ? ' IPv6' : ''}`
+    : `${s.protocol} ${hostPort(s.address!, s.port)}`;
+const hostPort = (a: string, port: number) =>
+  a.includes(':') ? `[${canonicalIp(a)}]:${port}` : `${a}:${port}`;
+const destKey = (d: { address: string; port: number }) => hostPort(d.address, d.port);
+/** a persistence mask as IPVS reports it: none for a host mask (dotted IPv4, prefix length IPv6) */
+function mask(s: Service): string | undefined {
+  const m = s.persistenceNetmask;
+  if (m === undefined) return undefined;
+  if (s.family === 6 || s.address?.includes(':')) {
+    const n = m.replace('/', '');
+    return n === '128' ? undefined : n;
+  }
+  const t = [...netmaskBytes(m)].join('.');
+  return t === '255.255.255.255' ? undefined : t;
+}
 
 export function toIpvs(s: Service): IpvsTable {
   return {
     service: {
       protocol: s.protocol,
-      ...(s.fwmark !== undefined ? { fwmark: s.fwmark } : { address: s.address! }),
+      ...(s.fwmark !== undefined
+        ? { fwmark: s.fwmark, ...(s.family === 6 ? { family: 6 as const } : {}) }
+        : { address: canonicalIp(s.address!) }),
       port: s.port,
       scheduler: s.scheduler,
       persistence: s.persistence,
-      ...(s.persistenceNetmask ? { netmask: ip4(netmaskBytes(s.persistenceNetmask)) } : {}),
+      ...(mask(s) ? { netmask: mask(s) } : {}),
       ...(s.onePacket ? { onePacket: true } : {}),
       ...(s.schedFlags ? { schedFlags: s.schedFlags } : {}),
       // keepalived sends the engine with persistence only (ipvswrapper.c ipvs_set_srule)
       ...(s.persistenceEngine && s.persistence > 0 ? { pe: s.persistenceEngine } : {}),
     },
     dests: s.destinations.map((d: Destination) => ({
-      address: d.address,
+      address: canonicalIp(d.address),
       port: d.port,
       weight: d.weight,
       method: d.method,
+      ...(d.method === 'TUN' ? { tun: d.tun ?? { type: 'ipip' as const } } : {}),
       ...(d.uThresh ? { uThresh: d.uThresh } : {}),
       ...(d.lThresh ? { lThresh: d.lThresh } : {}),
     })),
@@ -73,7 +86,7 @@ export function planIpvs(
       !!c.service.onePacket !== !!t.service.onePacket ||
       (c.service.schedFlags ?? 0) !== (t.service.schedFlags ?? 0) ||
       (c.service.pe ?? '') !== (t.service.pe ?? '') ||
-      (c.service.netmask ?? '255.255.255.255') !== (t.service.netmask ?? '255.255.255.255')
+      (c.service.netmask ?? '') !== (t.service.netmask ?? '')
     ) {
       cmds.push({ cmd: 'SET_SERVICE', service: t.service });
     }
@@ -88,7 +101,8 @@ export function planIpvs(
         h.weight !== d.weight ||
         h.method !== d.method ||
         (h.uThresh ?? 0) !== (d.uThresh ?? 0) ||
-        (h.lThresh ?? 0) !== (d.lThresh ?? 0)
+        (h.lThresh ?? 0) !== (d.lThresh ?? 0) ||
+        (d.method === 'TUN' && !sameTunnel(h.tun, d.tun))
       )
         cmds.push({ cmd: 'SET_DEST', service: t.service, dest: d });
     }

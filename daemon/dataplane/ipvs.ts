@@ -11,7 +11,22 @@ import {
   type NlMessage,
 } from '../net/genl';
 import { nlattr as attr } from '../net/nlattr';
-import type { Method, Protocol } from './types';
+import {
+  AF_INET,
+  AF_INET6,
+  afOf,
+  inetAddr,
+  inetText,
+  svcNetmask,
+  svcNetmaskText,
+  TUN_CSUM,
+  TUN_TYPE,
+  normalTunnel,
+  tunnelFrom,
+} from './ipvs-addr';
+import type { Method, Protocol, Tunnel } from './types';
+
+export { netmaskBytes } from './ipvs-addr';
 
 export const IPVS_GENL_NAME = 'IPVS';
 const IPVS_GENL_VERSION = 1;
@@ -55,9 +70,11 @@ const DEST = {
   ACTIVE_CONNS: 7,
   INACT_CONNS: 8,
   ADDR_FAMILY: 11,
+  TUN_TYPE: 13,
+  TUN_PORT: 14,
+  TUN_FLAGS: 15,
 };
 
-const AF_INET = 2;
 const IPPROTO: Record<Protocol, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 export const IP_VS_SVC_F_PERSISTENT = 0x1;
 export const IP_VS_SVC_F_ONEPACKET = 0x4;
@@ -76,18 +93,17 @@ const u32 = (n: number) => {
   return b;
 };
 const str = (s: string) => new TextEncoder().encode(s + '\0');
-/** union nf_inet_addr: 16 bytes, IPv4 in the first 4 */
-const inetAddr = (ip: string) => {
-  const b = new Uint8Array(16);
-  ip.split('.').forEach((o, i) => (b[i] = Number(o)));
-  return b;
-};
+
+/** AF_INET or AF_INET6: a fwmark service's by its `family`, an address service's by its address */
+export const serviceAf = (s: ServiceKey) =>
+  s.fwmark !== undefined ? (s.family === 6 ? AF_INET6 : AF_INET) : afOf(s.address!);
 
 /** The attributes that name a service (what DEL_SERVICE and the *_DEST commands need). */
 function serviceKey(s: ServiceKey): Uint8Array[] {
-  if (s.fwmark !== undefined) return [attr(SVC.AF, u16(AF_INET)), attr(SVC.FWMARK, u32(s.fwmark))];
+  const af = attr(SVC.AF, u16(serviceAf(s)));
+  if (s.fwmark !== undefined) return [af, attr(SVC.FWMARK, u32(s.fwmark))];
   return [
-    attr(SVC.AF, u16(AF_INET)),
+    af,
     attr(SVC.PROTOCOL, u16(IPPROTO[s.protocol])),
     attr(SVC.ADDR, inetAddr(s.address!)),
     attr(SVC.PORT, u16be(s.port)),
@@ -99,13 +115,15 @@ export interface ServiceKey {
   address?: string;
   port: number;
   fwmark?: number;
+  /** a fwmark service's family: 6 for AF_INET6 (absent = AF_INET) */
+  family?: 4 | 6;
 }
 
 export interface IpvsService extends ServiceKey {
   scheduler: string;
   /** seconds; 0 = not persistent */
   persistence: number;
-  /** dotted persistence netmask; absent = 255.255.255.255 */
+  /** persistence netmask: dotted for IPv4, a prefix length for IPv6; absent = a host mask */
   netmask?: string;
   /** one-packet scheduling (keepalived `ops`) */
   onePacket?: boolean;
@@ -123,23 +141,10 @@ export interface IpvsDest {
   /** connection thresholds (uthreshold / lthreshold); absent = 0, none */
   uThresh?: number;
   lThresh?: number;
+  /** TUN: the encapsulation (absent = ipip) */
+  tun?: Tunnel;
   activeConns?: number;
   inactConns?: number;
-}
-
-/** A dotted mask or a prefix length as 4 bytes in network order; throws on anything else. */
-export function netmaskBytes(mask: string | undefined): Uint8Array {
-  if (mask === undefined) return Uint8Array.of(255, 255, 255, 255);
-  const prefix = /^\/?(\d{1,2})$/.exec(mask);
-  if (prefix && Number(prefix[1]) <= 32) {
-    const bits = Number(prefix[1]);
-    const n = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    return Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-  }
-  const o = mask.split('.').map(Number);
-  if (o.length !== 4 || o.some((x) => !Number.isInteger(x) || x < 0 || x > 255))
-    throw new Error(`persistence_granularity ${mask}: not a netmask`);
-  return Uint8Array.from(o);
 }
 
 function serviceAttrs(s: IpvsService): Uint8Array[] {
@@ -153,9 +158,20 @@ function serviceAttrs(s: IpvsService): Uint8Array[] {
     attr(SVC.FLAGS, concat([u32(flags), u32(0xffffffff)])),
     attr(SVC.TIMEOUT, u32(s.persistence)),
     // __be32 in the kernel: the mask's octets in order
-    attr(SVC.NETMASK, netmaskBytes(s.netmask)),
+    attr(SVC.NETMASK, svcNetmask(s.netmask, serviceAf(s))),
     // without a name, SET_SERVICE takes an engine off (the kernel's ip_vs_edit_service)
     ...(s.pe ? [attr(SVC.PE_NAME, str(s.pe))] : []),
+  ];
+}
+
+/** TUN: the type, GUE's port (network order), GUE's and GRE's checksum flags, as libipvs sends them */
+function tunAttrs(d: IpvsDest): Uint8Array[] {
+  if (d.method !== 'TUN') return [];
+  const t = normalTunnel(d.tun);
+  return [
+    attr(DEST.TUN_TYPE, Uint8Array.of(TUN_TYPE[t.type])),
+    ...(t.type === 'gue' ? [attr(DEST.TUN_PORT, u16be(t.port))] : []),
+    ...(t.type !== 'ipip' ? [attr(DEST.TUN_FLAGS, u16(TUN_CSUM[t.csum]))] : []),
   ];
 }
 
@@ -165,9 +181,11 @@ function destAttrs(d: IpvsDest): Uint8Array[] {
     attr(DEST.PORT, u16be(d.port)),
     attr(DEST.FWD_METHOD, u32(FWD[d.method])),
     attr(DEST.WEIGHT, u32(d.weight)),
+    ...tunAttrs(d),
     attr(DEST.U_THRESH, u32(d.uThresh ?? 0)),
     attr(DEST.L_THRESH, u32(d.lThresh ?? 0)),
-    attr(DEST.ADDR_FAMILY, u16(AF_INET)),
+    // a destination's own family: it differs from the service's only with TUN (kernel >= 3.18)
+    attr(DEST.ADDR_FAMILY, u16(afOf(d.address))),
   ];
 }
 
@@ -216,6 +234,7 @@ export function encodeCommand(family: number, c: Command, seq: number): Uint8Arr
           nest(CMD_ATTR_DEST, [
             attr(DEST.ADDR, inetAddr(c.dest.address)),
             attr(DEST.PORT, u16be(c.dest.port)),
+            attr(DEST.ADDR_FAMILY, u16(afOf(c.dest.address))),
           ]),
         ],
         seq,
@@ -273,8 +292,6 @@ const rd = (a: Uint8Array | undefined, n: 2 | 4, be = false) => {
   const v = new DataView(a.buffer, a.byteOffset, a.byteLength);
   return n === 2 ? v.getUint16(0, !be) : v.getUint32(0, !be);
 };
-export const ip4 = (a: Uint8Array | undefined) =>
-  a ? `${a[0]}.${a[1]}.${a[2]}.${a[3]}` : '0.0.0.0';
 const cstr = (a: Uint8Array | undefined) =>
   a ? new TextDecoder().decode(a.subarray(0, a.indexOf(0) < 0 ? a.length : a.indexOf(0))) : '';
 const PROTO_NAME: Record<number, Protocol> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
@@ -284,32 +301,44 @@ export function parseService(m: NlMessage): IpvsService | undefined {
   const s = m.attrs?.get(CMD_ATTR_SERVICE);
   if (!s) return undefined;
   const a = parseAttrs(s);
-  if (rd(a.get(SVC.AF), 2) !== AF_INET) return undefined; // IPv6 services are not ours
+  const af = rd(a.get(SVC.AF), 2);
+  if (af !== AF_INET && af !== AF_INET6) return undefined;
   const flags = a.get(SVC.FLAGS) ? rd(a.get(SVC.FLAGS), 4) : 0;
   const fwmark = rd(a.get(SVC.FWMARK), 4);
-  const netmask = a.get(SVC.NETMASK) ? ip4(a.get(SVC.NETMASK)) : undefined;
+  const netmask = svcNetmaskText(a.get(SVC.NETMASK), af);
   return {
     protocol: PROTO_NAME[rd(a.get(SVC.PROTOCOL), 2)] ?? 'TCP',
-    ...(fwmark ? { fwmark } : { address: ip4(a.get(SVC.ADDR)) }),
+    ...(fwmark
+      ? { fwmark, ...(af === AF_INET6 ? { family: 6 as const } : {}) }
+      : { address: inetText(a.get(SVC.ADDR), af) }),
     port: rd(a.get(SVC.PORT), 2, true),
     scheduler: cstr(a.get(SVC.SCHED_NAME)),
     persistence: flags & IP_VS_SVC_F_PERSISTENT ? rd(a.get(SVC.TIMEOUT), 4) : 0,
-    ...(netmask && netmask !== '255.255.255.255' ? { netmask } : {}),
+    ...(netmask ? { netmask } : {}),
     ...(flags & IP_VS_SVC_F_ONEPACKET ? { onePacket: true } : {}),
     ...(flags & IP_VS_SVC_F_SCHED_MASK ? { schedFlags: flags & IP_VS_SVC_F_SCHED_MASK } : {}),
     ...(cstr(a.get(SVC.PE_NAME)) ? { pe: cstr(a.get(SVC.PE_NAME)) } : {}),
   };
 }
 
-export function parseDest(m: NlMessage): IpvsDest | undefined {
+/** One destination of a dump; `serviceAf` for a kernel that does not report the destination's family. */
+export function parseDest(m: NlMessage, serviceAf = AF_INET): IpvsDest | undefined {
   const s = m.attrs?.get(CMD_ATTR_DEST);
   if (!s) return undefined;
   const a = parseAttrs(s);
+  const af = a.get(DEST.ADDR_FAMILY) ? rd(a.get(DEST.ADDR_FAMILY), 2) : serviceAf;
+  const method = METHOD_NAME[rd(a.get(DEST.FWD_METHOD), 4) & 0x7] ?? 'NAT';
+  const tunType = a.get(DEST.TUN_TYPE)?.[0] ?? 0;
   return {
-    address: ip4(a.get(DEST.ADDR)),
+    address: inetText(a.get(DEST.ADDR), af),
     port: rd(a.get(DEST.PORT), 2, true),
-    method: METHOD_NAME[rd(a.get(DEST.FWD_METHOD), 4) & 0x7] ?? 'NAT',
+    method,
     weight: rd(a.get(DEST.WEIGHT), 4),
+    ...(method === 'TUN'
+      ? {
+          tun: tunnelFrom(tunType, rd(a.get(DEST.TUN_PORT), 2, true), rd(a.get(DEST.TUN_FLAGS), 2)),
+        }
+      : {}),
     ...(rd(a.get(DEST.U_THRESH), 4) ? { uThresh: rd(a.get(DEST.U_THRESH), 4) } : {}),
     ...(rd(a.get(DEST.L_THRESH), 4) ? { lThresh: rd(a.get(DEST.L_THRESH), 4) } : {}),
     activeConns: rd(a.get(DEST.ACTIVE_CONNS), 4),

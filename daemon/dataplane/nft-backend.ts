@@ -8,6 +8,7 @@ import { AF_NETLINK, native, setRcvBuf, SOCK_RAW, sockaddrNl, type RcvBuf } from
 import {
   DR_TABLE,
   NAT_TABLE,
+  NAT6_TABLE,
   renderNft,
   renderNftClear,
   renderNftDelta,
@@ -20,7 +21,7 @@ import type { Dataplane, Service } from './types';
 const NETLINK_NETFILTER = 12;
 /** nfnetlink multicast group of nftables ruleset changes */
 const NFNLGRP_NFTABLES = 7;
-const OURS = new Set([DR_TABLE, NAT_TABLE]);
+const OURS = new Set([DR_TABLE, NAT_TABLE, NAT6_TABLE]);
 
 export class NftDataplane implements Dataplane {
   readonly name = 'nftables' as const;
@@ -51,7 +52,8 @@ export class NftDataplane implements Dataplane {
   private async snapshot(): Promise<string> {
     const a = await nft(['list', 'table', 'netdev', DR_TABLE]);
     const b = await nft(['list', 'table', 'ip', NAT_TABLE]);
-    return (a.code === 0 ? a.out : '') + (b.code === 0 ? b.out : '');
+    const c = await nft(['list', 'table', 'ip6', NAT6_TABLE]);
+    return [a, b, c].map((r) => (r.code === 0 ? r.out : '')).join('');
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

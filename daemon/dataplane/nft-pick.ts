@@ -11,7 +11,8 @@
 //   them; existing TCP flows of DR services go on to it. With the fallback
 //   flag, and for every other scheduler, such a server has no slots: its
 //   flows go to the others (Maglev moves only its slots).
-import { ip4, netmaskBytes } from './ipvs';
+import { bytesToIpv4, bytesToIpv6 } from '../core/address';
+import { netmaskBytes, prefix6 } from './ipvs-addr';
 import { maglevTable, tableSize } from './maglev';
 import type { Destination, Service } from './types';
 
@@ -21,12 +22,26 @@ const PORT = 0x10;
 
 const hashes = (s: Service) => s.scheduler === 'sh' || s.scheduler === 'mh';
 
+/** persistence_granularity as an nft mask: dotted IPv4, or an IPv6 prefix length as an address; '' = host */
+function maskOf(s: Service, ip: 'ip' | 'ip6'): string {
+  if (!s.persistenceNetmask) return '';
+  if (ip === 'ip') {
+    const m = bytesToIpv4(netmaskBytes(s.persistenceNetmask), 0);
+    return m === '255.255.255.255' ? '' : m;
+  }
+  const bits = prefix6(s.persistenceNetmask);
+  if (bits === 128) return '';
+  const b = new Uint8Array(16);
+  for (let i = 0; i < bits; i++) b[i >> 3] |= 0x80 >> (i & 7);
+  return bytesToIpv6(b, 0);
+}
+
 /** The nft expression hashed per flow; `proto` is tcp, udp, sctp or th. */
-export function flowKey(s: Service, proto: string): string {
-  const mask = s.persistenceNetmask ? ip4(netmaskBytes(s.persistenceNetmask)) : '255.255.255.255';
-  if (s.persistence > 0) return mask === '255.255.255.255' ? 'ip saddr' : `ip saddr & ${mask}`;
-  if (hashes(s) && !((s.schedFlags ?? 0) & PORT)) return 'ip saddr';
-  return `ip saddr . ${proto} sport`;
+export function flowKey(s: Service, proto: string, ip: 'ip' | 'ip6' = 'ip'): string {
+  const mask = maskOf(s, ip);
+  if (s.persistence > 0) return mask ? `${ip} saddr & ${mask}` : `${ip} saddr`;
+  if (hashes(s) && !((s.schedFlags ?? 0) & PORT)) return `${ip} saddr`;
+  return `${ip} saddr . ${proto} sport`;
 }
 
 export interface Pick {

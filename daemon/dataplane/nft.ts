@@ -7,6 +7,9 @@
 //        rewrites the MAC, not the IP.
 //   NAT: ip nat prerouting `dnat` by the same table, plus masquerade so
 //        one-arm setups route replies back through the director.
+//   IPv6: the same in ip6 terms (`fwd ip6 to`, an ip6 nat table); a fwmark
+//   service's family is its `family` (ip_family).
+//   TUN is refused: nftables cannot encapsulate (IPVS does).
 //   fwmark services match `meta mark N` (TCP, UDP, SCTP) instead of address
 //   and port. NAT sees marks set in prerouting before dstnat (iptables
 //   mangle, an nft chain at priority mangle); DR runs in netdev ingress,
@@ -33,12 +36,13 @@ export const DR_TABLE = 'keepalive_ts';
  */
 export const HASH_SEED = '0x6b617473';
 export const NAT_TABLE = 'keepalive_ts_nat';
+export const NAT6_TABLE = 'keepalive_ts_nat6';
 
 const l4 = (p: string) => (p === 'UDP' ? 'udp' : p === 'SCTP' ? 'sctp' : 'tcp');
 
 /** One Maglev table: its slots' values, in slot order. */
 export interface NftMap {
-  family: 'netdev' | 'ip';
+  family: 'netdev' | 'ip' | 'ip6';
   table: string;
   name: string;
   slots: string[];
@@ -60,14 +64,13 @@ const elements = (m: NftMap) => m.slots.map((v, i) => `${i} : ${v}`).join(', ');
 export function renderNft(services: readonly Service[]): Rendered {
   const skipped: Rendered['skipped'] = [];
   const drChains = new Map<string, string[]>();
-  const natRules: string[] = [];
+  const natRules: Record<'ip' | 'ip6', string[]> = { ip: [], ip6: [] };
   const maps: (NftMap & { type: string })[] = [];
   services.forEach((s) => {
     const fwm = s.fwmark;
     if (fwm === undefined && !s.address)
       return skipped.push({ id: s.id, reason: 'a service needs an address or a fwmark' });
-    if (s.address?.includes(':'))
-      return skipped.push({ id: s.id, reason: 'IPv6 is not supported by the nftables backend' });
+    const ip = (fwm === undefined ? s.address!.includes(':') : s.family === 6) ? 'ip6' : 'ip';
     if (s.persistenceEngine && s.persistence > 0)
       return skipped.push({
         id: s.id,
@@ -76,12 +79,19 @@ export function renderNft(services: readonly Service[]): Rendered {
     const picked = pickTable(s);
     const dests = picked?.slots ?? [];
     const method = dests[0]?.method ?? s.method;
-    if (method === 'TUN') return skipped.push({ id: s.id, reason: 'TUN needs IPVS' });
+    if (method === 'TUN' || s.destinations.some((d) => d.method === 'TUN'))
+      return skipped.push({
+        id: s.id,
+        reason:
+          'TUN forwarding needs IPVS (nftables cannot encapsulate packets); use lvs_backend ipvs',
+      });
+    if (dests.some((d) => d.address.includes(':') !== (ip === 'ip6')))
+      return skipped.push({ id: s.id, reason: 'real servers of the other address family' });
     // nftables_ipvs: the group's ranges are matched here directly (no mark needed)
     const ranges = s.marked?.ranges;
     // a fwmark service covers whatever the mark selects: TCP, UDP and SCTP alike (th = transport header)
     const proto = fwm === undefined || ranges ? l4(s.protocol) : 'th';
-    const key = flowKey(s, proto);
+    const key = flowKey(s, proto, ip);
     // ops: every packet picks on its own (DR only: NAT's conntrack binds a flow to its first pick)
     if (s.onePacket && method === 'NAT')
       return skipped.push({ id: s.id, reason: 'one-packet scheduling (ops) with NAT needs IPVS' });
@@ -92,12 +102,12 @@ export function renderNft(services: readonly Service[]): Rendered {
     const matches = ranges
       ? ranges.map(
           (r) =>
-            `ip daddr ${r.first === r.last ? r.first : `${r.first}-${r.last}`}${r.port ? ` ${proto} dport ${r.port}` : ` meta l4proto ${proto}`}`,
+            `${ip} daddr ${r.first === r.last ? r.first : `${r.first}-${r.last}`}${r.port ? ` ${proto} dport ${r.port}` : ` meta l4proto ${proto}`}`,
         )
       : [
           fwm === undefined
-            ? `ip daddr ${s.address} ${proto} dport ${s.port}`
-            : `meta mark ${fwm} meta l4proto { tcp, udp, sctp }`,
+            ? `${ip} daddr ${s.address} ${proto} dport ${s.port}`
+            : `meta mark ${fwm}${ip === 'ip6' ? ' meta protocol ip6' : ''} meta l4proto { tcp, udp, sctp }`,
         ];
     // NAT real servers of port 0 under a fwmark keep the client's port (as IPVS)
     const keepPort = fwm !== undefined && dests.every((d) => d.port === 0);
@@ -117,7 +127,7 @@ export function renderNft(services: readonly Service[]): Rendered {
         family: 'netdev',
         table: DR_TABLE,
         name,
-        type: `typeof numgen inc mod ${m} : ip daddr`,
+        type: `typeof numgen inc mod ${m} : ${ip} daddr`,
         slots: dests.map((d) => d.address),
       });
       const rules = drChains.get(ingress) ?? [];
@@ -127,23 +137,23 @@ export function renderNft(services: readonly Service[]): Rendered {
         if (dead)
           rules.push(`    ${match}${fresh} fib daddr type local ${dead} drop comment "${s.id}"`);
         rules.push(
-          `    ${match} fib daddr type local fwd ip to ${pick} mod ${m}${seed} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
+          `    ${match} fib daddr type local fwd ${ip} to ${pick} mod ${m}${seed} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
         );
       }
       drChains.set(ingress, rules);
     } else {
       maps.push({
-        family: 'ip',
-        table: NAT_TABLE,
+        family: ip,
+        table: ip === 'ip' ? NAT_TABLE : NAT6_TABLE,
         name,
-        type: `typeof numgen inc mod ${m} : ip daddr${keepPort ? '' : ` . ${proto} dport`}`,
+        type: `typeof numgen inc mod ${m} : ${ip} daddr${keepPort ? '' : ` . ${proto} dport`}`,
         slots: dests.map((d) => `${d.address}${keepPort ? '' : ` . ${d.port}`}`),
       });
       // the nat chain sees the first packet of a connection only
       for (const match of matches) {
-        if (dead) natRules.push(`    ${match} ${dead} drop comment "${s.id}"`);
-        natRules.push(
-          `    ${match} dnat ip to ${pick} mod ${m}${seed} map @${name} comment "${s.id}"`,
+        if (dead) natRules[ip].push(`    ${match} ${dead} drop comment "${s.id}"`);
+        natRules[ip].push(
+          `    ${match} dnat ${ip} to ${pick} mod ${m}${seed} map @${name} comment "${s.id}"`,
         );
       }
     }
@@ -160,6 +170,7 @@ export function renderNft(services: readonly Service[]): Rendered {
     // replace both tables in one transaction (add first so delete never fails)
     out.push(`add table netdev ${DR_TABLE}`, `delete table netdev ${DR_TABLE}`);
     out.push(`add table ip ${NAT_TABLE}`, `delete table ip ${NAT_TABLE}`);
+    out.push(`add table ip6 ${NAT6_TABLE}`, `delete table ip6 ${NAT6_TABLE}`);
     if (drChains.size) {
       out.push(`table netdev ${DR_TABLE} {`, ...mapDecl(DR_TABLE));
       for (const [dev, rules] of drChains) {
@@ -172,13 +183,17 @@ export function renderNft(services: readonly Service[]): Rendered {
       }
       out.push('}');
     }
-    if (natRules.length) {
+    for (const [family, table] of [
+      ['ip', NAT_TABLE],
+      ['ip6', NAT6_TABLE],
+    ] as const) {
+      if (!natRules[family].length) continue;
       out.push(
-        `table ip ${NAT_TABLE} {`,
-        ...mapDecl(NAT_TABLE),
+        `table ${family} ${table} {`,
+        ...mapDecl(table),
         '  chain pre {',
         '    type nat hook prerouting priority dstnat; policy accept;',
-        ...natRules,
+        ...natRules[family],
         '  }',
         '  chain post {',
         '    type nat hook postrouting priority srcnat; policy accept;',
@@ -224,6 +239,8 @@ export function renderNftClear(): string {
     `delete table netdev ${DR_TABLE}`,
     `add table ip ${NAT_TABLE}`,
     `delete table ip ${NAT_TABLE}`,
+    `add table ip6 ${NAT6_TABLE}`,
+    `delete table ip6 ${NAT6_TABLE}`,
     '',
   ].join('\n');
 }

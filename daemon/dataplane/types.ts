@@ -6,6 +6,15 @@ import type { RcvBuf } from '../net/native';
 export type Method = 'NAT' | 'DR' | 'TUN';
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
+/** TUN forwarding's encapsulation (keepalived `lvs_method TUN type T [port P] [nocsum|csum|remcsum]`) */
+export interface Tunnel {
+  type: 'ipip' | 'gue' | 'gre';
+  /** GUE only: the UDP port of the real server's decapsulation */
+  port?: number;
+  /** GUE and GRE: checksums in the encapsulation (default nocsum) */
+  csum?: 'nocsum' | 'csum' | 'remcsum';
+}
+
 export interface Destination {
   address: string;
   port: number;
@@ -20,6 +29,8 @@ export interface Destination {
    * service: hash tables that keep such a server's share (sh, mh) size it by this
    */
   baseWeight?: number;
+  /** TUN only: the encapsulation (absent = ipip) */
+  tun?: Tunnel;
 }
 
 /** Addresses first..last (one family), all on one port (0: any port). */
@@ -36,6 +47,8 @@ export interface Service {
   address?: string;
   port: number;
   fwmark?: number;
+  /** a fwmark service's address family (ip_family; default IPv4); an address service's is its address's */
+  family?: 4 | 6;
   scheduler: string;
   method: Method;
   /** seconds; 0 = none */

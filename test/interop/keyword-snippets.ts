@@ -11,6 +11,7 @@ const VALUE: Record<string, string> = {
   smtp_server: 'smtp_server 127.0.0.1 25',
   smtp_connect_timeout: 'smtp_connect_timeout 30',
   router_id: 'router_id lb1',
+  lvs_sync_daemon: 'lvs_sync_daemon eth0 id 5 port 8849 ttl 2 group 239.0.0.9',
   vrrp_mcast_group4: 'vrrp_mcast_group4 224.0.0.18',
   vrrp_garp_master_delay: 'vrrp_garp_master_delay 5',
   vrrp_garp_master_repeat: 'vrrp_garp_master_repeat 2',
@@ -24,6 +25,7 @@ const VALUE: Record<string, string> = {
   script_user: 'script_user root',
   notify_fifo: 'notify_fifo @DIR@/notify.fifo',
   vrrp_notify_fifo: 'vrrp_notify_fifo @DIR@/vrrp.fifo',
+  lvs_notify_fifo: 'lvs_notify_fifo @DIR@/lvs.fifo',
   script: 'script "/bin/true"',
   interval: 'interval 2',
   timeout: 'timeout 2',
@@ -70,6 +72,7 @@ const VALUE: Record<string, string> = {
   lvs_method: 'lvs_method DR',
   persistence_timeout: 'persistence_timeout 50',
   persistence_granularity: 'persistence_granularity 255.255.255.0',
+  ip_family: 'ip_family inet',
   protocol: 'protocol TCP',
   virtualhost: 'virtualhost www.example.org',
   quorum: 'quorum 1',
@@ -93,6 +96,8 @@ const VALUE: Record<string, string> = {
   DNS_CHECK: 'DNS_CHECK {\n  name example.org\n }',
   UDP_CHECK: 'UDP_CHECK {\n  connect_timeout 3\n }',
   PING_CHECK: 'PING_CHECK {\n  connect_timeout 3\n }',
+  SMTP_CHECK: 'SMTP_CHECK {\n  helo_name lb1.example.org\n }',
+  helo_name: 'helo_name lb1.example.org',
   payload: 'payload 0a0b0c',
   require_reply: 'require_reply 0X0b',
   min_reply_length: 'min_reply_length 1',
@@ -154,6 +159,14 @@ const SECTION_VALUE: Record<string, string> = {
   'vrrp_script weight': 'weight -10',
   'vrrp_instance smtp_alert': 'smtp_alert',
   'virtual_server/real_server/HTTP_GET/url virtualhost': 'virtualhost www.example.org',
+  'virtual_server/real_server/MISC_CHECK user': 'user root',
+  // no track_file block here: both config tests report the name
+  'virtual_server/real_server/FILE_CHECK track_file': 'track_file tf_missing',
+  'top SSL': 'SSL {\n ca /etc/ssl/certs/ca-certificates.crt\n}',
+  'SSL password': 'password secret',
+  'SSL ca': 'ca /etc/ssl/certs/ca-certificates.crt',
+  'SSL certificate': 'certificate /etc/ssl/certs/client.pem',
+  'SSL key': 'key /etc/ssl/private/client.key',
 };
 
 const SECTION_BODY: Record<string, string> = {
@@ -206,6 +219,7 @@ export function snippet(k: ManKeyword): string {
       parts[3] === 'url' ? `url {\n path /\n status_code 200\n ${line}\n}` : `${own}\n ${line}`;
     return head + VS(`  ${checker} {\n ${body}\n  }`);
   }
+  if (parts[0] === 'SSL') return head + INSTANCES.replace('#I', '') + `SSL {\n ${line}\n}\n`;
   // the other top-level blocks keepalive-ts does not implement
   return head + `${parts[0]} X1 {\n ${line}\n}\n`;
 }

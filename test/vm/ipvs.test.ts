@@ -21,7 +21,7 @@ interface GuestReport {
 }
 
 describe('VM tier: IPVS on a real kernel', function () {
-  this.timeout(900_000);
+  this.timeout(1_500_000);
   let vm: VmResult;
   let report: GuestReport;
 
@@ -36,7 +36,7 @@ describe('VM tier: IPVS on a real kernel', function () {
       `${process.execPath} node_modules/mocha/bin/mocha.js --no-config --exit --timeout 120000 ` +
         `--reporter json --reporter-option output=$KTS_VM_OUT/report.json '${GUEST}'`,
     ].join(' && ');
-    vm = await runInVm({ job, timeoutS: 600 });
+    vm = await runInVm({ job, timeoutS: 1200 });
     const tail = vm.console.split('\n').slice(-40).join('\n');
     const text = vm.files.get('report.json');
     if (!text)

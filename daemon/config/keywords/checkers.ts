@@ -1,9 +1,11 @@
 // The health checkers of a real_server (TCP_CHECK, HTTP_GET, SSL_GET,
-// MISC_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK) and keepalived's per-type defaults for their timings.
+// MISC_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK, SMTP_CHECK, FILE_CHECK) and
+// keepalived's per-type defaults for their timings.
 import { kw, type TaggedOf } from '../schema';
 import { statusCodeRanges } from './lines';
 import { checkUrlRegex, regexOffset, regexStack } from './regex';
 import { checkReplyLengths, hexPayload, hexReply } from './udp';
+import { weightReverse } from './trackers';
 import { ip, timer, userAndGroup } from './values';
 
 /** Options every checker shares; unset ones inherit from real_server, then virtual_server. */
@@ -74,6 +76,29 @@ export const CHECKERS = {
     { finish: checkReplyLengths },
   ),
   PING_CHECK: kw.block({ ...commonCheck }),
+  /** keepalived's check_smtp.c: greeting 220, HELO helo_name -> 250, QUIT */
+  SMTP_CHECK: kw.block({
+    ...commonCheck,
+    helo_name: kw.string().default('smtpchecker.keepalived.org'),
+  }),
+  /**
+   * keepalived's check_file.c: the real server follows a `track_file` (none
+   * of the connection options). `weight` defaults to the track_file's own.
+   */
+  FILE_CHECK: kw.block(
+    {
+      /** the name of a top-level track_file block, and where it is named (for "not found") */
+      track_file: kw
+        .custom(1, 1, ([name], stmt) => ({ name, at: { file: stmt.file, line: stmt.line } }))
+        .optional(),
+      weight: weightReverse(-2147483647, 2147483647).optional(),
+    },
+    {
+      finish: (v, stmt, ctx) => {
+        if (!v.track_file) ctx.diag.error(stmt, 'FILE_CHECK has no track_file specified');
+      },
+    },
+  ),
   DNS_CHECK: kw.block({
     ...commonCheck,
     /** keyword `type` (the checker's own `type` is the tag) */

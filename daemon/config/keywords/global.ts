@@ -5,6 +5,7 @@ import { schedKeywords } from './sched';
 import { garpExtraIf, ip, portOf, script, timer, userAndGroup } from './values';
 import { systemGlobals } from './global-sys';
 import { umask } from './umask';
+import { lvsSyncDaemon } from './lvs-sync';
 
 /** RFC 1123 host names (labels of letters, digits and inner hyphens) */
 const HOST_NAME =
@@ -127,6 +128,11 @@ export const globalDefs = kw.block({
   /** started at start-up with the FIFO's path as its last argument; reads the FIFO */
   notify_fifo_script: script().optional(),
   vrrp_notify_fifo_script: script().optional(),
+  /** the checkers' lines only (notify_fifo gets them too): RS ... UP|DOWN, VS ... UP|DOWN */
+  lvs_notify_fifo: kw.string().optional(),
+  lvs_notify_fifo_script: script().optional(),
+  /** at start, real servers starting up run notify_up and write their FIFO line */
+  rs_init_notifies: kw.flag(),
   /** FIFO lines MASTER_PRIORITY / BACKUP_PRIORITY (instances and sync groups may override) */
   vrrp_notify_priority_changes: kw.flag().optional(),
   /** on reload, the states of instances and groups that did not change go to the FIFOs */
@@ -209,6 +215,8 @@ export const globalDefs = kw.block({
   nftables_ipvs_priority: kw.int(-2147483648, 2147483647).default(-1),
   /** the first fwmark it hands out (keepalived: 1000) */
   nftables_ipvs_start_fwmark: kw.int(1, 4294967295).default(1000),
+  /** IPVS connection sync threads, following a VRRP instance (dataplane/ipvs-sync.ts) */
+  lvs_sync_daemon: lvsSyncDaemon(),
   // keepalive-ts extensions (keepalived warns about them as unknown keywords)
   /** dataplane: auto = IPVS when the kernel has it, else nftables */
   lvs_backend: kw.oneOf(...LVS_BACKENDS).default('auto'),

@@ -6,6 +6,7 @@ import type { Stmt } from '../ast';
 import { kw, readInt, type Ctx, type StructOf } from '../schema';
 import { CHECKERS } from './checkers';
 import { addressArg, portOf, script, timer } from './values';
+import { checkTunnelWords, tunnelOfBlock, type Tunnel } from './lvs-family';
 
 export const SCHEDULERS = [
   'rr',
@@ -25,10 +26,12 @@ export const SCHEDULERS = [
 ] as const;
 export const METHODS = ['NAT', 'DR', 'TUN'] as const;
 
+/** `NAT|DR|TUN [type ipip|gue|gre] [port P] [nocsum|csum|remcsum]`: the tunnel is read by tunnelOfBlock */
 const lvsMethod = () =>
-  kw.custom<(typeof METHODS)[number]>(1, 6, ([m], stmt, ctx) => {
+  kw.custom<(typeof METHODS)[number]>(1, 8, ([m, ...tun], stmt, ctx) => {
     const hit = METHODS.find((x) => x === m.toUpperCase());
     if (!hit) ctx.diag.error(stmt, `${stmt.keyword}: '${m}' is not one of ${METHODS.join(', ')}`);
+    else checkTunnelWords(hit, tun, stmt, ctx);
     return hit;
   });
 
@@ -59,12 +62,16 @@ export const realServer = kw.block(
     checkers: kw.tagged(CHECKERS),
   },
   {
-    header: (args, stmt, ctx) => {
+    header: (args, stmt, ctx): { address: string; port: number; tun?: Tunnel } | undefined => {
       if (args.length < 1 || args.length > 2) {
         ctx.diag.error(stmt, 'real_server: expects <IPADDR> [<PORT>]');
         return undefined;
       }
       return addressAndPort(args, stmt, ctx);
+    },
+    // its own `lvs_method TUN ...`; one without its own takes the virtual server's (model.ts)
+    finish: (rs, stmt) => {
+      rs.tun = tunnelOfBlock(stmt);
     },
   },
 );
@@ -89,6 +96,8 @@ export const virtualServerKeywords = {
     .default(0),
   persistence_granularity: kw.string().optional(),
   protocol: kw.oneOf('TCP', 'UDP', 'SCTP').optional(),
+  /** a fwmark service's address family (an address service's must agree) */
+  ip_family: kw.oneOf('inet', 'inet6').optional(),
   ha_suspend: kw.flag(),
   virtualhost: kw.string().optional(),
   alpha: kw.flag(),
@@ -125,11 +134,7 @@ export const virtualServerKeywords = {
 };
 
 /** `virtual_server <IPADDR> [<PORT>] | fwmark <INT> | group <NAME> {` */
-export function virtualServerKey(
-  args: string[],
-  stmt: Stmt,
-  ctx: Ctx,
-): { key: VirtualServerKey } | undefined {
+export function virtualServerKey(args: string[], stmt: Stmt, ctx: Ctx): VsHeader | undefined {
   if (args[0] === 'fwmark' || args[0] === 'group') {
     if (args.length !== 2) {
       ctx.diag.error(stmt, `virtual_server ${args[0]}: expects one value`);
@@ -148,10 +153,17 @@ export function virtualServerKey(
   return port === undefined ? undefined : { key: { kind: 'address', address: args[0], port } };
 }
 
-export type VirtualServer = StructOf<typeof virtualServerKeywords> & {
+/** The header's key, and what finish() derives: the tunnels and the family (model.ts) */
+interface VsHeader {
   key: VirtualServerKey;
-  at: Position;
-};
+  /** `lvs_method TUN ...` of the virtual server, and of its sorry server */
+  tun?: Tunnel;
+  sorry_tun?: Tunnel;
+  /** 4 or 6; undefined for a group (its entries decide) */
+  family?: 4 | 6;
+}
+
+export type VirtualServer = StructOf<typeof virtualServerKeywords> & VsHeader & { at: Position };
 
 /** Once the block is read: default the protocol, check persistence_granularity. */
 export function checkVirtualServer(vs: VirtualServer, stmt: Stmt, ctx: Ctx) {

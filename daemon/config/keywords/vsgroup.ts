@@ -22,7 +22,9 @@ export interface VsGroup {
 }
 
 /** What one group entry expands to: an address service or a fwmark service. */
-export type GroupTarget = { address: string; port: number } | { fwmark: number };
+export type GroupTarget =
+  | { address: string; port: number }
+  | { fwmark: number; family?: 'inet' | 'inet6' };
 
 /** keepalive-ts programs at most this many services per range entry (a /16) */
 export const MAX_RANGE = 65536;
@@ -136,7 +138,9 @@ export function expandGroup(g: Pick<VsGroup, 'entries'>): GroupTarget[] {
         out.push({ address: v6text([...w.slice(0, 7), w[7] + i]), port: e.port });
     }
   }
-  for (const e of g.entries) if (e.kind === 'fwmark') out.push({ fwmark: e.fwmark });
+  for (const e of g.entries)
+    if (e.kind === 'fwmark')
+      out.push({ fwmark: e.fwmark, ...(e.family ? { family: e.family } : {}) });
   return out;
 }
 

@@ -36,6 +36,10 @@ function setup(conf: string, opts: { local?: boolean } = {}) {
       calls.push(`ping ${host}@${clock.now()}`);
       return down.has(host) ? { ok: false, reason: 'no echo reply' } : { ok: true };
     },
+    smtp: async (t) => {
+      calls.push(`smtp ${t.host}:${t.port} ${t.helo}@${clock.now()}`);
+      return down.has(t.host) ? { ok: false, reason: 'bad greeting banner' } : { ok: true };
+    },
   };
   const scripts: string[] = [];
   const logs: string[] = [];

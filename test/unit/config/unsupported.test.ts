@@ -12,9 +12,11 @@ import { instance, parse } from './helpers';
 
 describe('keywords keepalive-ts does not implement', () => {
   it('warn with the reason at the keyword line, and a block of them is skipped whole', () => {
-    const r = parse('SSL {\n certificate /x\n}\nglobal_defs {\n tmp_config_directory /tmp\n}\n');
+    const r = parse(
+      'net_namespace lb {\n certificate /x\n}\nglobal_defs {\n tmp_config_directory /tmp\n}\n',
+    );
     assert.deepEqual(r.diags, [
-      '1 warning SSL: not supported by keepalive-ts (SSL_GET uses no client certificate)',
+      '1 warning net_namespace: not supported by keepalive-ts (run keepalive-ts inside the namespace: ip netns exec NAME keepalive-ts ...)',
       '5 warning tmp_config_directory: not supported by keepalive-ts (the config is read once by one process)',
     ]);
     assert.equal(r.ok, true);
@@ -28,10 +30,10 @@ describe('keywords keepalive-ts does not implement', () => {
 
   it('declared ones are read into the model and warn "not supported yet"', () => {
     const r = parse(
-      'virtual_server 10.0.0.1 80 {\n lvs_sched rr\n protocol TCP\n omega\n real_server 10.0.1.1 80 {\n }\n}\n',
+      'virtual_server 10.0.0.1 80 {\n lvs_sched rr\n protocol TCP\n real_server 10.0.1.1 80 {\n  TCP_CHECK {\n   bind_if eth0\n  }\n }\n}\n',
     );
     assert.ok(
-      r.diags.includes('4 warning omega: not supported by keepalive-ts yet (not acted on yet)'),
+      r.diags.includes('6 warning bind_if: not supported by keepalive-ts yet (not acted on yet)'),
       r.diags.join('\n'),
     );
   });

@@ -71,6 +71,35 @@ describe('notify scripts and FIFO', () => {
     n.close();
   });
 
+  it('checker lines go to notify_fifo and lvs_notify_fifo, not to vrrp_notify_fifo; an lvs FIFO that is notify_fifo gets them once', async () => {
+    const [main, lvs, vrrp] = ['main', 'lvs', 'vrrp'].map((n) => path.join(dir, n));
+    for (const f of [main, lvs, vrrp]) execFileSync('mkfifo', [f]);
+    const readers = [main, lvs, vrrp].map((f) => openSync(f, 'r+'));
+    const conf = (l: string) =>
+      parseText(
+        `global_defs {\n notify_fifo ${main}\n vrrp_notify_fifo ${vrrp}\n lvs_notify_fifo ${l}\n}\n`,
+      ).config;
+    const read = (fd: number) => {
+      const buf = Buffer.alloc(400);
+      return buf.subarray(0, readSync(fd, buf)).toString();
+    };
+    const n = new Notifier(conf(lvs), () => {});
+    n.checkerLine('RS [10.0.1.1]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n');
+    n.checkerLine('VS [10.0.0.1]:tcp:80 DOWN\n');
+    await n.close();
+    const both = 'RS [10.0.1.1]:tcp:80 [10.0.0.1]:tcp:80 DOWN\nVS [10.0.0.1]:tcp:80 DOWN\n';
+    assert.equal(read(readers[0]), both);
+    assert.equal(read(readers[1]), both);
+    const same = new Notifier(conf(main), () => {});
+    same.checkerLine('VS [10.0.0.1]:tcp:80 UP\n');
+    same.checkerLine('VS [10.0.0.1]:tcp:80 DOWN\n');
+    await same.close();
+    assert.equal(read(readers[0]), 'VS [10.0.0.1]:tcp:80 UP\nVS [10.0.0.1]:tcp:80 DOWN\n');
+    // vrrp_notify_fifo: nothing of the checkers (a non-blocking read finds it empty)
+    execFileSync('sh', ['-c', `echo end > ${vrrp}`]);
+    assert.equal(read(readers[2]), 'end\n');
+  });
+
   it('bounds a script by its timeout and reports failures as exit codes, without a shell', async () => {
     const t0 = Date.now();
     assert.equal(await runScript(['sleep', '5'], 200), 124);

@@ -7,7 +7,6 @@ import * as path from 'node:path';
 import { EventLog } from '../../../daemon/control/events';
 import { formatLogLine } from '../../../daemon/control/log';
 import { buildRegistry } from '../../../daemon/control/metrics';
-import { rsFifoLine } from '../../../daemon/control/notify';
 import { sdNotify, sockaddrUn, watchdogIntervalMs } from '../../../daemon/system/sdnotify';
 import { followEvents, serveControl } from '../../../daemon/control/socket';
 import { native } from '../../../daemon/net/native';
@@ -155,13 +154,6 @@ describe('observability', function () {
       undefined,
     );
     assert.equal(watchdogIntervalMs({}), undefined);
-  });
-
-  it('writes real-server changes to the notify FIFO format', () => {
-    assert.equal(
-      rsFifoLine({ vs: 'TCP 198.51.100.10:80', rs: '198.51.100.21:80', up: false }),
-      'RS "198.51.100.21:80" "TCP 198.51.100.10:80" DOWN\n',
-    );
   });
 
   it('logs JSON lines with --log-format json, journald priorities under systemd', () => {

@@ -1,0 +1,104 @@
+// Which probe a checker runs, with what: the checker's options resolved
+// against its real server (connect_ip/connect_port default to the real
+// server's address and port) and handed to the injected probe of its type.
+// FILE_CHECK has no probe: it follows its file (file-check.ts).
+import type { Checker, RealServer } from '../config/model';
+import { splitArgv } from '../core/argv';
+/** a script's `user [group]` */
+export interface UserRef {
+  user: string;
+  group?: string;
+}
+import type { HttpTarget, ProbeResult } from './probes';
+import { urlRegex } from './regex';
+import type { SmtpTarget } from './smtp-probe';
+import type { UdpTarget } from './udp-probe';
+import { miscVerdict } from './verdict';
+
+export interface Probes {
+  tcp(host: string, port: number, timeoutMs: number, bindto?: string): Promise<ProbeResult>;
+  http(t: HttpTarget): Promise<ProbeResult>;
+  /** a MISC_CHECK program, as `user` (MISC_CHECK user) or the default script user */
+  script(argv: string[], timeoutMs: number, user?: UserRef): Promise<ProbeResult>;
+  dns(
+    host: string,
+    port: number,
+    name: string,
+    type: string,
+    timeoutMs: number,
+  ): Promise<ProbeResult>;
+  udp(t: UdpTarget): Promise<ProbeResult>;
+  ping(host: string, timeoutMs: number): Promise<ProbeResult>;
+  smtp(t: SmtpTarget): Promise<ProbeResult>;
+}
+
+export async function runProbe(probes: Probes, rs: RealServer, c: Checker): Promise<ProbeResult> {
+  if (c.type === 'FILE_CHECK') return { ok: true };
+  const host = c.connect_ip ?? rs.address;
+  const port = c.connect_port ?? rs.port;
+  const timeoutMs = c.connect_timeout! * 1000;
+  switch (c.type) {
+    case 'TCP_CHECK':
+      return probes.tcp(host, port, timeoutMs, c.bindto);
+    case 'HTTP_GET':
+    case 'SSL_GET': {
+      for (const u of c.url) {
+        const r = await probes.http({
+          tls: c.type === 'SSL_GET',
+          host,
+          port,
+          path: u.path ?? '/',
+          ...((u.virtualhost ?? c.virtualhost ?? rs.virtualhost)
+            ? { virtualhost: u.virtualhost ?? c.virtualhost ?? rs.virtualhost }
+            : {}),
+          ...(u.status_code ? { statusCodes: u.status_code } : {}),
+          ...(u.digest ? { digest: u.digest } : {}),
+          ...(u.regex !== undefined ? { regex: urlRegex(u) } : {}),
+          protocol: c.http_protocol,
+          timeoutMs,
+          ...(c.bindto ? { bindto: c.bindto } : {}),
+          sni: c.type === 'SSL_GET' && c.enable_sni,
+        });
+        if (!r.ok) return { ...r, reason: `${u.path}: ${r.reason}` };
+      }
+      return { ok: true };
+    }
+    case 'MISC_CHECK': {
+      const r = await probes.script(splitArgv(c.misc_path ?? ''), c.misc_timeout! * 1000, c.user);
+      // a timed-out script is a failure, whatever misc_dynamic would make of its code
+      const v = r.timedOut
+        ? { ok: false }
+        : miscVerdict(r.exitCode ?? (r.ok ? 0 : 1), c.misc_dynamic);
+      return {
+        ok: v.ok,
+        ...(v.weight !== undefined ? { weight: v.weight } : {}),
+        ...(r.reason ? { reason: r.reason } : {}),
+      };
+    }
+    case 'DNS_CHECK':
+      return probes.dns(host, port || 53, c.name, c.query_type, timeoutMs);
+    case 'UDP_CHECK':
+      return probes.udp({
+        host,
+        port,
+        timeoutMs,
+        ...(c.payload ? { payload: c.payload } : {}),
+        ...(c.require_reply ? { requireReply: c.require_reply } : {}),
+        minReplyLength: c.min_reply_length,
+        maxReplyLength: c.max_reply_length,
+        ...(c.bindto ? { bindto: c.bindto } : {}),
+        ...(c.bind_port ? { bindPort: c.bind_port } : {}),
+      });
+    case 'PING_CHECK':
+      return probes.ping(host, timeoutMs);
+    case 'SMTP_CHECK':
+      return probes.smtp({
+        host,
+        port,
+        helo: c.helo_name,
+        timeoutMs,
+        ...(c.bindto ? { bindto: c.bindto } : {}),
+        ...(c.bind_port ? { bindPort: c.bind_port } : {}),
+      });
+  }
+}
