@@ -37,6 +37,8 @@ export class LvsRuntime {
     private readonly notifier: Notifier,
     /** real-server changes for the SMTP alerts */
     private readonly alert: (e: RealServerEvent) => void = () => {},
+    /** a BFD session's state as the VRRP thread last told it (BFD_CHECK) */
+    private readonly bfdState: (name: string) => boolean | undefined = () => undefined,
   ) {}
 
   /** (Re)start checking for `cfg`; the dataplane is created once and kept across reloads. */
@@ -79,11 +81,17 @@ export class LvsRuntime {
         smtp: smtpProbe,
         dns: dnsProbe,
         udp: udpProbe,
-        ping: async (host, timeoutMs) =>
-          (await this.pinger.ping(host, timeoutMs))
-            ? { ok: true }
-            : { ok: false, reason: `no echo reply within ${timeoutMs} ms` },
+        ping: async (host, timeoutMs, o) => {
+          try {
+            return (await this.pinger.ping(host, timeoutMs, o))
+              ? { ok: true }
+              : { ok: false, reason: `no echo reply within ${timeoutMs} ms` };
+          } catch (e) {
+            return { ok: false, reason: (e as Error).message };
+          }
+        },
       },
+      bfdState: this.bfdState,
       apply: (services) => dp.apply(services),
       runScript: (argv, timeoutMs, user) => gate.run(argv, timeoutMs, user),
       scriptAllowed: (cmd, user) => gate.identity(cmd, user) !== undefined,
@@ -106,6 +114,11 @@ export class LvsRuntime {
         Object.values(networkInterfaces()).some((l) => l?.some((x) => x.address === a)),
     });
     this.health.start();
+  }
+
+  /** A bfd_instance's session state from the VRRP thread (BFD_CHECK). */
+  bfdChanged(name: string, up: boolean) {
+    this.health?.bfdChanged(name, up);
   }
 
   status(): Pick<DaemonStatus, 'virtualServers' | 'checks' | 'dataplane'> {

@@ -60,6 +60,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   // lvs_sync_daemon: the BACKUP thread from start, MASTER as its instance goes (lvs-sync-runtime.ts)
   const lvsSync = new LvsSync(log, { vrrp: o.vrrp, checkers: o.checkers });
   // the VRRP thread boots while the config is read; its events come after start()
+  /** bfd_instance sessions' state as the VRRP thread tells it (BFD_CHECK) */
+  const bfdStates = new Map<string, boolean>();
   let vrrp: VrrpThread | undefined = o.vrrp
     ? new VrrpThread({
         log,
@@ -89,6 +91,10 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
         failed: (msg) => {
           log('error', msg);
           void shutdown(1);
+        },
+        bfd: (name, up) => {
+          bfdStates.set(name, up);
+          lvs?.bfdChanged(name, up);
         },
       })
     : undefined;
@@ -135,7 +141,9 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   // static addresses/routes/rules are the VRRP side's too (keepalived: have_vrrp_config)
   const hasStatic = (c: Config) =>
     c.static_ipaddress.length + c.static_routes.length + c.static_rules.length > 0;
-  if (vrrp && (config.vrrp_instance.length || hasStatic(config))) vrrp.start(config);
+  // bfd_instance sessions run in the VRRP thread, for track_bfd and BFD_CHECK alike
+  if (vrrp && (config.vrrp_instance.length || hasStatic(config) || config.bfd_instance.length))
+    vrrp.start(config);
   else {
     vrrp?.discard();
     vrrp = undefined;
@@ -147,6 +155,15 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   );
 
   lvsSync.apply(config);
+  // keepalived -C runs no BFD process either: its BFD_CHECKs never hear a session
+  const bfdChecks = config.virtual_server.some((v) =>
+    v.real_server.some((r) => r.checkers.some((c) => c.type === 'BFD_CHECK')),
+  );
+  if (!vrrp && o.checkers && bfdChecks)
+    log(
+      'warn',
+      'BFD_CHECK: no BFD sessions run with checkers only (-C); those real servers keep their initial state',
+    );
 
   let lvs: LvsRuntime | undefined;
   const startLvs = (cfg: Config) => {
@@ -157,6 +174,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       events,
       notifier,
       (e) => alerts?.onRealServer(e),
+      (name) => bfdStates.get(name),
     );
     lvs.start(cfg);
   };

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { connectStream, socketOfFd, type ProbeSocketOptions } from '../net/probe-socket';
 import type { ClientTls } from './ssl-context';
 import type { ProbeResult } from './status';
 import { compileRegex } from '../core/pcre';
@@ -28,8 +29,8 @@ export interface HttpTarget {
   regex?: UrlRegex;
   protocol?: HttpProtocol;
   timeoutMs: number;
-  bindto?: string;
-  bindPort?: number;
+  /** bindto, bind_port, bind_if, fwmark */
+  socket?: ProbeSocketOptions;
   sni?: boolean;
   /** SSL_GET's client certificate (the top-level SSL block) */
   client?: ClientTls;
@@ -98,60 +99,66 @@ export function httpProbe(t: HttpTarget): Promise<ProbeResult> {
     let settled = false;
     const md5 = createHash('md5');
     let inBody = false;
-    const plain = net.connect({
-      host: t.host,
-      port: t.port,
-      ...(t.bindto ? { localAddress: t.bindto } : {}),
-      ...(t.bindPort ? { localPort: t.bindPort } : {}),
-    });
-    let s: net.Socket = plain;
-    try {
-      if (t.tls)
-        s = tls.connect({
-          socket: plain,
-          rejectUnauthorized: false,
-          ...t.client,
-          ...(t.sni && t.virtualhost ? { servername: t.virtualhost } : {}),
-        });
-    } catch (e) {
-      // a client key or certificate Node cannot use (checked at load too)
-      plain.destroy();
-      return resolve({ ok: false, reason: `TLS: ${(e as Error).message}` });
-    }
+    let plain: net.Socket | undefined;
+    let s: net.Socket | undefined;
     const done = (r: ProbeResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      s.destroy();
-      plain.destroy();
+      s?.destroy();
+      plain?.destroy();
       resolve(r);
     };
+    // connect_timeout bounds the whole exchange, the connect included
     const timer = setTimeout(
       () => done({ ok: false, reason: `timeout after ${t.timeoutMs} ms` }),
       t.timeoutMs,
     );
-    s.once(t.tls ? 'secureConnect' : 'connect', () =>
-      s.write(httpRequest(t.path, t.protocol ?? '1.0', t.host, t.port, t.virtualhost)),
-    );
-    s.on('data', (d: Buffer) => {
-      if (inBody) md5.update(d);
-      else {
-        const all = Buffer.concat([...chunks, d]);
-        const end = all.indexOf('\r\n\r\n');
-        if (end >= 0) {
-          inBody = true;
-          md5.update(all.subarray(end + 4));
+    void connectStream(t.host, t.port, t.socket ?? {}, t.timeoutMs).then((c) => {
+      if (!c.ok) return done({ ok: false, reason: c.reason });
+      if (settled) {
+        socketOfFd(c.fd).destroy();
+        return;
+      }
+      plain = socketOfFd(c.fd);
+      const request = () =>
+        sock.write(httpRequest(t.path, t.protocol ?? '1.0', t.host, t.port, t.virtualhost));
+      let sock: net.Socket = plain;
+      try {
+        if (t.tls)
+          sock = tls.connect({
+            socket: plain,
+            rejectUnauthorized: false,
+            ...t.client,
+            ...(t.sni && t.virtualhost ? { servername: t.virtualhost } : {}),
+          });
+      } catch (e) {
+        // a client key or certificate Node cannot use (checked at load too)
+        return done({ ok: false, reason: `TLS: ${(e as Error).message}` });
+      }
+      s = sock;
+      if (t.tls) sock.once('secureConnect', request);
+      else request();
+      sock.on('data', (d: Buffer) => {
+        if (inBody) md5.update(d);
+        else {
+          const all = Buffer.concat([...chunks, d]);
+          const end = all.indexOf('\r\n\r\n');
+          if (end >= 0) {
+            inBody = true;
+            md5.update(all.subarray(end + 4));
+          }
         }
-      }
-      if (kept < KEEP) {
-        chunks.push(d);
-        kept += d.length;
-      }
+        if (kept < KEEP) {
+          chunks.push(d);
+          kept += d.length;
+        }
+      });
+      sock.once('error', (e) => done({ ok: false, reason: e.message }));
+      // the server closes (HTTP/1.0, or Connection: close): the response is complete
+      sock.once('close', () =>
+        done(judgeResponse(Buffer.concat(chunks), t, inBody ? md5.digest('hex') : undefined)),
+      );
     });
-    s.once('error', (e) => done({ ok: false, reason: e.message }));
-    // the server closes (HTTP/1.0, or Connection: close): the response is complete
-    s.once('close', () =>
-      done(judgeResponse(Buffer.concat(chunks), t, inBody ? md5.digest('hex') : undefined)),
-    );
   });
 }

@@ -2,22 +2,25 @@
 // dataplane state that follows from it (live servers and weights, quorum,
 // sorry server). Probes, clock, scripts and the dataplane are injected, so
 // the verdict logic runs under a fake clock in tests. Which probe a checker
-// runs is dispatch.ts; what a change tells (scripts, FIFO lines) notifies.ts;
-// FILE_CHECK follows its file (file-check.ts) instead of being scheduled.
+// runs is probe-plan.ts; what a change tells (scripts, FIFO lines) notifies.ts;
+// the dataplane applies apply-queue.ts. FILE_CHECK follows its file
+// (file-check.ts) and BFD_CHECK its BFD session (bfd-check.ts) instead of
+// being scheduled.
 import type { Checker, Config, RealServer, VirtualServer } from '../config/model';
 import type { Clock, Timer } from '../core/clock';
 import type { Log } from '../core/log';
 import { serviceId, type Destination, type Service } from '../dataplane/types';
 import { desiredServices, servicesOf, type VsView } from './services';
-import type { UserRef } from './dispatch';
-import { runProbe, type Probes } from './dispatch';
+import { ApplyQueue } from './apply-queue';
+import { bfdCheckers, type BfdChecker } from './bfd-check';
+import { runProbe, type Probes, type UserRef } from './probe-plan';
 import { fileCheckState, FileValues, realWeight, type FileSource } from './file-check';
 import { CheckNotifier } from './notifies';
 import type { ProbeResult } from './probes';
 import type { CheckStats, RealServerEvent, VirtualServerStatus } from './status';
 import { CheckSchedule, quorumState } from './verdict';
 
-export type { Probes } from './dispatch';
+export type { Probes } from './probe-plan';
 
 export interface HealthDeps {
   clock: Clock;
@@ -39,10 +42,12 @@ export interface HealthDeps {
   reload?: boolean;
   /** a reload's virtual servers that ran before it: no start-up notifies for them */
   keptVs?: ReadonlySet<string>;
+  /** a bfd_instance's session state as last heard (BFD_CHECK), undefined when not yet heard */
+  bfdState?: (name: string) => boolean | undefined;
 }
 
 interface CheckerRun {
-  cfg: Checker;
+  cfg: Exclude<Checker, BfdChecker>;
   schedule: CheckSchedule;
   timer?: Timer;
   last?: ProbeResult;
@@ -54,10 +59,17 @@ interface CheckerRun {
   ran?: boolean;
 }
 
+/** BFD_CHECK: no probe, the named session's state */
+interface BfdRun {
+  name: string;
+  up: boolean;
+}
+
 interface RsRun {
   cfg: RealServer;
   id: string;
   checkers: CheckerRun[];
+  bfd: BfdRun[];
   up: boolean;
   lastChange: number;
 }
@@ -72,10 +84,6 @@ interface VsRun {
 export class HealthManager {
   private readonly vss: VsRun[] = [];
   private stopped = false;
-  private dirty = false;
-  private inFlight?: Promise<void>;
-  /** the state last programmed into the dataplane ("in service" means in here) */
-  private applied: Service[] = [];
   private readonly notify: CheckNotifier;
   private files?: FileValues;
   /** counters for status/metrics: checks run, dataplane applies and how long they took */
@@ -86,6 +94,7 @@ export class HealthManager {
     maxApplyMs: 0,
     applyErrors: 0,
   };
+  private readonly queue: ApplyQueue;
 
   constructor(
     private readonly config: Config,
@@ -93,10 +102,11 @@ export class HealthManager {
     private readonly random: () => number = Math.random,
   ) {
     this.notify = new CheckNotifier(deps);
+    this.queue = new ApplyQueue(() => this.desired(), deps.apply, deps.clock, deps.log, this.stats);
     if (deps.files) this.files = new FileValues(deps.files, deps.log);
   }
 
-  private checkerRun(c: Checker): CheckerRun {
+  private checkerRun(c: Exclude<Checker, BfdChecker>): CheckerRun {
     const timing =
       c.type === 'FILE_CHECK'
         ? { delayLoop: 0, retry: 0, delayBeforeRetry: 0, warmup: 0, alpha: false }
@@ -148,11 +158,17 @@ export class HealthManager {
       const servers: RsRun[] = vs.real_server.map((rs) => ({
         cfg: rs,
         id: `${rs.address}:${rs.port}`,
-        checkers: rs.checkers.filter((c) => this.usable(c)).map((c) => this.checkerRun(c)),
+        bfd: bfdCheckers(rs, this.config).map((b) => ({
+          name: b.name,
+          up: this.deps.bfdState?.(b.name) ?? !b.alpha,
+        })),
+        checkers: rs.checkers
+          .flatMap((c) => (c.type === 'BFD_CHECK' || !this.usable(c) ? [] : [c]))
+          .map((c) => this.checkerRun(c)),
         up: false,
         lastChange: now,
       }));
-      for (const s of servers) s.up = s.checkers.every((c) => c.schedule.up);
+      for (const s of servers) s.up = allUp(s);
       const run: VsRun = { cfg: vs, id, servers, quorumUp: false };
       this.vss.push(run);
       // keepalived starts a virtual server's quorum up and checks it once (update_quorum_state(init))
@@ -185,7 +201,7 @@ export class HealthManager {
       c.delta = st.delta;
       c.last = st.up ? { ok: true } : { ok: false, reason: `track_file ${f.name} is ${v}` };
       this.deps.log('info', `${vs.id}: ${rs.id} track_file ${f.name} now ${v}`);
-      void this.settle(vs, rs, c, c.last, was !== st.up || weightChanged);
+      void this.settle(vs, rs, 'FILE_CHECK', c.last, was !== st.up || weightChanged);
     });
   }
 
@@ -249,7 +265,7 @@ export class HealthManager {
       this.arm(vs, rs, c, now + c.cfg.delay_loop! * 1000);
       return;
     }
-    const r = await runProbe(this.deps.probes, rs.cfg, c.cfg);
+    const r = await runProbe(this.deps.probes, rs.cfg, c.cfg, vs.cfg);
     this.stats.checks++;
     if (this.stopped) return;
     // keepalived's log_all_failures: each failed check of a server still up, not only the verdict
@@ -267,22 +283,22 @@ export class HealthManager {
     const firstDown = !c.ran && !v.up && !v.changed && !!c.cfg.alpha;
     c.ran = true;
     if (firstDown && !rs.up) void this.notify.rs(vs.cfg, rs.cfg, false);
-    await this.settle(vs, rs, c, r, r.weight !== undefined);
+    await this.settle(vs, rs, c.cfg.type, r, r.weight !== undefined);
   }
 
   /** A checker's state or weight changed: the real server's state, its notifies, quorum, dataplane. */
   private async settle(
     vs: VsRun,
     rs: RsRun,
-    c: CheckerRun,
+    type: Checker['type'],
     r: ProbeResult,
     weightChanged: boolean,
   ) {
-    const up = rs.checkers.every((x) => x.schedule.up);
+    const up = allUp(rs);
     if (up !== rs.up) {
       rs.up = up;
       rs.lastChange = this.deps.clock.now();
-      const reason = up ? 'check succeeded' : `${c.cfg.type} failed: ${r.reason ?? 'failed'}`;
+      const reason = up ? 'check succeeded' : `${type} failed: ${r.reason ?? 'failed'}`;
       this.deps.log(
         up ? 'info' : 'warn',
         `${vs.id}: real server ${rs.id} ${up ? 'UP' : 'DOWN'} (${reason})`,
@@ -292,7 +308,7 @@ export class HealthManager {
         rs: rs.id,
         up,
         reason,
-        checker: c.cfg.type,
+        checker: type,
         at: this.deps.clock.now(),
         wallTime: Date.now(),
       });
@@ -303,6 +319,28 @@ export class HealthManager {
       this.updateQuorum(vs);
       await this.push();
     }
+  }
+
+  /** A bfd_instance's session went up or down (keepalived: bfd_check_handle_event). */
+  bfdChanged(name: string, up: boolean) {
+    if (this.stopped) return;
+    for (const vs of this.vss)
+      for (const rs of vs.servers)
+        for (const b of rs.bfd) {
+          if (b.name !== name || b.up === up) continue;
+          b.up = up;
+          this.deps.log(
+            'info',
+            `${vs.id}: BFD check of [${name}] RS(${rs.id}) is ${up ? 'UP' : 'DOWN'}`,
+          );
+          void this.settle(
+            vs,
+            rs,
+            'BFD_CHECK',
+            up ? { ok: true } : { ok: false, reason: `bfd ${name} down` },
+            false,
+          );
+        }
   }
 
   /** keepalived's effective weight: the configured (or misc_dynamic) weight plus FILE_CHECK deltas */
@@ -341,39 +379,13 @@ export class HealthManager {
     }));
   }
 
-  /**
-   * Serialised and coalesced: while an apply runs, further changes only mark
-   * the state dirty, and one apply of the latest state follows. A burst of 50
-   * failures costs two applies, not fifty.
-   */
   private push(): Promise<void> {
-    this.dirty = true;
-    if (!this.inFlight) {
-      this.inFlight = (async () => {
-        while (this.dirty) {
-          this.dirty = false;
-          const services = this.desired();
-          const t0 = this.deps.clock.now();
-          try {
-            await this.deps.apply(services);
-            this.stats.applies++;
-            this.applied = services;
-          } catch (e) {
-            this.stats.applyErrors++;
-            this.deps.log('error', `dataplane: ${(e as Error).message}`);
-          }
-          this.stats.lastApplyMs = Math.round(this.deps.clock.now() - t0);
-          this.stats.maxApplyMs = Math.max(this.stats.maxApplyMs, this.stats.lastApplyMs);
-        }
-        this.inFlight = undefined;
-      })();
-    }
-    return this.inFlight;
+    return this.queue.push();
   }
 
   status(): VirtualServerStatus[] {
     const now = this.deps.clock.now();
-    const desired = new Map(this.applied.map((s) => [s.id, s]));
+    const desired = new Map(this.queue.applied.map((s) => [s.id, s]));
     return this.vss.map((vs) => {
       // a group's real servers are in service where they are in its first service
       const first =
@@ -395,11 +407,18 @@ export class HealthManager {
             (x) => x.address === s.cfg.address && (group || x.port === s.cfg.port) && x.weight > 0,
           ),
           sinceMs: Math.round(now - s.lastChange),
-          checks: s.checkers.map((c) => ({
-            type: c.cfg.type,
-            up: c.schedule.up,
-            ...(c.last ? { lastResult: c.last.ok ? 'ok' : (c.last.reason ?? 'failed') } : {}),
-          })),
+          checks: [
+            ...s.checkers.map((c) => ({
+              type: c.cfg.type,
+              up: c.schedule.up,
+              ...(c.last ? { lastResult: c.last.ok ? 'ok' : (c.last.reason ?? 'failed') } : {}),
+            })),
+            ...s.bfd.map((b) => ({
+              type: 'BFD_CHECK',
+              up: b.up,
+              lastResult: b.up ? 'ok' : `bfd ${b.name} down`,
+            })),
+          ],
         })),
       };
     });
@@ -414,3 +433,5 @@ export function vsId(vs: VirtualServer): string {
       ? `group ${k.group}`
       : serviceId(vs.protocol ?? 'TCP', k.address, k.port);
 }
+
+const allUp = (rs: RsRun) => rs.checkers.every((c) => c.schedule.up) && rs.bfd.every((b) => b.up);

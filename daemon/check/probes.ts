@@ -1,32 +1,21 @@
 // The probes themselves: non-blocking TCP connect, HTTP(S) GET (http-probe.ts), a script, a DNS query. Each resolves to ok/not ok with a
 // reason; none throws, all are bounded by their timeout.
 import { spawn } from 'node:child_process';
-import * as dgram from 'node:dgram';
-import * as net from 'node:net';
-import { nativeConnect } from './tcp-connect';
+import { ProbeDatagram, type ProbeSocketOptions } from '../net/probe-socket';
+import { tcpConnect } from './tcp-connect';
 export { httpProbe, type HttpTarget } from './http-probe';
 
 export type { ProbeResult } from './status';
 import type { ProbeResult } from './status';
 
+/** TCP_CHECK: a connect with the checker's socket options (tcp-connect.ts). */
 export function tcpProbe(
   host: string,
   port: number,
   timeoutMs: number,
-  bindto?: string,
+  socket: ProbeSocketOptions = {},
 ): Promise<ProbeResult> {
-  const fast = nativeConnect(host, port, timeoutMs, bindto);
-  if (fast) return fast;
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port, ...(bindto ? { localAddress: bindto } : {}) });
-    const done = (r: ProbeResult) => {
-      s.destroy();
-      resolve(r);
-    };
-    s.setTimeout(timeoutMs, () => done({ ok: false, reason: `timeout after ${timeoutMs} ms` }));
-    s.once('connect', () => done({ ok: true }));
-    s.once('error', (e) => done({ ok: false, reason: e.message }));
-  });
+  return tcpConnect(host, port, timeoutMs, socket);
 }
 
 /** Run a MISC_CHECK program (argv, no shell) with a timeout, as `as` when given; the exit code decides. */
@@ -84,7 +73,14 @@ export function dnsProbe(
   name: string,
   type: string,
   timeoutMs: number,
+  socket: ProbeSocketOptions = {},
 ): Promise<ProbeResult> {
+  let s: ProbeDatagram;
+  try {
+    s = new ProbeDatagram(host, port, socket);
+  } catch (e) {
+    return Promise.resolve({ ok: false, reason: (e as Error).message });
+  }
   return new Promise((resolve) => {
     const id = Math.floor(Math.random() * 65536);
     const labels = name === '.' ? [] : name.replace(/\.$/, '').split('.');
@@ -93,8 +89,10 @@ export function dnsProbe(
       ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
       Buffer.from([0, 0, DNS_TYPES[type] ?? 6, 0, 1]),
     ]);
-    const s = dgram.createSocket('udp4');
+    let settled = false;
     const done = (r: ProbeResult) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       s.close();
       resolve(r);
@@ -103,12 +101,18 @@ export function dnsProbe(
       () => done({ ok: false, reason: `timeout after ${timeoutMs} ms` }),
       timeoutMs,
     );
-    s.on('message', (m) => {
-      if (m.length < 12 || m.readUInt16BE(0) !== id) return;
-      const rcode = m[3] & 0x0f;
-      done(rcode === 0 ? { ok: true } : { ok: false, reason: `rcode ${rcode}` });
-    });
-    s.on('error', (e) => done({ ok: false, reason: e.message }));
-    s.send(q, port, host);
+    s.listen(
+      (m) => {
+        if (m.length < 12 || m.readUInt16BE(0) !== id) return;
+        const rcode = m[3] & 0x0f;
+        done(rcode === 0 ? { ok: true } : { ok: false, reason: `rcode ${rcode}` });
+      },
+      (e) => done({ ok: false, reason: e.message }),
+    );
+    try {
+      s.send(q);
+    } catch (e) {
+      done({ ok: false, reason: (e as Error).message });
+    }
   });
 }

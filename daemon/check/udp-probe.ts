@@ -5,9 +5,8 @@
 // answer within connect_timeout passes, unless require_reply is set; a reply
 // passes when its length is within min/max_reply_length and its first octets
 // match require_reply's (X nibbles match anything).
-import * as dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import type { HexBytes } from '../config/keywords/udp';
+import { ProbeDatagram, type ProbeSocketOptions } from '../net/probe-socket';
 import type { ProbeResult } from './status';
 
 export interface UdpTarget {
@@ -19,8 +18,8 @@ export interface UdpTarget {
   requireReply?: HexBytes | true;
   minReplyLength: number;
   maxReplyLength: number;
-  bindto?: string;
-  bindPort?: number;
+  /** bindto, bind_port, bind_if, fwmark */
+  socket?: ProbeSocketOptions;
 }
 
 /** keepalived's set_buf(): the default payload */
@@ -43,18 +42,19 @@ export function udpReplyOk(
 }
 
 export function udpProbe(t: UdpTarget): Promise<ProbeResult> {
+  let s: ProbeDatagram;
+  try {
+    s = new ProbeDatagram(t.host, t.port, t.socket ?? {});
+  } catch (e) {
+    return Promise.resolve({ ok: false, reason: (e as Error).message });
+  }
   return new Promise((resolve) => {
-    const s = dgram.createSocket(isIPv6(t.host) ? 'udp6' : 'udp4');
     let settled = false;
     const done = (r: ProbeResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      try {
-        s.close();
-      } catch {
-        /* closed */
-      }
+      s.close();
       resolve(r);
     };
     const timer = setTimeout(
@@ -66,18 +66,17 @@ export function udpProbe(t: UdpTarget): Promise<ProbeResult> {
         ),
       t.timeoutMs,
     );
-    s.on('error', (e) => done({ ok: false, reason: e.message }));
-    s.on('message', (m) => {
-      if (!t.requireReply) return done({ ok: true });
-      done(udpReplyOk(m, t) ? { ok: true } : { ok: false, reason: 'reply data mismatch' });
-    });
-    const go = () =>
-      s.connect(t.port, t.host, () => {
-        const p = t.payload ? Buffer.from(t.payload.data) : defaultPayload();
-        s.send(p, (e) => e && done({ ok: false, reason: e.message }));
-      });
-    if (t.bindto || t.bindPort)
-      s.bind({ port: t.bindPort ?? 0, ...(t.bindto ? { address: t.bindto } : {}) }, go);
-    else go();
+    s.listen(
+      (m) => {
+        if (!t.requireReply) return done({ ok: true });
+        done(udpReplyOk(m, t) ? { ok: true } : { ok: false, reason: 'reply data mismatch' });
+      },
+      (e) => done({ ok: false, reason: e.message }),
+    );
+    try {
+      s.send(t.payload ? Buffer.from(t.payload.data) : defaultPayload());
+    } catch (e) {
+      done({ ok: false, reason: (e as Error).message });
+    }
   });
 }

@@ -3,7 +3,7 @@
 // through (trackers that can never matter, peers that disagree).
 import { basename } from 'node:path';
 import type { Diagnostics, Position } from './diagnostics';
-import type { Config, VrrpInstance } from './model';
+import { heardByCheckers, type Config, type VrrpInstance } from './model';
 import { lintLvs } from './lint-lvs';
 import { strictIssues } from './strict';
 import { instanceFamily, instanceVersion } from './version';
@@ -205,14 +205,41 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
         if (c.type === 'MISC_CHECK' && !c.misc_path)
           diag.error(c.at, `${label}: MISC_CHECK needs misc_path`);
         // keepalived: "track_file NAME not found" (the FILE_CHECK is dropped)
-        if (c.type === 'FILE_CHECK' && c.track_file) {
+        if (c.type === 'FILE_CHECK') {
           const ref = c.track_file;
-          if (!cfg.track_file.some((t) => t.name === ref.name))
+          if (ref && !cfg.track_file.some((t) => t.name === ref.name))
             diag.error(ref.at, `${label}: FILE_CHECK track_file ${ref.name} not found`);
+          continue;
         }
+        if (c.type === 'BFD_CHECK') {
+          bfdCheckIssue(cfg, rs.checkers, c, (m) => diag.warn(c.at, `${label}: ${m}`));
+          continue;
+        }
+        // keepalived's check_conn_opts: a link-local target is reached through one interface
+        const target = c.connect_ip ?? rs.address;
+        if (/^fe[89ab][0-9a-f]:/i.test(target) && !c.bind_if)
+          diag.error(c.at, `${label}: ${c.type} to link-local ${target} needs a bind_if`);
       }
     }
   }
+}
+
+type AnyChecker = Config['virtual_server'][number]['real_server'][number]['checkers'][number];
+
+/** keepalived's bfd_name_handler / bfd_end_handler: such a BFD_CHECK is skipped. */
+function bfdCheckIssue(
+  cfg: Config,
+  all: AnyChecker[],
+  c: Extract<AnyChecker, { type: 'BFD_CHECK' }>,
+  warn: (m: string) => void,
+) {
+  if (!c.name) return warn('BFD_CHECK without name, skipped');
+  const b = cfg.bfd_instance.find((x) => x.name === c.name);
+  if (!b) return warn(`BFD_CHECK: bfd_instance ${c.name} not configured, skipped`);
+  if (!heardByCheckers(b))
+    return warn(`BFD_CHECK: bfd_instance ${c.name} reports to vrrp only (no \`checker\`), skipped`);
+  const first = all.find((x) => x.type === 'BFD_CHECK' && x.name === c.name);
+  if (first !== c) warn(`BFD_CHECK: already monitoring ${c.name}, skipped`);
 }
 
 /**

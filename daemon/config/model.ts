@@ -21,6 +21,7 @@ import { linkbeatInterface, trackFile, trackProcess, upDownDelay } from './keywo
 import { garpGroup, vrrpInstance, vrrpScript, vrrpSyncGroup } from './keywords/vrrp';
 
 export { CHECKERS, checkerDefaults, type Checker, type CheckerType } from './keywords/checkers';
+export { heardByCheckers } from './keywords/bfd';
 export { LVS_BACKENDS } from './keywords/global';
 export type { StatusRange, VirtualAddress } from './keywords/lines';
 export {
@@ -41,6 +42,10 @@ function resolveCheckerTimings(vs: VirtualServer) {
     for (const c of rs.checkers) {
       // FILE_CHECK has none of the connection or timing options
       if (c.type === 'FILE_CHECK') continue;
+      if (c.type === 'BFD_CHECK') {
+        c.alpha = c.alpha ?? rs.alpha ?? vs.alpha;
+        continue;
+      }
       const delayLoop = c.delay_loop ?? rs.delay_loop ?? vs.delay_loop;
       const d = checkerDefaults(c.type, delayLoop);
       c.delay_loop = delayLoop;

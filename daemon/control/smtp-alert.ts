@@ -173,6 +173,7 @@ const CHECK_TEXT: Record<CheckerType, [string, string]> = {
   PING_CHECK: ['=> ICMP CHECK succeed on service <=', '=> ICMP CHECK failed on service <='],
   SMTP_CHECK: ['=> CHECK succeed on service <=', '=> CHECK failed on service <='],
   FILE_CHECK: ['=> FILE CHECK succeed on service <=', '=> FILE CHECK failed on service <='],
+  BFD_CHECK: ['=> BFD CHECK succeeded on service <=', '=> BFD CHECK failed on service <='],
 };
 
 /** A real server went up or down: keepalived's checker mail, or none. */

@@ -1,10 +1,12 @@
 // ICMP echo for the reference-IP checks (NetIO.ping) and PING_CHECK: one raw
 // socket per family, the replies matched to their requests by sequence
 // number. IPv6: an ICMPv6 raw socket (the kernel fills in the checksum, the
-// packet arrives without IP header).
+// packet arrives without IP header). PING_CHECK's bindto, bind_if and fwmark
+// (probe-socket.ts) get a socket of their own per distinct set.
 import { isIPv6 } from 'node:net';
 import { echoRequest, parseEchoReply } from './icmp';
-import { AF_INET, AF_INET6, native, sockaddrIn, sockaddrIn6, SOCK_RAW } from './native';
+import { native, SOCK_RAW } from './native';
+import { openProbeSocket, targetSockaddr, type ProbeSocketOptions } from './probe-socket';
 
 const ICMP_ID = process.pid & 0xffff;
 
@@ -15,17 +17,25 @@ interface Family {
 }
 
 export class Pinger {
-  private readonly fam = new Map<4 | 6, Family>();
+  /** by family and socket options */
+  private readonly fam = new Map<string, Family>();
   private seq = 0;
 
   /** `id`: the echo identifier; two pingers in one process need different ones */
   constructor(private readonly id = ICMP_ID) {}
 
-  private open(v: 4 | 6): Family {
-    const had = this.fam.get(v);
+  private open(v: 4 | 6, o: ProbeSocketOptions): Family {
+    const key = `${v} ${o.bindto ?? ''} ${o.bindIf ?? ''} ${o.fwmark ?? 0}`;
+    const had = this.fam.get(key);
     if (had) return had;
     const n = native();
-    const fd = n.socket(v === 4 ? AF_INET : AF_INET6, SOCK_RAW, v === 4 ? 1 : 58);
+    // ICMP has no ports: bind_port does not apply
+    const sock = {
+      ...(o.bindto ? { bindto: o.bindto } : {}),
+      ...(o.bindIf ? { bindIf: o.bindIf } : {}),
+      ...(o.fwmark ? { fwmark: o.fwmark } : {}),
+    };
+    const fd = openProbeSocket(v, SOCK_RAW, v === 4 ? 1 : 58, sock, n);
     const pending = new Map<number, (ok: boolean) => void>();
     const buf = Buffer.alloc(2048);
     const meta = Buffer.alloc(40);
@@ -38,13 +48,15 @@ export class Pinger {
       }
     });
     const f = { fd, watch, pending };
-    this.fam.set(v, f);
+    this.fam.set(key, f);
     return f;
   }
 
-  ping(address: string, timeoutMs: number): Promise<boolean> {
+  /** `o`: PING_CHECK's bindto, bind_if, fwmark (a bad one throws: cannot bind, no such device) */
+  ping(address: string, timeoutMs: number, o: ProbeSocketOptions = {}): Promise<boolean> {
     const v = isIPv6(address) ? 6 : 4;
-    const f = this.open(v);
+    const f = this.open(v, o);
+    const scope = o.bindIf ? native().ifindex(o.bindIf) : 0;
     const seq = (this.seq = (this.seq + 1) & 0xffff);
     return new Promise((resolve) => {
       const timer = setTimeout(() => done(false), timeoutMs);
@@ -60,7 +72,7 @@ export class Pinger {
           req[0] = 128; // ICMPv6 echo request; the kernel computes the checksum
           req[2] = req[3] = 0;
         }
-        native().sendto(f.fd, req, v === 4 ? sockaddrIn(address) : sockaddrIn6(address));
+        native().sendto(f.fd, req, targetSockaddr(address, 0, scope));
       } catch {
         done(false); // no route (an isolated node): unreachable
       }

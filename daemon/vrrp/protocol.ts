@@ -28,6 +28,8 @@ export type FromWorker =
   | { type: 'event'; e: InstanceEvent }
   | { type: 'status'; id: number; instances: InstanceStatus[]; loop: WorkerLoop }
   | { type: 'reloaded'; result: ReloadPlan }
+  /** a bfd_instance's session went up or down (and each one's state at start and reload): BFD_CHECK */
+  | { type: 'bfd'; name: string; up: boolean }
   | { type: 'stopped' }
   /** every instance started (timers armed) at epoch ms `at`: the daemon may tell systemd it is ready */
   | { type: 'ready'; at: number }

@@ -17,6 +17,8 @@ export interface ThreadEvents {
   ready(at: number): void;
   /** the engine failed to start, or the thread died */
   failed(msg: string): void;
+  /** a bfd_instance's session is up or down (BFD_CHECK) */
+  bfd?(name: string, up: boolean): void;
 }
 
 const WORKER = path.join(__dirname, 'worker.js');
@@ -81,6 +83,8 @@ export class VrrpThread {
           return this.onReloaded?.(m.result);
         case 'fatal':
           return events.failed(`VRRP engine failed to start: ${m.msg}`);
+        case 'bfd':
+          return events.bfd?.(m.name, m.up);
       }
     });
     this.worker.on('error', (e) => events.failed(`VRRP engine crashed: ${e.message}`));

@@ -32,6 +32,12 @@ const net = new LinuxNet();
 const lag = new LoopLag();
 
 let engine: VrrpEngine | undefined;
+let bfdSessions: BfdSessions | undefined;
+
+/** every session's state, as keepalived's BFD process tells it at start and reload */
+const sendBfdStates = () => {
+  for (const s of bfdSessions?.status() ?? []) send({ type: 'bfd', name: s.name, up: s.up });
+};
 /** child_wait_time, ms */
 let childWaitMs = 5000;
 /** process_monitor_rcv_bufs of the current config */
@@ -100,6 +106,10 @@ function start(config: Config) {
     secure: config.global_defs.enable_script_security,
     log,
   });
+  // BFD_CHECK on the main thread follows these sessions too (keepalived: the BFD process's checker pipe)
+  const bfd = new BfdSessions(new LinuxBfdTransport(log), realClock, log);
+  bfd.subscribe((name, up) => send({ type: 'bfd', name, up }));
+  bfdSessions = bfd;
   try {
     engine = new VrrpEngine(config, {
       net,
@@ -119,10 +129,11 @@ function start(config: Config) {
       onTransition: (t) => send({ type: 'transition', t }),
       onEvent: (e) => send({ type: 'event', e }),
       // BFD at 10 ms intervals needs a loop kept free: this one, the adverts' own
-      bfd: new BfdSessions(new LinuxBfdTransport(log), realClock, log),
+      bfd,
       timerLag,
     });
     engine.start();
+    sendBfdStates();
     send({ type: 'ready', at: performance.timeOrigin + performance.now() });
   } catch (e) {
     send({ type: 'log', level: 'error', msg: (e as Error).message });
@@ -153,6 +164,7 @@ port.on('message', (m: ToWorker) => {
       if (engine) {
         tune(m.config.global_defs);
         engine.applyReload(m.plan, m.config);
+        sendBfdStates();
         send({ type: 'reloaded', result: m.plan });
       }
       break;

@@ -107,6 +107,9 @@ const VALUE: Record<string, string> = {
   connect_port: 'connect_port 8080',
   bindto: 'bindto 10.0.0.2',
   fwmark: 'fwmark 5',
+  bind_if: 'bind_if lo',
+  bind_port: 'bind_port 10000',
+  BFD_CHECK: 'BFD_CHECK {\n  name b1\n }',
   url: 'url {\n  path /health\n  status_code 200\n }',
   path: 'path /x',
   digest: 'digest 9b3a0c85a887a256d6939da88aabd8cd',
@@ -167,6 +170,7 @@ const SECTION_VALUE: Record<string, string> = {
   'SSL ca': 'ca /etc/ssl/certs/ca-certificates.crt',
   'SSL certificate': 'certificate /etc/ssl/certs/client.pem',
   'SSL key': 'key /etc/ssl/private/client.key',
+  'virtual_server/real_server/BFD_CHECK name': 'name b1',
 };
 
 const SECTION_BODY: Record<string, string> = {
@@ -197,6 +201,14 @@ export const NO_SNIPPET: Record<string, string> = {
 
 /** A whole config using `k` (`@DIR@` stands for a scratch directory). */
 export function snippet(k: ManKeyword): string {
+  const text = snippetOf(k);
+  // BFD_CHECK names a bfd_instance, which keepalived must have read before
+  return /BFD_CHECK/.test(`${k.section} ${k.keyword}`)
+    ? 'bfd_instance b1 {\n neighbor_ip 10.0.0.3\n}\n' + text
+    : text;
+}
+
+function snippetOf(k: ManKeyword): string {
   const line = lineOf(k);
   const s = k.section;
   const parts = s.split('/');

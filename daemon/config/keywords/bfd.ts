@@ -101,3 +101,9 @@ export const bfdInstance = kw.block(
     },
   },
 );
+
+/**
+ * Does the checker side hear this session's events (BFD_CHECK)? keepalived:
+ * with neither `vrrp` nor `checker` both sides do; naming one limits it.
+ */
+export const heardByCheckers = (b: { vrrp: boolean; checker: boolean }) => b.checker || !b.vrrp;

@@ -1,6 +1,6 @@
 // The health checkers of a real_server (TCP_CHECK, HTTP_GET, SSL_GET,
-// MISC_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK, SMTP_CHECK, FILE_CHECK) and
-// keepalived's per-type defaults for their timings.
+// MISC_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK, SMTP_CHECK, FILE_CHECK,
+// BFD_CHECK) and keepalived's per-type defaults for their timings.
 import { kw, type TaggedOf } from '../schema';
 import { statusCodeRanges } from './lines';
 import { checkUrlRegex, regexOffset, regexStack } from './regex';
@@ -104,6 +104,14 @@ export const CHECKERS = {
     /** keyword `type` (the checker's own `type` is the tag) */
     query_type: kw.oneOf('A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA').as('type').default('SOA'),
     name: kw.string().default('.'),
+  }),
+  /**
+   * A real server following a bfd_instance's session (keepalived's check_bfd.c):
+   * only `name` and `alpha`, no timings; the session is the VRRP side's.
+   */
+  BFD_CHECK: kw.block({
+    name: kw.string().optional(),
+    alpha: kw.flag().optional(),
   }),
 };
 

@@ -79,12 +79,15 @@ const ROWS: Row[] = [
 
   row('virtual_server', ['snmp_name'], SNMP),
   row(RS, ['snmp_name'], SNMP),
-  row(RS, ['BFD_CHECK'], 'use TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK or a MISC_CHECK script'),
-  row(`${RS}/CHECKER_TYPE`, ['bind_if', 'bind_port'], 'not acted on yet', true),
   row(
     `${RS}/FILE_CHECK`,
     ['dynamic'],
     "keepalived 2.2.7 does not know it either (Unknown keyword; its man page documents it): a FILE_CHECK's weight always changes the real server's weight",
+  ),
+  row(
+    `${RS}/PING_CHECK`,
+    ['bind_port'],
+    'ICMP has no ports; keepalived 2.2.7 accepts it and does nothing with it',
   ),
 ];
 

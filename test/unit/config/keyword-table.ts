@@ -38,9 +38,10 @@ export const vs = (body: string, rs = '') => `virtual_server 10.0.0.1 80 {\n${bo
 export const rs = (body: string) => ` real_server 10.0.1.1 8080 {\n${body}\n }`;
 export const firstVs = (c: Config) => c.virtual_server[0];
 export const firstRs = (c: Config) => c.virtual_server[0].real_server[0];
-/** the first checker of the first real server (a probing one: FILE_CHECK has no connection options) */
+/** the first checker of the first real server (a probing one: FILE_CHECK and BFD_CHECK have no connection options) */
 export const check = (c: Config) => {
   const k = c.virtual_server[0].real_server[0].checkers[0];
-  if (k.type === 'FILE_CHECK') throw new Error('FILE_CHECK has no connection options');
+  if (k.type === 'FILE_CHECK' || k.type === 'BFD_CHECK')
+    throw new Error(`${k.type} has no connection options`);
   return k;
 };

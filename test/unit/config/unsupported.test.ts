@@ -28,25 +28,27 @@ describe('keywords keepalive-ts does not implement', () => {
     ]);
   });
 
-  it('declared ones are read into the model and warn "not supported yet"', () => {
+  it('no keyword is read and left unused any more (no declared rows); sorry_server_inhibit is read', () => {
+    assert.deepEqual(
+      UNSUPPORTED_ROWS.filter((r) => r.declared).map((r) => r.keywords),
+      [],
+    );
     const r = parse(
-      'virtual_server 10.0.0.1 80 {\n lvs_sched rr\n protocol TCP\n real_server 10.0.1.1 80 {\n  TCP_CHECK {\n   bind_if eth0\n  }\n }\n}\n',
+      'virtual_server 10.0.0.1 80 {\n lvs_sched rr\n protocol TCP\n sorry_server 10.0.1.9 80\n sorry_server_inhibit\n real_server 10.0.1.1 80 {\n }\n}\n',
     );
-    assert.ok(
-      r.diags.includes('6 warning bind_if: not supported by keepalive-ts yet (not acted on yet)'),
-      r.diags.join('\n'),
-    );
+    assert.ok(!r.diags.some((d) => d.includes('not supported')), r.diags.join('\n'));
+    assert.equal(r.config.virtual_server[0].sorry_server_inhibit, true);
   });
 
   it('checker rows hold in every checker, HTTP_GET rows in SSL_GET too', () => {
     assert.match(
-      unsupportedMessage(['virtual_server', 'real_server', 'DNS_CHECK'], 'bind_if') ?? '',
-      /^bind_if: not supported by keepalive-ts yet/,
+      unsupportedMessage(['virtual_server', 'real_server', 'PING_CHECK'], 'bind_port') ?? '',
+      /^bind_port: not supported by keepalive-ts \(ICMP has no ports/,
     );
-    assert.match(
-      unsupportedMessage(['virtual_server', 'real_server', 'SSL_GET'], 'bind_if') ?? '',
-      /^bind_if: not supported/,
-    );
+    for (const t of ['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'UDP_CHECK', 'DNS_CHECK', 'PING_CHECK'])
+      for (const k of ['bind_if', 'fwmark', ...(t === 'PING_CHECK' ? [] : ['bind_port'])])
+        assert.equal(unsupportedMessage(['virtual_server', 'real_server', t], k), undefined);
+    assert.equal(unsupportedMessage(['virtual_server', 'real_server'], 'BFD_CHECK'), undefined);
     for (const k of ['http_protocol', 'fast_recovery'])
       assert.equal(unsupportedMessage(['virtual_server', 'real_server', 'SSL_GET'], k), undefined);
     for (const k of ['regex', 'regex_options', 'regex_stack'])
