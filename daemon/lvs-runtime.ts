@@ -58,6 +58,7 @@ export class LvsRuntime {
       this.reconciler = keepReconciled(this.dataplane, this.log);
     }
     const dp = this.dataplane;
+    this.tune(dp, cfg);
     const g = cfg.global_defs;
     // MISC_CHECK programs and the checkers' notify scripts: their user, script security
     const gate = new ScriptGate({
@@ -135,6 +136,18 @@ export class LvsRuntime {
     this.health?.stop();
     this.reconciler?.stop();
     this.pinger.close();
+  }
+
+  /** lvs_netlink_cmd_rcv_bufs / lvs_netlink_monitor_rcv_bufs, at start and on reload (0: our default) */
+  private tune(dp: Dataplane, cfg: Config) {
+    const g = cfg.global_defs;
+    const buf = (bytes: number | undefined, force: boolean) =>
+      bytes ? { bytes, force } : undefined;
+    const cmd = buf(g.lvs_netlink_cmd_rcv_bufs, g.lvs_netlink_cmd_rcv_bufs_force);
+    const monitor = buf(g.lvs_netlink_monitor_rcv_bufs, g.lvs_netlink_monitor_rcv_bufs_force);
+    dp.tune?.({ ...(cmd ? { cmd } : {}), ...(monitor ? { monitor } : {}) }, (m) =>
+      this.log('warn', `dataplane: ${m}`),
+    );
   }
 
   /** lvs_flush and lvs_timeouts, once when the dataplane is made (keepalived: not on reload). */

@@ -24,7 +24,13 @@ export { CHECKERS, checkerDefaults, type Checker, type CheckerType } from './key
 export { heardByCheckers } from './keywords/bfd';
 export { LVS_BACKENDS } from './keywords/global';
 export type { StatusRange, VirtualAddress } from './keywords/lines';
-export { METHODS, SCHEDULERS, type VirtualServer, type VirtualServerKey } from './keywords/lvs';
+export {
+  METHODS,
+  SCHEDULERS,
+  schedFlagBits,
+  type VirtualServer,
+  type VirtualServerKey,
+} from './keywords/lvs';
 export type { ScriptRef } from './keywords/values';
 export { expandGroup, type GroupTarget, type VsGroup } from './keywords/vsgroup';
 export type { ParamMatch } from './keywords/trackers';

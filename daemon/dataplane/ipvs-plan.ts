@@ -42,6 +42,9 @@ export function toIpvs(s: Service): IpvsTable {
       persistence: s.persistence,
       ...(mask(s) ? { netmask: mask(s) } : {}),
       ...(s.onePacket ? { onePacket: true } : {}),
+      ...(s.schedFlags ? { schedFlags: s.schedFlags } : {}),
+      // keepalived sends the engine with persistence only (ipvswrapper.c ipvs_set_srule)
+      ...(s.persistenceEngine && s.persistence > 0 ? { pe: s.persistenceEngine } : {}),
     },
     dests: s.destinations.map((d: Destination) => ({
       address: canonicalIp(d.address),
@@ -81,6 +84,8 @@ export function planIpvs(
       c.service.scheduler !== t.service.scheduler ||
       c.service.persistence !== t.service.persistence ||
       !!c.service.onePacket !== !!t.service.onePacket ||
+      (c.service.schedFlags ?? 0) !== (t.service.schedFlags ?? 0) ||
+      (c.service.pe ?? '') !== (t.service.pe ?? '') ||
       (c.service.netmask ?? '') !== (t.service.netmask ?? '')
     ) {
       cmds.push({ cmd: 'SET_SERVICE', service: t.service });

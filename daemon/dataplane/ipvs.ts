@@ -58,6 +58,7 @@ const SVC = {
   FLAGS: 7,
   TIMEOUT: 8,
   NETMASK: 9,
+  PE_NAME: 11,
 };
 const DEST = {
   ADDR: 1,
@@ -77,6 +78,8 @@ const DEST = {
 const IPPROTO: Record<Protocol, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 export const IP_VS_SVC_F_PERSISTENT = 0x1;
 export const IP_VS_SVC_F_ONEPACKET = 0x4;
+/** IP_VS_SVC_F_SCHED1 | SCHED2 | SCHED3: scheduler flags (sh/mh: fallback, port) */
+export const IP_VS_SVC_F_SCHED_MASK = 0x38;
 /** forwarding methods (IP_VS_CONN_F_*) */
 export const FWD: Record<Method, number> = { NAT: 0, TUN: 2, DR: 3 };
 
@@ -124,6 +127,10 @@ export interface IpvsService extends ServiceKey {
   netmask?: string;
   /** one-packet scheduling (keepalived `ops`) */
   onePacket?: boolean;
+  /** IP_VS_SVC_F_SCHED* bits; absent = 0 */
+  schedFlags?: number;
+  /** persistence engine name (`sip`); absent = none */
+  pe?: string;
 }
 
 export interface IpvsDest {
@@ -142,7 +149,9 @@ export interface IpvsDest {
 
 function serviceAttrs(s: IpvsService): Uint8Array[] {
   const flags =
-    (s.persistence > 0 ? IP_VS_SVC_F_PERSISTENT : 0) | (s.onePacket ? IP_VS_SVC_F_ONEPACKET : 0);
+    (s.persistence > 0 ? IP_VS_SVC_F_PERSISTENT : 0) |
+    (s.onePacket ? IP_VS_SVC_F_ONEPACKET : 0) |
+    ((s.schedFlags ?? 0) & IP_VS_SVC_F_SCHED_MASK);
   return [
     ...serviceKey(s),
     attr(SVC.SCHED_NAME, str(s.scheduler)),
@@ -150,6 +159,8 @@ function serviceAttrs(s: IpvsService): Uint8Array[] {
     attr(SVC.TIMEOUT, u32(s.persistence)),
     // __be32 in the kernel: the mask's octets in order
     attr(SVC.NETMASK, svcNetmask(s.netmask, serviceAf(s))),
+    // without a name, SET_SERVICE takes an engine off (the kernel's ip_vs_edit_service)
+    ...(s.pe ? [attr(SVC.PE_NAME, str(s.pe))] : []),
   ];
 }
 
@@ -305,6 +316,8 @@ export function parseService(m: NlMessage): IpvsService | undefined {
     persistence: flags & IP_VS_SVC_F_PERSISTENT ? rd(a.get(SVC.TIMEOUT), 4) : 0,
     ...(netmask ? { netmask } : {}),
     ...(flags & IP_VS_SVC_F_ONEPACKET ? { onePacket: true } : {}),
+    ...(flags & IP_VS_SVC_F_SCHED_MASK ? { schedFlags: flags & IP_VS_SVC_F_SCHED_MASK } : {}),
+    ...(cstr(a.get(SVC.PE_NAME)) ? { pe: cstr(a.get(SVC.PE_NAME)) } : {}),
   };
 }
 

@@ -3,17 +3,8 @@
 // failing or coming back is a delta, not a rewrite). Outside changes are
 // heard from the kernel's nftables events for our tables; a slow safety net
 // compares `nft list` output with what it showed before.
-import { execFile } from 'node:child_process';
 import type { Log } from '../core/log';
-import {
-  AF_NETLINK,
-  int32,
-  native,
-  SOCK_RAW,
-  sockaddrNl,
-  SOL_SOCKET,
-  SO_RCVBUF,
-} from '../net/native';
+import { AF_NETLINK, native, setRcvBuf, SOCK_RAW, sockaddrNl, type RcvBuf } from '../net/native';
 import {
   DR_TABLE,
   NAT_TABLE,
@@ -24,16 +15,8 @@ import {
   type Rendered,
 } from './nft';
 import { tablesTouched } from './nft-events';
+import { nft } from './nft-run';
 import type { Dataplane, Service } from './types';
-
-function nft(args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const c = execFile('nft', args, { timeout: 10_000, maxBuffer: 256 << 20 }, (e, out, err) =>
-      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
-    );
-    if (input !== undefined) c.stdin!.end(input);
-  });
-}
 
 const NETLINK_NETFILTER = 12;
 /** nfnetlink multicast group of nftables ruleset changes */
@@ -60,6 +43,11 @@ export class NftDataplane implements Dataplane {
   private threshWarned = false;
   /** our own nft is running: the nftables events heard meanwhile are ours */
   private applying = false;
+  /** lvs_netlink_monitor_rcv_bufs for the event socket (default 1 MiB) and where to say it failed */
+  private monitorBuf: { buf: RcvBuf; warn?: (m: string) => void } = {
+    buf: { bytes: 1 << 20, force: false },
+  };
+  private eventFd?: number;
 
   constructor(private readonly log: Log) {}
 
@@ -139,6 +127,18 @@ export class NftDataplane implements Dataplane {
     });
   }
 
+  /** lvs_netlink_monitor_rcv_bufs: the nftables event socket; `nft` itself makes the requests */
+  tune(bufs: { monitor?: RcvBuf }, warn: (msg: string) => void) {
+    this.monitorBuf = { buf: bufs.monitor ?? { bytes: 1 << 20, force: false }, warn };
+    if (this.eventFd !== undefined) this.sizeBuf(this.eventFd);
+  }
+
+  private sizeBuf(fd: number) {
+    const { buf, warn } = this.monitorBuf;
+    const err = setRcvBuf(native(), fd, buf);
+    if (err) warn?.(`nftables event socket: SO_RCVBUFFORCE ${buf.bytes}: ${err}`);
+  }
+
   watchChanges(onChange: () => void): { close(): void } {
     const n = native();
     const fd = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER);
@@ -161,7 +161,7 @@ export class NftDataplane implements Dataplane {
     };
     let watch: unknown;
     try {
-      n.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(1 << 20));
+      this.sizeBuf(fd);
       n.bind(fd, sockaddrNl(1 << (NFNLGRP_NFTABLES - 1)));
       watch = n.watch(fd, () => {
         if (!drain() || this.applying) return;
@@ -173,11 +173,13 @@ export class NftDataplane implements Dataplane {
       throw e;
     }
     this.events = { drain };
+    this.eventFd = fd;
     return {
       close: () => {
         n.unwatch(watch);
         n.close(fd);
         this.events = undefined;
+        this.eventFd = undefined;
       },
     };
   }

@@ -2,8 +2,9 @@
 // change is atomic: packets see the old or the new ruleset, never none.
 //   DR:  netdev ingress on the VIP's interface; only the VIP holder forwards
 //        (`fib daddr type local`); the destination is picked by a Maglev table
-//        indexed by a per-flow hash (source address and port; source address
-//        only with persistence) and `fwd` rewrites the MAC, not the IP.
+//        indexed by a per-flow hash (source address and port; see
+//        nft-pick.ts for persistence, sh / mh and their flags) and `fwd`
+//        rewrites the MAC, not the IP.
 //   NAT: ip nat prerouting `dnat` by the same table, plus masquerade so
 //        one-arm setups route replies back through the director.
 //   IPv6: the same in ip6 terms (`fwd ip6 to`, an ip6 nat table); a fwmark
@@ -14,11 +15,17 @@
 //   mangle, an nft chain at priority mangle); DR runs in netdev ingress,
 //   before prerouting: it sees only marks set by an ingress chain of the same
 //   device with a priority below 0.
+//   global_defs nftables_ipvs: a group's address ranges are one fwmark
+//   service; here there is no IPVS to hand a mark to, so its rules match the
+//   ranges directly (one rule per range entry, `ip daddr A-B`, all into one
+//   Maglev table) and the fwmark number and chain priority are not used.
+//   persistence_engine (SIP) has no nftables counterpart: such a service is
+//   refused (lvs_backend nftables refuses it at -t already).
 // Each Maglev table is a named map (declared `typeof numgen inc mod M`: nft
 // 1.0.6 crashes listing a `typeof jhash` map), sized for every configured
 // real server. So when a server fails or comes back only some slots change,
 // and the change is a delta of map elements (renderNftDelta), not a new ruleset.
-import { maglevTable, tableSize } from './maglev';
+import { flowKey, pickTable } from './nft-pick';
 import type { Service } from './types';
 
 export const DR_TABLE = 'keepalive_ts';
@@ -64,11 +71,15 @@ export function renderNft(services: readonly Service[]): Rendered {
     if (fwm === undefined && !s.address)
       return skipped.push({ id: s.id, reason: 'a service needs an address or a fwmark' });
     const ip = (fwm === undefined ? s.address!.includes(':') : s.family === 6) ? 'ip6' : 'ip';
-    const dests = [...s.destinations]
-      .filter((d) => d.weight > 0)
-      .sort((a, b) => (a.address + a.port).localeCompare(b.address + b.port));
+    if (s.persistenceEngine && s.persistence > 0)
+      return skipped.push({
+        id: s.id,
+        reason: `persistence_engine ${s.persistenceEngine} needs IPVS (nftables has no SIP persistence engine)`,
+      });
+    const picked = pickTable(s);
+    const dests = picked?.slots ?? [];
     const method = dests[0]?.method ?? s.method;
-    if (method === 'TUN' || dests.some((d) => d.method === 'TUN'))
+    if (method === 'TUN' || s.destinations.some((d) => d.method === 'TUN'))
       return skipped.push({
         id: s.id,
         reason:
@@ -76,18 +87,28 @@ export function renderNft(services: readonly Service[]): Rendered {
       });
     if (dests.some((d) => d.address.includes(':') !== (ip === 'ip6')))
       return skipped.push({ id: s.id, reason: 'real servers of the other address family' });
+    // nftables_ipvs: the group's ranges are matched here directly (no mark needed)
+    const ranges = s.marked?.ranges;
     // a fwmark service covers whatever the mark selects: TCP, UDP and SCTP alike (th = transport header)
-    const proto = fwm === undefined ? l4(s.protocol) : 'th';
-    const key = s.persistence > 0 ? `${ip} saddr` : `${ip} saddr . ${proto} sport`;
+    const proto = fwm === undefined || ranges ? l4(s.protocol) : 'th';
+    const key = flowKey(s, proto, ip);
     // ops: every packet picks on its own (DR only: NAT's conntrack binds a flow to its first pick)
     if (s.onePacket && method === 'NAT')
       return skipped.push({ id: s.id, reason: 'one-packet scheduling (ops) with NAT needs IPVS' });
     const pick = s.onePacket ? 'numgen inc' : `jhash ${key}`;
     const seed = s.onePacket ? '' : ` seed ${HASH_SEED}`;
-    const match =
-      fwm === undefined
-        ? `${ip} daddr ${s.address} ${proto} dport ${s.port}`
-        : `meta mark ${fwm}${ip === 'ip6' ? ' meta protocol ip6' : ''} meta l4proto { tcp, udp, sctp }`;
+    // one rule per range entry (not a concatenated interval set: its lookups
+    // missed now and then in the lab, resetting a connection)
+    const matches = ranges
+      ? ranges.map(
+          (r) =>
+            `${ip} daddr ${r.first === r.last ? r.first : `${r.first}-${r.last}`}${r.port ? ` ${proto} dport ${r.port}` : ` meta l4proto ${proto}`}`,
+        )
+      : [
+          fwm === undefined
+            ? `${ip} daddr ${s.address} ${proto} dport ${s.port}`
+            : `meta mark ${fwm}${ip === 'ip6' ? ' meta protocol ip6' : ''} meta l4proto { tcp, udp, sctp }`,
+        ];
     // NAT real servers of port 0 under a fwmark keep the client's port (as IPVS)
     const keepPort = fwm !== undefined && dests.every((d) => d.port === 0);
     if (fwm !== undefined && !keepPort && dests.some((d) => d.port === 0) && method === 'NAT')
@@ -95,13 +116,11 @@ export function renderNft(services: readonly Service[]): Rendered {
         id: s.id,
         reason: 'NAT real servers with and without a port under one fwmark',
       });
-    if (dests.length === 0) return; // nothing live: the VIP answers locally (RST) until a server is back
-    const m = tableSize(Math.max(dests.length, s.capacity ?? 0));
-    const table = maglevTable(
-      dests.map((d) => ({ id: `${d.address}:${d.port}`, weight: d.weight })),
-      m,
-    );
+    if (!picked) return; // nothing live: the VIP answers locally (RST) until a server is back
+    const { m } = picked;
     const name = mapName(s.id);
+    // sh / mh without fallback: new flows of an unavailable server's slots are dropped
+    const dead = picked.dead.length ? `${pick} mod ${m}${seed} { ${picked.dead.join(', ')} }` : '';
     if (method === 'DR') {
       const ingress = s.ingress ?? 'eth0';
       maps.push({
@@ -109,12 +128,18 @@ export function renderNft(services: readonly Service[]): Rendered {
         table: DR_TABLE,
         name,
         type: `typeof numgen inc mod ${m} : ${ip} daddr`,
-        slots: table.map((b) => dests[b].address),
+        slots: dests.map((d) => d.address),
       });
       const rules = drChains.get(ingress) ?? [];
-      rules.push(
-        `    ${match} fib daddr type local fwd ${ip} to ${pick} mod ${m}${seed} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
-      );
+      // DR sees every packet: only a TCP SYN starts a flow, later packets go on to the server
+      const fresh = proto === 'tcp' ? ' tcp flags & (syn | ack) == syn' : '';
+      for (const match of matches) {
+        if (dead)
+          rules.push(`    ${match}${fresh} fib daddr type local ${dead} drop comment "${s.id}"`);
+        rules.push(
+          `    ${match} fib daddr type local fwd ${ip} to ${pick} mod ${m}${seed} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
+        );
+      }
       drChains.set(ingress, rules);
     } else {
       maps.push({
@@ -122,11 +147,15 @@ export function renderNft(services: readonly Service[]): Rendered {
         table: ip === 'ip' ? NAT_TABLE : NAT6_TABLE,
         name,
         type: `typeof numgen inc mod ${m} : ${ip} daddr${keepPort ? '' : ` . ${proto} dport`}`,
-        slots: table.map((b) => `${dests[b].address}${keepPort ? '' : ` . ${dests[b].port}`}`),
+        slots: dests.map((d) => `${d.address}${keepPort ? '' : ` . ${d.port}`}`),
       });
-      natRules[ip].push(
-        `    ${match} dnat ${ip} to jhash ${key} mod ${m} seed ${HASH_SEED} map @${name} comment "${s.id}"`,
-      );
+      // the nat chain sees the first packet of a connection only
+      for (const match of matches) {
+        if (dead) natRules[ip].push(`    ${match} ${dead} drop comment "${s.id}"`);
+        natRules[ip].push(
+          `    ${match} dnat ${ip} to ${pick} mod ${m}${seed} map @${name} comment "${s.id}"`,
+        );
+      }
     }
   });
   const render = (withElements: boolean) => {

@@ -1,3 +1,5 @@
+import type { RcvBuf } from '../net/native';
+
 // What the dataplane should look like: virtual services and their live
 // destinations. Both backends (IPVS, nftables) converge to this.
 
@@ -22,8 +24,20 @@ export interface Destination {
   /** IPVS connection thresholds (uthreshold / lthreshold); 0 or absent = none */
   uThresh?: number;
   lThresh?: number;
+  /**
+   * the weight of a server kept at weight 0 (inhibit_on_failure) when it is in
+   * service: hash tables that keep such a server's share (sh, mh) size it by this
+   */
+  baseWeight?: number;
   /** TUN only: the encapsulation (absent = ipip) */
   tun?: Tunnel;
+}
+
+/** Addresses first..last (one family), all on one port (0: any port). */
+export interface AddressRange {
+  first: string;
+  last: string;
+  port: number;
 }
 
 export interface Service {
@@ -50,6 +64,17 @@ export interface Service {
   capacity?: number;
   /** one-packet scheduling (keepalived `ops`): every packet scheduled on its own */
   onePacket?: boolean;
+  /** IP_VS_SVC_F_SCHED1..3 bits (flag-1..3; sh/mh: 1 = fallback, 2 = port) */
+  schedFlags?: number;
+  /** IPVS persistence engine (`sip`), with persistence only */
+  persistenceEngine?: string;
+  /**
+   * global_defs nftables_ipvs: a fwmark service standing for these address
+   * ranges of a virtual_server_group; the marks are set in an nftables input
+   * chain of table `table` at `priority` (IPVS), or the ranges are matched
+   * directly (the nftables backend)
+   */
+  marked?: { table: string; priority: number; ranges: AddressRange[] };
   /** nftables: the interface client packets arrive on (the VIP's interface) */
   ingress?: string;
   /** nftables: the interface toward the real servers */
@@ -72,6 +97,12 @@ export interface Dataplane {
   clear(): Promise<void>;
   /** remove every service, ours or not (lvs_flush at start, lvs_flush_on_stop at stop) */
   flushAll?(): Promise<void>;
+  /**
+   * lvs_netlink_cmd_rcv_bufs / lvs_netlink_monitor_rcv_bufs: receive buffers
+   * of the backend's netlink request and event sockets (now and when opened);
+   * `warn` hears a refused SO_RCVBUFFORCE
+   */
+  tune?(bufs: { cmd?: RcvBuf; monitor?: RcvBuf }, warn: (msg: string) => void): void;
   /** lvs_timeouts: connection timeouts in seconds (unset = unchanged); throws where it cannot */
   setTimeouts?(t: { tcp?: number; tcpfin?: number; udp?: number }): Promise<void>;
 }

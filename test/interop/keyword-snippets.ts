@@ -127,6 +127,17 @@ const VALUE: Record<string, string> = {
   http_protocol: 'http_protocol 1.0C',
   auth_pass: 'auth_pass secret',
   group: 'group {\n  VI_1\n }',
+  nftables_ipvs_priority: 'nftables_ipvs_priority -5',
+  nftables_ipvs_start_fwmark: 'nftables_ipvs_start_fwmark 2000',
+  lvs_netlink_cmd_rcv_bufs: 'lvs_netlink_cmd_rcv_bufs 1048576',
+  lvs_netlink_monitor_rcv_bufs: 'lvs_netlink_monitor_rcv_bufs 1048576',
+  // the sh / mh flags count after their scheduler; sorry_server_inhibit after sorry_server
+  'sh-port': 'lvs_sched sh\n sh-port',
+  'sh-fallback': 'lvs_sched sh\n sh-fallback',
+  'mh-port': 'lvs_sched mh\n mh-port',
+  'mh-fallback': 'lvs_sched mh\n mh-fallback',
+  persistence_engine: 'persistence_timeout 50\n persistence_engine sip',
+  sorry_server_inhibit: 'sorry_server 10.0.2.1 80\n sorry_server_inhibit',
 };
 
 /** Values that differ by section. */

@@ -39,13 +39,13 @@ describe('virtual_server_group and fwmark on nftables (lab)', function () {
     if (r.code !== 0) throw new Error(`http-probe: ${r.stderr}`);
     return JSON.parse(r.stdout) as { counts: Record<string, number>; errors: number };
   };
-  const start = async (vs: string) => {
+  const start = async (vs: string, global = '') => {
     const conf =
       vrrpConf({
         priority: 100,
         version: 2,
         advertInt: 1,
-        global: '  lvs_backend nftables\n',
+        global: `  lvs_backend nftables\n${global}`,
         vip: `${VIP}/32\n    ${VIP2}/32`,
       }) + vs;
     running = new LabDaemon(lab, 'd1', 'ks', conf);
@@ -107,6 +107,30 @@ describe('virtual_server_group and fwmark on nftables (lab)', function () {
     const rules = (await lab.exec('d1', ['nft', 'list', 'table', 'netdev', 'keepalive_ts'])).stdout;
     assert.match(rules, /ip daddr 198\.51\.100\.40 tcp dport 80 /);
     assert.match(rules, /ip daddr 198\.51\.100\.41 tcp dport 80 /);
+    for (const a of [VIP, VIP2]) {
+      const r = await probe(a);
+      assert.equal(r.errors, 0, `${a}: ${JSON.stringify(r)}`);
+      assert.ok(
+        (r.counts.rs1 ?? 0) > 40 && (r.counts.rs2 ?? 0) > 40,
+        `${a}: ${JSON.stringify(r.counts)}`,
+      );
+    }
+  });
+
+  it('nftables_ipvs: the group range is one rule (an address range) and one table, serving each address', async () => {
+    await start(
+      `virtual_server_group web {\n  ${VIP}-41 80\n}\n` +
+        `virtual_server group web {\n  delay_loop 1\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n${realServers()}}\n`,
+      '  nftables_ipvs\n  nftables_ipvs_start_fwmark 2000\n',
+    );
+    const rules = (await lab.exec('d1', ['nft', 'list', 'table', 'netdev', 'keepalive_ts'])).stdout;
+    assert.match(
+      rules,
+      /ip daddr 198\.51\.100\.40-198\.51\.100\.41 tcp dport 80 fib daddr type local fwd/,
+    );
+    assert.equal(rules.match(/fwd ip to/g)?.length, 1, rules);
+    assert.equal(rules.match(/map m_/g)?.length, 1, rules);
+    assert.match(rules, /comment "FWM 2000"/);
     for (const a of [VIP, VIP2]) {
       const r = await probe(a);
       assert.equal(r.errors, 0, `${a}: ${JSON.stringify(r)}`);

@@ -18,6 +18,12 @@ export const systemGlobals = {
   /** the VRRP thread's rtnetlink link and address event socket */
   vrrp_netlink_monitor_rcv_bufs: rcvbufs(),
   vrrp_netlink_monitor_rcv_bufs_force: kw.flag(),
+  /** the checker side's IPVS generic netlink socket (lvs_backend ipvs) */
+  lvs_netlink_cmd_rcv_bufs: rcvbufs(),
+  lvs_netlink_cmd_rcv_bufs_force: kw.flag(),
+  /** the checker side's netlink event socket (lvs_backend nftables: nftables ruleset events) */
+  lvs_netlink_monitor_rcv_bufs: rcvbufs(),
+  lvs_netlink_monitor_rcv_bufs_force: kw.flag(),
   /** the process events connector socket of vrrp_track_process */
   process_monitor_rcv_bufs: rcvbufs(),
   process_monitor_rcv_bufs_force: kw.flag(),

@@ -11,6 +11,20 @@ import { lvsSyncDaemon } from './lvs-sync';
 const HOST_NAME =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
+/** `KEYWORD [NAME]`: an nftables table name, `dflt` without one */
+const tableName = (dflt: string) =>
+  kw.custom<string>(0, 1, ([name], stmt, ctx) => {
+    if (name === undefined) return dflt;
+    if (name.length >= 256 || !/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name)) {
+      ctx.diag.error(
+        stmt,
+        `${stmt.keyword}: '${name}' is not an nftables table name (letters, digits, _ . -)`,
+      );
+      return undefined;
+    }
+    return name;
+  });
+
 export const LVS_BACKENDS = ['auto', 'ipvs', 'nftables'] as const;
 
 export const globalDefs = kw.block({
@@ -43,19 +57,7 @@ export const globalDefs = kw.block({
   vrrp_mcast_group4: kw.string(ip).default('224.0.0.18'),
   vrrp_mcast_group6: kw.string(ip).default('ff02::12'),
   /** the nftables table of accept mode (no_accept / strict): NAME, default "keepalived" */
-  nftables: kw
-    .custom<string>(0, 1, ([name], stmt, ctx) => {
-      if (name === undefined) return 'keepalived';
-      if (name.length >= 256 || !/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name)) {
-        ctx.diag.error(
-          stmt,
-          `nftables: '${name}' is not an nftables table name (letters, digits, _ . -)`,
-        );
-        return undefined;
-      }
-      return name;
-    })
-    .optional(),
+  nftables: tableName('keepalived').optional(),
   nftables_priority: kw.int(-2147483648, 2147483647).optional(),
   /** counters on the accept-mode drop rules */
   nftables_counters: kw.flag(),
@@ -204,6 +206,15 @@ export const globalDefs = kw.block({
       return out;
     })
     .optional(),
+  /**
+   * virtual_server_group address ranges as nftables marks and one IPVS fwmark
+   * service per group and protocol: NAME of the table, default keepalived_ipvs
+   */
+  nftables_ipvs: tableName('keepalived_ipvs').optional(),
+  /** priority of its input chain (keepalived: -1) */
+  nftables_ipvs_priority: kw.int(-2147483648, 2147483647).default(-1),
+  /** the first fwmark it hands out (keepalived: 1000) */
+  nftables_ipvs_start_fwmark: kw.int(1, 4294967295).default(1000),
   /** IPVS connection sync threads, following a VRRP instance (dataplane/ipvs-sync.ts) */
   lvs_sync_daemon: lvsSyncDaemon(),
   // keepalive-ts extensions (keepalived warns about them as unknown keywords)

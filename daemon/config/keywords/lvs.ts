@@ -116,6 +116,20 @@ export const virtualServerKeywords = {
   inhibit_on_failure: kw.flag(),
   smtp_alert: kw.flag().optional(),
   ops: kw.flag(),
+  // IPVS scheduler flags (IP_VS_SVC_F_SCHED1..3); sh-/mh- ones only after `lvs_sched sh` / `mh`
+  'flag-1': kw.flag(),
+  'flag-2': kw.flag(),
+  'flag-3': kw.flag(),
+  'sh-port': kw.flag(),
+  'sh-fallback': kw.flag(),
+  'mh-port': kw.flag(),
+  'mh-fallback': kw.flag(),
+  /** IPVS persistence engine (the kernel has `sip`); used with persistence_timeout only */
+  persistence_engine: kw
+    .string((v) =>
+      v.length > 15 ? `persistence_engine ${v}: longer than 15 characters` : undefined,
+    )
+    .optional(),
   real_server: realServer.many(),
 };
 
@@ -166,6 +180,7 @@ export function checkVirtualServer(vs: VirtualServer, stmt: Stmt, ctx: Ctx) {
     ctx.diag.warn(stmt, 'virtual_server: one packet scheduling requires UDP - resetting');
     vs.ops = false;
   }
+  schedulerFlags(vs, stmt, ctx);
   if (vs.persistence_granularity !== undefined && !isNetmask(vs.persistence_granularity))
     ctx.diag.error(
       stmt.block?.find((c) => c.keyword === 'persistence_granularity') ?? stmt,
@@ -180,4 +195,52 @@ function isNetmask(m: string): boolean {
   if (o.length !== 4 || o.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return false;
   const n = ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) >>> 0;
   return ((~n >>> 0) & ((~n >>> 0) + 1)) === 0; // the zeros are all at the end
+}
+
+/** IP_VS_SVC_F_SCHED1..3: sh/mh-fallback are SCHED1, sh/mh-port SCHED2 (include/uapi/linux/ip_vs.h) */
+export const SCHED_FLAG = { 1: 0x8, 2: 0x10, 3: 0x20 } as const;
+
+/** The IP_VS_SVC_F_SCHED* bits a virtual server asks for. */
+export function schedFlagBits(vs: VirtualServer): number {
+  return (
+    (vs['flag-1'] || vs['sh-fallback'] || vs['mh-fallback'] ? SCHED_FLAG[1] : 0) |
+    (vs['flag-2'] || vs['sh-port'] || vs['mh-port'] ? SCHED_FLAG[2] : 0) |
+    (vs['flag-3'] ? SCHED_FLAG[3] : 0)
+  );
+}
+
+/**
+ * sorry_server_inhibit counts only after sorry_server (check_parser.c ssvri_handler).
+ * keepalived (check_parser.c lbflags_handler) takes sh-port / sh-fallback only
+ * while the scheduler read so far is sh, mh-port / mh-fallback only while it
+ * is mh; otherwise "KEYWORD only applies to sh scheduler - ignoring". Same
+ * here, in the order of the block.
+ */
+function schedulerFlags(vs: VirtualServer, stmt: Stmt, ctx: Ctx) {
+  let sched = '';
+  let sorry = false;
+  const taken = new Set<string>();
+  for (const s of stmt.block ?? []) {
+    if (s.keyword === 'sorry_server') sorry = true;
+    if (s.keyword === 'sorry_server_inhibit' && !sorry && vs.sorry_server_inhibit) {
+      ctx.diag.warn(s, 'Ignoring sorry_server inhibit used before or without sorry_server');
+      vs.sorry_server_inhibit = false;
+    }
+    if (s.keyword === 'lvs_sched' || s.keyword === 'lb_algo') sched = s.args[0]?.text ?? '';
+    const m = /^(sh|mh)-(port|fallback)$/.exec(s.keyword);
+    if (!m) continue;
+    const k = s.keyword as 'sh-port' | 'sh-fallback' | 'mh-port' | 'mh-fallback';
+    if (sched === m[1]) {
+      taken.add(k);
+      continue;
+    }
+    ctx.diag.warn(
+      s,
+      sched === 'sh' || sched === 'mh'
+        ? `${k} only applies to the ${m[1]} scheduler (lvs_sched is ${sched}) - ignoring`
+        : `${k} only applies to ${m[1]} scheduler - ignoring (set lvs_sched ${m[1]} before it)`,
+    );
+  }
+  for (const k of ['sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'] as const)
+    if (!taken.has(k)) vs[k] = false;
 }

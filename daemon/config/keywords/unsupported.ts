@@ -28,7 +28,6 @@ const row = (section: string, keywords: string[], why: string, declared?: true):
 
 const RS = 'virtual_server/real_server';
 const SNMP = 'keepalive-ts has no SNMP agent; use `keepalive-ts status --json` or the metrics';
-const BUFS = 'keepalive-ts sizes its netlink and VRRP sockets itself';
 
 const ROWS: Row[] = [
   row(
@@ -43,11 +42,6 @@ const ROWS: Row[] = [
     'global_defs',
     ['tmp_config_directory', 'config_save_dir'],
     'the config is read once by one process',
-  ),
-  row(
-    'global_defs',
-    ['nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark'],
-    'the LVS dataplane is chosen with lvs_backend',
   ),
   row(
     'global_defs',
@@ -69,16 +63,6 @@ const ROWS: Row[] = [
   ),
   row(
     'global_defs',
-    [
-      'lvs_netlink_cmd_rcv_bufs',
-      'lvs_netlink_cmd_rcv_bufs_force',
-      'lvs_netlink_monitor_rcv_bufs',
-      'lvs_netlink_monitor_rcv_bufs_force',
-    ],
-    BUFS,
-  ),
-  row(
-    'global_defs',
     ['reload_time_file', 'reload_repeat', 'reload_file'],
     'reload with SIGHUP; check a new config first with keepalive-ts -t',
   ),
@@ -93,14 +77,7 @@ const ROWS: Row[] = [
     'keepalived 2.2.7 does not know it either (Unknown keyword); it is a vrrp_instance keyword',
   ),
 
-  row(
-    'virtual_server',
-    ['flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'],
-    'no IPVS scheduler flags',
-  ),
-  row('virtual_server', ['persistence_engine'], 'no IPVS persistence engines (SIP)'),
   row('virtual_server', ['snmp_name'], SNMP),
-  row('virtual_server', ['sorry_server_inhibit'], 'not acted on yet', true),
   row(RS, ['snmp_name'], SNMP),
   row(
     `${RS}/FILE_CHECK`,

@@ -50,6 +50,18 @@ describe('keepalived.conf(5) coverage', () => {
     );
     assert.ok(impl / vrrp.length >= 0.9, `${impl}/${vrrp.length}`);
   });
+
+  it('the load-balancer side (issue 19): at least 90% implemented, none unknown', () => {
+    const lb = classes.filter((c) => !vrrpSide(c.section, c.keyword));
+    const impl = lb.filter((c) => c.cls === 'implemented').length;
+    const refused = lb
+      .filter((c) => c.cls !== 'implemented')
+      .map((c) => `${c.section} ${c.keyword}`);
+    console.log(
+      `load-balancer side: ${impl} of ${lb.length} implemented (${((100 * impl) / lb.length).toFixed(1)}%); not supported: ${refused.join(', ')}`,
+    );
+    assert.ok(impl / lb.length >= 0.9, `${impl}/${lb.length}`);
+  });
 });
 
 /**

@@ -28,16 +28,16 @@ describe('keywords keepalive-ts does not implement', () => {
     ]);
   });
 
-  it('declared ones are read into the model and warn "not supported yet"', () => {
+  it('no keyword is read and left unused any more (no declared rows); sorry_server_inhibit is read', () => {
+    assert.deepEqual(
+      UNSUPPORTED_ROWS.filter((r) => r.declared).map((r) => r.keywords),
+      [],
+    );
     const r = parse(
-      'virtual_server 10.0.0.1 80 {\n lvs_sched rr\n protocol TCP\n sorry_server_inhibit\n real_server 10.0.1.1 80 {\n }\n}\n',
+      'virtual_server 10.0.0.1 80 {\n lvs_sched rr\n protocol TCP\n sorry_server 10.0.1.9 80\n sorry_server_inhibit\n real_server 10.0.1.1 80 {\n }\n}\n',
     );
-    assert.ok(
-      r.diags.includes(
-        '4 warning sorry_server_inhibit: not supported by keepalive-ts yet (not acted on yet)',
-      ),
-      r.diags.join('\n'),
-    );
+    assert.ok(!r.diags.some((d) => d.includes('not supported')), r.diags.join('\n'));
+    assert.equal(r.config.virtual_server[0].sorry_server_inhibit, true);
   });
 
   it('checker rows hold in every checker, HTTP_GET rows in SSL_GET too', () => {
