@@ -13,17 +13,8 @@
 // that the parser does not know): the weight always applies.
 import type { Log } from '../core/log';
 import { initialFileWrite, parseTrackValue, type InitFile } from '../core/track-value';
-
-/** What FILE_CHECK needs of the files (system/file-watch.ts's fileSource is one). */
-export interface FileSource {
-  /** the file's text, undefined when it cannot be read (missing) */
-  read(file: string): string | undefined;
-  kind(file: string): 'no' | 'regular' | 'other';
-  write(file: string, text: string): void;
-  dirExists(file: string): boolean;
-  /** calls onChange after the file changed, appeared or went away */
-  watch(file: string, onChange: () => void): { close(): void };
-}
+import type { FileSource } from '../core/file-source';
+export type { FileSource };
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;

@@ -4,7 +4,8 @@
 // the VM test tier runs it against Debian's kernel. With global_defs
 // nftables_ipvs it also keeps the nftables table that marks a group's address
 // ranges for their fwmark services (ipvs-marks.ts).
-import { native, AF_NETLINK, SOCK_RAW, sockaddrNl, setRcvBuf, type RcvBuf } from '../net/native';
+import { GenlSocket } from '../net/genl-socket';
+import { native, setRcvBuf, type RcvBuf } from '../net/native';
 import {
   dumpDestsMessage,
   dumpServicesMessage,
@@ -17,23 +18,17 @@ import {
   serviceAf,
   IPVS_GENL_NAME,
 } from './ipvs';
-import { familyIdFrom, getFamilyMessage, parseMessages, type NlMessage } from '../net/genl';
 import { ipvsKey, planIpvs, toIpvs, type IpvsTable } from './ipvs-plan';
 import type { Dataplane, Service } from './types';
 import type { Log } from '../core/log';
 import { renderIpvsMarks, renderIpvsMarksClear } from './ipvs-marks';
 import { nft } from './nft-run';
 
-const NETLINK_GENERIC = 16;
-const NLMSG_DONE = 3;
-
 export class IpvsDataplane implements Dataplane {
   readonly name = 'ipvs' as const;
   /** the kernel announces no IPVS changes: look every 5 s (two netlink dumps) */
   readonly safetyNetMs = 5000;
-  private fd?: number;
-  private family = 0;
-  private seq = 1;
+  private sock?: GenlSocket;
   private desired: IpvsTable[] = [];
   private desiredServices: Service[] = [];
   private readonly owned = new Set<string>();
@@ -47,25 +42,25 @@ export class IpvsDataplane implements Dataplane {
 
   constructor(private readonly log: Log) {}
 
-  private open() {
-    if (this.fd !== undefined) return;
-    const n = native();
-    this.fd = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
-    if (this.cmdBuf) this.sizeBuf();
-    const fam = familyIdFrom(this.request(getFamilyMessage(IPVS_GENL_NAME, this.seq++), false));
-    if (!fam) throw new Error('IPVS generic netlink family not found (is ip_vs loaded?)');
-    this.family = fam;
+  private open(): GenlSocket {
+    if (!this.sock)
+      try {
+        this.sock = GenlSocket.open(IPVS_GENL_NAME, (fd) => this.cmdBuf && this.sizeBuf(fd));
+      } catch (e) {
+        throw new Error(`IPVS: ${(e as Error).message} (is ip_vs loaded?)`);
+      }
+    return this.sock;
   }
 
   /** lvs_netlink_cmd_rcv_bufs: the generic netlink socket; IPVS has no event socket */
   tune(bufs: { cmd?: RcvBuf }, warn: (msg: string) => void) {
     this.cmdBuf = bufs.cmd ? { buf: bufs.cmd, warn } : undefined;
-    if (this.fd !== undefined && this.cmdBuf) this.sizeBuf();
+    if (this.sock && this.cmdBuf) this.sizeBuf(this.sock.fd);
   }
 
-  private sizeBuf() {
+  private sizeBuf(fd: number) {
     const { buf, warn } = this.cmdBuf!;
-    const err = setRcvBuf(native(), this.fd!, buf);
+    const err = setRcvBuf(native(), fd, buf);
     if (err) warn(`IPVS netlink socket: SO_RCVBUFFORCE ${buf.bytes}: ${err}`);
   }
 
@@ -89,40 +84,18 @@ export class IpvsDataplane implements Dataplane {
     this.marksTable = table;
   }
 
-  /** Send one message and collect the answer: up to NLMSG_DONE for dumps, the ack otherwise. */
-  private request(msg: Uint8Array, dump: boolean): NlMessage[] {
-    const n = native();
-    const seq = new DataView(msg.buffer, msg.byteOffset).getUint32(8, true);
-    n.sendto(this.fd!, Buffer.from(msg), sockaddrNl());
-    const out: NlMessage[] = [];
-    const buf = Buffer.alloc(1 << 16);
-    for (let i = 0; i < 10_000; i++) {
-      const len = n.recv(this.fd!, buf, 2000);
-      if (len < 0) throw new Error('IPVS: no answer from the kernel');
-      // a copy: parsed attributes are views into it, and the next recv of a
-      // multi-part dump reuses buf (a view would show the next part's bytes)
-      for (const m of parseMessages(Uint8Array.prototype.slice.call(buf, 0, len))) {
-        if (m.seq !== seq) continue;
-        if (m.error !== undefined) {
-          if (m.error !== 0)
-            throw Object.assign(new Error(`IPVS: errno ${m.error}`), { errno: m.error });
-          return out;
-        }
-        if (m.type === NLMSG_DONE) return out;
-        out.push(m);
-        if (!dump) return out;
-      }
-    }
-    return out;
+  private request(make: (family: number, seq: number) => Uint8Array, dump = false) {
+    const sock = this.open();
+    return sock.request(make(sock.family, sock.nextSeq()), dump);
   }
 
   private current(): IpvsTable[] {
-    const services = this.request(dumpServicesMessage(this.family, this.seq++), true)
+    const services = this.request((f, q) => dumpServicesMessage(f, q), true)
       .map(parseService)
       .filter((s): s is NonNullable<typeof s> => !!s);
     return services.map((service) => ({
       service,
-      dests: this.request(dumpDestsMessage(this.family, service, this.seq++), true)
+      dests: this.request((f, q) => dumpDestsMessage(f, service, q), true)
         .map((m) => parseDest(m, serviceAf(service)))
         .filter((d): d is NonNullable<typeof d> => !!d),
     }));
@@ -135,7 +108,7 @@ export class IpvsDataplane implements Dataplane {
     const cmds = planIpvs(current ?? this.current(), this.desired, this.owned);
     for (const c of cmds) {
       try {
-        this.request(encodeCommand(this.family, c, this.seq++), false);
+        this.request((f, q) => encodeCommand(f, c, q));
       } catch (e) {
         throw new Error(`${c.cmd} ${ipvsKey(c.service)}: ${(e as Error).message}`);
       }
@@ -173,7 +146,7 @@ export class IpvsDataplane implements Dataplane {
   }
 
   async reconcile(): Promise<boolean> {
-    if (this.fd === undefined) return false;
+    if (!this.sock) return false;
     let n: number;
     try {
       n = this.converge();
@@ -195,21 +168,21 @@ export class IpvsDataplane implements Dataplane {
 
   async flushAll(): Promise<void> {
     this.open();
-    this.request(flushMessage(this.family, this.seq++), false);
+    this.request((f, q) => flushMessage(f, q));
     this.known = undefined;
   }
 
   async setTimeouts(t: IpvsTimeouts): Promise<void> {
     this.open();
-    this.request(setTimeoutsMessage(this.family, t, this.seq++), false);
+    this.request((f, q) => setTimeoutsMessage(f, t, q));
   }
 
   async clear(): Promise<void> {
-    if (this.fd === undefined) return;
+    if (!this.sock) return;
     this.desired = [];
     this.converge();
     await this.applyMarks([]);
-    native().close(this.fd);
-    this.fd = undefined;
+    this.sock.close();
+    this.sock = undefined;
   }
 }

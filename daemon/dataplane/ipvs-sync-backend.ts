@@ -4,8 +4,7 @@
 // Its own netlink socket: the dataplane's is busy with its own requests.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Log } from '../core/log';
-import { familyIdFrom, getFamilyMessage, parseMessages, type NlMessage } from '../net/genl';
-import { AF_NETLINK, native, SOCK_RAW, sockaddrNl } from '../net/native';
+import { GenlSocket } from '../net/genl-socket';
 import { IPVS_GENL_NAME } from './ipvs';
 import {
   delDaemonMessage,
@@ -20,8 +19,6 @@ import {
   type SyncDaemonParams,
 } from './ipvs-sync';
 
-const NETLINK_GENERIC = 16;
-const NLMSG_DONE = 3;
 const VS_SYSCTL = '/proc/sys/net/ipv4/vs';
 
 /** What to run: the parameters and the instance followed (none: both threads always). */
@@ -30,9 +27,7 @@ export interface SyncDaemonSetting extends SyncDaemonParams {
 }
 
 export class IpvsSyncDaemons {
-  private fd?: number;
-  private family = 0;
-  private seq = 1;
+  private sock?: GenlSocket;
   private setting?: SyncDaemonSetting;
   /** every instance's last state: a reload may name another instance (keepalived reads its state then) */
   private readonly states = new Map<string, string>();
@@ -42,51 +37,24 @@ export class IpvsSyncDaemons {
 
   constructor(private readonly log: Log) {}
 
-  private open() {
-    if (this.fd !== undefined) return;
-    this.fd = native().socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
-    let fam: number | undefined;
-    try {
-      fam = familyIdFrom(this.request(getFamilyMessage(IPVS_GENL_NAME, this.seq++), false));
-    } catch {
-      fam = undefined; // ENOENT: no such family
-    }
-    if (!fam) {
-      this.close(); // a half-open socket would send to family 0 and wait for nothing
-      throw new Error(
-        'no IPVS in this kernel (generic netlink family IPVS not found; is ip_vs loaded?)',
-      );
-    }
-    this.family = fam;
+  private open(): GenlSocket {
+    if (!this.sock)
+      try {
+        this.sock = GenlSocket.open(IPVS_GENL_NAME, undefined, 5000);
+      } catch (e) {
+        throw new Error(`no IPVS in this kernel (${(e as Error).message}; is ip_vs loaded?)`);
+      }
+    return this.sock;
   }
 
-  private request(msg: Uint8Array, dump: boolean): NlMessage[] {
-    const n = native();
-    const seq = new DataView(msg.buffer, msg.byteOffset).getUint32(8, true);
-    n.sendto(this.fd!, Buffer.from(msg), sockaddrNl());
-    const out: NlMessage[] = [];
-    const buf = Buffer.alloc(1 << 16);
-    for (let i = 0; i < 1000; i++) {
-      const len = n.recv(this.fd!, buf, 5000);
-      if (len < 0) throw new Error('IPVS: no answer from the kernel');
-      for (const m of parseMessages(buf.subarray(0, len))) {
-        if (m.seq !== seq) continue;
-        if (m.error !== undefined) {
-          if (m.error !== 0) throw new Error(`errno ${m.error}`);
-          return out;
-        }
-        if (m.type === NLMSG_DONE) return out;
-        out.push(m);
-        if (!dump) return out;
-      }
-    }
-    return out;
+  private request(make: (family: number, seq: number) => Uint8Array, dump = false) {
+    const sock = this.open();
+    return sock.request(make(sock.family, sock.nextSeq()), dump);
   }
 
   /** The threads running now. */
   running(): RunningSyncDaemon[] {
-    this.open();
-    return this.request(getDaemonsMessage(this.family, this.seq++), true)
+    return this.request((f, q) => getDaemonsMessage(f, q), true)
       .map(parseDaemon)
       .filter((d): d is RunningSyncDaemon => !!d);
   }
@@ -133,12 +101,13 @@ export class IpvsSyncDaemons {
       const followed = this.setting?.instance;
       const wanted = wantedRoles(followed && this.states.get(followed), !!followed);
       for (const o of planSyncDaemons(this.running(), wanted, this.setting)) {
-        const msg =
-          o.op === 'start'
-            ? newDaemonMessage(this.family, this.setting!, o.role, this.seq++)
-            : delDaemonMessage(this.family, o.role, this.seq++);
+        const setting = this.setting;
         try {
-          this.request(msg, false);
+          this.request((f, q) =>
+            o.op === 'start'
+              ? newDaemonMessage(f, setting!, o.role, q)
+              : delDaemonMessage(f, o.role, q),
+          );
           this.log(
             'info',
             `lvs_sync_daemon: ${o.op === 'start' ? 'started' : 'stopped'} the ${o.role} thread` +
@@ -189,7 +158,7 @@ export class IpvsSyncDaemons {
   }
 
   close() {
-    if (this.fd !== undefined) native().close(this.fd);
-    this.fd = undefined;
+    this.sock?.close();
+    this.sock = undefined;
   }
 }

@@ -1,25 +1,14 @@
 // Generic netlink, pure: the message frame (nlmsghdr + genlmsghdr), the
 // controller's family lookup by name, and the parsing of replies. IPVS
 // (dataplane/ipvs.ts) and its sync daemon commands ride on it.
-import { align4, nlattr as attr } from './nlattr';
+import { align4, concat, NLM_F_ACK, NLM_F_REQUEST, nlattr as attr } from './nlattr';
 
 export const GENL_ID_CTRL = 0x10;
 const CTRL_CMD_GETFAMILY = 3;
 const CTRL_ATTR_FAMILY_ID = 1;
 const CTRL_ATTR_FAMILY_NAME = 2;
-export const NLM_F_REQUEST = 0x1;
-export const NLM_F_ACK = 0x4;
 export const NLM_F_DUMP = 0x300;
-
-export const concat = (parts: Uint8Array[]) => {
-  const b = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    b.set(p, o);
-    o += p.length;
-  }
-  return b;
-};
+export { concat, NLM_F_ACK, NLM_F_REQUEST };
 
 export function genlMessage(
   family: number,

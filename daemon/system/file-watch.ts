@@ -3,17 +3,8 @@
 // replaced (rename over it), deleted or created later is seen too.
 import { existsSync, lstatSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-
-export interface FileSource {
-  /** the file's text, undefined when it cannot be read (missing) */
-  read(file: string): string | undefined;
-  kind(file: string): 'no' | 'regular' | 'other';
-  write(file: string, text: string): void;
-  /** does the file's directory exist (keepalived drops a track file whose directory does not) */
-  dirExists(file: string): boolean;
-  /** calls onChange after the file changed, appeared or went away */
-  watch(file: string, onChange: () => void): { close(): void };
-}
+import type { FileSource } from '../core/file-source';
+export type { FileSource };
 
 /** Events of one write (truncate, write, close) arrive together: read once they settle. */
 const SETTLE_MS = 5;

@@ -14,11 +14,12 @@ import * as path from 'node:path';
 import { IpvsDataplane } from '../../daemon/dataplane/ipvs-backend';
 import type { Service } from '../../daemon/dataplane/types';
 import { isAlive, sleep, startDetached } from '../lab/sys';
+import { ipvsScaleTable, TABLE_VIP } from './ipvs-table';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const WORK = '/tmp/kts-lb-bench';
 const OUT = process.env.KTS_VM_OUT ?? WORK;
-const VIP = '203.0.113.10';
+const VIP = TABLE_VIP;
 const RS_IP = '198.51.100.21';
 const PING_IP = '198.51.100.22';
 const TRIALS = 5;
@@ -33,27 +34,6 @@ const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 // ------------------------------------------------------------ 1. IPVS apply
 
-function table(weightOf: (v: number, r: number) => number): Service[] {
-  const out: Service[] = [];
-  for (let v = 0; v < 20; v++)
-    out.push({
-      id: `TCP ${VIP}:${8000 + v}`,
-      protocol: 'TCP',
-      address: VIP,
-      port: 8000 + v,
-      scheduler: 'wrr',
-      method: 'NAT',
-      persistence: 0,
-      destinations: Array.from({ length: 100 }, (_, r) => ({
-        address: `198.51.100.${21 + (r % 2)}`,
-        port: 10000 + v * 50 + Math.floor(r / 2),
-        weight: weightOf(v, r),
-        method: 'NAT' as const,
-      })),
-    });
-  return out;
-}
-
 function ipvsadmRules(services: Service[]): string {
   const lines: string[] = [];
   for (const s of services) {
@@ -66,8 +46,8 @@ function ipvsadmRules(services: Service[]): string {
 
 async function applyBench() {
   sh('modprobe ip_vs; modprobe ip_vs_wrr');
-  const full = table(() => 1);
-  const changed = table((v, r) => (v === 7 && r === 42 ? 0 : 1));
+  const full = ipvsScaleTable(() => 1);
+  const changed = ipvsScaleTable((v, r) => (v === 7 && r === 42 ? 0 : 1));
   const ours = { full: [] as number[], one: [] as number[] };
   const theirs = { full: [] as number[], one: [] as number[] };
   const count = () =>

@@ -3,12 +3,22 @@
 // mocha's JSON reporter, and turns every guest test into a test here, so a
 // failure inside the VM fails `npm test` under its own name.
 import { strict as assert } from 'node:assert';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 import { ensureVmTools, runInVm, type VmResult } from '../../scripts/vm/vm';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const GUEST = 'dist/test/vm/guest/*.guest.js';
+const GUEST_DIR = 'dist/test/vm/guest';
+/**
+ * The guest files, ipvs.guest.js first: it starts from a kernel without
+ * ip_vs loaded (it tests that lvs_backend auto loads it); the others load it.
+ */
+function guestFiles(): string[] {
+  const all = readdirSync(path.join(ROOT, GUEST_DIR)).filter((f) => f.endsWith('.guest.js'));
+  const first = 'ipvs.guest.js';
+  return [first, ...all.filter((f) => f !== first).sort()].map((f) => `${GUEST_DIR}/${f}`);
+}
 
 interface GuestTest {
   fullTitle: string;
@@ -34,7 +44,7 @@ describe('VM tier: IPVS on a real kernel', function () {
     const job = [
       `cd ${JSON.stringify(ROOT)}`,
       `${process.execPath} node_modules/mocha/bin/mocha.js --no-config --exit --timeout 120000 ` +
-        `--reporter json --reporter-option output=$KTS_VM_OUT/report.json '${GUEST}'`,
+        `--reporter json --reporter-option output=$KTS_VM_OUT/report.json ${guestFiles().join(' ')}`,
     ].join(' && ');
     vm = await runInVm({ job, timeoutS: 1200 });
     const tail = vm.console.split('\n').slice(-40).join('\n');

@@ -8,28 +8,9 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { IpvsDataplane } from '../../../daemon/dataplane/ipvs-backend';
-import type { Service } from '../../../daemon/dataplane/types';
+import { ipvsScaleTable, TABLE_VIP as VIP } from '../../../scripts/bench/ipvs-table';
 
-const VIP = '203.0.113.10';
 const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { encoding: 'utf8' });
-
-function table(weightOf: (v: number, r: number) => number): Service[] {
-  return Array.from({ length: 20 }, (_, v) => ({
-    id: `TCP ${VIP}:${8000 + v}`,
-    protocol: 'TCP' as const,
-    address: VIP,
-    port: 8000 + v,
-    scheduler: 'wrr',
-    method: 'NAT' as const,
-    persistence: 0,
-    destinations: Array.from({ length: 100 }, (_, r) => ({
-      address: `198.51.100.${21 + (r % 2)}`,
-      port: 10000 + v * 50 + Math.floor(r / 2),
-      weight: weightOf(v, r),
-      method: 'NAT' as const,
-    })),
-  }));
-}
 
 describe('IPVS backend at 2,000 destinations', function () {
   this.timeout(120_000);
@@ -49,7 +30,7 @@ describe('IPVS backend at 2,000 destinations', function () {
   });
 
   it('applies the whole table and reads it back intact: a reconcile changes nothing', async () => {
-    await dp.apply(table(() => 1));
+    await dp.apply(ipvsScaleTable(() => 1));
     const rows = saved();
     assert.equal(rows.length, 2000);
     assert.equal(new Set(rows).size, 2000);
@@ -61,7 +42,7 @@ describe('IPVS backend at 2,000 destinations', function () {
     assert.equal(await dp.reconcile(), false);
     const dumpMs = Number(process.hrtime.bigint() - t) / 1e6;
     t = process.hrtime.bigint();
-    await dp.apply(table((v, r) => (v === 7 && r === 42 ? 0 : 1)));
+    await dp.apply(ipvsScaleTable((v, r) => (v === 7 && r === 42 ? 0 : 1)));
     const changeMs = Number(process.hrtime.bigint() - t) / 1e6;
     console.log(
       `      reading the table back ${dumpMs.toFixed(1)} ms, one change ${changeMs.toFixed(1)} ms`,
@@ -74,7 +55,7 @@ describe('IPVS backend at 2,000 destinations', function () {
 
   it('a change to what someone else removed falls back to reading the table', async () => {
     sh(`ipvsadm -d -t ${VIP}:8003 -r 198.51.100.22:10160`);
-    await dp.apply(table((v, r) => (v === 3 && r === 21 ? 5 : 1)));
+    await dp.apply(ipvsScaleTable((v, r) => (v === 3 && r === 21 ? 5 : 1)));
     assert.ok(saved().includes(`-a -t ${VIP}:8003 -r 198.51.100.22:10160 -m -w 5`));
     assert.equal(saved().length, 2000);
     assert.equal(dp.errors, 0);
