@@ -1,7 +1,8 @@
 // The probes themselves: non-blocking TCP connect, HTTP(S) GET (http-probe.ts), a script, a DNS query. Each resolves to ok/not ok with a
 // reason; none throws, all are bounded by their timeout.
 import { spawn } from 'node:child_process';
-import { ProbeDatagram, type ProbeSocketOptions } from '../net/probe-socket';
+import type { ProbeSocketOptions } from '../net/probe-socket';
+import { datagramExchange } from './udp-probe';
 import { tcpConnect } from './tcp-connect';
 export { httpProbe, type HttpTarget } from './http-probe';
 
@@ -75,44 +76,24 @@ export function dnsProbe(
   timeoutMs: number,
   socket: ProbeSocketOptions = {},
 ): Promise<ProbeResult> {
-  let s: ProbeDatagram;
-  try {
-    s = new ProbeDatagram(host, port, socket);
-  } catch (e) {
-    return Promise.resolve({ ok: false, reason: (e as Error).message });
-  }
-  return new Promise((resolve) => {
-    const id = Math.floor(Math.random() * 65536);
-    const labels = name === '.' ? [] : name.replace(/\.$/, '').split('.');
-    const q = Buffer.concat([
-      Buffer.from([id >> 8, id & 255, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]),
-      ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
-      Buffer.from([0, 0, DNS_TYPES[type] ?? 6, 0, 1]),
-    ]);
-    let settled = false;
-    const done = (r: ProbeResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      s.close();
-      resolve(r);
-    };
-    const timer = setTimeout(
-      () => done({ ok: false, reason: `timeout after ${timeoutMs} ms` }),
-      timeoutMs,
-    );
-    s.listen(
-      (m) => {
-        if (m.length < 12 || m.readUInt16BE(0) !== id) return;
-        const rcode = m[3] & 0x0f;
-        done(rcode === 0 ? { ok: true } : { ok: false, reason: `rcode ${rcode}` });
-      },
-      (e) => done({ ok: false, reason: e.message }),
-    );
-    try {
-      s.send(q);
-    } catch (e) {
-      done({ ok: false, reason: (e as Error).message });
-    }
-  });
+  const id = Math.floor(Math.random() * 65536);
+  const labels = name === '.' ? [] : name.replace(/\.$/, '').split('.');
+  const q = Buffer.concat([
+    Buffer.from([id >> 8, id & 255, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]),
+    ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
+    Buffer.from([0, 0, DNS_TYPES[type] ?? 6, 0, 1]),
+  ]);
+  return datagramExchange(
+    host,
+    port,
+    socket,
+    q,
+    timeoutMs,
+    (m) => {
+      if (m.length < 12 || m.readUInt16BE(0) !== id) return undefined;
+      const rcode = m[3] & 0x0f;
+      return rcode === 0 ? { ok: true } : { ok: false, reason: `rcode ${rcode}` };
+    },
+    { ok: false, reason: `timeout after ${timeoutMs} ms` },
+  );
 }

@@ -41,10 +41,24 @@ export function udpReplyOk(
   return true;
 }
 
-export function udpProbe(t: UdpTarget): Promise<ProbeResult> {
+/**
+ * One datagram exchange through a connected probe socket: send `payload`,
+ * then `judge` each datagram that comes back (undefined: not the answer, keep
+ * waiting) until timeoutMs, which gives `onTimeout`. An ICMP error reported
+ * on the socket fails it. UDP_CHECK and DNS_CHECK.
+ */
+export function datagramExchange(
+  host: string,
+  port: number,
+  socket: ProbeSocketOptions,
+  payload: Buffer,
+  timeoutMs: number,
+  judge: (reply: Buffer) => ProbeResult | undefined,
+  onTimeout: ProbeResult,
+): Promise<ProbeResult> {
   let s: ProbeDatagram;
   try {
-    s = new ProbeDatagram(t.host, t.port, t.socket ?? {});
+    s = new ProbeDatagram(host, port, socket);
   } catch (e) {
     return Promise.resolve({ ok: false, reason: (e as Error).message });
   }
@@ -57,26 +71,33 @@ export function udpProbe(t: UdpTarget): Promise<ProbeResult> {
       s.close();
       resolve(r);
     };
-    const timer = setTimeout(
-      () =>
-        done(
-          t.requireReply
-            ? { ok: false, reason: `no reply within ${t.timeoutMs} ms` }
-            : { ok: true },
-        ),
-      t.timeoutMs,
-    );
+    const timer = setTimeout(() => done(onTimeout), timeoutMs);
     s.listen(
       (m) => {
-        if (!t.requireReply) return done({ ok: true });
-        done(udpReplyOk(m, t) ? { ok: true } : { ok: false, reason: 'reply data mismatch' });
+        const r = judge(m);
+        if (r) done(r);
       },
       (e) => done({ ok: false, reason: e.message }),
     );
     try {
-      s.send(t.payload ? Buffer.from(t.payload.data) : defaultPayload());
+      s.send(payload);
     } catch (e) {
       done({ ok: false, reason: (e as Error).message });
     }
   });
+}
+
+export function udpProbe(t: UdpTarget): Promise<ProbeResult> {
+  return datagramExchange(
+    t.host,
+    t.port,
+    t.socket ?? {},
+    t.payload ? Buffer.from(t.payload.data) : defaultPayload(),
+    t.timeoutMs,
+    (m) =>
+      !t.requireReply || udpReplyOk(m, t)
+        ? { ok: true }
+        : { ok: false, reason: 'reply data mismatch' },
+    t.requireReply ? { ok: false, reason: `no reply within ${t.timeoutMs} ms` } : { ok: true },
+  );
 }
