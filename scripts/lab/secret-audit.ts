@@ -99,7 +99,12 @@ export function labLogs(lab: Lab): Record<string, string> {
  */
 export async function auditLabSecrets(
   lab: Lab,
-  opts: { password: string; directors: string[]; metricsPort?: number; extra?: Record<string, string> },
+  opts: {
+    password: string;
+    directors: string[];
+    metricsPort?: number;
+    extra?: Record<string, string>;
+  },
 ): Promise<{ searched: string[]; exposures: Exposure[] }> {
   const texts = {
     ...(await directorOutputs(lab, opts.directors, opts.metricsPort)),
