@@ -101,6 +101,7 @@ export class VrrpEngine {
     const created = this.config.vrrp_instance
       .filter(runnable)
       .map((cfg) => this.create(cfg, watch));
+    for (const i of created) i.clearLeftovers();
     for (const i of created) i.start();
     watch.start([...this.instances.values()]);
   }
