@@ -1,0 +1,279 @@
+// The chaos soak: deploy the lab pair with the suite's own host steps, watch
+// it (VIP holders, a client probe, the daemons' event streams, their pids,
+// RSS and fds), inject the seeded schedule of faults one at a time, and judge
+// the invariants over what was recorded.
+//   npm run soak -- --minutes N [--seed S]
+// Exit status 1 on any invariant violation. Everything is undone (cuts
+// healed, stopped daemons continued, CPU released, lab down) even on Ctrl-C.
+import { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { buildBundle } from '../../components/bundle';
+import { daemonControl, directorSteps, realServerSteps } from '../../components/plan';
+import { paths } from '../../components/render';
+import { readStackSpec } from '../../components/stack-file';
+import { deriveBounds, pairRoles } from '../../verify/bounds';
+import { applySteps } from '../lab/direct';
+import { Lab } from '../lab/lab';
+import { sleep } from '../lab/sys';
+import { CLASSES, FAULT_CLASSES, rsDeathHoldMs, type FaultClass } from './classes';
+import { Faults } from './faults';
+import {
+  eventOrder,
+  outages,
+  resourceSlopes,
+  singleHolderAfterHeals,
+  unexpectedExits,
+  type FaultRecord,
+  type Violation,
+} from './invariants';
+import { Observers } from './observers';
+import { formatReport, type SoakSummary } from './report';
+import { buildSchedule } from './schedule';
+import { Supervisor } from './supervisor';
+
+const STACK = 'lab';
+/** the pair must be back to normal within this after a heal, or the run says so */
+const SETTLE_TIMEOUT_MS = 30_000;
+const GAP_MS = 1_000;
+
+export interface SoakOptions {
+  /** a lab that is up */
+  lab: Lab;
+  minutes: number;
+  seed: number;
+  log?: (s: string) => void;
+  /** write everything observed (and the daemons' logs) to this JSON file */
+  record?: string;
+}
+
+export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
+  const { lab } = o;
+  const log = o.log ?? ((s: string) => console.error(s));
+  const spec = readStackSpec(STACK);
+  const bounds = deriveBounds(spec);
+  const { master, backup } = pairRoles(spec);
+  const ctl = daemonControl(spec);
+  if (!ctl.status || !ctl.events)
+    throw new Error('soak: the soak runs keepalive-ts (daemon: keepalive-ts)');
+  const directors = [master, backup];
+  const vip = spec.vip.split('/')[0];
+  const daemonLog = '/run/keepalive-ts.log';
+
+  log('soak: deploying the lab pair (the suite host steps over SSH)');
+  await applySteps(lab, realServerSteps(spec, STACK), 'create');
+  await applySteps(lab, directorSteps(spec, STACK, buildBundle()), 'create');
+
+  const sup = new Supervisor(
+    lab,
+    { pidfile: ctl.pidfile, start: ctl.start, log: daemonLog },
+    directors,
+    log,
+  );
+  await sup.start();
+  const durationMs = o.minutes * 60_000;
+  const obs = new Observers(lab, {
+    vip,
+    iface: spec.interface,
+    port: spec.services[0].port,
+    directors,
+    probeHost: spec.failoverCheck.probeHost?.name ?? 'cl',
+    // past the first round in a short run: the loop below ends it
+    maxSeconds: Math.ceil(durationMs / 1000) + 900,
+    eventsCmd: ctl.events,
+    pidOf: sup.pidOf,
+  });
+  const faults = new Faults(
+    lab,
+    sup,
+    {
+      crash: ctl.crash,
+      status: ctl.status,
+      config: paths(spec).config,
+      log: daemonLog,
+      iface: spec.interface,
+    },
+    rsDeathHoldMs(bounds),
+    `keepalive-soak-${process.pid}`,
+  );
+  const inService = async () => {
+    const r = await lab.exec(master, ['sh', '-c', ctl.status!]);
+    const st = JSON.parse(r.stdout || '{}') as {
+      virtualServers?: { servers: { inService: boolean }[] }[];
+    };
+    return (
+      !!st.virtualServers?.length &&
+      st.virtualServers.every((v) => v.servers.every((x) => x.inService))
+    );
+  };
+  /** the master alone holds the VIP, both daemons run, every real server is in service */
+  const settled = async () =>
+    sup.allAlive() &&
+    obs.latest(master)?.holds === true &&
+    obs.latest(backup)?.holds === false &&
+    (await inService());
+  const waitSettled = async () => {
+    const until = Date.now() + SETTLE_TIMEOUT_MS;
+    while (Date.now() < until) {
+      if (await settled()) return true;
+      await sleep(200);
+    }
+    return false;
+  };
+
+  const records: FaultRecord[] = [];
+  const extra: Violation[] = [];
+  const stopSignals = onInterrupt(async () => {
+    await faults.cleanup();
+  });
+  // the cgroup is the one thing outside the lab's namespaces: gone even if we die
+  const releaseCpu = () => faults.cpu.release();
+  process.on('exit', releaseCpu);
+  const t0 = Date.now();
+  try {
+    await obs.start();
+    if (!(await waitSettled()))
+      throw new Error(
+        'soak: the deployed pair did not settle (VIP on the master, real servers in service)',
+      );
+    const schedule = buildSchedule({
+      seed: o.seed,
+      durationMs,
+      rsDeathHoldMs: rsDeathHoldMs(bounds),
+      gapMs: GAP_MS,
+    });
+    const start = Date.now();
+    for (const f of schedule) {
+      if (f.index >= FAULT_CLASSES.length && Date.now() - start >= durationMs) break;
+      const wait = start + f.at - Date.now();
+      if (wait > 0) await sleep(wait);
+      log(`soak: #${f.index} ${f.cls} ${f.target} (hold ${f.holdMs} ms)`);
+      const t = Date.now();
+      const { heal, violations } = await faults.inject(f);
+      extra.push(...violations);
+      if (!(await waitSettled()))
+        extra.push({
+          invariant: 'settle',
+          at: Date.now(),
+          fault: f.index,
+          detail: `fault #${f.index} ${f.cls} ${f.target}: the pair was not back (VIP on ${master} alone, daemons running, servers in service) ${SETTLE_TIMEOUT_MS / 1000} s after the heal`,
+        });
+      await sleep(GAP_MS);
+      records.push({
+        index: f.index,
+        cls: f.cls,
+        target: f.target,
+        start: t,
+        heal,
+        end: Date.now(),
+      });
+    }
+  } finally {
+    await faults.cleanup();
+    await obs.stop();
+    sup.stop();
+    stopSignals();
+    process.off('exit', releaseCpu);
+  }
+  await sup.settle();
+  if (o.record) {
+    const logs: Record<string, string> = {};
+    for (const d of directors)
+      logs[d] = (await lab.exec(d, ['tail', '-n', '3000', daemonLog])).stdout;
+    const raw = {
+      seed: o.seed,
+      records,
+      holders: obs.holders,
+      probes: obs.probes,
+      events: obs.events,
+    };
+    writeFileSync(o.record, JSON.stringify({ ...raw, lives: sup.lives, usage: sup.usage, logs }));
+  }
+
+  const boundOf = Object.fromEntries(
+    FAULT_CLASSES.map((c) => [c, CLASSES[c].bound(bounds)]),
+  ) as Record<FaultClass, { s: number; why: string }>;
+  const og = outages(
+    obs.probes,
+    records,
+    (c) => CLASSES[c].measure,
+    (c) => boundOf[c].s * 1000,
+  );
+  const res = resourceSlopes(sup.usage);
+  const violations = [
+    ...singleHolderAfterHeals(obs.holders, records),
+    ...og.violations,
+    ...unexpectedExits(sup.lives),
+    ...res.violations,
+    ...eventOrder(obs.events),
+    ...extra,
+  ].sort((a, b) => a.at - b.at);
+  return {
+    seed: o.seed,
+    minutes: (Date.now() - t0) / 60_000,
+    faults: records,
+    outages: og.outages,
+    violations,
+    slopes: res.slopes,
+    bounds: boundOf,
+    observed: {
+      holderSamples: obs.holders.length,
+      probes: obs.probes.length,
+      events: obs.events.length,
+      usageSamples: sup.usage.length,
+      lives: sup.lives.length,
+    },
+  };
+}
+
+/** Run `undo` on SIGINT/SIGTERM before the process's own handlers end it; returns the unregister. */
+function onInterrupt(undo: () => Promise<void>): () => void {
+  const h = () => void undo();
+  process.prependListener('SIGINT', h);
+  process.prependListener('SIGTERM', h);
+  return () => {
+    process.off('SIGINT', h);
+    process.off('SIGTERM', h);
+  };
+}
+
+async function main() {
+  const opts = new Command('soak')
+    .option(
+      '--minutes <n>',
+      'planned length (the first round of every fault class always runs)',
+      Number,
+      10,
+    )
+    .option('--seed <n>', 'schedule seed (default: from the clock, printed)', Number)
+    .option('--record <file>', 'write every observation and the daemon logs to this JSON file')
+    .parse()
+    .opts<{ minutes: number; seed?: number; record?: string }>();
+  const seed = opts.seed ?? Date.now() % 1_000_000;
+  const lab = new Lab({ prefix: 'soak', dir: path.join(tmpdir(), 'keepalive-soak') });
+  const down = () => {
+    try {
+      lab.down();
+    } catch {
+      /* best effort */
+    }
+  };
+  process.on('exit', down);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.on(sig, () => {
+      // give the soak's own undo (SIGCONT, heal, CPU release) a moment, then tear the lab down
+      setTimeout(() => process.exit(130), 1_000);
+    });
+  console.error(`soak: seed ${seed}; lab up`);
+  await lab.up();
+  const summary = await runSoak({ lab, minutes: opts.minutes, seed, record: opts.record });
+  process.stdout.write(formatReport(summary));
+  process.exitCode = summary.violations.length ? 1 : 0;
+}
+
+if (require.main === module)
+  main().catch((e: Error) => {
+    console.error(`soak: ${e.message}`);
+    process.exitCode = 2;
+  });
