@@ -29,42 +29,58 @@ export interface FaultRecord {
   end: number;
 }
 
-/** A sample older than this says nothing about now (the samplers look every ~100 ms). */
+/** Samples further apart than this do not bracket one holding stretch (the samplers look every ~100 ms). */
 const STALE_MS = 500;
+
+/** Each host's stretches of holding, from its first to its last sample that saw the VIP. */
+export function holdingRuns(samples: readonly HolderSample[]) {
+  const runs: { host: string; from: number; to: number }[] = [];
+  const open = new Map<string, { host: string; from: number; to: number }>();
+  for (const s of [...samples].sort((a, b) => a.t - b.t)) {
+    const r = open.get(s.host);
+    if (s.holds && r && s.t - r.to <= STALE_MS) r.to = s.t;
+    else if (s.holds) {
+      const n = { host: s.host, from: s.t, to: s.t };
+      runs.push(n);
+      open.set(s.host, n);
+    } else open.delete(s.host);
+  }
+  return runs;
+}
 
 /**
  * After every heal, at most one VIP holder from heal + `withinMs` to the end
- * of the fault's window: at each sample time, the hosts whose latest sample
- * (not stale) says they hold.
+ * of the fault's window. Two hosts count as holding at once only when their
+ * holding stretches, each bracketed by its own samples, overlap: a VIP move
+ * seen by samplers ~100 ms apart is not mistaken for two holders.
  */
 export function singleHolderAfterHeals(
   samples: readonly HolderSample[],
   faults: readonly FaultRecord[],
   withinMs = 1_000,
 ): Violation[] {
-  const sorted = [...samples].sort((a, b) => a.t - b.t);
+  const runs = holdingRuns(samples);
   const out: Violation[] = [];
   for (const f of faults) {
-    const latest = new Map<string, HolderSample>();
-    for (const s of sorted) {
-      if (s.t > f.end) break;
-      latest.set(s.host, s);
-      if (s.t < f.heal + withinMs) continue;
-      const holding = [...latest.values()].filter((x) => x.holds && s.t - x.t <= STALE_MS);
-      if (holding.length > 1) {
-        // how long it lasted: until one of them is seen without it
-        const ended = sorted.find(
-          (x) => x.t > s.t && holding.some((h) => h.host === x.host) && !x.holds,
-        );
-        out.push({
-          invariant: 'single-holder',
-          at: s.t,
-          fault: f.index,
-          detail: `fault #${f.index} ${f.cls} ${f.target}: ${holding.map((x) => x.host).join(' and ')} both hold the VIP ${s.t - f.heal} ms after the heal (for ${ended ? `${ended.t - s.t} ms` : 'the rest of the run'})`,
-        });
-        break;
-      }
-    }
+    const from = f.heal + withinMs;
+    const duals = runs.flatMap((a) =>
+      runs
+        .filter((b) => b.host > a.host)
+        .map((b) => ({
+          hosts: [a.host, b.host],
+          lo: Math.max(a.from, b.from, from),
+          hi: Math.min(a.to, b.to, f.end),
+        }))
+        .filter((d) => d.lo <= d.hi),
+    );
+    const d = duals.sort((x, y) => x.lo - y.lo)[0];
+    if (d)
+      out.push({
+        invariant: 'single-holder',
+        at: d.lo,
+        fault: f.index,
+        detail: `fault #${f.index} ${f.cls} ${f.target}: ${d.hosts.join(' and ')} both hold the VIP ${d.lo - f.heal} ms after the heal (seen for ${d.hi - d.lo} ms)`,
+      });
   }
   return out;
 }

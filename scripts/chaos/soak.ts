@@ -50,7 +50,9 @@ export interface SoakOptions {
 
 export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   const { lab } = o;
-  const log = o.log ?? ((s: string) => console.error(s));
+  const t0 = Date.now();
+  const say = o.log ?? ((s: string) => console.error(s));
+  const log = (s: string) => say(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${s}`);
   const spec = readStackSpec(STACK);
   const bounds = deriveBounds(spec);
   const { master, backup } = pairRoles(spec);
@@ -61,7 +63,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   const vip = spec.vip.split('/')[0];
   const daemonLog = '/run/keepalive-ts.log';
 
-  log('soak: deploying the lab pair (the suite host steps over SSH)');
+  log('deploying the lab pair (the suite host steps over SSH)');
   await applySteps(lab, realServerSteps(spec, STACK), 'create');
   await applySteps(lab, directorSteps(spec, STACK, buildBundle()), 'create');
 
@@ -97,26 +99,34 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     rsDeathHoldMs(bounds),
     `keepalive-soak-${process.pid}`,
   );
-  const inService = async () => {
-    const r = await lab.exec(master, ['sh', '-c', ctl.status!]);
-    const st = JSON.parse(r.stdout || '{}') as {
+  const status = async (host: string) => {
+    const r = await lab.exec(host, ['sh', '-c', ctl.status!], { timeoutMs: 5_000 });
+    return JSON.parse(r.stdout || '{}') as {
+      instances?: { state: string }[];
       virtualServers?: { servers: { inService: boolean }[] }[];
     };
+  };
+  /**
+   * The pair as deployed: both daemons run, the master's says MASTER and
+   * holds the VIP alone, the backup's says BACKUP, every real server is in
+   * service (a VIP a crashed daemon left behind does not count).
+   */
+  const normal = async () => {
+    if (!sup.allAlive() || !obs.latest(master)?.holds || obs.latest(backup)?.holds !== false)
+      return false;
+    const [m, b] = [await status(master), await status(backup)];
     return (
-      !!st.virtualServers?.length &&
-      st.virtualServers.every((v) => v.servers.every((x) => x.inService))
+      m.instances?.[0]?.state === 'MASTER' &&
+      b.instances?.[0]?.state === 'BACKUP' &&
+      !!m.virtualServers?.length &&
+      m.virtualServers.every((v) => v.servers.every((x) => x.inService))
     );
   };
-  /** the master alone holds the VIP, both daemons run, every real server is in service */
-  const settled = async () =>
-    sup.allAlive() &&
-    obs.latest(master)?.holds === true &&
-    obs.latest(backup)?.holds === false &&
-    (await inService());
+  /** normal, and still normal GAP_MS later */
   const waitSettled = async () => {
     const until = Date.now() + SETTLE_TIMEOUT_MS;
     while (Date.now() < until) {
-      if (await settled()) return true;
+      if ((await normal()) && (await sleep(GAP_MS), await normal())) return true;
       await sleep(200);
     }
     return false;
@@ -130,13 +140,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   // the cgroup is the one thing outside the lab's namespaces: gone even if we die
   const releaseCpu = () => faults.cpu.release();
   process.on('exit', releaseCpu);
-  const t0 = Date.now();
   try {
+    log('observing');
     await obs.start();
     if (!(await waitSettled()))
       throw new Error(
         'soak: the deployed pair did not settle (VIP on the master, real servers in service)',
       );
+    log('settled');
     const schedule = buildSchedule({
       seed: o.seed,
       durationMs,
@@ -148,7 +159,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
       if (f.index >= FAULT_CLASSES.length && Date.now() - start >= durationMs) break;
       const wait = start + f.at - Date.now();
       if (wait > 0) await sleep(wait);
-      log(`soak: #${f.index} ${f.cls} ${f.target} (hold ${f.holdMs} ms)`);
+      log(`#${f.index} ${f.cls} ${f.target} (hold ${f.holdMs} ms)`);
       const t = Date.now();
       const { heal, violations } = await faults.inject(f);
       extra.push(...violations);
@@ -159,7 +170,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
           fault: f.index,
           detail: `fault #${f.index} ${f.cls} ${f.target}: the pair was not back (VIP on ${master} alone, daemons running, servers in service) ${SETTLE_TIMEOUT_MS / 1000} s after the heal`,
         });
-      await sleep(GAP_MS);
       records.push({
         index: f.index,
         cls: f.cls,
@@ -169,6 +179,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
         end: Date.now(),
       });
     }
+    // each fault's window runs to the next one's start: nothing that happens goes unjudged
+    records.forEach((r, i) => (r.end = records[i + 1]?.start ?? r.end));
   } finally {
     await faults.cleanup();
     await obs.stop();

@@ -8,8 +8,8 @@ import { countByClass } from '../../scripts/chaos/schedule';
 import { runSoak } from '../../scripts/chaos/soak';
 import { testLab } from './fixture';
 
-/** a fixed seed: the same round every run (its planned faults take ~80 s) */
-const SEED = Number(process.env.SOAK_SEED ?? 4);
+/** a fixed seed: the same round every run (its planned faults take ~90 s) */
+const SEED = Number(process.env.SOAK_SEED ?? 1);
 
 describe('chaos soak (lab): every fault class once, invariants hold', function () {
   this.timeout(240_000);

@@ -62,6 +62,14 @@ describe('chaos soak invariants', () => {
       assert.deepEqual(singleHolderAfterHeals(s, [fault()]), []);
     });
 
+    it('does not mistake a VIP move seen by samplers apart for two holders', () => {
+      // d1 takes the VIP back at 8,000; d2 lets go at 8,010: d1's sampler sees it first
+      const s = sampleHolders(0, 10_000, (t) =>
+        t < 8_000 ? ['d2'] : t < 8_010 ? ['d1', 'd2'] : ['d1'],
+      );
+      assert.deepEqual(singleHolderAfterHeals(s, [fault()]), []);
+    });
+
     it('ignores stale samples (a sampler that stopped says nothing about now)', () => {
       const s = [
         { t: 5_500, host: 'd2', holds: true },
