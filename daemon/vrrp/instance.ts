@@ -331,28 +331,15 @@ export class Instance {
   }
 
   /** VIPs, excluded addresses, virtual_routes and virtual_rules (keepalived's order) */
-  private get entries() {
-    return {
-      addresses: [...this.vips, ...this.excluded],
-      routes: this.cfg.virtual_routes,
-      rules: this.cfg.virtual_rules,
-    };
+  get entries() {
+    const { virtual_routes: routes, virtual_rules: rules } = this.cfg;
+    return { addresses: [...this.vips, ...this.excluded], routes, rules };
   }
 
   private setVips(add: boolean) {
     setEntries(this.deps.net, add, this.entries, (m) =>
       this.deps.log('error', `${this.name}: ${m}`),
     );
-  }
-
-  /**
-   * At daemon start, remove what an earlier run left behind (a crash leaves
-   * its VIPs configured): a restarted daemon starts as BACKUP and must not
-   * hold the VIP beside the new master (keepalived: vrrp_complete_instance,
-   * vrrp_restore_interface with force). A failed removal is expected.
-   */
-  clearLeftovers() {
-    setEntries(this.deps.net, false, this.entries, () => {});
   }
 
   private arm(which: 'adver' | 'masterDown', at: number | null) {
