@@ -228,6 +228,8 @@ export interface FlatnessLimits {
   warmupMs: number;
   /** judge only with at least this much observation */
   minObservedMs: number;
+  /** the floor is the minimum of each stretch this long */
+  bucketMs: number;
   rssMbPerHour: number;
   fdsPerHour: number;
 }
@@ -235,12 +237,34 @@ export interface FlatnessLimits {
 export const FLAT: FlatnessLimits = {
   warmupMs: 60_000,
   minObservedMs: 5 * 60_000,
+  bucketMs: 60_000,
   // 1 MB a minute would exhaust a director in days; a JS heap's sawtooth stays well inside
   rssMbPerHour: 60,
   fdsPerHour: 6,
 };
 
-/** RSS and open fds per director: slopes over each daemon life after warm-up, pooled. */
+/** The lowest sample of each `bucketMs` stretch of a series, as points (hours, y). */
+function bucketMinima(
+  s: readonly ResourceSample[],
+  bucketMs: number,
+  y: (s: ResourceSample) => number,
+): { x: number; y: number }[] {
+  const best = new Map<number, ResourceSample>();
+  // only whole stretches: the minimum of a short one is no floor
+  const whole = s.length ? Math.floor((s[s.length - 1].t - s[0].t) / bucketMs) : 0;
+  for (const p of s) {
+    const k = Math.floor((p.t - s[0].t) / bucketMs);
+    if (k >= whole) break;
+    const b = best.get(k);
+    if (!b || y(p) < y(b)) best.set(k, p);
+  }
+  return [...best.values()].map((p) => ({ x: p.t / 3_600_000, y: y(p) }));
+}
+
+/**
+ * RSS and open fds per director: the floor of each daemon life after warm-up
+ * (the minimum of each minute), its slope pooled over the lives.
+ */
 export function resourceSlopes(
   samples: readonly ResourceSample[],
   limits: FlatnessLimits = FLAT,
@@ -262,11 +286,11 @@ export function resourceSlopes(
     const n = series.reduce((a, s) => a + s.length, 0);
     const f: Flatness = { host, observedMin: observed / 60_000, samples: n };
     if (observed >= limits.minObservedMs) {
-      const hours = (s: ResourceSample) => s.t / 3_600_000;
-      f.rssMbPerHour = pooledSlope(
-        series.map((s) => s.map((p) => ({ x: hours(p), y: p.rssKb / 1024 }))),
-      );
-      f.fdsPerHour = pooledSlope(series.map((s) => s.map((p) => ({ x: hours(p), y: p.fds }))));
+      // the JS heap is a sawtooth (it grows until a collection): a leak raises its floor
+      const floors = (y: (s: ResourceSample) => number) =>
+        series.map((s) => bucketMinima(s, limits.bucketMs, y));
+      f.rssMbPerHour = pooledSlope(floors((p) => p.rssKb / 1024));
+      f.fdsPerHour = pooledSlope(floors((p) => p.fds));
       const last = samples.reduce((a, s) => Math.max(a, s.t), 0);
       if ((f.rssMbPerHour ?? 0) > limits.rssMbPerHour)
         violations.push({

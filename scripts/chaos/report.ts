@@ -66,7 +66,7 @@ export function formatReport(s: SoakSummary): string {
   for (const c of FAULT_CLASSES) lines.push(`  ${pad(c, 16)}${CLASSES[c].what}`);
   lines.push('');
   lines.push(
-    'RSS and open fds (pooled least-squares slope over each daemon life after 60 s warm-up):',
+    "RSS and open fds (least-squares slope of each minute's minimum, pooled over the daemon lives, after 60 s warm-up):",
   );
   for (const f of s.slopes)
     lines.push(

@@ -186,7 +186,8 @@ describe('chaos soak invariants', () => {
       const leak = resourceSlopes(usage([1, 2], 10, (t) => 60 * 1024 + (t / 60_000) * 2048));
       assert.equal(leak.violations.length, 1);
       assert.match(leak.violations[0].detail, /d1: RSS grows 120.0 MB\/h/);
-      const saw = resourceSlopes(usage([1], 20, (t) => 60 * 1024 + ((t / 1000) % 30) * 100));
+      // a heap that grows 3 MB in 50 s and is collected back, in lives of 4 minutes
+      const saw = resourceSlopes(usage([1, 2, 3], 4, (t) => 60 * 1024 + ((t / 1000) % 50) * 60));
       assert.deepEqual(saw.violations, []);
       assert.ok(Math.abs(saw.slopes[0].rssMbPerHour!) < 5);
     });
