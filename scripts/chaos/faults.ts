@@ -165,9 +165,14 @@ export class Faults {
   private async badReload(f: Fault): Promise<{ heal: number; violations: Violation[] }> {
     const t = f.target;
     const c = this.ctl.config;
-    const reloads = async () =>
-      (JSON.parse((await this.sh(t, this.ctl.status)).stdout || '{}') as { reloads?: number })
-        .reloads;
+    const reloads = async () => {
+      const out = (await this.sh(t, this.ctl.status)).stdout;
+      try {
+        return (JSON.parse(out) as { reloads?: number }).reloads;
+      } catch {
+        return undefined; // judged below: a daemon that does not answer has not rejected anything
+      }
+    };
     const before = await reloads();
     const pid = this.sup.pidOf(t)!;
     const restore = () => this.sh(t, `[ -f ${c}.soak ] && mv ${c}.soak ${c}; true`);

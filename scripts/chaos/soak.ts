@@ -101,10 +101,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   );
   const status = async (host: string) => {
     const r = await lab.exec(host, ['sh', '-c', ctl.status!], { timeoutMs: 5_000 });
-    return JSON.parse(r.stdout || '{}') as {
-      instances?: { state: string }[];
-      virtualServers?: { servers: { inService: boolean }[] }[];
-    };
+    try {
+      return JSON.parse(r.stdout) as {
+        instances?: { state: string }[];
+        virtualServers?: { servers: { inService: boolean }[] }[];
+      };
+    } catch {
+      return {}; // not answering (yet): not normal
+    }
   };
   /**
    * The pair as deployed: both daemons run, the master's says MASTER and
