@@ -58,9 +58,12 @@ export function singleHolderAfterHeals(
   samples: readonly HolderSample[],
   faults: readonly FaultRecord[],
   withinMs = 1_000,
-): Violation[] {
+  /** overlaps up to this long are a VIP move (the old master lets go when it hears the new one) */
+  moveMs = 0,
+): { violations: Violation[]; longestMoveMs: number } {
   const runs = holdingRuns(samples);
   const out: Violation[] = [];
+  let longestMoveMs = 0;
   for (const f of faults) {
     const from = f.heal + withinMs;
     const duals = runs.flatMap((a) =>
@@ -73,7 +76,9 @@ export function singleHolderAfterHeals(
         }))
         .filter((d) => d.lo <= d.hi),
     );
-    const d = duals.sort((x, y) => x.lo - y.lo)[0];
+    for (const m of duals.filter((x) => x.hi - x.lo <= moveMs))
+      longestMoveMs = Math.max(longestMoveMs, m.hi - m.lo);
+    const d = duals.filter((x) => x.hi - x.lo > moveMs).sort((x, y) => x.lo - y.lo)[0];
     if (d)
       out.push({
         invariant: 'single-holder',
@@ -82,7 +87,7 @@ export function singleHolderAfterHeals(
         detail: `fault #${f.index} ${f.cls} ${f.target}: ${d.hosts.join(' and ')} both hold the VIP ${d.lo - f.heal} ms after the heal (seen for ${d.hi - d.lo} ms)`,
       });
   }
-  return out;
+  return { violations: out, longestMoveMs };
 }
 
 /** The longest stretch of consecutive failed probes: first failure to the next success (ms). */

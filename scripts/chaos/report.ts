@@ -11,6 +11,8 @@ export interface SoakSummary {
   violations: Violation[];
   slopes: Flatness[];
   bounds: Record<FaultClass, { s: number; why: string }>;
+  /** the longest two-holder overlap judged a VIP move (within the takeover allowance), ms */
+  longestMoveOverlapMs?: number;
   observed: {
     holderSamples: number;
     probes: number;
@@ -71,6 +73,10 @@ export function formatReport(s: SoakSummary): string {
   for (const f of s.slopes)
     lines.push(
       `  ${f.host}: RSS ${num(f.rssMbPerHour)} MB/h, fds ${num(f.fdsPerHour)}/h over ${f.observedMin.toFixed(1)} min (${f.samples} samples)${f.rssMbPerHour === undefined ? ' - too little observed to judge' : ''}`,
+    );
+  if (s.longestMoveOverlapMs !== undefined)
+    lines.push(
+      `VIP moves after heals: longest overlap of two holders ${s.longestMoveOverlapMs} ms (a move: within the takeover allowance, verify/bounds.ts SLACK.takeover)`,
     );
   const o = s.observed;
   lines.push(

@@ -6,7 +6,7 @@
 // Exit status 1 on any invariant violation. Everything is undone (cuts
 // healed, stopped daemons continued, CPU released, lab down) even on Ctrl-C.
 import { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildBundle } from '../../components/bundle';
@@ -17,17 +17,10 @@ import { deriveBounds, pairRoles } from '../../verify/bounds';
 import { applySteps } from '../lab/direct';
 import { Lab } from '../lab/lab';
 import { sleep } from '../lab/sys';
-import { CLASSES, FAULT_CLASSES, rsDeathHoldMs, type FaultClass } from './classes';
+import { FAULT_CLASSES, rsDeathHoldMs } from './classes';
 import { Faults } from './faults';
-import {
-  eventOrder,
-  outages,
-  resourceSlopes,
-  singleHolderAfterHeals,
-  unexpectedExits,
-  type FaultRecord,
-  type Violation,
-} from './invariants';
+import type { FaultRecord, Violation } from './invariants';
+import { judge, type SoakRecord } from './judge';
 import { Observers } from './observers';
 import { formatReport, type SoakSummary } from './report';
 import { buildSchedule } from './schedule';
@@ -193,54 +186,24 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     process.off('exit', releaseCpu);
   }
   await sup.settle();
+  const raw: SoakRecord = {
+    seed: o.seed,
+    minutes: (Date.now() - t0) / 60_000,
+    records,
+    holders: obs.holders,
+    probes: obs.probes,
+    events: obs.events,
+    lives: sup.lives,
+    usage: sup.usage,
+    extra,
+  };
   if (o.record) {
     const logs: Record<string, string> = {};
     for (const d of directors)
       logs[d] = (await lab.exec(d, ['tail', '-n', '3000', daemonLog])).stdout;
-    const raw = {
-      seed: o.seed,
-      records,
-      holders: obs.holders,
-      probes: obs.probes,
-      events: obs.events,
-    };
-    writeFileSync(o.record, JSON.stringify({ ...raw, lives: sup.lives, usage: sup.usage, logs }));
+    writeFileSync(o.record, JSON.stringify({ ...raw, logs }));
   }
-
-  const boundOf = Object.fromEntries(
-    FAULT_CLASSES.map((c) => [c, CLASSES[c].bound(bounds)]),
-  ) as Record<FaultClass, { s: number; why: string }>;
-  const og = outages(
-    obs.probes,
-    records,
-    (c) => CLASSES[c].measure,
-    (c) => boundOf[c].s * 1000,
-  );
-  const res = resourceSlopes(sup.usage);
-  const violations = [
-    ...singleHolderAfterHeals(obs.holders, records),
-    ...og.violations,
-    ...unexpectedExits(sup.lives),
-    ...res.violations,
-    ...eventOrder(obs.events),
-    ...extra,
-  ].sort((a, b) => a.at - b.at);
-  return {
-    seed: o.seed,
-    minutes: (Date.now() - t0) / 60_000,
-    faults: records,
-    outages: og.outages,
-    violations,
-    slopes: res.slopes,
-    bounds: boundOf,
-    observed: {
-      holderSamples: obs.holders.length,
-      probes: obs.probes.length,
-      events: obs.events.length,
-      usageSamples: sup.usage.length,
-      lives: sup.lives.length,
-    },
-  };
+  return judge(raw, bounds);
 }
 
 /** Run `undo` on SIGINT/SIGTERM before the process's own handlers end it; returns the unregister. */
@@ -264,8 +227,16 @@ async function main() {
     )
     .option('--seed <n>', 'schedule seed (default: from the clock, printed)', Number)
     .option('--record <file>', 'write every observation and the daemon logs to this JSON file')
+    .option('--judge <file>', 'judge a saved record again (no lab) and print its report')
     .parse()
-    .opts<{ minutes: number; seed?: number; record?: string }>();
+    .opts<{ minutes: number; seed?: number; record?: string; judge?: string }>();
+  if (opts.judge) {
+    const raw = JSON.parse(readFileSync(opts.judge, 'utf8')) as SoakRecord;
+    const summary = judge(raw, deriveBounds(readStackSpec(STACK)));
+    process.stdout.write(formatReport(summary));
+    process.exitCode = summary.violations.length ? 1 : 0;
+    return;
+  }
   const seed = opts.seed ?? Date.now() % 1_000_000;
   const lab = new Lab({ prefix: 'soak', dir: path.join(tmpdir(), 'keepalive-soak') });
   const down = () => {

@@ -48,7 +48,7 @@ describe('chaos soak invariants', () => {
       const s = sampleHolders(0, 10_000, (t) =>
         t < 2_000 ? ['d1'] : t < 7_000 ? ['d1', 'd2'] : ['d1'],
       );
-      const v = singleHolderAfterHeals(s, [fault()]);
+      const v = singleHolderAfterHeals(s, [fault()]).violations;
       assert.equal(v.length, 1);
       assert.equal(v[0].invariant, 'single-holder');
       assert.equal(v[0].fault, 0);
@@ -59,7 +59,7 @@ describe('chaos soak invariants', () => {
       const s = sampleHolders(0, 10_000, (t) =>
         t < 2_000 ? ['d1'] : t < 5_900 ? ['d1', 'd2'] : ['d1'],
       );
-      assert.deepEqual(singleHolderAfterHeals(s, [fault()]), []);
+      assert.deepEqual(singleHolderAfterHeals(s, [fault()]).violations, []);
     });
 
     it('does not mistake a VIP move seen by samplers apart for two holders', () => {
@@ -67,7 +67,23 @@ describe('chaos soak invariants', () => {
       const s = sampleHolders(0, 10_000, (t) =>
         t < 8_000 ? ['d2'] : t < 8_010 ? ['d1', 'd2'] : ['d1'],
       );
-      assert.deepEqual(singleHolderAfterHeals(s, [fault()]), []);
+      assert.deepEqual(singleHolderAfterHeals(s, [fault()]).violations, []);
+    });
+
+    it('an overlap within the move allowance is a VIP move (reported), a longer one two holders', () => {
+      // d1 takes the VIP back at 8,000 and is sampled first; d2 is seen with it 9 ms later
+      const s: HolderSample[] = [
+        { t: 7_900, host: 'd2', holds: true },
+        { t: 8_000, host: 'd1', holds: true },
+        { t: 8_009, host: 'd2', holds: true },
+        { t: 8_100, host: 'd1', holds: true },
+        { t: 8_109, host: 'd2', holds: false },
+      ];
+      const move = singleHolderAfterHeals(s, [fault()], 1_000, 250);
+      assert.deepEqual(move, { violations: [], longestMoveMs: 9 });
+      assert.equal(singleHolderAfterHeals(s, [fault()]).violations.length, 1);
+      const long = sampleHolders(0, 10_000, (t) => (t < 2_000 ? ['d1'] : ['d1', 'd2']));
+      assert.equal(singleHolderAfterHeals(long, [fault()], 1_000, 250).violations.length, 1);
     });
 
     it('ignores stale samples (a sampler that stopped says nothing about now)', () => {
@@ -75,7 +91,7 @@ describe('chaos soak invariants', () => {
         { t: 5_500, host: 'd2', holds: true },
         ...sampleHolders(6_100, 10_000, () => ['d1']).filter((x) => x.host === 'd1'),
       ];
-      assert.deepEqual(singleHolderAfterHeals(s, [fault()]), []);
+      assert.deepEqual(singleHolderAfterHeals(s, [fault()]).violations, []);
     });
   });
 
