@@ -101,6 +101,9 @@ export class VrrpEngine {
     const created = this.config.vrrp_instance
       .filter(runnable)
       .map((cfg) => this.create(cfg, watch));
+    // what an earlier run left (a crash leaves its VIPs): a restarted daemon starts as BACKUP and
+    // must not hold the VIP beside the new master (keepalived: vrrp_restore_interface, force)
+    for (const i of created) setEntries(this.deps.net, false, i.entries, () => {});
     for (const i of created) i.start();
     watch.start([...this.instances.values()]);
   }

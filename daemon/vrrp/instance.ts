@@ -331,13 +331,15 @@ export class Instance {
   }
 
   /** VIPs, excluded addresses, virtual_routes and virtual_rules (keepalived's order) */
+  get entries() {
+    const { virtual_routes: routes, virtual_rules: rules } = this.cfg;
+    return { addresses: [...this.vips, ...this.excluded], routes, rules };
+  }
+
   private setVips(add: boolean) {
-    const e = {
-      addresses: [...this.vips, ...this.excluded],
-      routes: this.cfg.virtual_routes,
-      rules: this.cfg.virtual_rules,
-    };
-    setEntries(this.deps.net, add, e, (m) => this.deps.log('error', `${this.name}: ${m}`));
+    setEntries(this.deps.net, add, this.entries, (m) =>
+      this.deps.log('error', `${this.name}: ${m}`),
+    );
   }
 
   private arm(which: 'adver' | 'masterDown', at: number | null) {

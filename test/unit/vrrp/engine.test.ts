@@ -71,6 +71,21 @@ describe('VRRP engine on a fake LAN', () => {
     assert.equal(t.cause, 'master-down');
   });
 
+  it('a daemon restarted after a crash removes the VIP the crashed run left (keepalived does at start)', () => {
+    const { clock, lan, a, b } = pair();
+    clock.advance(10_000);
+    // the crashed master's VIP stays configured; its restart is a new engine on the same host
+    a.net.cut = true;
+    clock.advance(5_000);
+    assert.equal(b.state(), 'MASTER');
+    const again = node(lan, clock, '198.51.100.13', conf(100));
+    again.net.setVip(true, { address: '198.51.100.10', prefix: 24, dev: 'eth0' } as never);
+    again.engine.start();
+    assert.equal(again.state(), 'BACKUP');
+    assert.ok(!again.net.vips.has('198.51.100.10'), 'left-over VIP removed at start');
+    assert.equal(holders(again, b), 1);
+  });
+
   it('clean stop of the master (priority 0): the backup takes over after Skew_Time (0.805 s)', () => {
     const { clock, a, b } = pair();
     clock.advance(10_000);

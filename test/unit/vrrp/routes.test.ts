@@ -55,6 +55,11 @@ const VROUTES = [
   '2001:db8:60::/48 via 2001:db8::1 dev eth0',
 ];
 const SROUTE = '10.50.0.0/16 via 198.51.100.1 dev eth0';
+/** an instance's own entries, removed at daemon start in case a crashed run left them */
+const LEFTOVERS = [
+  '-rule pref 60 from 10.60.0.0/16 table 60',
+  ...VROUTES.map((r) => `-route ${r}`),
+];
 const hasVirtual = (n: ReturnType<typeof node>) =>
   VROUTES.every((r) => n.net.routes.has(r)) &&
   n.net.rules.has('pref 60 from 10.60.0.0/16 table 60');
@@ -72,12 +77,14 @@ describe('virtual_routes / virtual_rules and static entries on a fake LAN', () =
     assert.ok(a.net.routes.has(SROUTE));
     assert.ok(a.net.rules.has('pref 50 from 10.50.0.0/16 table 50'));
     assert.ok(a.net.vips.has('198.51.100.99'));
-    // keepalived clears leftovers first, then adds: addresses, routes, rules
+    // keepalived clears leftovers first, then adds: addresses, routes, rules; then it
+    // clears what an earlier run of the instances may have left (a crash leaves them)
     assert.deepEqual(a.net.routeLog, [
       `-rule pref 50 from 10.50.0.0/16 table 50`,
       `-route ${SROUTE}`,
       `+route ${SROUTE}`,
       `+rule pref 50 from 10.50.0.0/16 table 50`,
+      ...LEFTOVERS,
     ]);
     assert.ok(hasNoVirtual(a));
   });
@@ -94,7 +101,7 @@ describe('virtual_routes / virtual_rules and static entries on a fake LAN', () =
     assert.ok(hasVirtual(a), [...a.net.routes].join('\n'));
     assert.ok(hasNoVirtual(b));
     // added after the VIPs: routes, then rules
-    const since = a.net.routeLog.slice(4);
+    const since = a.net.routeLog.slice(4 + LEFTOVERS.length);
     assert.deepEqual(since, [
       ...VROUTES.map((r) => `+route ${r}`),
       '+rule pref 60 from 10.60.0.0/16 table 60',
