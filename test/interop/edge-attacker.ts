@@ -1,7 +1,9 @@
-// Hostile HTTP clients for the metrics endpoint, run inside the test's
-// namespace by edge-attacks.test.ts (`ip netns exec NS node edge-attacker.js
-// MODE HOST PORT`). Every attack is bounded in clients and time; the result
-// is one JSON line on stdout.
+// Hostile clients for the control socket and the metrics endpoint, run
+// inside the test's namespace by edge-attacks.test.ts (`ip netns exec NS node
+// edge-attacker.js MODE HOST PORT`, or `control SOCKET`), in a process of
+// their own: writes to a socket the daemon closed are this process's EPIPE.
+// Every attack is bounded in clients and time; the result is one JSON line
+// on stdout.
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
@@ -71,7 +73,41 @@ async function manyConnections(n: number, ms: number) {
   return { clients: n, ok, failed };
 }
 
+/**
+ * 300 silent clients, 20 megabyte lines and 50 lines of garbage at once:
+ * how many of each did the daemon close before the client gave up? (An
+ * answer may be lost to the client's own EPIPE, so closes are what count.)
+ */
+async function controlFlood(sock: string) {
+  const hold = (data: Buffer | undefined, ms: number) =>
+    new Promise<boolean>((resolve) => {
+      const c = connect(sock);
+      let gaveUp = false;
+      const timer = setTimeout(() => {
+        gaveUp = true;
+        c.destroy();
+      }, ms);
+      if (data) c.on('connect', () => c.write(data));
+      c.resume(); // read the answer, so the daemon's close is seen
+      c.on('error', () => {});
+      c.on('close', () => {
+        clearTimeout(timer);
+        resolve(!gaveUp);
+      });
+    });
+  const closed = async (n: number, data: Buffer | undefined, ms: number) =>
+    (await Promise.all(Array.from({ length: n }, () => hold(data, ms)))).filter(Boolean).length;
+  const junk = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) & 0xff || 1));
+  const [silent, megabyte, garbage] = await Promise.all([
+    closed(300, undefined, 1500),
+    closed(20, Buffer.alloc(1 << 20, 'x'), 3000),
+    closed(50, Buffer.concat([junk, Buffer.from('\n')]), 3000),
+  ]);
+  return { silentRefused: silent, megabyteClosed: megabyte, garbageClosed: garbage };
+}
+
 async function main() {
+  if (mode === 'control') return controlFlood(host);
   if (mode === 'slowloris') return slowloris(200, 12_000);
   if (mode === 'headers') return hugeHeaders(20, 64 * 1024);
   if (mode === 'connections') return manyConnections(300, 3000);
