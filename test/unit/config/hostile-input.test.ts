@@ -3,6 +3,7 @@
 // never an exception (keepalived 2.2.7 for comparison: no include depth
 // limit, 1023-byte lines split silently, a NUL cuts the line).
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -123,5 +124,19 @@ describe('config reader on hostile input', function () {
     assert.equal(inc.diagnostics[0].line, 3);
     assert.throws(() => readBounded('/dev/zero', 1 << 20), /larger than 1048576 bytes/);
     assert.equal(readBounded(f, 16 << 20).length, 9 << 20);
+  });
+
+  it('keepalive-ts -t on hostile files: FILE:LINE errors and exit 1, never a stack trace', () => {
+    const bin = path.resolve(__dirname, '../../../../bin/keepalive-ts');
+    const bin1 = path.join(dir, 'binary.conf');
+    writeFileSync(bin1, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x0a]));
+    const self = path.join(dir, 'self.conf');
+    writeFileSync(self, 'include self.conf\n');
+    for (const f of [bin1, self, '/dev/zero']) {
+      const r = spawnSync(process.execPath, [bin, '-t', '-f', f], { encoding: 'utf8' });
+      assert.equal(r.status, 1, `${f}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^${f}:\\d+: error: `, 'm'), r.stderr);
+      assert.doesNotMatch(r.stderr, /^\s+at /m, `${f}: a stack trace`);
+    }
   });
 });
