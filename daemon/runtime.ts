@@ -21,6 +21,7 @@ import { nameThisThread, processNames } from './system/process-names';
 import { startProcess } from './system/sched';
 import { runLifecycleScript } from './control/lifecycle';
 import { LvsSync } from './lvs-sync-runtime';
+import { singleFlight } from './core/single-flight';
 
 export interface DaemonOptions {
   file: string;
@@ -35,6 +36,8 @@ export interface DaemonOptions {
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+/** diagnostics a (re)load writes to the log; `keepalive-ts -t` shows them all */
+const MAX_LOGGED_DIAGNOSTICS = 200;
 
 function load(
   file: string,
@@ -49,8 +52,24 @@ function load(
   const { formatDiagnostic } =
     require('./config/diagnostics') as typeof import('./config/diagnostics');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const r = parseFile(file, fsHost, { configId });
-  for (const d of r.diagnostics) log(d.level === 'error' ? 'error' : 'warn', formatDiagnostic(d));
+  let r: ReturnType<typeof parseFile>;
+  try {
+    r = parseFile(file, fsHost, { configId });
+  } catch (e) {
+    // the reader reports bad input as diagnostics; this is the last guard, at start and at reload
+    const msg = `${file}:0: error: configuration could not be read: ${(e as Error).message}`;
+    log('error', msg);
+    report?.([msg], false);
+    return undefined;
+  }
+  // a hostile file can yield a million diagnostics: the log gets the first ones and a count
+  const shown = r.diagnostics.slice(0, MAX_LOGGED_DIAGNOSTICS);
+  for (const d of shown) log(d.level === 'error' ? 'error' : 'warn', formatDiagnostic(d));
+  if (r.diagnostics.length > shown.length)
+    log(
+      r.ok ? 'warn' : 'error',
+      `${file}: ${r.diagnostics.length - shown.length} more diagnostics not logged`,
+    );
   report?.(r.diagnostics.map(formatDiagnostic), r.ok);
   return r.ok ? r.config : undefined;
 }
@@ -185,7 +204,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     process.exitCode = 1;
   }
 
-  const status = async (): Promise<DaemonStatus> => {
+  const status = singleFlight(async (): Promise<DaemonStatus> => {
     const engine = vrrp ? await vrrp.status() : undefined;
     return {
       pid: process.pid,
@@ -201,7 +220,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
         ...(engine ? { vrrp: engine.loop } : {}),
       },
     };
-  };
+  });
 
   const server = serveControl(
     o.control,

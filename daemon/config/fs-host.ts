@@ -1,7 +1,7 @@
 // The real-filesystem SourceHost (the one I/O edge of the config subsystem).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { SourceHost } from './reader';
+import { MAX_FILE_BYTES, type SourceHost } from './reader';
 
 /** glob(3)-style matching of one path segment: * ? [...] */
 function segmentRegExp(seg: string): RegExp {
@@ -65,8 +65,36 @@ const isFile = (p: string) => {
   }
 };
 
+/**
+ * A file's text, read in chunks and refused past `max` bytes: a huge file, or
+ * /dev/zero, costs at most `max`. Non-blocking, so a FIFO without a writer
+ * reads as empty instead of hanging a reload. Bytes that are not UTF-8
+ * become U+FFFD, which the reader reports outside comments.
+ */
+export function readBounded(file: string, max = MAX_FILE_BYTES): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1 << 20);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      size += n;
+      if (size > max)
+        throw Object.assign(new Error(`larger than ${max} bytes, the limit for one config file`), {
+          code: 'EFBIG',
+        });
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export const fsHost: SourceHost = {
-  readFile: (f) => readFileSync(f, 'utf8'),
+  readFile: (f) => readBounded(f),
   glob: globFiles,
   stat: (f) => {
     try {

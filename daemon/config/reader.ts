@@ -10,6 +10,7 @@ import {
   INCLUDE_R,
   INCLUDE_W,
 } from './include-check';
+import { decomment, tokenize, type Token } from './lexer';
 import { GlibcRandom } from './random';
 
 export interface SourceHost {
@@ -21,11 +22,7 @@ export interface SourceHost {
   stat?(file: string): { dir: boolean; regular: boolean; executable: boolean } | undefined;
 }
 
-export interface Token {
-  text: string;
-  /** written in quotes: never a brace, never a keyword */
-  quoted: boolean;
-}
+export type { Token } from './lexer';
 
 export interface Line extends Position {
   tokens: Token[];
@@ -49,7 +46,14 @@ const MAX_EXPANSIONS = 64;
 const MAX_LINE = 64 * 1024;
 /** bound on generated lines (~SEQ, multi-line parameters) so hostile input cannot exhaust memory */
 const MAX_GENERATED_LINES = 1_000_000;
+/** keepalived has no bound (a self-include recurses until fopen fails with EMFILE) */
 const MAX_INCLUDE_DEPTH = 32;
+/** one config file, read through fs-host.ts: far above real configs (10,000 real servers ~ 3 MiB); a hostile file at the cap costs a reload ~5 s of the main thread, not the VRRP thread */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** all files of one read, includes and globs together */
+const MAX_TOTAL_CHARS = 32 * 1024 * 1024;
+/** file reads of one read: a file included many times counts each time */
+const MAX_FILE_READS = 10_000;
 
 export class Reader {
   private readonly defs = new Map<string, Definition>();
@@ -57,6 +61,9 @@ export class Reader {
   private readonly stack: string[] = [];
   private generated = 0;
   private budgetReported = false;
+  private totalChars = 0;
+  private fileReads = 0;
+  private sizeReported = false;
   /** include_check's flags in force (include-check.ts) */
   private includeCheck = 0;
   private random?: GlibcRandom;
@@ -94,17 +101,43 @@ export class Reader {
       text = this.host.readFile(file);
     } catch (e) {
       const msg = `cannot read '${file}': ${(e as Error).message}`;
-      if (unreadable) unreadable(msg);
+      // a file over the size limit is always an error: refusing it is ours, not the admin's setup
+      if (unreadable && (e as { code?: string }).code !== 'EFBIG') unreadable(msg);
       else this.diag.error(from, msg);
+      return;
+    }
+    this.totalChars += text.length;
+    if (++this.fileReads > MAX_FILE_READS || this.totalChars > MAX_TOTAL_CHARS) {
+      if (!this.sizeReported)
+        this.diag.error(
+          from,
+          `include: more than ${MAX_FILE_READS} file reads or ${MAX_TOTAL_CHARS >> 20} MiB of configuration in all`,
+        );
+      this.sizeReported = true;
       return;
     }
     this.stack.push(file);
     const savedCheck = this.includeCheck;
-    const lines = text.split('\n');
+    const lines = text.replace(/^\uFEFF/, '').split('\n');
     let pendingDef: Definition | undefined;
     for (let i = 0; i < lines.length; i++) {
       const at = { file, line: i + 1 };
-      const { text: clean, continued } = decomment(lines[i].replace(/\r$/, ''), at, this.diag);
+      const raw = lines[i];
+      if (raw.includes('\0')) {
+        // keepalived's fgets/strlen would cut the line at the NUL; a NUL means a binary file
+        this.diag.error(at, 'NUL byte: binary data, not a config file; rest of the file ignored');
+        break;
+      }
+      if (raw.length > MAX_LINE) {
+        this.diag.error(at, `line longer than ${MAX_LINE} characters`);
+        continue;
+      }
+      const { text: clean, continued } = decomment(raw.replace(/\r$/, ''), at, this.diag);
+      if (clean.includes('\uFFFD')) {
+        // bytes that are not UTF-8 are fine in comments (legacy encodings), not in values
+        this.diag.error(at, 'bytes that are not UTF-8 (shown as U+FFFD) outside a comment');
+        continue;
+      }
       if (pendingDef) {
         // a multi-line $NAME=... definition goes on while lines end in '\'
         if (clean !== '') pendingDef.lines.push(clean);
@@ -326,91 +359,4 @@ export class Reader {
     if (saved) this.defs.set(variable, saved);
     else this.defs.delete(variable);
   }
-}
-
-/**
- * Remove a comment (from the first '!' or '#' outside quotes), escapes of
- * those characters, and surrounding white space. A trailing '\' marks a
- * continued (multi-line) definition.
- */
-export function decomment(
-  raw: string,
-  at: Position,
-  diag: Diagnostics,
-): { text: string; continued: boolean } {
-  let out = '';
-  let quote = false;
-  let continued = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i];
-    if (c === '"') {
-      quote = !quote;
-      out += c;
-    } else if (c === '\\') {
-      const n = raw[i + 1];
-      if (n === undefined) {
-        continued = true;
-        break;
-      }
-      if (!quote && (n === '#' || n === '!')) {
-        out += n;
-      } else {
-        out += c + n;
-      }
-      i++;
-    } else if (!quote && (c === '#' || c === '!')) {
-      break;
-    } else {
-      out += c;
-    }
-  }
-  if (quote && !continued) diag.error(at, 'unterminated quote');
-  return { text: out.trim(), continued };
-}
-
-/** keepalived's white space (C isspace in the C locale) */
-const WHITE = new Set([' ', '\t', '\f', '\v', '\r', '\n']);
-
-/** Split a clean line into words; quotes group, braces outside quotes are words of their own. */
-export function tokenize(text: string, at: Position, diag: Diagnostics): Token[] {
-  if (!/["{}]/.test(text)) {
-    // fast path: plain words
-    return text
-      .split(/[ \t\f\v\r\n]+/)
-      .filter((w) => w !== '')
-      .map((w) => ({ text: w, quoted: false }));
-  }
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (WHITE.has(c)) {
-      i++;
-    } else if (c === '"') {
-      const end = text.indexOf('"', i + 1);
-      if (end < 0) {
-        diag.error(at, 'unterminated quote');
-        tokens.push({ text: text.slice(i + 1), quoted: true });
-        break;
-      }
-      tokens.push({ text: text.slice(i + 1, end), quoted: true });
-      i = end + 1;
-    } else if (c === '{' || c === '}') {
-      tokens.push({ text: c, quoted: false });
-      i++;
-    } else {
-      let j = i;
-      while (
-        j < text.length &&
-        !WHITE.has(text[j]) &&
-        text[j] !== '"' &&
-        text[j] !== '{' &&
-        text[j] !== '}'
-      )
-        j++;
-      tokens.push({ text: text.slice(i, j), quoted: false });
-      i = j;
-    }
-  }
-  return tokens;
 }

@@ -185,6 +185,26 @@ export function buildRegistry(src: MetricsSource): Metrics {
   };
 }
 
+/**
+ * Bounds for the metrics endpoint: Prometheus scrapes with one connection,
+ * small headers and an answer within its scrape timeout; anything slower or
+ * bigger is a broken or hostile client and is dropped.
+ */
+export const METRICS_LIMITS = {
+  /** connections at once; the kernel queue holds the next ones until one goes */
+  maxConnections: 32,
+  /** request headers larger than this get 431 */
+  maxHeaderSize: 8 * 1024,
+  /** a client must send its headers within this (slowloris) */
+  headersTimeout: 5000,
+  /** and its whole request within this */
+  requestTimeout: 10_000,
+  /** an idle keep-alive connection is closed after this */
+  keepAliveTimeout: 5000,
+  /** how often the two timeouts above are checked */
+  connectionsCheckingInterval: 1000,
+};
+
 /** Serve /metrics on HOST:PORT (metrics_listen). */
 export function serveMetrics(
   listen: string,
@@ -194,7 +214,14 @@ export function serveMetrics(
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i) || '127.0.0.1';
   const port = Number(listen.slice(i + 1));
-  const srv = createServer((req, res) => {
+  const { maxConnections, ...opts } = METRICS_LIMITS;
+  const srv = createServer(opts, (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.statusCode = 405;
+      res.setHeader('Connection', 'close');
+      res.end('GET /metrics\n');
+      return;
+    }
     if (req.url !== '/metrics') {
       res.statusCode = 404;
       res.end('see /metrics\n');
@@ -211,6 +238,7 @@ export function serveMetrics(
       },
     );
   });
+  srv.maxConnections = maxConnections;
   srv.on('error', (e) => log('error', `metrics_listen ${listen}: ${e.message}`));
   srv.listen(port, host, () => log('info', `metrics on http://${listen}/metrics`));
   return srv;

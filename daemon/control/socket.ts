@@ -1,51 +1,62 @@
 // The control socket: a root-only unix socket, one JSON request per
-// connection (`{"cmd":"status"}`), one JSON answer.
+// connection (`{"cmd":"status"}`), one JSON answer. Hostile or broken
+// clients are bounded (request.ts): a line cap, a client cap, a deadline for
+// the request, and a cap on answers queued to a client that does not read.
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { EventLog } from './events';
+import {
+  CONTROL_LIMITS,
+  parseRequest,
+  RequestLine,
+  type ControlLimits,
+  type ControlRequest,
+} from './request';
 
 export const DEFAULT_CONTROL = '/run/keepalive-ts.sock';
 
 export function serveControl(
   path: string,
-  handle: (req: { cmd: string }) => Promise<unknown>,
+  handle: (req: ControlRequest) => Promise<unknown>,
   events?: EventLog,
+  limits: ControlLimits = CONTROL_LIMITS,
 ): Server {
   if (existsSync(path)) unlinkSync(path); // a stale socket of a previous run
-  const clients = new Set<import('node:net').Socket>();
+  const clients = new Set<Socket>();
+  const answer = (c: Socket, body: unknown) => {
+    // the answer goes out, then the connection: whatever else the client sends is not read
+    if (!c.destroyed) c.end(JSON.stringify(body) + '\n', () => c.destroy());
+  };
   const server = createServer((c) => {
+    c.on('error', () => {});
+    if (clients.size >= limits.maxClients) {
+      answer(c, { error: `too many control clients (${limits.maxClients}), try again` });
+      return;
+    }
     clients.add(c);
     c.on('close', () => clients.delete(c));
-    let buf = '';
-    c.setEncoding('utf8');
-    c.on('data', (d) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      let req: { cmd: string; follow?: boolean; since?: number };
-      try {
-        req = JSON.parse(buf.slice(0, nl)) as typeof req;
-      } catch {
-        c.end(JSON.stringify({ error: 'bad request' }) + '\n');
-        return;
-      }
-      if (req.cmd === 'events' && events) {
-        // JSON lines: the backlog, then (with follow) every new event in order until the client leaves
-        for (const e of events.since(req.since ?? 0)) c.write(JSON.stringify(e) + '\n');
-        if (!req.follow) {
-          c.end();
-          return;
-        }
-        const off = events.subscribe((e) => c.write(JSON.stringify(e) + '\n'));
-        c.on('close', off);
-        return;
-      }
-      handle(req).then(
-        (r) => c.end(JSON.stringify(r) + '\n'),
-        (e: Error) => c.end(JSON.stringify({ error: e.message }) + '\n'),
-      );
+    const deadline = setTimeout(
+      () => answer(c, { error: `no request within ${limits.requestTimeoutMs} ms` }),
+      limits.requestTimeoutMs,
+    );
+    c.on('close', () => clearTimeout(deadline));
+    const line = new RequestLine(limits.maxLineBytes);
+    let taken = false;
+    c.on('data', (d: Buffer) => {
+      if (taken) return; // one request per connection; the rest is ignored
+      const f = line.push(d);
+      if ('more' in f) return;
+      taken = true;
+      clearTimeout(deadline);
+      const req = 'line' in f ? parseRequest(f.line) : f;
+      if ('error' in req) answer(c, { error: req.error });
+      else if (req.cmd === 'events' && events) streamEvents(c, req, events, limits);
+      else
+        handle(req).then(
+          (r) => answer(c, r),
+          (e: Error) => answer(c, { error: e.message }),
+        );
     });
-    c.on('error', () => {});
   });
   const old = process.umask(0o177);
   try {
@@ -61,6 +72,22 @@ export function serveControl(
     return close(cb);
   };
   return server;
+}
+
+/** JSON lines: the backlog, then (with follow) every new event in order until the client leaves. */
+function streamEvents(c: Socket, req: ControlRequest, events: EventLog, limits: ControlLimits) {
+  const send = (e: unknown) => {
+    // a follower that stopped reading would otherwise grow our memory without bound
+    if (c.writableLength > limits.maxQueuedBytes) c.destroy();
+    else c.write(JSON.stringify(e) + '\n');
+  };
+  for (const e of events.since(req.since ?? 0)) send(e);
+  if (!req.follow) {
+    c.end();
+    return;
+  }
+  const off = events.subscribe(send);
+  c.on('close', off);
 }
 
 export function requestControl(

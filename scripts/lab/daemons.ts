@@ -195,7 +195,8 @@ export class Capture {
   readonly pkts: Pkt[] = [];
   private child?: ChildProcess;
   constructor(
-    readonly lab: Lab,
+    /** a lab, or anything that names the namespace of a host (a test's own netns) */
+    readonly lab: { host(name: string): { ns: string } },
     readonly host: string,
     readonly family: 4 | 6 = 4,
   ) {}
@@ -269,6 +270,18 @@ export class Capture {
 
   adverts(src: string) {
     return this.pkts.filter((p) => p.src === src && p.prio !== undefined);
+  }
+
+  /** Gaps (ms) between consecutive adverts from `src` captured in [from, to] (epoch ms). */
+  advertGaps(src: string, from: number, to: number) {
+    const ts = this.adverts(src)
+      .filter((p) => (p.prio ?? 0) > 0 && p.t >= from && p.t <= to)
+      .map((p) => p.t);
+    const gaps = ts.slice(1).map((t, i) => t - ts[i]);
+    const sorted = [...gaps].sort((a, b) => a - b);
+    const q = (f: number) =>
+      sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))] ?? 0;
+    return { adverts: ts.length, p50: q(0.5), p99: q(0.99), max: sorted.at(-1) ?? 0 };
   }
 
   /** tshark prints with some delay: wait until an advert from `src` after `after` has been seen. */
