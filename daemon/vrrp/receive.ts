@@ -64,6 +64,9 @@ export function peekVrid(packet: Uint8Array): number | undefined {
   return packet[ip.headerLength + 1];
 }
 
+/** The source address of a packet, when it has an IP header. */
+export const peekSource = (packet: Uint8Array) => decodeIpHeader(packet)?.src;
+
 /** `vips`: the instance's addresses, checked against the advert's (none given: not checked). */
 export function receive(packet: Uint8Array, exp: Expect, vips?: readonly string[]): Received {
   const ip = decodeIpHeader(packet);
