@@ -47,10 +47,7 @@ export interface InstanceHooks {
   advertLag(ms: number): void;
   /** how late any timer of it fired, ms (auto priority) */
   timerLag?(ms: number): void;
-  /**
-   * a packet not of this instance's VRID (undefined: too short to name one)
-   * reached its socket: the engine counts it once per socket kind (unclaimed.ts)
-   */
+  /** a packet not of its VRID (undefined: none to read) reached its socket (unclaimed.ts) */
   foreign?(vrid: number | undefined, path: Path['opts'], inst: Instance, pkt: Uint8Array): void;
 }
 
@@ -276,11 +273,8 @@ export class Instance {
   onPacket(pkt: Uint8Array, path?: Path) {
     // a packet of another virtual router (or of none) on the same link is not a drop of ours
     const vrid = peekVrid(pkt);
-    if (vrid !== this.vrid) {
-      const opts = path?.opts ?? this.paths.all[0].opts;
-      this.hooks.foreign?.(vrid, opts, this, pkt);
-      return;
-    }
+    if (vrid !== this.vrid)
+      return this.hooks.foreign?.(vrid, path?.opts ?? this.paths.all[0].opts, this, pkt);
     const r = receive(
       pkt,
       {
