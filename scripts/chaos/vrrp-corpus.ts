@@ -390,12 +390,14 @@ export interface Tally {
   kernel: Partial<Record<KernelCounter, number>>;
 }
 
-/** What the receivers must count for these cases, each sent `times` times. */
-export function tally(cases: readonly Case[], times = 1): Tally {
+/** What the receivers must count for these cases, each sent `times` times (or times(index)). */
+export function tally(cases: readonly Case[], times: number | ((i: number) => number) = 1): Tally {
   const t: Tally = { instance: {}, unclaimed: {}, kernel: {} };
-  const bump = <K extends string>(r: Partial<Record<K, number>>, k: K) =>
-    (r[k] = (r[k] ?? 0) + times);
-  for (const c of cases) {
+  let n = 0;
+  const bump = <K extends string>(r: Partial<Record<K, number>>, k: K) => (r[k] = (r[k] ?? 0) + n);
+  for (const [i, c] of cases.entries()) {
+    n = typeof times === 'number' ? times : times(i);
+    if (!n) continue;
     const e = c.expect;
     if (e.at === 'instance') bump((t.instance[e.vrid] ??= {}), e.reason);
     else if (e.at === 'unclaimed') bump(t.unclaimed, e.reason);
