@@ -138,7 +138,7 @@ async function main() {
   } finally {
     lab.down();
   }
-  const ratio = (a?: number, b?: number) => (a !== undefined && b ? +(a / b).toFixed(2) : null);
+  const ratio = (a?: number, b?: number) => (a !== undefined && b ? +(a / b).toPrecision(3) : null);
   for (const rate of rates) {
     const ks = results.find((x) => x.kind === 'ks' && x.rate === rate);
     const kd = results.find((x) => x.kind === 'kd' && x.rate === rate);
