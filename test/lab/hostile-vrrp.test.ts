@@ -55,25 +55,27 @@ describe('hostile VRRP input (lab)', function () {
     const r = await inject(lab, ['corpus', '--seed', '20', '--rate', '5000']);
     await sleep(500);
     const after = await snapshot();
+    // broken IP headers: ip_rcv on each host, or first the lab's bridge when br_netfilter is
+    // loaded (it is here); it counts them in its namespace as ip_rcv would, and no host sees them
+    const ipDrops = (c: Record<string, number>) =>
+      Object.fromEntries(KERNEL_COUNTERS.map((n) => [n, c[n]]));
+    const sw = ipDrops(delta(after.sw, before.sw));
+    const bridged = Object.values(sw).some((n) => n > 0);
+    if (bridged) assert.deepEqual(sw, r.expect.kernel, 'IP header drops at the bridge');
     for (const h of PAIR as ('d1' | 'd2')[]) {
       const k = delta(after[h].kernel, before[h].kernel);
       assert.equal(k.RawDrops + k.Raw6Drops, 0, `${h}: no socket overflowed at 5,000/s`);
       const counted = countedSince(after[h].daemon, before[h].daemon);
       assert.deepEqual(counted.instance, r.expect.instance, `${h}: instance drops by reason`);
       assert.deepEqual(counted.unclaimed, r.expect.unclaimed, `${h}: unclaimed drops`);
-      const kernel = Object.fromEntries(KERNEL_COUNTERS.map((c) => [c, k[c]]));
-      const none = Object.fromEntries(KERNEL_COUNTERS.map((c) => [c, 0]));
-      assert.deepEqual(kernel, none, `${h}: the bridge kept broken IP headers from the hosts`);
+      const none = ipDrops(Object.fromEntries(KERNEL_COUNTERS.map((n) => [n, 0])));
+      assert.deepEqual(ipDrops(k), bridged ? none : r.expect.kernel, `${h}: IP header drops`);
       assert.equal(
         after[h].daemon.transitions,
         before[h].daemon.transitions,
         `${h}: no transition`,
       );
     }
-    // the lab's bridge (br_netfilter) checks IP headers first, counted in its namespace as ip_rcv would
-    const sw = delta(after.sw, before.sw);
-    const kernel = Object.fromEntries(KERNEL_COUNTERS.map((c) => [c, sw[c]]));
-    assert.deepEqual(kernel, r.expect.kernel, "the kernel's IP header drops (at the bridge)");
     assert.ok((await pair!.m.alive()) && (await pair!.b.alive()), 'both daemons alive');
   });
 
