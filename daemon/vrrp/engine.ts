@@ -65,10 +65,10 @@ export class VrrpEngine {
         },
         pacer: this.pacer,
         ...(this.deps.timerLag ? { timerLag: this.deps.timerLag } : {}),
-        foreign: (vrid, opts, from, pkt) => {
-          const why = this.unclaimed.heard(vrid, opts, from);
+        foreign: (vrid, path, pkt) => {
+          const why = this.unclaimed.heard(vrid, path);
           if (why === 'unknown_vrid' && this.config.global_defs.log_unknown_vrids)
-            this.unknown.heard(vrid!, opts.ifname, peekSource(pkt) ?? '?');
+            this.unknown.heard(vrid!, path.opts.ifname, peekSource(pkt) ?? '?');
         },
       },
       watch.initial,

@@ -48,7 +48,7 @@ export interface InstanceHooks {
   /** how late any timer of it fired, ms (auto priority) */
   timerLag?(ms: number): void;
   /** a packet not of its VRID (undefined: none to read) reached its socket (unclaimed.ts) */
-  foreign?(vrid: number | undefined, path: Path['opts'], inst: Instance, pkt: Uint8Array): void;
+  foreign?(vrid: number | undefined, path: Path, pkt: Uint8Array): void;
 }
 
 export class Instance {
@@ -193,9 +193,9 @@ export class Instance {
     return this.cfg.name;
   }
 
-  /** the sockets it listens on (one per heartbeat path), with whether each is open */
-  listening() {
-    return this.paths.all.map((p) => ({ opts: p.opts, open: p.channel !== undefined }));
+  /** the sockets it listens on: one per heartbeat path (open while it has a channel) */
+  listening(): readonly Path[] {
+    return this.paths.all;
   }
 
   /**
@@ -273,8 +273,7 @@ export class Instance {
   onPacket(pkt: Uint8Array, path?: Path) {
     // a packet of another virtual router (or of none) on the same link is not a drop of ours
     const vrid = peekVrid(pkt);
-    if (vrid !== this.vrid)
-      return this.hooks.foreign?.(vrid, path?.opts ?? this.paths.all[0].opts, this, pkt);
+    if (vrid !== this.vrid) return this.hooks.foreign?.(vrid, path ?? this.paths.all[0], pkt);
     const r = receive(
       pkt,
       {

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { parseText } from '../../../daemon/config/index';
 import { encode } from '../../../daemon/vrrp/codec';
 import { vrrpPacket } from '../../../daemon/vrrp/receive';
-import { socketKind, Unclaimed, type Listener } from '../../../daemon/vrrp/unclaimed';
+import { socketKind, Unclaimed, type Listener, type Socket } from '../../../daemon/vrrp/unclaimed';
 import { soloEngine } from './fakes';
 
 const instance = (name: string, vrid: number, extra = '') =>
@@ -68,30 +68,26 @@ describe('Unclaimed (pure)', () => {
     src: '198.51.100.11',
     unicastPeers: [] as string[],
   });
-  const listener = (vrid: number, o = opts('eth0'), open = true): Listener => ({
-    vrid,
-    listening: () => [{ opts: o, open }],
-  });
+  const socket = (ifname = 'eth0'): Socket => ({ opts: opts(ifname), channel: {} });
+  const listener = (vrid: number, s: Socket): Listener => ({ vrid, listening: () => [s] });
 
-  it('the counting instance hands over when its socket closes', () => {
-    let aOpen = true;
-    const a: Listener = { vrid: 1, listening: () => [{ opts: opts('eth0'), open: aOpen }] };
-    const b = listener(2);
-    const u = new Unclaimed(() => [a, b]);
-    assert.equal(u.heard(9, opts('eth0'), a), 'unknown_vrid');
-    assert.equal(u.heard(9, opts('eth0'), b), undefined, 'the same packet, another copy');
-    aOpen = false;
-    assert.equal(u.heard(9, opts('eth0'), b), 'unknown_vrid');
+  it('one socket of a kind counts; another takes over when it closes', () => {
+    const [sa, sb] = [socket(), socket()];
+    const u = new Unclaimed(() => [listener(1, sa), listener(2, sb)]);
+    assert.equal(u.heard(9, sa), 'unknown_vrid');
+    assert.equal(u.heard(9, sb), undefined, 'the same packet, another copy');
+    delete sa.channel; // closed
+    assert.equal(u.heard(9, sb), 'unknown_vrid');
+    assert.equal(u.heard(1, sb), undefined, 'VRID 1 has an instance here');
     assert.equal(u.drops.unknown_vrid, 2);
   });
 
   it('owners are per socket kind: a VRID on another interface is unknown here', () => {
-    const a = listener(1);
-    const b = listener(2, opts('eth1'));
-    const u = new Unclaimed(() => [a, b]);
-    assert.equal(u.heard(2, opts('eth0'), a), 'unknown_vrid');
-    assert.equal(u.heard(1, opts('eth1'), b), 'unknown_vrid');
-    assert.equal(u.heard(undefined, opts('eth1'), b), 'short');
+    const [sa, sb] = [socket('eth0'), socket('eth1')];
+    const u = new Unclaimed(() => [listener(1, sa), listener(2, sb)]);
+    assert.equal(u.heard(2, sa), 'unknown_vrid');
+    assert.equal(u.heard(1, sb), 'unknown_vrid');
+    assert.equal(u.heard(undefined, sb), 'short');
     assert.notEqual(socketKind(opts('eth0')), socketKind(opts('eth0', 'ff02::12')));
   });
 });
