@@ -213,6 +213,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       reloads,
       startup,
       instances: engine?.instances ?? [],
+      ...(engine ? { unclaimedDrops: engine.unclaimed } : {}),
       virtualServers: [],
       ...lvs?.status(),
       loop: {

@@ -90,6 +90,14 @@ export function buildRegistry(src: MetricsSource): Metrics {
           set({ instance: i.name, reason }, n);
     },
   );
+  g(
+    'keepalive_vrrp_unclaimed_drops_total',
+    'received VRRP packets no instance claims, by reason (short: no VRID to read; unknown_vrid)',
+    ['reason'],
+    (set, st) => {
+      for (const [reason, n] of Object.entries(st.unclaimedDrops ?? {})) set({ reason }, n);
+    },
+  );
   new Gauge({
     name: 'keepalive_vrrp_transitions_total',
     help: 'state transitions, by instance and cause',

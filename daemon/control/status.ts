@@ -3,6 +3,7 @@
 import type { CheckStats, VirtualServerStatus } from '../check/status';
 import type { InstanceStatus } from '../vrrp/status';
 import type { WorkerLoop } from '../vrrp/protocol';
+import type { UnclaimedReason } from '../vrrp/unclaimed';
 
 export type { InstanceStatus, VirtualServerStatus };
 
@@ -12,6 +13,8 @@ export interface DaemonStatus {
   startedAt: string;
   reloads: number;
   instances: InstanceStatus[];
+  /** VRRP packets no instance claims (too short to name a VRID, or a VRID no instance has), by reason */
+  unclaimedDrops?: Record<UnclaimedReason, number>;
   virtualServers: VirtualServerStatus[];
   dataplane?: { backend: string; errors: number };
   checks?: CheckStats;

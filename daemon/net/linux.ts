@@ -2,12 +2,11 @@
 // rtnetlink for VIPs, AF_PACKET for gratuitous ARP and unsolicited
 // neighbour advertisements, /sys and os.networkInterfaces for links.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { bytesToIpv6 } from '../core/address';
 import { networkInterfaces } from 'node:os';
 import { garpFrame, parseMac } from './arp';
 import type { Channel, ChannelOptions, NetIO, Route, Rule, Vip, VmacSpec } from './io';
 import { describeRoute, describeRule } from '../core/route';
-import { ipv6Packet } from './ip-header';
+import { IPV6_HEADER_LENGTH } from './ip-header';
 import { unsolicitedNaFrame } from './ndisc';
 import {
   AF_INET,
@@ -230,10 +229,17 @@ export class LinuxNet implements NetIO {
       for (let i = 0; i < 64; i++) {
         const len = n.recvMeta(fd, buf, meta);
         if (len < 0) break;
-        const src = bytesToIpv6(meta, 0);
-        const dst = bytesToIpv6(meta, 16);
+        // the header as ipv6Packet makes it, from the bytes recvmsg gave (no address strings)
         const hop = meta.readInt32LE(32);
-        onPacket(ipv6Packet(buf.subarray(0, len), src, dst, o.protocol, hop < 0 ? 0 : hop));
+        const p = new Uint8Array(IPV6_HEADER_LENGTH + len);
+        p[0] = 0x60;
+        p[4] = len >> 8;
+        p[5] = len & 0xff;
+        p[6] = o.protocol;
+        p[7] = hop < 0 ? 0 : hop;
+        p.set(meta.subarray(0, 32), 8); // source, destination
+        p.set(buf.subarray(0, len), IPV6_HEADER_LENGTH);
+        onPacket(p);
       }
     });
     const dests = o.unicastPeers.length ? o.unicastPeers : [o.group];

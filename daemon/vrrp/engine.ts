@@ -11,6 +11,8 @@ import { planReload, runnable, type ReloadPlan } from './reload';
 import type { InstanceEvent, InstanceStatus, Transition } from './status';
 import { SyncGroups } from './sync-group';
 import { TrackerWatch, type WatchDeps } from './track-watch';
+import { peekSource } from './receive';
+import { Unclaimed } from './unclaimed';
 import { UnknownVrids } from './unknown-vrid';
 
 export interface EngineDeps extends Omit<WatchDeps, 'bfd'> {
@@ -33,6 +35,8 @@ export class VrrpEngine {
   /** vrrp_startup_delay: no master-down timer fires before this (clock ms) */
   private delayedUntil = 0;
   private readonly unknown: UnknownVrids;
+  /** packets no instance claims, counted once per socket kind */
+  readonly unclaimed = new Unclaimed(() => this.instances.values());
 
   constructor(
     private config: Config,
@@ -61,9 +65,11 @@ export class VrrpEngine {
         },
         pacer: this.pacer,
         ...(this.deps.timerLag ? { timerLag: this.deps.timerLag } : {}),
-        ...(this.config.global_defs.log_unknown_vrids
-          ? { unknownVrid: (v, ifname, src) => this.unknown.heard(v, ifname, src) }
-          : {}),
+        foreign: (vrid, path, pkt) => {
+          const why = this.unclaimed.heard(vrid, path);
+          if (why === 'unknown_vrid' && this.config.global_defs.log_unknown_vrids)
+            this.unknown.heard(vrid!, path.opts.ifname, peekSource(pkt) ?? '?');
+        },
       },
       watch.initial,
     );
@@ -105,6 +111,7 @@ export class VrrpEngine {
     // must not hold the VIP beside the new master (keepalived: vrrp_restore_interface, force)
     for (const i of created) setEntries(this.deps.net, false, i.entries, () => {});
     for (const i of created) i.start();
+    this.unclaimed.reset();
     watch.start([...this.instances.values()]);
   }
 
@@ -146,6 +153,7 @@ export class VrrpEngine {
       .filter((vi) => runnable(vi) && !this.instances.has(vi.name))
       .map((cfg) => this.create(cfg, watch));
     for (const i of fresh) i.start();
+    this.unclaimed.reset();
     watch.start([...this.instances.values()]);
   }
 
@@ -153,6 +161,7 @@ export class VrrpEngine {
   stop() {
     this.watch?.stop();
     for (const i of this.instances.values()) i.stop();
+    this.unclaimed.reset();
     this.deps.bfd?.stop();
     if (this.statics) this.setStatic(false, this.statics);
     this.statics = undefined;

@@ -47,8 +47,8 @@ export interface InstanceHooks {
   advertLag(ms: number): void;
   /** how late any timer of it fired, ms (auto priority) */
   timerLag?(ms: number): void;
-  /** log_unknown_vrids: an advert for another VRID reached this instance's socket */
-  unknownVrid?(vrid: number, ifname: string, src: string): void;
+  /** a packet not of its VRID (undefined: none to read) reached its socket (unclaimed.ts) */
+  foreign?(vrid: number | undefined, path: Path, pkt: Uint8Array): void;
 }
 
 export class Instance {
@@ -193,6 +193,11 @@ export class Instance {
     return this.cfg.name;
   }
 
+  /** the sockets it listens on: one per heartbeat path (open while it has a channel) */
+  listening(): readonly Path[] {
+    return this.paths.all;
+  }
+
   /**
    * vrrp_startup_delay (keepalived: vrrp_delayed_start_time): until then a
    * master-down timer is pushed to this time plus its interval; an address
@@ -266,6 +271,9 @@ export class Instance {
   }
 
   onPacket(pkt: Uint8Array, path?: Path) {
+    // a packet of another virtual router (or of none) on the same link is not a drop of ours
+    const vrid = peekVrid(pkt);
+    if (vrid !== this.vrid) return this.hooks.foreign?.(vrid, path ?? this.paths.all[0], pkt);
     const r = receive(
       pkt,
       {
@@ -285,11 +293,6 @@ export class Instance {
       this.vips.map((v) => v.address),
     );
     if (!r.ok) {
-      const vrid = this.hooks.unknownVrid && peekVrid(pkt);
-      if (typeof vrid === 'number' && vrid !== this.vrid)
-        this.hooks.unknownVrid!(vrid, path?.opts.ifname ?? this.ifname, r.src ?? '?');
-      // a packet of another virtual router on the same link is not a drop of ours
-      if (r.reason === 'vrid') return;
       this.counters.drops[r.reason]++;
       return;
     }

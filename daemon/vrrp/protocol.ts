@@ -4,6 +4,7 @@ import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
 import type { ReloadPlan } from './reload';
 import type { InstanceEvent, InstanceStatus, Transition } from './status';
+import type { UnclaimedReason } from './unclaimed';
 
 export interface WorkerLoop {
   /** the latest an advert timer fired after its deadline (always measured: it costs nothing) */
@@ -26,7 +27,14 @@ export type FromWorker =
   | { type: 'transition'; t: Transition }
   /** MASTER_RX_LOWER_PRI, a change of priority */
   | { type: 'event'; e: InstanceEvent }
-  | { type: 'status'; id: number; instances: InstanceStatus[]; loop: WorkerLoop }
+  | {
+      type: 'status';
+      id: number;
+      instances: InstanceStatus[];
+      loop: WorkerLoop;
+      /** packets no instance claims (unclaimed.ts), by reason */
+      unclaimed: Record<UnclaimedReason, number>;
+    }
   | { type: 'reloaded'; result: ReloadPlan }
   /** a bfd_instance's session went up or down (and each one's state at start and reload): BFD_CHECK */
   | { type: 'bfd'; name: string; up: boolean }

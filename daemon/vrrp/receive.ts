@@ -57,12 +57,20 @@ export type Received =
     }
   | { ok: false; reason: DropReason; detail: string; src?: string };
 
-/** The VRID of a packet (to find its instance) without validating anything else. */
+/**
+ * The VRID of a packet (to find its instance) without validating anything
+ * else. Every packet on the link comes here, a flood too: no allocation.
+ */
 export function peekVrid(packet: Uint8Array): number | undefined {
-  const ip = decodeIpHeader(packet);
-  if (!ip || packet.length < ip.headerLength + 2) return undefined;
-  return packet[ip.headerLength + 1];
+  const version = packet.length ? packet[0] >> 4 : 0;
+  const headerLength =
+    version === 4 && packet.length >= 20 ? (packet[0] & 0x0f) * 4 : version === 6 ? 40 : 0;
+  if (headerLength < 20 || packet.length < headerLength + 2) return undefined;
+  return packet[headerLength + 1];
 }
+
+/** The source address of a packet, when it has an IP header. */
+export const peekSource = (packet: Uint8Array) => decodeIpHeader(packet)?.src;
 
 /** `vips`: the instance's addresses, checked against the advert's (none given: not checked). */
 export function receive(packet: Uint8Array, exp: Expect, vips?: readonly string[]): Received {

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model';
 import type { LogLevel } from '../core/log';
-import type { FromWorker, ToWorker, WorkerLoop } from './protocol';
+import type { FromWorker, ToWorker } from './protocol';
 import { planReload, reloadMessage, runningOf, type ReloadPlan } from './reload';
-import type { InstanceEvent, InstanceStatus, Transition } from './status';
+import type { InstanceEvent, Transition } from './status';
 
 export interface ThreadEvents {
   log(level: LogLevel, msg: string): void;
@@ -104,7 +104,9 @@ export class VrrpThread {
     void this.worker.terminate();
   }
 
-  status(timeoutMs = 2000): Promise<{ instances: InstanceStatus[]; loop: WorkerLoop }> {
+  status(
+    timeoutMs = 2000,
+  ): Promise<Pick<Extract<FromWorker, { type: 'status' }>, 'instances' | 'loop' | 'unclaimed'>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
@@ -114,7 +116,7 @@ export class VrrpThread {
       this.pending.set(id, (m) => {
         clearTimeout(t);
         this.pending.delete(id);
-        resolve({ instances: m.instances, loop: m.loop });
+        resolve({ instances: m.instances, loop: m.loop, unclaimed: m.unclaimed });
       });
       this.post({ type: 'status', id });
     });

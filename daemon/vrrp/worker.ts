@@ -154,6 +154,7 @@ port.on('message', (m: ToWorker) => {
         type: 'status',
         id: m.id,
         instances: engine.status(),
+        unclaimed: { ...engine.unclaimed.drops },
         loop: {
           maxAdvertLagMs: round(engine.maxLagMs),
           ...lag.read(),

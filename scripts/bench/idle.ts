@@ -7,11 +7,11 @@
 // With --dual-stack the instances come in pairs sharing a VRID, one IPv4 and
 // one IPv6 (VRRPv3 to ff02::12), as a dual-stack director runs them.
 // `npm run bench:idle [-- --seconds 60 --instances 1 --rounds 1 --dual-stack]`
-import { readdirSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Lab } from '../lab/lab';
 import { LabDaemon, type Kind } from '../lab/daemons';
 import { sleep, waitFor } from '../lab/sys';
+import { cpuNs, rssKb, tree } from './proc-cpu';
 
 const o = new Command()
   .option('--seconds <n>', 'measurement window', '60')
@@ -46,43 +46,6 @@ function conf(n: number): string {
       `  virtual_ipaddress {\n    ${cidrOf(i)}\n  }\n}\n`;
   return s;
 }
-
-/** pid and every descendant (keepalived forks its VRRP child) */
-function tree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch {
-      /* gone */
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    out.push(p);
-    for (const c of children.get(p) ?? []) walk(c);
-  };
-  walk(root);
-  return out;
-}
-
-/** CPU nanoseconds of every thread of these processes */
-function cpuNs(pids: number[]): number {
-  let ns = 0;
-  for (const p of pids)
-    for (const t of readdirSync(`/proc/${p}/task`))
-      ns += Number(readFileSync(`/proc/${p}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
-  return ns;
-}
-
-const rssKb = (pids: number[]) =>
-  pids.reduce(
-    (sum, p) => sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))![1]),
-    0,
-  );
 
 async function measure(lab: Lab, kind: Kind) {
   const d = new LabDaemon(lab, 'd1', kind, conf(N));

@@ -199,6 +199,8 @@ export class Capture {
     readonly lab: { host(name: string): { ns: string } },
     readonly host: string,
     readonly family: 4 | 6 = 4,
+    /** a capture filter instead of all VRRP and ARP (a flood must not reach tshark) */
+    readonly filter?: string,
   ) {}
 
   async start() {
@@ -215,7 +217,7 @@ export class Capture {
         '-l',
         '-n',
         '-f',
-        this.family === 6 ? 'ip6 proto 112 or icmp6' : 'ip proto 112 or arp',
+        this.filter ?? (this.family === 6 ? 'ip6 proto 112 or icmp6' : 'ip proto 112 or arp'),
         '-T',
         'fields',
         '-E',

@@ -2,7 +2,7 @@
 // own: startup_script and shutdown_script run, umask sets the mode of the
 // notify FIFO keepalive-ts creates, notify_fifo_script reads that FIFO (its
 // path as last argument) until EOF at exit; a master hearing a lower-priority
-// advert (injected with vrrp-inject) runs notify_master_rx_lower_pri and
+// advert (injected with chaos/inject.ts advert) runs notify_master_rx_lower_pri and
 // writes MASTER_RX_LOWER_PRI; a track_file write writes MASTER_PRIORITY.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -164,7 +164,8 @@ ${vi3}${extra}`;
         'exec',
         peer,
         process.execPath,
-        path.join(ROOT, 'dist/scripts/vrrp-inject.js'),
+        path.join(ROOT, 'dist/scripts/chaos/inject.js'),
+        'advert',
         '--if',
         'lan1',
         '--prio',

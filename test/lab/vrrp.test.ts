@@ -160,7 +160,8 @@ describe('VRRP interop with keepalived 2.2.7 (lab)', function () {
     const inject = (...args: string[]) =>
       lab.exec('gw', [
         process.execPath,
-        path.join(ROOT, 'dist/scripts/vrrp-inject.js'),
+        path.join(ROOT, 'dist/scripts/chaos/inject.js'),
+        'advert',
         '--if',
         'lan0',
         '--prio',
