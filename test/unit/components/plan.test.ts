@@ -51,7 +51,7 @@ describe('host plans (what runs on each host)', () => {
 
   it('install: checks the Node.js version and unpacks the bundle from stdin', () => {
     assert.match(d[0][0].create, /needs Node\.js >= 20/);
-    assert.match(d[0][0].create, /base64 -d \| tar -xz/);
+    assert.match(d[0][0].create, /base64 -d < "\$s\/bundle.b64" \| tar -xz/);
     assert.equal(d[0][0].stdin, 'QUJD');
   });
 
