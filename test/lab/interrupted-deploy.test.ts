@@ -1,0 +1,150 @@
+// The direct path (the suite's host steps over SSH) interrupted at random
+// points: the ssh client of the running step gets SIGINT or SIGKILL after a
+// random delay. After each interruption every host satisfies the invariant
+// of components/host-invariant.ts (taken once no step runs on the host any
+// more), and a re-run converges to the full deploy. The seed is printed.
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { buildBundle } from '../../components/bundle';
+import { directorSteps, realServerSteps, type Step } from '../../components/plan';
+import { readStackSpec } from '../../components/stack-file';
+import { ROOT, VIP } from '../../scripts/lab/daemons';
+import { applySteps } from '../../scripts/lab/direct';
+import type { Lab } from '../../scripts/lab/lab';
+import { waitFor } from '../../scripts/lab/sys';
+import { sharedLab } from './fixture';
+import {
+  deployTargets,
+  report,
+  seededRandom,
+  snapshotHosts,
+  violations,
+  type Trial,
+} from './deploy-trials';
+
+const TRIALS = Number(process.env.KEEPALIVE_DEPLOY_TRIALS ?? 6);
+
+describe('interrupted deploys: the direct path (ssh killed at random points)', function () {
+  this.timeout(600_000);
+  let lab: Lab;
+  const spec = readStackSpec('lab');
+  const bundle = buildBundle();
+  const steps = [...realServerSteps(spec, 'lab'), ...directorSteps(spec, 'lab', bundle)];
+  const targets = deployTargets(spec, 'lab', bundle.sha256);
+  const rnd = seededRandom();
+  const trials: Trial[] = [];
+  let baseline: Awaited<ReturnType<typeof snapshotHosts>>;
+  /** how long a deploy takes from clean hosts, and again over a deployed lab */
+  let fullMs = 0;
+  let redeployMs = 0;
+
+  before(async () => {
+    lab = await sharedLab();
+    baseline = await snapshotHosts(lab, spec, targets);
+    console.log(`      seed ${rnd.seed} (replay: KEEPALIVE_DEPLOY_SEED=${rnd.seed})`);
+  });
+  after(async () => {
+    if (trials.length) console.log(report('direct path', rnd.seed, trials));
+    if (lab) await applySteps(lab, steps, 'delete');
+  });
+
+  const deploy = async () => {
+    const t0 = Date.now();
+    await applySteps(lab, steps, 'create');
+    return Date.now() - t0;
+  };
+
+  it('a deploy without interruption converges (and times it from clean and again)', async () => {
+    // the first run on a fresh lab is slower (cold caches, first logins): time the second
+    await deploy();
+    await applySteps(lab, steps, 'delete');
+    fullMs = await deploy();
+    redeployMs = await deploy();
+    console.log(`      deploy from clean ${fullMs} ms, over the deployed lab ${redeployMs} ms`);
+    assert.deepEqual(
+      violations(baseline, await snapshotHosts(lab, spec, targets), targets, 'converged'),
+      [],
+    );
+    await applySteps(lab, steps, 'delete');
+  });
+
+  it(`${TRIALS} interrupted deploys: every host whole after each, every re-run converges`, async () => {
+    for (let i = 0; i < TRIALS; i++) {
+      const kind = i % 2 === 0 ? 'SIGINT' : 'SIGKILL';
+      // trials 1-2, 5-6 start from clean hosts, 3-4 over the deployed lab (a re-deploy interrupted)
+      if (i % 4 < 2) await applySteps(lab, steps, 'delete');
+      const before = await snapshotHosts(lab, spec, targets);
+      // the seed replays the same fractions of the measured deploy times
+      const delayMs = Math.round(rnd.next() * (i % 4 < 2 ? fullMs : redeployMs));
+      const ac = new AbortController();
+      let point = 'after the last step';
+      let current: Step | undefined;
+      const timer = setTimeout(() => {
+        point = current ? `${current.host}:${current.kind}` : 'before the first step';
+        ac.abort();
+      }, delayMs);
+      try {
+        await applySteps(lab, steps, 'create', {
+          signal: ac.signal,
+          killSignal: kind,
+          onStep: (s) => (current = s),
+        });
+      } catch (e) {
+        if (!ac.signal.aborted) throw e;
+      } finally {
+        clearTimeout(timer);
+      }
+      const now = await snapshotHosts(lab, spec, targets);
+      assert.deepEqual(
+        violations(before, now, targets, 'interrupted'),
+        [],
+        `trial ${i + 1}: ${kind} after ${delayMs} ms in ${point} (seed ${rnd.seed})`,
+      );
+      const t0 = Date.now();
+      await deploy();
+      const after = await snapshotHosts(lab, spec, targets);
+      const v = violations(before, after, targets, 'converged');
+      trials.push({
+        kind,
+        delayMs,
+        point,
+        converged: v.length === 0,
+        rerunSeconds: (Date.now() - t0) / 1000,
+      });
+      assert.deepEqual(
+        v,
+        [],
+        `trial ${i + 1}: re-run after ${kind} in ${point} (seed ${rnd.seed})`,
+      );
+    }
+  });
+
+  it('after the last re-run: the VIP on the master, clients served by both real servers', async () => {
+    await waitFor(
+      'VIP on d1',
+      async () =>
+        (await lab.exec('d1', ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP),
+      15_000,
+      200,
+    );
+    await waitFor(
+      'served by rs1 and rs2',
+      async () => {
+        const r = await lab.exec('cl', [
+          process.execPath,
+          path.join(ROOT, 'dist/scripts/lab/http-probe.js'),
+          ...['--url', `http://${VIP}/`, '--count', '20'],
+        ]);
+        const out = JSON.parse(r.stdout || '{}');
+        return out.errors === 0 && out.counts?.rs1 > 0 && out.counts?.rs2 > 0;
+      },
+      30_000,
+      500,
+    );
+  });
+
+  it('delete leaves every host as before', async () => {
+    await applySteps(lab, steps, 'delete');
+    assert.deepEqual(await snapshotHosts(lab, spec, targets), baseline);
+  });
+});
