@@ -13,7 +13,9 @@ import {
 } from '../../components/host-invariant';
 import { paths, renderCluster, sha256 } from '../../components/render';
 import type { ClusterSpec } from '../../components/spec';
+import { VIP } from '../../scripts/lab/daemons';
 import type { Lab } from '../../scripts/lab/lab';
+import { waitFor } from '../../scripts/lab/sys';
 
 /** `KEEPALIVE_DEPLOY_SEED` replays a run; otherwise a fresh seed (printed by the caller). */
 export function seededRandom(): { seed: number; next: () => number } {
@@ -127,4 +129,28 @@ export function inFlight(out: string): string[] {
     if (m[2].endsWith('ing')) open.set(m[1], m[2]);
     else open.delete(m[1]);
   return [...open].map(([r, op]) => `${r} (${op})`);
+}
+
+/** The lab deployed and working: the VIP on d1 (MASTER), clients served by rs1 and rs2. */
+export async function servedThroughVip(lab: Lab, requests = 20) {
+  await waitFor(
+    'VIP on d1',
+    async () =>
+      (await lab.exec('d1', ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP),
+    15_000,
+    200,
+  );
+  await waitFor(
+    'served by rs1 and rs2',
+    async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < requests; i++)
+        seen.add(
+          (await lab.exec('cl', ['curl', '-s', '--max-time', '1', `http://${VIP}/`])).stdout.trim(),
+        );
+      return seen.has('rs1') && seen.has('rs2');
+    },
+    30_000,
+    500,
+  );
 }

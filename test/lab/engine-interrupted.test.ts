@@ -12,15 +12,15 @@ import { spawn } from 'node:child_process';
 import { buildBundle } from '../../components/bundle';
 import { PULUMI_COMMANDS } from '../../components/gitops';
 import { readStackSpec } from '../../components/stack-file';
-import { VIP } from '../../scripts/lab/daemons';
 import { REPO } from '../../scripts/lab/deploy';
 import type { Lab } from '../../scripts/lab/lab';
-import { sleep, waitFor } from '../../scripts/lab/sys';
+import { sleep } from '../../scripts/lab/sys';
 import {
   deployTargets,
   inFlight,
   report,
   seededRandom,
+  servedThroughVip,
   snapshotHosts,
   violations,
   type Trial,
@@ -177,28 +177,7 @@ describe('interrupted deploys: pulumi up killed at random points (real engine)',
   it('then: no changes left, the VIP on the master, clients served by both real servers', async () => {
     assert.deepEqual(cli.recover(), []);
     cli.ok(['up', '--yes', '--skip-preview', '--expect-no-changes']);
-    await waitFor(
-      'VIP on d1',
-      async () =>
-        (await lab.exec('d1', ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP),
-      15_000,
-      200,
-    );
-    await waitFor(
-      'served by rs1 and rs2',
-      async () => {
-        const seen = new Set<string>();
-        for (let i = 0; i < 10; i++)
-          seen.add(
-            (
-              await lab.exec('cl', ['curl', '-s', '--max-time', '1', `http://${VIP}/`])
-            ).stdout.trim(),
-          );
-        return seen.has('rs1') && seen.has('rs2');
-      },
-      30_000,
-      500,
-    );
+    await servedThroughVip(lab, 10);
   });
 
   it('destroy leaves every host as before', async () => {

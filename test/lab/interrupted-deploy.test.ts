@@ -4,11 +4,9 @@
 // of components/host-invariant.ts (taken once no step runs on the host any
 // more), and a re-run converges to the full deploy. The seed is printed.
 import { strict as assert } from 'node:assert';
-import * as path from 'node:path';
 import { buildBundle } from '../../components/bundle';
 import { directorSteps, realServerSteps, type Step } from '../../components/plan';
 import { readStackSpec } from '../../components/stack-file';
-import { ROOT, VIP } from '../../scripts/lab/daemons';
 import { applySteps, sshRun } from '../../scripts/lab/direct';
 import type { Lab } from '../../scripts/lab/lab';
 import { waitFor } from '../../scripts/lab/sys';
@@ -17,6 +15,7 @@ import {
   deployTargets,
   report,
   seededRandom,
+  servedThroughVip,
   snapshotHosts,
   violations,
   type Trial,
@@ -140,27 +139,7 @@ describe('interrupted deploys: the direct path (ssh killed at random points)', f
   });
 
   it('after the last re-run: the VIP on the master, clients served by both real servers', async () => {
-    await waitFor(
-      'VIP on d1',
-      async () =>
-        (await lab.exec('d1', ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP),
-      15_000,
-      200,
-    );
-    await waitFor(
-      'served by rs1 and rs2',
-      async () => {
-        const r = await lab.exec('cl', [
-          process.execPath,
-          path.join(ROOT, 'dist/scripts/lab/http-probe.js'),
-          ...['--url', `http://${VIP}/`, '--count', '20'],
-        ]);
-        const out = JSON.parse(r.stdout || '{}');
-        return out.errors === 0 && out.counts?.rs1 > 0 && out.counts?.rs2 > 0;
-      },
-      30_000,
-      500,
-    );
+    await servedThroughVip(lab);
   });
 
   it('delete leaves every host as before', async () => {
