@@ -242,6 +242,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     lvsSync.stop();
     // the VIPs are gone: the "Stopping" mails may take a moment, bounded
     await alerts?.flush(1000);
+    // notify_stop and the group STOP scripts, bounded by child_wait_time
+    await notifier.settle(Math.max(0, waitMs - (Date.now() - t0)));
     await notifier.close();
     await runLifecycleScript('shutdown', config!.global_defs, log);
     server.close();

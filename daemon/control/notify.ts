@@ -153,6 +153,19 @@ export class Notifier {
     for (const f of this.fifos) f.write(line);
   }
 
+  /**
+   * Wait, at most `ms`, for the scripts queued so far. At stop a group's
+   * `GROUP G STOP` script waits in its queue behind the group's notify_stop:
+   * without this the process could end between the two.
+   */
+  async settle(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(this.queues.values()),
+      new Promise((r) => (timer = setTimeout(r, ms))),
+    ]).finally(() => clearTimeout(timer));
+  }
+
   /** Write what is queued, close the FIFOs (removing those created) and end their scripts. */
   async close() {
     const f = [...this.fifos, ...(this.lvsFifo ? [this.lvsFifo] : [])];

@@ -12,6 +12,7 @@ import { renderTable, type Report } from '../../verify/report';
 import { applySteps } from './direct';
 import { recoverStack } from './engine-recovery';
 import type { Lab } from './lab';
+import { auditLabSecrets } from './secret-audit';
 import { waitFor } from './sys';
 
 export const REPO = projectRoot();
@@ -128,6 +129,7 @@ export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
   ]);
   log(`VIP ${out.vip}, master ${out.master}, real servers ${out.realServers.join(', ')}`);
   log(status.stdout.trim());
+  await logSecretAudit(lab, log);
   // the FailoverCheck component's result (stack output `failover`)
   if (out.failover?.steps.length)
     log(
@@ -229,6 +231,25 @@ export async function deployDirect(lab: Lab, log: (s: string) => void) {
   log(status.stdout.trim());
   if (spec.failoverCheck.enabled && verifyFailover(lab) !== 0)
     throw new Error('the failover verification failed (table above)');
+  await logSecretAudit(lab, log);
+}
+
+/** The deploy's last word: no secret readable where operators and monitoring look. */
+async function logSecretAudit(lab: Lab, log: (s: string) => void) {
+  const spec = readStackSpec('lab');
+  const port = spec.metricsListen ? Number(spec.metricsListen.split(':')[1]) : undefined;
+  const { searched, exposures } = await auditLabSecrets(lab, {
+    password: spec.authPass ?? '',
+    directors: spec.directors.map((d) => d.name),
+    metricsPort: port,
+  });
+  if (exposures.length)
+    throw new Error(
+      `secrets exposed: ${exposures.map((e) => `${e.secret} in ${e.where}`).join('; ')}`,
+    );
+  log(
+    `secrets: the VRRP password and the private keys are in none of ${searched.length} places searched (daemon logs, events, status, metrics, command lines, lab logs)`,
+  );
 }
 
 /**

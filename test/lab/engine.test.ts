@@ -8,12 +8,13 @@
 // (scripts/pulumi-engine.sh).
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PULUMI_COMMANDS } from '../../components/gitops';
 import { REPO } from '../../scripts/lab/deploy';
 import type { Lab } from '../../scripts/lab/lab';
 import { VIP } from '../../scripts/lab/daemons';
+import { auditLabSecrets } from '../../scripts/lab/secret-audit';
 import { sleep } from '../../scripts/lab/sys';
 import { testLab } from './fixture';
 import { servedThroughVip } from './deploy-trials';
@@ -241,7 +242,39 @@ describe('the real Pulumi engine against the lab', function () {
     assert.deepEqual(changes().map(name), []);
   });
 
-  it('neither the VRRP password nor the SSH key is in plaintext in the state or the output', () => {
+  it('a host whose key is not the pinned one is refused: the step fails naming it and nothing runs there', async () => {
+    // a known_hosts in which rs3 has rs2's key
+    const lines = readFileSync(lab.knownHosts, 'utf8').split('\n');
+    const keyOf = (h: string) => lines.find((l) => l.split(' ')[0].split(',').includes(h));
+    const rs2 = keyOf('rs2')!.split(' ').slice(1).join(' ');
+    const wrong = lines.map((l) => (l === keyOf('rs3') ? `${l.split(' ')[0]} ${rs2}` : l));
+    const file = path.join(cli.home, 'known_hosts.wrong');
+    writeFileSync(file, wrong.join('\n'));
+    // the VIP step's script and its folder, to the nanosecond: a step that ran rewrites them
+    const vipScript = async () =>
+      (await lab.exec('rs3', ['ls', '-la', '--time-style=full-iso', '/etc/keepalived'])).stdout;
+    const before = await vipScript();
+    editStack((c) => (c.ssh = { ...(c.ssh as object), knownHostsFile: file }));
+    try {
+      const r = pulumi([
+        'up',
+        '--yes',
+        '--skip-preview',
+        '--replace',
+        `urn:pulumi:${stack}::keepalive::keepalive:lvs:RealServerPool$command:remote:Command::pool-rs3-vip`,
+      ]);
+      assert.notEqual(r.code, 0, 'up with a wrong pinned key must fail');
+      assert.match(r.out + r.err, /198\.51\.100\.23/, 'the error names the host');
+      assert.match(r.out + r.err, /host key|knownhosts|key mismatch/i, r.out + r.err);
+      assert.equal(await vipScript(), before, 'nothing ran on rs3');
+    } finally {
+      editStack((c) => (c.ssh = { ...(c.ssh as object), knownHostsFile: lab.knownHosts }));
+    }
+    ok([...PULUMI_COMMANDS.up]);
+    assert.deepEqual(changes().map(name), []);
+  });
+
+  it('neither the VRRP password nor the SSH key is in plaintext in the state or the output', async () => {
     const files = spawnSync(
       'grep',
       ['-rlF', '-e', password, '-e', keyBody().slice(20, 60), cli.home],
@@ -259,6 +292,15 @@ describe('the real Pulumi engine against the lab', function () {
     assert.ok(text.length > 1000, 'the updates printed something');
     assert.ok(!text.includes(password), 'password in the engine output');
     assert.ok(!text.includes(keyBody().slice(20, 60)), 'private key in the engine output');
+    // nor on the hosts: daemon logs, events, status, metrics, command lines, lab logs
+    const audit = await auditLabSecrets(lab, {
+      password,
+      directors: ['d1', 'd2'],
+      metricsPort: 9650,
+      extra: { 'engine output': text },
+    });
+    assert.deepEqual(audit.exposures, []);
+    assert.ok(audit.searched.includes('d2 metrics'), audit.searched.join(', '));
     // and it did reach the hosts: the directors' configs have it
   });
 

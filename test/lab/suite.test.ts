@@ -12,6 +12,7 @@ import type { Lab } from '../../scripts/lab/lab';
 import { ROOT, VIP } from '../../scripts/lab/daemons';
 import { run } from '../../scripts/lab/sys';
 import { waitFor } from '../../scripts/lab/sys';
+import { auditLabSecrets } from '../../scripts/lab/secret-audit';
 import { sharedLab } from './fixture';
 
 const HOSTS = ['d1', 'd2', 'rs1', 'rs2'];
@@ -105,9 +106,24 @@ describe('Pulumi suite host steps over SSH (lab)', function () {
       '--count',
       '100',
     ]);
+    assert.ok(r.stdout.trim(), `the client probe printed nothing (exit ${r.code}): ${r.stderr}`);
     const out = JSON.parse(r.stdout);
     assert.equal(out.errors, 0, r.stdout);
     assert.ok(out.counts.rs1 > 20 && out.counts.rs2 > 20, r.stdout);
+  });
+
+  it('neither the VRRP password nor a private key is in any log, event, status, metric or command line', async () => {
+    assert.ok(spec.authPass && spec.metricsListen, 'the lab stack has a password and metrics');
+    const { searched, exposures } = await auditLabSecrets(lab, {
+      password: spec.authPass,
+      directors: ['d1', 'd2'],
+      metricsPort: Number(spec.metricsListen.split(':')[1]),
+    });
+    assert.deepEqual(exposures, []);
+    // every place answered (an empty place throws), including the metrics of both directors
+    for (const d of ['d1', 'd2'])
+      for (const w of ['log', 'events', 'status --json', 'metrics', 'command line'])
+        assert.ok(searched.includes(`${d} ${w}`), `${d} ${w} searched`);
   });
 
   it('is idempotent: running every create step again changes nothing and keeps the VIP on the master', async () => {
