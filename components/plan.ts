@@ -4,6 +4,8 @@
 // and mapped one-to-one to @pulumi/command remote.Command resources by the
 // components.
 import { shellQuote as q } from '../daemon/core/argv';
+import { closeLockFd, takeLock, writeInline, writeVerified } from './host-script';
+import { installScripts } from './install-step';
 import { paths, renderCluster, sha256, type HostFile } from './render';
 import type { ClusterSpec } from './spec';
 
@@ -39,10 +41,6 @@ export interface Step {
   hash: string;
 }
 
-/** Write stdin to `path` atomically with `mode` (through a temp file in the same folder). */
-const writeFile = (f: HostFile, tmpSuffix = '.new') =>
-  `mkdir -p "$(dirname ${q(f.path)})" && umask 077 && cat > ${q(f.path + tmpSuffix)} && chmod ${f.mode.toString(8)} ${q(f.path + tmpSuffix)}`;
-
 /**
  * Write a config whose text is in the script itself (so a preview's diff shows
  * it) with its secrets as placeholders; the values come on stdin, one per
@@ -51,7 +49,11 @@ const writeFile = (f: HostFile, tmpSuffix = '.new') =>
 export function writeMaskedFile(f: HostFile, masked: string, placeholders: string[]) {
   const eof = 'KEEPALIVE_CONF_EOF';
   if (masked.includes(eof)) throw new Error(`${f.path}: the rendered file contains ${eof}`);
-  const reads = placeholders.map((_, i) => `IFS= read -r KEEPALIVE_SECRET_${i} || true`);
+  // each value ends with a newline: a line cut short (the client died while sending) fails the read
+  const reads = placeholders.map(
+    (_, i) =>
+      `IFS= read -r KEEPALIVE_SECRET_${i} || { echo "${f.path}: secret ${i + 1} of ${placeholders.length} missing on stdin" >&2; exit 1; }`,
+  );
   // awk index/substr, not gsub/sed: a secret's characters are never special
   const subst = placeholders
     .map(
@@ -81,16 +83,22 @@ const HAS_SYSTEMD = '[ -d /run/systemd/system ] && command -v systemctl >/dev/nu
 function sysctlStep(host: string, ssh: string, f: HostFile, prev: string): Step {
   const create = [
     'set -eu',
-    writeFile(f),
+    takeLock(host),
+    writeVerified(host, f, sha256(f.content)),
     `mkdir -p "$(dirname ${q(prev)})"`,
+    // saved once, before anything is applied, and renamed in only when complete: an
+    // interrupted save is redone; a complete one is never overwritten by applied values
     `if [ ! -f ${q(prev)} ]; then`,
-    `  for k in $(grep -v '^#' ${q(f.path + '.new')} | cut -d= -f1 | tr -d ' '); do echo "$k=$(sysctl -n "$k")"; done > ${q(prev)}`,
+    `  for k in $(grep -v '^#' ${q(f.path + '.new')} | cut -d= -f1 | tr -d ' '); do echo "$k=$(sysctl -n "$k")"; done > ${q(prev + '.new')}`,
+    `  mv ${q(prev + '.new')} ${q(prev)}`,
     'fi',
     `mv ${q(f.path + '.new')} ${q(f.path)}`,
     `sysctl -q -p ${q(f.path)}`,
   ].join('\n');
   const del = [
     'set -eu',
+    takeLock(host),
+    `rm -f ${q(prev + '.new')} ${q(f.path + '.new')}`,
     `if [ -f ${q(prev)} ]; then while IFS= read -r kv; do [ -n "$kv" ] && sysctl -q -w "$kv"; done < ${q(prev)}; rm -f ${q(prev)}; fi`,
     `rm -f ${q(f.path)}`,
   ].join('\n');
@@ -105,8 +113,6 @@ function sysctlStep(host: string, ssh: string, f: HostFile, prev: string): Step 
     hash: sha256(f.content),
   };
 }
-
-export const NODE_MIN = 20;
 
 export function daemonCommand(c: ClusterSpec) {
   return c.daemon === 'keepalive-ts' ? `node ${c.installDir}/bin/keepalive-ts` : 'keepalived';
@@ -127,9 +133,9 @@ export function daemonControl(c: ClusterSpec) {
     ? [pidfile]
     : [pidfile, '/run/keepalived-vrrp.pid', '/run/keepalived-checkers.pid'];
   const start = ks
-    ? `setsid node ${q(c.installDir)}/bin/keepalive-ts -f ${q(p.config)} -n -l -p ${pidfile} > /run/keepalive-ts.log 2>&1 < /dev/null &`
+    ? `setsid node ${q(c.installDir)}/bin/keepalive-ts -f ${q(p.config)} -n -l -p ${pidfile} > /run/keepalive-ts.log 2>&1 < /dev/null ${closeLockFd} &`
     : // without IPVS keepalived's checker cannot start and would take the daemon down: VRRP only
-      `{ [ -e /proc/net/ip_vs ] || modprobe -q ip_vs 2>/dev/null || true; [ -e /proc/net/ip_vs ] && only= || only=--vrrp; keepalived $only -f ${q(p.config)} -p ${pidfile} -r /run/keepalived-vrrp.pid -c /run/keepalived-checkers.pid; }`;
+      `{ [ -e /proc/net/ip_vs ] || modprobe -q ip_vs 2>/dev/null || true; [ -e /proc/net/ip_vs ] && only= || only=--vrrp; keepalived $only -f ${q(p.config)} -p ${pidfile} -r /run/keepalived-vrrp.pid -c /run/keepalived-checkers.pid ${closeLockFd}; }`;
   const running = `[ -f ${pidfile} ] && kill -0 "$(cat ${pidfile})" 2>/dev/null`;
   return {
     pidfile,
@@ -169,23 +175,15 @@ export function directorSteps(
       : `keepalived -t -f ${q(file)}`;
   const { start, running } = ctl;
   return r.directors.map((d) => {
+    // still under the lock until the daemon has written its pid file: a re-run
+    // waiting for the lock then reloads it instead of starting a second one
+    const started = `i=0; until ${running}; do [ $i -lt 150 ] || { echo "${d.name}: the daemon did not start within 15 s" >&2; exit 1; }; sleep 0.1; i=$((i+1)); done`;
     const install: Step = ks
       ? {
           kind: 'install',
           host: d.name,
           ssh: d.ssh,
-          create: [
-            'set -eu',
-            `# bundle sha256 ${bundle?.sha256 ?? ''}`,
-            `v=$(node -p 'process.versions.node' 2>/dev/null || echo none)`,
-            `case "$v" in none) echo "keepalive-ts needs Node.js >= ${NODE_MIN} on ${d.name}: node not found" >&2; exit 1;; esac`,
-            `[ "\${v%%.*}" -ge ${NODE_MIN} ] || { echo "keepalive-ts needs Node.js >= ${NODE_MIN} on ${d.name}, found $v" >&2; exit 1; }`,
-            `rm -rf ${q(c.installDir)}.new && mkdir -p ${q(c.installDir)}.new`,
-            `base64 -d | tar -xz -C ${q(c.installDir)}.new`,
-            `node ${q(c.installDir)}.new/bin/keepalive-ts --version >/dev/null`,
-            `rm -rf ${q(c.installDir)} && mv ${q(c.installDir)}.new ${q(c.installDir)}`,
-          ].join('\n'),
-          delete: `rm -rf ${q(c.installDir)} ${q(c.installDir)}.new; rmdir "$(dirname ${q(c.installDir)})" 2>/dev/null || true`,
+          ...installScripts(d.name, c.installDir, bundle?.sha256 ?? ''),
           stdin: bundle?.base64 ?? '',
           stdinSecret: true,
           after: [],
@@ -212,6 +210,7 @@ export function directorSteps(
       ssh: d.ssh,
       create: [
         'set -eu',
+        takeLock(d.name),
         writeMaskedFile(
           d.config,
           d.maskedConfig,
@@ -223,22 +222,29 @@ export function directorSteps(
         ...(unit
           ? [
               `if ${HAS_SYSTEMD}; then`,
-              `  printf '%s' ${q(unit.content)} > ${q(unit.path)}`,
+              `  ${writeInline(unit)}`,
               '  systemctl daemon-reload',
               `  if systemctl is-active -q keepalive-ts; then systemctl reload keepalive-ts; else systemctl enable -q --now keepalive-ts; fi`,
               'else',
               `  if ${running}; then kill -HUP "$(cat ${pidfile})"; else`,
               `    ${start}`,
+              `    ${started}`,
               '  fi',
               'fi',
             ]
-          : [`if ${running}; then kill -HUP "$(cat ${pidfile})"; else`, `  ${start}`, 'fi']),
+          : [
+              `if ${running}; then kill -HUP "$(cat ${pidfile})"; else`,
+              `  ${start}`,
+              `  ${started}`,
+              'fi',
+            ]),
       ].join('\n'),
       delete: [
         'set -u',
+        takeLock(d.name),
         ...(unit
           ? [
-              `if ${HAS_SYSTEMD} && [ -f ${q(unit.path)} ]; then systemctl disable -q --now keepalive-ts; rm -f ${q(unit.path)}; systemctl daemon-reload; fi`,
+              `if ${HAS_SYSTEMD} && [ -f ${q(unit.path)} ]; then systemctl disable -q --now keepalive-ts; rm -f ${q(unit.path)}; systemctl daemon-reload; fi; rm -f ${q(unit.path + '.new')}`,
             ]
           : []),
         // SIGTERM: priority-0 advert, VIPs released, dataplane rules removed
@@ -269,16 +275,18 @@ export function realServerSteps(c: ClusterSpec, stack: string): Step[][] {
       ssh: s.ssh,
       create: [
         'set -eu',
-        writeFile(s.vipScript),
+        takeLock(s.name),
+        writeVerified(s.name, s.vipScript, sha256(s.vipScript.content)),
         `mv ${q(s.vipScript.path + '.new')} ${q(s.vipScript.path)}`,
         `${q(s.vipScript.path)} up`,
-        `if ${HAS_SYSTEMD}; then printf '%s' ${q(s.unit.content)} > ${q(s.unit.path)}; systemctl daemon-reload; systemctl enable -q keepalive-vip-lo; fi`,
+        `if ${HAS_SYSTEMD}; then ${writeInline(s.unit)}; systemctl daemon-reload; systemctl enable -q keepalive-vip-lo; fi`,
       ].join('\n'),
       delete: [
         'set -u',
+        takeLock(s.name),
         `if ${HAS_SYSTEMD} && [ -f ${q(s.unit.path)} ]; then systemctl disable -q keepalive-vip-lo; rm -f ${q(s.unit.path)}; systemctl daemon-reload; fi`,
         `if [ -x ${q(s.vipScript.path)} ]; then ${q(s.vipScript.path)} down; fi`,
-        `rm -f ${q(s.vipScript.path)}`,
+        `rm -f ${q(s.vipScript.path)} ${q(s.vipScript.path + '.new')} ${q(s.unit.path + '.new')}`,
         `rmdir ${q(c.configDir)} 2>/dev/null || true`,
       ].join('\n'),
       stdin: s.vipScript.content,

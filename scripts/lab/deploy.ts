@@ -10,6 +10,7 @@ import { directorViews, type ClusterSpec } from '../../components/spec';
 import { projectRoot, readStackSpec } from '../../components/stack-file';
 import { renderTable, type Report } from '../../verify/report';
 import { applySteps } from './direct';
+import { recoverStack } from './engine-recovery';
 import type { Lab } from './lab';
 import { auditLabSecrets } from './secret-audit';
 import { waitFor } from './sys';
@@ -84,6 +85,15 @@ export function pulumi(
   return r.stdout ?? '';
 }
 
+/** A killed earlier run's stale lock and pending operations, cleared (engine-recovery.ts). */
+function recoverLabStack(lab: Lab, env: NodeJS.ProcessEnv, log: (s: string) => void) {
+  const state = (env.PULUMI_BACKEND_URL ?? '').replace(/^file:\/\//, '');
+  const did = recoverStack(state, 'keepalive', 'lab', (args) =>
+    pulumi(lab, env, [...args, '--non-interactive'], { capture: true }),
+  );
+  if (did.length) log(`recovered from an interrupted run: ${did.join(', ')}`);
+}
+
 export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
   let bin: string;
   try {
@@ -97,6 +107,7 @@ export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
   }
   const env = pulumiEnv(bin);
   pulumi(lab, env, ['stack', 'select', 'lab', '--create', '--non-interactive'], { capture: true });
+  recoverLabStack(lab, env, log);
   writeFileSync(deployedBy(lab), 'pulumi\n');
   log('pulumi up --stack lab');
   const t0 = Date.now();
@@ -254,6 +265,7 @@ export async function destroy(lab: Lab, log: (s: string) => void = console.log) 
       pulumi(lab, env, ['stack', 'ls', '--json'], { capture: true }) || '[]',
     ) as { name: string }[];
     if (stacks.some((s) => s.name === 'lab')) {
+      recoverLabStack(lab, env, log);
       log('pulumi destroy --stack lab');
       const t0 = Date.now();
       pulumi(lab, env, [

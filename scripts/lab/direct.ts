@@ -5,19 +5,41 @@
 import type { Step } from '../../components/plan';
 import type { Lab } from './lab';
 
-export async function sshRun(lab: Lab, host: string, script: string, stdin = ''): Promise<string> {
+export interface SshRunOptions {
+  /** aborting kills the ssh client (with `killSignal`), as an operator's ^C or a crash would */
+  signal?: AbortSignal;
+  killSignal?: NodeJS.Signals;
+}
+
+export async function sshRun(
+  lab: Lab,
+  host: string,
+  script: string,
+  stdin = '',
+  opts: SshRunOptions = {},
+): Promise<string> {
   const r = await lab.exec('ops', ['ssh', '-F', lab.sshConfig, host, script], {
     input: stdin,
     timeoutMs: 120_000,
+    ...opts,
   });
   if (r.code !== 0) throw new Error(`${host}: exit ${r.code}: ${r.stderr.trim()}`);
   return r.stdout;
 }
 
-/** Create: each host's steps in order; delete: in reverse. */
-export async function applySteps(lab: Lab, steps: Step[][], which: 'create' | 'delete') {
+/** Create: each host's steps in order; delete: in reverse. `onStep` hears each step as it starts. */
+export async function applySteps(
+  lab: Lab,
+  steps: Step[][],
+  which: 'create' | 'delete',
+  opts: SshRunOptions & { onStep?: (s: Step) => void } = {},
+) {
+  const { onStep, ...ssh } = opts;
   for (const hostSteps of steps) {
     const ordered = which === 'create' ? hostSteps : [...hostSteps].reverse();
-    for (const s of ordered) await sshRun(lab, s.host, s[which], s.stdin ?? '');
+    for (const s of ordered) {
+      onStep?.(s);
+      await sshRun(lab, s.host, s[which], s.stdin ?? '', ssh);
+    }
   }
 }

@@ -22,7 +22,7 @@ import * as partition from './partition';
 import { keygen, writeSshFiles } from './ssh-files';
 import { readState, readStateSync, statePids, writeState, type LabState } from './state';
 import type { HostStatus, LabStatus } from './status';
-import { isAlive, run, stopProcessesSync, waitFor } from './sys';
+import { isAlive, run, stopProcessesSync, waitFor, type RunOptions } from './sys';
 import {
   buildTopology,
   DEFAULTS,
@@ -216,7 +216,7 @@ export class Lab {
   }
 
   /** Run a command inside a host and collect its output. */
-  async exec(name: string, cmd: string[], opts: { input?: string; timeoutMs?: number } = {}) {
+  async exec(name: string, cmd: string[], opts: RunOptions = {}) {
     const [bin, ...args] = await this.hostArgv(name, cmd);
     return run(bin, args, opts);
   }

@@ -9,16 +9,27 @@ export interface RunResult {
   stderr: string;
 }
 
-export function run(
-  cmd: string,
-  args: string[],
-  opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
-): Promise<RunResult> {
+export interface RunOptions {
+  input?: string;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** aborting kills the program with `killSignal` (default SIGTERM) */
+  signal?: AbortSignal;
+  killSignal?: NodeJS.Signals;
+}
+
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       cmd,
       args,
-      { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 << 20, env: opts.env },
+      {
+        timeout: opts.timeoutMs ?? 30_000,
+        maxBuffer: 64 << 20,
+        env: opts.env,
+        signal: opts.signal,
+        killSignal: opts.killSignal,
+      },
       (err, stdout, stderr) => {
         if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
           reject(new Error(`${cmd}: ${err.message}`));
@@ -28,6 +39,8 @@ export function run(
         resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
       },
     );
+    // a program that exits (or is killed) before reading all its input: its exit status tells
+    child.stdin?.on('error', () => {});
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }

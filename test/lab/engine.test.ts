@@ -15,8 +15,9 @@ import { REPO } from '../../scripts/lab/deploy';
 import type { Lab } from '../../scripts/lab/lab';
 import { VIP } from '../../scripts/lab/daemons';
 import { auditLabSecrets } from '../../scripts/lab/secret-audit';
-import { sleep, waitFor } from '../../scripts/lab/sys';
+import { sleep } from '../../scripts/lab/sys';
 import { testLab } from './fixture';
+import { servedThroughVip } from './deploy-trials';
 import { findEngine, PulumiCli, resourceName } from './pulumi-cli';
 
 describe('the real Pulumi engine against the lab', function () {
@@ -110,27 +111,7 @@ describe('the real Pulumi engine against the lab', function () {
 
   it('up converges: VIP on d1, clients served by both real servers', async () => {
     ok([...PULUMI_COMMANDS.up]);
-    await waitFor(
-      'VIP on d1',
-      async () =>
-        (await lab.exec('d1', ['ip', '-o', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(VIP),
-      15_000,
-    );
-    await waitFor(
-      'served by rs1 and rs2',
-      async () => {
-        const seen = new Set<string>();
-        for (let i = 0; i < 20; i++)
-          seen.add(
-            (
-              await lab.exec('cl', ['curl', '-s', '--max-time', '1', `http://${VIP}/`])
-            ).stdout.trim(),
-          );
-        return seen.has('rs1') && seen.has('rs2');
-      },
-      30_000,
-      500,
-    );
+    await servedThroughVip(lab);
   });
 
   it('the failover verification ran inside up and its verdict is the stack output', () => {

@@ -51,7 +51,9 @@ export function mochaGlobalTeardown() {
 // Last resort: a run that dies (EPIPE on stdout, an uncaught error) still tears its labs down.
 process.on('exit', teardown);
 
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGPIPE', 'SIGHUP'] as const) {
+// Not SIGPIPE: a listener would turn every write to a child that died (a test that kills
+// one mid-input) into a signal that ends the run; Node's default makes it an EPIPE error.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(sig, () => {
     teardown();
     process.exit(130);

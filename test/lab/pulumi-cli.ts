@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { engineBin, pulumiEnv, REPO } from '../../scripts/lab/deploy';
+import { recoverStack, type RecoveryStep } from '../../scripts/lab/engine-recovery';
 import type { Lab } from '../../scripts/lab/lab';
 
 /** The engine's bin folder, or the reason there is none (scripts/pulumi-engine.sh's one line). */
@@ -68,6 +69,13 @@ export class PulumiCli {
       );
     }
     return r.out;
+  }
+
+  /** clear what a killed run left (stale lock, pending operations), as the lab tooling does */
+  recover(): RecoveryStep[] {
+    return recoverStack(path.join(this.home, 'state'), 'keepalive', this.stack, (args) =>
+      this.ok(args.filter((a, i) => a !== '--stack' && args[i - 1] !== '--stack')),
+    );
   }
 
   /** what a preview would change (steps other than `same`) */

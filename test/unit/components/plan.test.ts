@@ -47,11 +47,27 @@ describe('host plans (what runs on each host)', () => {
     assert.match(s.create, /sysctl -q -p '\/etc\/sysctl\.d\/60-keepalive-director\.conf'/);
     assert.ok(!/--system/.test(s.create));
     assert.match(s.delete, /sysctl -q -w "\$kv"/);
+    // an interrupted save leaves only the .new (redone next time), never a short baseline
+    const save = s.create.indexOf("> '/etc/keepalived/.sysctl-before-director.new'");
+    const rename = s.create.indexOf(
+      "mv '/etc/keepalived/.sysctl-before-director.new' '/etc/keepalived/.sysctl-before-director'",
+    );
+    const apply = s.create.indexOf('sysctl -q -p');
+    assert.ok(save > 0 && rename > save && apply > rename, s.create);
+  });
+
+  it('every step takes the host deploy lock; every started daemon gives up its fd', () => {
+    for (const x of [...d.flat(), ...r.flat()]) {
+      assert.match(x.create, /flock -w \d+ 9/, `${x.host}:${x.kind} create`);
+      assert.match(x.delete, /flock -w \d+ 9/, `${x.host}:${x.kind} delete`);
+    }
+    assert.match(d[0][2].create, /keepalive-ts -f .* 9>&- &/);
+    assert.match(d[0][2].create, /until \[ -f \/run\/keepalive-ts\.pid \]/);
   });
 
   it('install: checks the Node.js version and unpacks the bundle from stdin', () => {
     assert.match(d[0][0].create, /needs Node\.js >= 20/);
-    assert.match(d[0][0].create, /base64 -d \| tar -xz/);
+    assert.match(d[0][0].create, /base64 -d < "\$s\/bundle.b64" \| tar -xz/);
     assert.equal(d[0][0].stdin, 'QUJD');
   });
 
