@@ -4,6 +4,9 @@
 // so even a short run covers them all; after that classes are drawn at random
 // until the planned time is used up.
 import { CLASSES, FAULT_CLASSES, type FaultClass } from './classes';
+import { rng } from './seeded-random';
+
+export { rng };
 
 export interface Fault {
   /** position in the run, from 0 */
@@ -14,18 +17,6 @@ export interface Fault {
   at: number;
   /** how long the fault holds before it is healed, ms */
   holdMs: number;
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface ScheduleOptions {

@@ -25,6 +25,7 @@ import {
   multicastMac,
   withIpv4Options,
 } from './frames';
+import { rng as prng } from './seeded-random';
 
 /** nstat's names of the kernel counters a broken IP header moves */
 export const KERNEL_COUNTERS = [
@@ -59,18 +60,6 @@ export interface Target {
   src4: string;
   src6: string;
   mac: Uint8Array;
-}
-
-/** mulberry32: small, fast, and the same sequence everywhere for a seed */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const inst = (vrid: number, reason: DropReason): Outcome => ({ at: 'instance', vrid, reason });

@@ -16,19 +16,12 @@ import type { ClusterSpec } from '../../components/spec';
 import { VIP } from '../../scripts/lab/daemons';
 import type { Lab } from '../../scripts/lab/lab';
 import { waitFor } from '../../scripts/lab/sys';
+import { rng } from '../../scripts/chaos/seeded-random';
 
 /** `KEEPALIVE_DEPLOY_SEED` replays a run; otherwise a fresh seed (printed by the caller). */
 export function seededRandom(): { seed: number; next: () => number } {
   const seed = Number(process.env.KEEPALIVE_DEPLOY_SEED ?? Date.now() % 2 ** 31);
-  let a = seed >>> 0;
-  // mulberry32: small, fast, good enough to pick interruption points
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = rng(seed);
   return { seed, next };
 }
 

@@ -1,0 +1,14 @@
+// One seeded PRNG for everything that must replay from a seed (fault
+// schedules, hostile corpora, interruption points).
+
+/** mulberry32: small, fast, the same sequence everywhere for a seed; uniform in [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
