@@ -132,13 +132,16 @@ export function daemonControl(c: ClusterSpec) {
   const pidfiles = ks
     ? [pidfile]
     : [pidfile, '/run/keepalived-vrrp.pid', '/run/keepalived-checkers.pid'];
+  // where the suite's start sends the daemon's log (keepalived logs to syslog)
+  const logFile = ks ? '/run/keepalive-ts.log' : undefined;
   const start = ks
-    ? `setsid node ${q(c.installDir)}/bin/keepalive-ts -f ${q(p.config)} -n -l -p ${pidfile} > /run/keepalive-ts.log 2>&1 < /dev/null ${closeLockFd} &`
+    ? `setsid node ${q(c.installDir)}/bin/keepalive-ts -f ${q(p.config)} -n -l -p ${pidfile} > ${logFile} 2>&1 < /dev/null ${closeLockFd} &`
     : // without IPVS keepalived's checker cannot start and would take the daemon down: VRRP only
       `{ [ -e /proc/net/ip_vs ] || modprobe -q ip_vs 2>/dev/null || true; [ -e /proc/net/ip_vs ] && only= || only=--vrrp; keepalived $only -f ${q(p.config)} -p ${pidfile} -r /run/keepalived-vrrp.pid -c /run/keepalived-checkers.pid ${closeLockFd}; }`;
   const running = `[ -f ${pidfile} ] && kill -0 "$(cat ${pidfile})" 2>/dev/null`;
   return {
     pidfile,
+    logFile,
     start,
     running,
     /** SIGTERM (a clean stop: priority-0 advert, VIPs released), waiting up to 10 s */

@@ -65,6 +65,23 @@ export function ipv6Packet(
   hopLimit: number,
   trafficClass = 0,
 ): Uint8Array {
+  const addresses = new Uint8Array(32);
+  ipv6ToBytes(src, addresses, 0);
+  ipv6ToBytes(dst, addresses, 16);
+  return ipv6PacketOf(payload, addresses, nextHeader, hopLimit, trafficClass);
+}
+
+/**
+ * The same from `addresses`, the 32 bytes of source then destination as
+ * recvmsg gives them: the receive path builds no address strings.
+ */
+export function ipv6PacketOf(
+  payload: Uint8Array,
+  addresses: Uint8Array,
+  nextHeader: number,
+  hopLimit: number,
+  trafficClass = 0,
+): Uint8Array {
   const b = new Uint8Array(IPV6_HEADER_LENGTH + payload.length);
   b[0] = 0x60 | (trafficClass >> 4);
   b[1] = (trafficClass & 0x0f) << 4;
@@ -72,8 +89,7 @@ export function ipv6Packet(
   b[5] = payload.length & 0xff;
   b[6] = nextHeader;
   b[7] = hopLimit;
-  ipv6ToBytes(src, b, 8);
-  ipv6ToBytes(dst, b, 24);
+  b.set(addresses.subarray(0, 32), 8);
   b.set(payload, IPV6_HEADER_LENGTH);
   return b;
 }

@@ -6,7 +6,7 @@ import { networkInterfaces } from 'node:os';
 import { garpFrame, parseMac } from './arp';
 import type { Channel, ChannelOptions, NetIO, Route, Rule, Vip, VmacSpec } from './io';
 import { describeRoute, describeRule } from '../core/route';
-import { IPV6_HEADER_LENGTH } from './ip-header';
+import { ipv6PacketOf } from './ip-header';
 import { unsolicitedNaFrame } from './ndisc';
 import {
   AF_INET,
@@ -229,17 +229,9 @@ export class LinuxNet implements NetIO {
       for (let i = 0; i < 64; i++) {
         const len = n.recvMeta(fd, buf, meta);
         if (len < 0) break;
-        // the header as ipv6Packet makes it, from the bytes recvmsg gave (no address strings)
         const hop = meta.readInt32LE(32);
-        const p = new Uint8Array(IPV6_HEADER_LENGTH + len);
-        p[0] = 0x60;
-        p[4] = len >> 8;
-        p[5] = len & 0xff;
-        p[6] = o.protocol;
-        p[7] = hop < 0 ? 0 : hop;
-        p.set(meta.subarray(0, 32), 8); // source, destination
-        p.set(buf.subarray(0, len), IPV6_HEADER_LENGTH);
-        onPacket(p);
+        // the header from the address bytes recvmsg gave (no address strings on the receive path)
+        onPacket(ipv6PacketOf(buf.subarray(0, len), meta, o.protocol, hop < 0 ? 0 : hop));
       }
     });
     const dests = o.unicastPeers.length ? o.unicastPeers : [o.group];

@@ -11,8 +11,7 @@
 // SIGUSR2 stats file), plus what the kernel dropped (full socket buffers).
 // `npm run bench:hostile [-- --rates 20000,40000,60000 --seconds 60]`
 import { Command } from 'commander';
-import type { Lab } from '../lab/lab';
-import { Lab as LabClass } from '../lab/lab';
+import { Lab } from '../lab/lab';
 import { type Kind, type LabDaemon } from '../lab/daemons';
 import { sleep } from '../lab/sys';
 import {
@@ -125,7 +124,7 @@ async function run(lab: Lab, kind: Kind, rate: number) {
 }
 
 async function main() {
-  const lab = new LabClass({ prefix: 'lab-hostile', log: () => {} });
+  const lab = new Lab({ prefix: 'lab-hostile', log: () => {} });
   await lab.up();
   const results: Awaited<ReturnType<typeof run>>[] = [];
   try {

@@ -50,11 +50,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   const bounds = deriveBounds(spec);
   const { master, backup } = pairRoles(spec);
   const ctl = daemonControl(spec);
-  if (!ctl.status || !ctl.events)
+  if (!ctl.status || !ctl.events || !ctl.logFile)
     throw new Error('soak: the soak runs keepalive-ts (daemon: keepalive-ts)');
   const directors = [master, backup];
   const vip = spec.vip.split('/')[0];
-  const daemonLog = '/run/keepalive-ts.log';
+  const daemonLog = ctl.logFile;
 
   log('deploying the lab pair (the suite host steps over SSH)');
   await applySteps(lab, realServerSteps(spec, STACK), 'create');

@@ -236,13 +236,7 @@ export async function deployDirect(lab: Lab, log: (s: string) => void) {
 
 /** The deploy's last word: no secret readable where operators and monitoring look. */
 async function logSecretAudit(lab: Lab, log: (s: string) => void) {
-  const spec = readStackSpec('lab');
-  const port = spec.metricsListen ? Number(spec.metricsListen.split(':')[1]) : undefined;
-  const { searched, exposures } = await auditLabSecrets(lab, {
-    password: spec.authPass ?? '',
-    directors: spec.directors.map((d) => d.name),
-    metricsPort: port,
-  });
+  const { searched, exposures } = await auditLabSecrets(lab, readStackSpec('lab'));
   if (exposures.length)
     throw new Error(
       `secrets exposed: ${exposures.map((e) => `${e.secret} in ${e.where}`).join('; ')}`,

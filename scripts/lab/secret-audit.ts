@@ -6,6 +6,8 @@
 // and is not searched.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { daemonControl } from '../../components/plan';
+import type { ClusterSpec } from '../../components/spec';
 import type { Lab } from './lab';
 
 export interface Exposure {
@@ -45,32 +47,32 @@ export function findExposures(
   return found;
 }
 
-const KTS = 'node /etc/keepalive-ts/app/bin/keepalive-ts';
-const CONTROL = '--control /run/keepalive-ts.sock';
-
 /**
- * Everything readable about the daemon on each director, by place. Each place
- * must have answered with something: an empty place proves nothing, so it
- * fails (the caller asked for a daemon that runs).
+ * Everything readable about the daemon on each director of `spec`, by place,
+ * read with the commands the suite itself uses (components/plan.ts
+ * daemonControl). Each place must have answered with something: an empty
+ * place proves nothing, so it fails (the caller asked for a daemon that runs).
  */
 export async function directorOutputs(
   lab: Lab,
-  directors: string[],
-  metricsPort?: number,
+  spec: ClusterSpec,
 ): Promise<Record<string, string>> {
+  const ctl = daemonControl(spec);
+  if (!ctl.events || !ctl.status || !ctl.logFile)
+    throw new Error('secret audit: the audit reads keepalive-ts (daemon: keepalive-ts)');
+  const metricsPort = spec.metricsListen?.split(':')[1];
   const texts: Record<string, string> = {};
-  for (const d of directors) {
+  for (const { name: d } of spec.directors) {
     const sh = async (what: string, cmd: string) => {
       const r = await lab.exec(d, ['sh', '-c', cmd], { timeoutMs: 15_000 });
       const text = r.stdout + r.stderr;
       if (!r.stdout.trim()) throw new Error(`secret audit: ${d} ${what} said nothing: ${text}`);
       texts[`${d} ${what}`] = text;
     };
-    await sh('log', 'cat /run/keepalive-ts.log');
-    await sh('events', `${KTS} events ${CONTROL}`);
-    await sh('status', `${KTS} status ${CONTROL}`);
-    await sh('status --json', `${KTS} status --json ${CONTROL}`);
-    await sh('command line', `tr '\\0' ' ' < /proc/$(cat /run/keepalive-ts.pid)/cmdline`);
+    await sh('log', `cat ${ctl.logFile}`);
+    await sh('events', ctl.events);
+    await sh('status --json', ctl.status);
+    await sh('command line', `tr '\\0' ' ' < /proc/$(cat ${ctl.pidfile})/cmdline`);
     if (metricsPort)
       await sh('metrics', `curl -fsS --max-time 5 http://127.0.0.1:${metricsPort}/metrics`);
   }
@@ -99,23 +101,20 @@ export function labLogs(lab: Lab): Record<string, string> {
  */
 export async function auditLabSecrets(
   lab: Lab,
-  opts: {
-    password: string;
-    directors: string[];
-    metricsPort?: number;
-    extra?: Record<string, string>;
-  },
+  spec: ClusterSpec,
+  /** the password when the stack holds it as a secret (default: the declaration's) */
+  opts: { password?: string; extra?: Record<string, string> } = {},
 ): Promise<{ searched: string[]; exposures: Exposure[] }> {
   const texts = {
-    ...(await directorOutputs(lab, opts.directors, opts.metricsPort)),
+    ...(await directorOutputs(lab, spec)),
     ...labLogs(lab),
     ...(opts.extra ?? {}),
   };
   const secrets: Record<string, string> = {
-    'VRRP password': opts.password,
+    'VRRP password': opts.password ?? spec.authPass ?? '',
     'SSH client private key': readFileSync(lab.clientKey, 'utf8'),
   };
-  for (const d of opts.directors)
+  for (const { name: d } of spec.directors)
     secrets[`SSH host key of ${d}`] = readFileSync(
       path.join(lab.hostDir(d), 'ssh_host_ed25519_key'),
       'utf8',

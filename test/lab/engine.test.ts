@@ -15,6 +15,7 @@ import { REPO } from '../../scripts/lab/deploy';
 import type { Lab } from '../../scripts/lab/lab';
 import { VIP } from '../../scripts/lab/daemons';
 import { auditLabSecrets } from '../../scripts/lab/secret-audit';
+import { readStackSpec } from '../../components/stack-file';
 import { sleep } from '../../scripts/lab/sys';
 import { testLab } from './fixture';
 import { servedThroughVip } from './deploy-trials';
@@ -30,6 +31,15 @@ describe('the real Pulumi engine against the lab', function () {
   const changes = () => cli.changes();
   const name = resourceName;
   const editStack = (mutate: (c: Record<string, unknown>) => void) => cli.edit(mutate);
+  /** `up` that re-runs rs3's VIP step (a replace), whatever else is pending */
+  const replaceRs3Vip = () =>
+    pulumi([
+      'up',
+      '--yes',
+      '--skip-preview',
+      '--replace',
+      `urn:pulumi:${stack}::keepalive::keepalive:lvs:RealServerPool$command:remote:Command::pool-rs3-vip`,
+    ]);
   // the VRRP password and the SSH key are Pulumi secrets of the stack (set below)
   const password = `p${process.pid % 10000}x`.slice(0, 8);
   const keyBody = () =>
@@ -227,13 +237,7 @@ describe('the real Pulumi engine against the lab', function () {
     process.kill(sshd, 'SIGTERM');
     await sleep(300);
     // re-run rs3's VIP step (replace) while its sshd is down
-    const r = pulumi([
-      'up',
-      '--yes',
-      '--skip-preview',
-      '--replace',
-      `urn:pulumi:${stack}::keepalive::keepalive:lvs:RealServerPool$command:remote:Command::pool-rs3-vip`,
-    ]);
+    const r = replaceRs3Vip();
     assert.notEqual(r.code, 0);
     assert.match(r.out + r.err, /198\.51\.100\.23/, 'the error names the host');
     // restart sshd the way the lab starts it and converge
@@ -256,13 +260,7 @@ describe('the real Pulumi engine against the lab', function () {
     const before = await vipScript();
     editStack((c) => (c.ssh = { ...(c.ssh as object), knownHostsFile: file }));
     try {
-      const r = pulumi([
-        'up',
-        '--yes',
-        '--skip-preview',
-        '--replace',
-        `urn:pulumi:${stack}::keepalive::keepalive:lvs:RealServerPool$command:remote:Command::pool-rs3-vip`,
-      ]);
+      const r = replaceRs3Vip();
       assert.notEqual(r.code, 0, 'up with a wrong pinned key must fail');
       // the failing resource is one of rs3's steps (the engine prints its name with the provider's error)
       assert.match(
@@ -298,10 +296,8 @@ describe('the real Pulumi engine against the lab', function () {
     assert.ok(!text.includes(password), 'password in the engine output');
     assert.ok(!text.includes(keyBody().slice(20, 60)), 'private key in the engine output');
     // nor on the hosts: daemon logs, events, status, metrics, command lines, lab logs
-    const audit = await auditLabSecrets(lab, {
+    const audit = await auditLabSecrets(lab, readStackSpec('lab'), {
       password,
-      directors: ['d1', 'd2'],
-      metricsPort: 9650,
       extra: { 'engine output': text },
     });
     assert.deepEqual(audit.exposures, []);

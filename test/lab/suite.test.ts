@@ -114,11 +114,7 @@ describe('Pulumi suite host steps over SSH (lab)', function () {
 
   it('neither the VRRP password nor a private key is in any log, event, status, metric or command line', async () => {
     assert.ok(spec.authPass && spec.metricsListen, 'the lab stack has a password and metrics');
-    const { searched, exposures } = await auditLabSecrets(lab, {
-      password: spec.authPass,
-      directors: ['d1', 'd2'],
-      metricsPort: Number(spec.metricsListen.split(':')[1]),
-    });
+    const { searched, exposures } = await auditLabSecrets(lab, spec);
     assert.deepEqual(exposures, []);
     // every place answered (an empty place throws), including the metrics of both directors
     for (const d of ['d1', 'd2'])
