@@ -39,6 +39,8 @@ export class IpvsDataplane implements Dataplane {
   /** the table as this daemon last wrote it (undefined: unknown, read the kernel's) */
   private known?: IpvsTable[];
   errors = 0;
+  /** netlink requests sent: dumps (reads of the kernel's table) and commands */
+  readonly requests = { dumps: 0, commands: 0 };
 
   constructor(private readonly log: Log) {}
 
@@ -86,6 +88,7 @@ export class IpvsDataplane implements Dataplane {
 
   private request(make: (family: number, seq: number) => Uint8Array, dump = false) {
     const sock = this.open();
+    this.requests[dump ? 'dumps' : 'commands']++;
     return sock.request(make(sock.family, sock.nextSeq()), dump);
   }
 

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  closeSync,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -80,13 +81,15 @@ describe('sync group notifications (keepalived vrrp_sync.c / vrrp_notify.c)', ()
         'g-fault',
         'GROUP G FAULT 0',
       ]);
+      // the FIFO lines are written asynchronously: close() waits for them
+      await n.close();
       const buf = Buffer.alloc(400);
       const text = buf.subarray(0, readSync(reader, buf)).toString();
+      closeSync(reader);
       assert.match(
         text,
         /INSTANCE "B" BACKUP 100\nGROUP "G" BACKUP 0\nINSTANCE "A" MASTER 100\nGROUP "G" MASTER 0\n/,
       );
-      n.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -41,6 +41,7 @@ describe('IPVS backend at 2,000 destinations', function () {
     let t = process.hrtime.bigint();
     assert.equal(await dp.reconcile(), false);
     const dumpMs = Number(process.hrtime.bigint() - t) / 1e6;
+    const before = { ...dp.requests };
     t = process.hrtime.bigint();
     await dp.apply(ipvsScaleTable((v, r) => (v === 7 && r === 42 ? 0 : 1)));
     const changeMs = Number(process.hrtime.bigint() - t) / 1e6;
@@ -49,7 +50,12 @@ describe('IPVS backend at 2,000 destinations', function () {
     );
     const zero = saved().filter((l) => / -w 0$/.test(l.trim()));
     assert.deepEqual(zero, [`-a -t ${VIP}:8007 -r 198.51.100.21:10371 -m -w 0`]);
-    assert.ok(changeMs < dumpMs / 2, 'one change costs as much as reading the whole table');
+    // counted, not timed: the VM's clock under emulation makes a ratio noisy
+    assert.deepEqual(
+      { dumps: dp.requests.dumps - before.dumps, commands: dp.requests.commands - before.commands },
+      { dumps: 0, commands: 1 },
+      'one change is one netlink command and no read of the table',
+    );
     assert.equal(dp.errors, 0);
   });
 
