@@ -1,7 +1,7 @@
 // The Pulumi program: one declaration (stack config `keepalive:cluster`) ->
 // a configured real-server pool, then the director pair in front of it.
 import * as pulumi from '@pulumi/pulumi';
-import { buildBundle } from '../components/bundle';
+import { daemonArtifact } from '../components/bundle';
 import { DirectorPair, FailoverCheck, RealServerPool } from '../components/index';
 import { parseClusterSpec, resolveSsh, SpecError } from '../components/spec';
 import { readConfigFile } from '../components/stack-file';
@@ -13,14 +13,14 @@ function load() {
   try {
     const spec = parseClusterSpec(cfg.requireObject('cluster'));
     // key files and known_hosts: relative to the project root, whatever the working directory
-    return { spec, ssh: resolveSsh(spec, readConfigFile) };
+    return { spec, ssh: resolveSsh(spec, readConfigFile), artifact: daemonArtifact(spec) };
   } catch (e) {
     // a clear message naming the config path, never a stack trace
     throw new pulumi.RunError(e instanceof SpecError ? e.issues.join('\n') : (e as Error).message);
   }
 }
 
-const { spec, ssh } = load();
+const { spec, ssh, artifact } = load();
 const access = {
   user: ssh.user,
   port: ssh.port,
@@ -35,7 +35,7 @@ const pair = new DirectorPair(
     spec,
     stack,
     ssh: access,
-    ...(spec.daemon === 'keepalive-ts' ? { bundle: buildBundle() } : {}),
+    artifact,
   },
   // real servers hide the VIP from ARP before the directors start sending them traffic
   { dependsOn: [pool] },
