@@ -74,9 +74,17 @@ async function main() {
         (n, v) => n + v.servers.filter((s) => s.inService).length,
         0,
       );
+    let shown = 0;
     await waitFor(
       `${VS * PER} servers in service`,
-      async () => (await inService()) === VS * PER,
+      async () => {
+        const n = await inService();
+        if (Date.now() - shown > 10_000) {
+          shown = Date.now();
+          console.error(`${n} of ${VS * PER} in service`);
+        }
+        return n === VS * PER;
+      },
       60_000 + VS * 1000,
       500,
     );
