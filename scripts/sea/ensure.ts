@@ -5,6 +5,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { SEA_FUSE, type SeaLayout } from './layout';
 
+/** Does this node binary carry the marker postject needs (Node >= 20.12 built with SEA)? */
+export const hasSeaFuse = (runtime: string) => readFileSync(runtime).includes(SEA_FUSE);
+
 /** Why no executable can be built here, or undefined when it can. */
 export function seaUnsupported(): string | undefined {
   for (const dep of ['esbuild', 'postject'])
@@ -13,7 +16,7 @@ export function seaUnsupported(): string | undefined {
     } catch {
       return `the npm package ${dep} is not installed (npm ci)`;
     }
-  if (!readFileSync(process.execPath).includes(SEA_FUSE))
+  if (!hasSeaFuse(process.execPath))
     return `${process.execPath} (Node ${process.version}) has no single-executable support`;
   return undefined;
 }
