@@ -5,12 +5,11 @@
 // unavailable: a private mount namespace where every node binary found is
 // covered by an empty, non-executable file. Everything goes at close().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { must, run } from '../lab/sys';
+import { OWN_NETNS_ADDR, ownNetns } from '../lab/own-netns';
 
-export const SELF = '198.51.100.1';
+export const SELF = OWN_NETNS_ADDR;
 export const VIP = '198.51.100.10';
 
 /** A MASTER that owns its address (priority 255): it adverts as soon as it runs. */
@@ -87,20 +86,10 @@ export function daemonArgv(runner: Runner, exe: string, conf: string, dir: strin
 }
 
 export async function seaNetns(tag: string): Promise<SeaNetns> {
-  const ns = `lab-${tag}${process.pid % 100000}`;
-  const dir = mkdtempSync(path.join(tmpdir(), `kts-${tag}-`));
-  await must('ip', ['netns', 'add', ns]);
-  await must('ip', [
-    'netns',
-    'exec',
-    ns,
-    'sh',
-    '-c',
-    `ip link set lo up; ip link add lan0 type veth peer name lan1; ip link set lan0 up; ip link set lan1 up; ip addr add ${SELF}/24 dev lan0`,
-  ]);
+  const own = await ownNetns(tag);
+  const { ns, dir } = own;
   return {
-    ns,
-    dir,
+    ...own,
     start(runner, exe, conf, o = {}) {
       const inNs = ['ip', 'netns', 'exec', ns, ...daemonArgv(runner, exe, conf, dir)];
       const cmd = o.withoutNode ? withoutNodeArgv(dir, inNs) : inNs;
@@ -113,12 +102,6 @@ export async function seaNetns(tag: string): Promise<SeaNetns> {
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       return { child, out: () => out, t0 };
-    },
-    async close() {
-      const r = await run('ip', ['netns', 'pids', ns]);
-      for (const pid of r.stdout.split('\n').filter(Boolean)) await run('kill', ['-9', pid]);
-      await run('ip', ['netns', 'del', ns]);
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
