@@ -5,7 +5,7 @@
 // unavailable: a private mount namespace where every node binary found is
 // covered by an empty, non-executable file. Everything goes at close().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { OWN_NETNS_ADDR, ownNetns } from '../lab/own-netns';
 
@@ -24,12 +24,14 @@ export const PATH_WITHOUT_NODE = '/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * Mounts $1 (an empty file) over each path up to `--`, refuses to go on if a
- * node still runs from PATH, then execs the rest.
+ * node still runs from PATH, puts a noexec tmpfs on $NOEXEC_TMP (when set) and
+ * makes it TMPDIR, then execs the rest.
  */
 const MASK_SCRIPT =
   'empty=$1; shift\n' +
   'while [ "$1" != -- ]; do mount --bind "$empty" "$1" || exit 96; shift; done; shift\n' +
   'if command -v node >/dev/null 2>&1; then echo "node still on PATH: $(command -v node)" >&2; exit 97; fi\n' +
+  'if [ -n "${NOEXEC_TMP:-}" ]; then mount -t tmpfs -o noexec,size=4m tmpfs "$NOEXEC_TMP" || exit 98; export TMPDIR="$NOEXEC_TMP"; fi\n' +
   'exec "$@"\n';
 
 /** Every node binary of this machine we can find (real paths: a bind mount follows links). */
@@ -60,6 +62,13 @@ export function withoutNodeArgv(dir: string, argv: string[]): string[] {
   return [...mask, 'mask', empty, ...nodeBinaries(), '--', ...argv];
 }
 
+function withoutNodeEnv(dir: string, noexecTmp = false): NodeJS.ProcessEnv {
+  if (!noexecTmp) return { PATH: PATH_WITHOUT_NODE };
+  const tmp = path.join(dir, 'noexec-tmp');
+  mkdirSync(tmp, { recursive: true });
+  return { PATH: PATH_WITHOUT_NODE, NOEXEC_TMP: tmp };
+}
+
 export type Runner = 'sea' | 'node';
 
 export interface Started {
@@ -70,11 +79,18 @@ export interface Started {
   t0: number;
 }
 
+export interface StartOptions {
+  /** every node binary masked, PATH without node (see withoutNodeArgv) */
+  withoutNode?: boolean;
+  /** with withoutNode: TMPDIR is a noexec tmpfs (the addon must be loaded from elsewhere) */
+  noexecTmp?: boolean;
+}
+
 export interface SeaNetns {
   ns: string;
   dir: string;
   /** start keepalive-ts -f CONF -n -l in the namespace */
-  start(runner: Runner, exe: string, conf: string, o?: { withoutNode?: boolean }): Started;
+  start(runner: Runner, exe: string, conf: string, o?: StartOptions): Started;
   close(): Promise<void>;
 }
 
@@ -97,7 +113,7 @@ export async function seaNetns(tag: string): Promise<SeaNetns> {
       const t0 = Date.now();
       const child = spawn(cmd[0], cmd.slice(1), {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: o.withoutNode ? { PATH: PATH_WITHOUT_NODE } : process.env,
+        env: o.withoutNode ? withoutNodeEnv(dir, o.noexecTmp) : process.env,
       });
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
