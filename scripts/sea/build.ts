@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
-import { hasSeaFuse } from './ensure';
+import { seaRuntimeProblem } from './ensure';
 import { checkoutRoot, SEA_BLOB_RESOURCE, SEA_FUSE, seaConfig, seaLayout } from './layout';
 
 const fail = (msg: string): never => {
@@ -51,10 +51,8 @@ async function main() {
   for (const f of [l.daemonEntry, l.workerEntry, l.addon])
     if (!fs.existsSync(f)) fail(`${f} is missing: run npm run build first`);
   const runtime = process.execPath;
-  if (!hasSeaFuse(runtime))
-    fail(
-      `${runtime} (Node ${process.version}) has no single-executable support (needs Node >= 20.12)`,
-    );
+  const problem = seaRuntimeProblem();
+  if (problem) fail(problem);
 
   fs.mkdirSync(l.dir, { recursive: true });
   await bundle(l.daemonEntry, l.mainBundle);
