@@ -131,7 +131,8 @@ export async function deploy(
   o: DeployOptions = {},
 ) {
   const { spec, dir } = labStackFor(lab, o);
-  if (spec.daemon === 'keepalive-ts' && installMode(spec) === 'package') await withoutKeepalived(lab);
+  if (spec.daemon === 'keepalive-ts' && installMode(spec) === 'package')
+    await withoutKeepalived(lab);
   let bin: string;
   try {
     bin = engineBin();
@@ -246,13 +247,7 @@ export async function deployDirect(
     'real servers in service',
     async () => {
       const st = JSON.parse(
-        (
-          await lab.exec(master, [
-            'sh',
-            '-c',
-            `${ktsCommand(spec)} status --json`,
-          ])
-        ).stdout || '{}',
+        (await lab.exec(master, ['sh', '-c', `${ktsCommand(spec)} status --json`])).stdout || '{}',
       );
       return (st.virtualServers ?? []).every((v: { servers: { inService: boolean }[] }) =>
         v.servers.every((s) => s.inService),
@@ -261,11 +256,7 @@ export async function deployDirect(
     20_000,
     250,
   );
-  const status = await lab.exec(master, [
-    'sh',
-    '-c',
-    `${ktsCommand(spec)} status`,
-  ]);
+  const status = await lab.exec(master, ['sh', '-c', `${ktsCommand(spec)} status`]);
   log(
     `VIP ${spec.vip}, master ${master}, real servers ${spec.realServers.map((r) => r.name).join(', ')}`,
   );

@@ -40,7 +40,10 @@ const program = new Command('lab')
   .option('--subnet2 <cidr>', 'second segment (default 203.0.113.0/24)')
   .option('--dir <path>', 'lab work folder (default .lab/PREFIX)')
   .option('--nodeless <hosts>', 'directors without Node.js, e.g. d2 (at lab up)')
-  .option('--install <mode>', 'deploy with install: bundle | package (the .deb of npm run package:deb)')
+  .option(
+    '--install <mode>',
+    'deploy with install: bundle | package (the .deb of npm run package:deb)',
+  )
   .enablePositionalOptions()
   .showHelpAfterError();
 
