@@ -19,6 +19,7 @@ import { readStackSpec } from '../../components/stack-file';
 import { sleep } from '../../scripts/lab/sys';
 import { testLab } from './fixture';
 import { servedThroughVip } from './deploy-trials';
+import { hostState } from './host-state';
 import { findEngine, PulumiCli, resourceName } from './pulumi-cli';
 
 describe('the real Pulumi engine against the lab', function () {
@@ -77,22 +78,7 @@ describe('the real Pulumi engine against the lab', function () {
   });
 
   const snapshots: Record<string, string> = {};
-  /** the processes in a host's network namespace, by command line (pids change when sshd restarts) */
-  const processes = (h: string) =>
-    spawnSync(
-      'sh',
-      ['-c', `ps -o args= -p "$(ip netns pids ${lab.topo.prefix}-${h} | tr '\\n' ,)0" | sort`],
-      { encoding: 'utf8' },
-    ).stdout;
-  const snapshot = async (h: string) =>
-    processes(h) +
-    (
-      await lab.exec(h, [
-        'sh',
-        '-c',
-        "sysctl -a 2>/dev/null | grep -E 'arp_ignore|arp_announce|send_redirects|ip_forward' | sort; ip -o addr | awk '{print $2, $4}'; find /etc/keepalived /etc/keepalive-ts /etc/sysctl.d /etc/systemd/system -mindepth 1 -printf '%p %m %s\\n' 2>&1 | sort; nft list ruleset",
-      ])
-    ).stdout;
+  const snapshot = (h: string) => hostState(lab, h);
 
   it('preview on a fresh stack shows the expected creates', async () => {
     for (const h of ['d1', 'd2', 'rs1', 'rs2', 'rs3']) snapshots[h] = await snapshot(h);

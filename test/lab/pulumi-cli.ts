@@ -11,9 +11,9 @@ import { recoverStack, type RecoveryStep } from '../../scripts/lab/engine-recove
 import type { Lab } from '../../scripts/lab/lab';
 
 /** The engine's bin folder, or the reason there is none (scripts/pulumi-engine.sh's one line). */
-export function findEngine(): { bin: string } | { reason: string } {
+export function findEngine(opts: { yaml?: boolean } = {}): { bin: string } | { reason: string } {
   try {
-    return { bin: engineBin() };
+    return { bin: engineBin(opts) };
   } catch (e) {
     return { reason: (e as Error).message };
   }
@@ -37,6 +37,8 @@ export class PulumiCli {
     readonly lab: Lab,
     readonly stack: string,
     private readonly bin: string,
+    /** the Pulumi project's folder under the repository (stacks/yaml: the YAML program) */
+    readonly project = '.',
   ) {
     this.stackFile = path.join(REPO, 'stacks', `Pulumi.${stack}.yaml`);
   }
@@ -53,7 +55,14 @@ export class PulumiCli {
         ...args,
         ...['--stack', this.stack, '--non-interactive'],
       ],
-      { cwd: REPO, env: this.env, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 600_000, input },
+      {
+        cwd: path.join(REPO, this.project),
+        env: this.env,
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+        timeout: 600_000,
+        input,
+      },
     );
     this.transcript.push(r.stdout ?? '', r.stderr ?? '');
     return { code: r.status ?? 1, out: r.stdout ?? '', err: r.stderr ?? '' };
