@@ -8,13 +8,19 @@
 // (scripts/pulumi-engine.sh --yaml).
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { PULUMI_COMMANDS } from '../../components/gitops';
 import type { Lab } from '../../scripts/lab/lab';
 import { servedThroughVip } from './deploy-trials';
 import { testLab } from './fixture';
 import { hostState } from './host-state';
-import { findEngine, PulumiCli, resourceName } from './pulumi-cli';
+import {
+  assertVerificationPassed,
+  findEngine,
+  PulumiCli,
+  remoteSteps,
+  resourceName,
+} from './pulumi-cli';
+import { labHostSteps } from '../pulumi/lab-steps';
 
 const HOSTS = ['d1', 'd2', 'rs1', 'rs2'];
 
@@ -36,16 +42,8 @@ describe('the lab from a Pulumi YAML program (keepalive component package)', fun
     lab = testLab('y');
     await lab.up();
     cli = new PulumiCli(lab, stack, engine.bin, 'stacks/yaml');
-    cli.init((c) => {
-      delete c.authPass;
-      c.ssh = { knownHostsFile: lab.knownHosts };
-    });
     // secrets set as an operator would; they reach the component as secrets
-    ok(['config', 'set', '--secret', '--path', 'keepalive:cluster.authPass', password]);
-    ok(
-      ['config', 'set', '--secret', '--path', 'keepalive:cluster.ssh.privateKey'],
-      readFileSync(lab.clientKey, 'utf8'),
-    );
+    cli.initWithSecrets(password);
     for (const h of HOSTS) clean[h] = await hostState(lab, h);
   });
   after(() => {
@@ -86,22 +84,7 @@ describe('the lab from a Pulumi YAML program (keepalive component package)', fun
       c.filter((s) => s.urn.includes('::keepalive:lvs:Cluster::')).map(resourceName),
       ['lvs'],
     );
-    const commands = c
-      .filter((s) => s.urn.includes('command:remote:Command'))
-      .map(resourceName)
-      .sort();
-    assert.deepEqual(commands, [
-      'lvs-pair-d1-config',
-      'lvs-pair-d1-install-cmd',
-      'lvs-pair-d1-sysctl',
-      'lvs-pair-d2-config',
-      'lvs-pair-d2-install-cmd',
-      'lvs-pair-d2-sysctl',
-      'lvs-pool-rs1-sysctl',
-      'lvs-pool-rs1-vip',
-      'lvs-pool-rs2-sysctl',
-      'lvs-pool-rs2-vip',
-    ]);
+    assert.deepEqual(remoteSteps(c), labHostSteps('lvs'));
     // every step is the component's descendant
     for (const s of c.filter((x) => x.urn.includes('command:')))
       assert.match(s.urn, /::keepalive:lvs:Cluster\$/, s.urn);
@@ -113,17 +96,11 @@ describe('the lab from a Pulumi YAML program (keepalive component package)', fun
   });
 
   it("the failover verification passed inside up; it is the YAML program's output", () => {
-    const failover = JSON.parse(ok([...PULUMI_COMMANDS.verdict])) as {
-      verdict: string;
-      steps: { name: string; pass: boolean }[];
-    };
-    assert.equal(failover.verdict, 'pass', JSON.stringify(failover));
-    const names = failover.steps.map((s) => s.name);
-    for (const n of [/^VIP on exactly one/, /^VIP moves to d2/, /preempts back/])
-      assert.ok(
-        names.some((x) => n.test(x)),
-        `${n} in ${names.join(' | ')}`,
-      );
+    assertVerificationPassed(ok([...PULUMI_COMMANDS.verdict]), [
+      /^VIP on exactly one/,
+      /^VIP moves to d2/,
+      /preempts back/,
+    ]);
     const out = JSON.parse(ok(['stack', 'output', '--json'])) as Record<string, unknown>;
     assert.equal(out.vip, '198.51.100.10/24');
     assert.equal(out.master, 'd1');
@@ -136,11 +113,7 @@ describe('the lab from a Pulumi YAML program (keepalive component package)', fun
   });
 
   it('neither the VRRP password nor the SSH key is in plaintext in the state or the output', async () => {
-    const key = readFileSync(lab.clientKey, 'utf8')
-      .split('\n')
-      .filter((l) => l && !l.startsWith('-----'))
-      .join('')
-      .slice(20, 60);
+    const key = cli.keyBody().slice(20, 60);
     const files = spawnSync('grep', ['-rlF', '-e', password, '-e', key, cli.home], {
       encoding: 'utf8',
     });

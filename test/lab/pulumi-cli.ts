@@ -107,6 +107,30 @@ export class PulumiCli {
     writeFileSync(this.stackFile, stringify(doc));
   }
 
+  /**
+   * init with the declaration's secrets set as an operator would: the VRRP
+   * password and the lab's SSH key as Pulumi secrets (no key file, known_hosts kept)
+   */
+  initWithSecrets(password: string) {
+    this.init((c) => {
+      delete c.authPass;
+      c.ssh = { knownHostsFile: this.lab.knownHosts };
+    });
+    this.ok(['config', 'set', '--secret', '--path', 'keepalive:cluster.authPass', password]);
+    this.ok(
+      ['config', 'set', '--secret', '--path', 'keepalive:cluster.ssh.privateKey'],
+      readFileSync(this.lab.clientKey, 'utf8'),
+    );
+  }
+
+  /** the base64 body of the lab's SSH key (searched for in state and output) */
+  keyBody(): string {
+    return readFileSync(this.lab.clientKey, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('-----'))
+      .join('');
+  }
+
   /** change the declaration in place (encrypted secrets stay as they are) */
   edit(mutate: (c: Record<string, unknown>) => void) {
     const doc = parse(readFileSync(this.stackFile, 'utf8')) as Doc;
@@ -127,3 +151,19 @@ export class PulumiCli {
 
 /** a resource's name from its URN */
 export const resourceName = (s: PreviewStep) => s.urn.split('::').pop()!;
+
+/** the remote host steps a preview would change, by name, sorted */
+export const remoteSteps = (changes: PreviewStep[]) =>
+  changes
+    .filter((s) => s.urn.includes('command:remote:Command'))
+    .map(resourceName)
+    .sort();
+
+/** `stack output failover`: the verification passed and ran the steps matching `expected` */
+export function assertVerificationPassed(json: string, expected: RegExp[]) {
+  const failover = JSON.parse(json) as { verdict: string; steps: { name: string }[] };
+  if (failover.verdict !== 'pass') throw new Error(`verdict ${JSON.stringify(failover)}`);
+  const names = failover.steps.map((s) => s.name);
+  for (const n of expected)
+    if (!names.some((x) => n.test(x))) throw new Error(`no step ${n} in ${names.join(' | ')}`);
+}

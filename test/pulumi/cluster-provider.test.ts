@@ -4,6 +4,7 @@
 // components and host steps as the TypeScript program, under the Cluster.
 import { strict as assert } from 'node:assert';
 import * as pulumi from '@pulumi/pulumi';
+import { labHostSteps } from './lab-steps';
 import { CLUSTER_TYPE } from '../../components/package-schema';
 import { KeepaliveProvider, settle } from '../../components/provider';
 import { maskSecrets } from '../../components/stack-file';
@@ -91,18 +92,7 @@ describe('keepalive component provider (mocks)', function () {
     assert.deepEqual(names('keepalive:lvs:RealServerPool'), ['lvs-pool']);
     assert.deepEqual(names('keepalive:lvs:DirectorPair'), ['lvs-pair']);
     assert.deepEqual(names('keepalive:lvs:FailoverCheck'), ['lvs-failover']);
-    assert.deepEqual(names('command:remote:Command'), [
-      'lvs-pair-d1-config',
-      'lvs-pair-d1-install-cmd',
-      'lvs-pair-d1-sysctl',
-      'lvs-pair-d2-config',
-      'lvs-pair-d2-install-cmd',
-      'lvs-pair-d2-sysctl',
-      'lvs-pool-rs1-sysctl',
-      'lvs-pool-rs1-vip',
-      'lvs-pool-rs2-sysctl',
-      'lvs-pool-rs2-vip',
-    ]);
+    assert.deepEqual(names('command:remote:Command'), labHostSteps('lvs'));
   });
 
   it('refuses an invalid declaration with each problem at its property path, registering nothing', async () => {
