@@ -4,7 +4,7 @@
 // (keepalive:lvs:Cluster, served to other Pulumi languages by provider/) wraps
 // the same resources.
 import * as pulumi from '@pulumi/pulumi';
-import { buildBundle } from './bundle';
+import { daemonArtifact } from './bundle';
 import { DirectorPair, FailoverCheck, RealServerPool, type FailoverStep } from './index';
 import { resolveSsh, type ClusterSpec } from './spec';
 import { readConfigFile } from './stack-file';
@@ -39,6 +39,8 @@ export function deployCluster(
   opts: DeployOptions = {},
 ): ClusterOutputs {
   const ssh = resolveSsh(spec, readConfigFile, opts.root);
+  // the bundle or the package the install step ships (none for Debian's keepalived)
+  const artifact = daemonArtifact(spec);
   const access = {
     user: ssh.user,
     port: ssh.port,
@@ -50,12 +52,7 @@ export function deployCluster(
   const pool = new RealServerPool(named('pool'), { spec, stack, ssh: access }, parent);
   const pair = new DirectorPair(
     named('pair'),
-    {
-      spec,
-      stack,
-      ssh: access,
-      ...(spec.daemon === 'keepalive-ts' ? { bundle: buildBundle() } : {}),
-    },
+    { spec, stack, ssh: access, artifact },
     { ...parent, dependsOn: [pool] },
   );
   const check = spec.failoverCheck.enabled

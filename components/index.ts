@@ -5,7 +5,13 @@
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import * as path from 'node:path';
-import { directorSteps, realServerSteps, type Step, type StepKind } from './plan';
+import {
+  directorSteps,
+  realServerSteps,
+  type DaemonArtifact,
+  type Step,
+  type StepKind,
+} from './plan';
 import { directorViews, type ClusterSpec } from './spec';
 
 export interface SshAccess {
@@ -74,12 +80,42 @@ export interface DaemonInstallArgs {
   ssh: SshAccess;
 }
 
-/** Ships the daemon to one director (bundled JS + native addon; no npm on the host). */
+/**
+ * Ships the daemon to one director: the bundle (compiled JS + native addon, on
+ * stdin; no npm on the host) or a package (our .deb, copied over SFTP first:
+ * only its hash and path go into the state, not its tens of megabytes).
+ */
 export class DaemonInstall extends pulumi.ComponentResource {
   readonly command: command.remote.Command;
+  readonly upload?: command.remote.CopyToRemote;
   constructor(name: string, args: DaemonInstallArgs, opts?: pulumi.ComponentResourceOptions) {
     super('keepalive:lvs:DaemonInstall', name, {}, opts);
-    this.command = stepCommand(`${name}-cmd`, args.step, args.ssh, { parent: this });
+    const up = args.step.upload;
+    if (up) {
+      // CopyToRemote does not create folders: the step's own SSH session does, first
+      const dir = new command.remote.Command(
+        `${name}-upload-dir`,
+        {
+          connection: connection(args.step, args.ssh),
+          create: `mkdir -p ${JSON.stringify(up.remotePath.replace(/\/[^/]+$/, ''))}`,
+        },
+        { parent: this },
+      );
+      this.upload = new command.remote.CopyToRemote(
+        `${name}-upload`,
+        {
+          connection: connection(args.step, args.ssh),
+          source: new pulumi.asset.FileAsset(up.file),
+          remotePath: up.remotePath,
+          triggers: [up.sha256],
+        },
+        { parent: this, dependsOn: [dir], deleteBeforeReplace: true },
+      );
+    }
+    this.command = stepCommand(`${name}-cmd`, args.step, args.ssh, {
+      parent: this,
+      ...(this.upload ? { dependsOn: [this.upload] } : {}),
+    });
     this.registerOutputs({ host: args.step.host });
   }
 }
@@ -88,7 +124,8 @@ export interface DirectorPairArgs {
   spec: ClusterSpec;
   stack: string;
   ssh: SshAccess;
-  bundle?: { base64: string; sha256: string };
+  /** what the install step ships (components/bundle.ts daemonArtifact) */
+  artifact?: DaemonArtifact;
 }
 
 export class DirectorPair extends pulumi.ComponentResource {
@@ -104,7 +141,7 @@ export class DirectorPair extends pulumi.ComponentResource {
   constructor(name: string, args: DirectorPairArgs, opts?: pulumi.ComponentResourceOptions) {
     super('keepalive:lvs:DirectorPair', name, {}, opts);
     const hashes: Record<string, string> = {};
-    for (const steps of directorSteps(args.spec, args.stack, args.bundle)) {
+    for (const steps of directorSteps(args.spec, args.stack, args.artifact)) {
       wireSteps(steps, (step, dependsOn) => {
         const rname = `${name}-${step.host}-${step.kind}`;
         const opts = { parent: this, dependsOn };

@@ -6,8 +6,18 @@
 import { shellQuote as q } from '../daemon/core/argv';
 import { closeLockFd, takeLock, writeInline, writeVerified } from './host-script';
 import { installScripts } from './install-step';
+import {
+  debInstallScripts,
+  keepalivedInstallScripts,
+  PACKAGE_BIN,
+  uploadPath,
+  type PackageUpload,
+} from './package-step';
 import { paths, renderCluster, sha256, type HostFile } from './render';
-import type { ClusterSpec } from './spec';
+import { installMode, type ClusterSpec } from './spec';
+
+/** What the install step ships: the bundle (on stdin) or our .deb (uploaded first). */
+export type DaemonArtifact = { base64: string; sha256: string } | { deb: string; sha256: string };
 
 /**
  * What a step does; unique per host, and the last part of its resource name.
@@ -35,6 +45,8 @@ export interface Step {
    * multi-megabyte bundle (whose hash the script names, so diffs show it)
    */
   stdinSecret?: boolean;
+  /** a file copied to the host before the step runs (our .deb) */
+  upload?: PackageUpload;
   /** steps on the same host that must finish first */
   after: StepKind[];
   /** changes to these values re-run the step */
@@ -114,8 +126,10 @@ function sysctlStep(host: string, ssh: string, f: HostFile, prev: string): Step 
   };
 }
 
+/** The daemon's command line on a director, as the suite installed it. */
 export function daemonCommand(c: ClusterSpec) {
-  return c.daemon === 'keepalive-ts' ? `node ${c.installDir}/bin/keepalive-ts` : 'keepalived';
+  if (c.daemon !== 'keepalive-ts') return 'keepalived';
+  return installMode(c) === 'package' ? PACKAGE_BIN : `node ${q(c.installDir)}/bin/keepalive-ts`;
 }
 
 /**
@@ -135,7 +149,7 @@ export function daemonControl(c: ClusterSpec) {
   // where the suite's start sends the daemon's log (keepalived logs to syslog)
   const logFile = ks ? '/run/keepalive-ts.log' : undefined;
   const start = ks
-    ? `setsid node ${q(c.installDir)}/bin/keepalive-ts -f ${q(p.config)} -n -l -p ${pidfile} > ${logFile} 2>&1 < /dev/null ${closeLockFd} &`
+    ? `setsid ${daemonCommand(c)} -f ${q(p.config)} -n -l -p ${pidfile} > ${logFile} 2>&1 < /dev/null ${closeLockFd} &`
     : // without IPVS keepalived's checker cannot start and would take the daemon down: VRRP only
       `{ [ -e /proc/net/ip_vs ] || modprobe -q ip_vs 2>/dev/null || true; [ -e /proc/net/ip_vs ] && only= || only=--vrrp; keepalived $only -f ${q(p.config)} -p ${pidfile} -r /run/keepalived-vrrp.pid -c /run/keepalived-checkers.pid ${closeLockFd}; }`;
   const running = `[ -f ${pidfile} ] && kill -0 "$(cat ${pidfile})" 2>/dev/null`;
@@ -152,61 +166,66 @@ export function daemonControl(c: ClusterSpec) {
     // stopped first, so no process can react (respawn a child, leave cleanly) before the kill
     crash: `pids=$(cat ${pidfiles.join(' ')} 2>/dev/null); kill -STOP $pids 2>/dev/null; kill -KILL $pids 2>/dev/null; true`,
     /** the daemon's event backlog as JSON lines, each with its wallTime (keepalive-ts only) */
-    events: ks
-      ? `node ${q(c.installDir)}/bin/keepalive-ts events --control /run/keepalive-ts.sock`
-      : undefined,
+    events: ks ? `${daemonCommand(c)} events --control /run/keepalive-ts.sock` : undefined,
     /** machine-readable status (keepalive-ts only) */
-    status: ks
-      ? `node ${q(c.installDir)}/bin/keepalive-ts status --json --control /run/keepalive-ts.sock`
-      : undefined,
+    status: ks ? `${daemonCommand(c)} status --json --control /run/keepalive-ts.sock` : undefined,
+  };
+}
+
+/** The install step of one director, by daemon and install mode. */
+function installStep(
+  c: ClusterSpec,
+  d: { name: string; ssh: string },
+  artifact: DaemonArtifact | undefined,
+): Step {
+  const base = { kind: 'install' as const, host: d.name, ssh: d.ssh, after: [] };
+  if (c.daemon !== 'keepalive-ts')
+    return { ...base, ...keepalivedInstallScripts(d.name), hash: 'keepalived' };
+  if (installMode(c) === 'package') {
+    if (!artifact || !('deb' in artifact))
+      throw new Error('keepalive: install: package needs the .deb (npm run package:deb)');
+    return {
+      ...base,
+      ...debInstallScripts(d.name, artifact.sha256),
+      upload: {
+        file: artifact.deb,
+        remotePath: uploadPath(artifact.sha256),
+        sha256: artifact.sha256,
+      },
+      hash: artifact.sha256,
+    };
+  }
+  if (artifact && !('base64' in artifact))
+    throw new Error('keepalive: install: bundle needs the bundle, not a package');
+  return {
+    ...base,
+    ...installScripts(d.name, c.installDir, artifact?.sha256 ?? ''),
+    stdin: artifact?.base64 ?? '',
+    stdinSecret: true,
+    hash: artifact?.sha256 ?? '',
   };
 }
 
 /** Steps for one director: install, sysctls, config (test before activate, reload not restart). */
-export function directorSteps(
-  c: ClusterSpec,
-  stack: string,
-  bundle?: { base64: string; sha256: string },
-): Step[][] {
+export function directorSteps(c: ClusterSpec, stack: string, artifact?: DaemonArtifact): Step[][] {
   const r = renderCluster(c, stack);
   const ks = c.daemon === 'keepalive-ts';
   const ctl = daemonControl(c);
   const pidfile = ctl.pidfile;
-  const test = (file: string) =>
-    ks
-      ? `node ${q(c.installDir)}/bin/keepalive-ts -t -f ${q(file)}`
-      : `keepalived -t -f ${q(file)}`;
+  const test = (file: string) => `${daemonCommand(c)} -t -f ${q(file)}`;
   const { start, running } = ctl;
   return r.directors.map((d) => {
     // still under the lock until the daemon has written its pid file: a re-run
     // waiting for the lock then reloads it instead of starting a second one
     const started = `i=0; until ${running}; do [ $i -lt 150 ] || { echo "${d.name}: the daemon did not start within 15 s" >&2; exit 1; }; sleep 0.1; i=$((i+1)); done`;
-    const install: Step = ks
-      ? {
-          kind: 'install',
-          host: d.name,
-          ssh: d.ssh,
-          ...installScripts(d.name, c.installDir, bundle?.sha256 ?? ''),
-          stdin: bundle?.base64 ?? '',
-          stdinSecret: true,
-          after: [],
-          hash: bundle?.sha256 ?? '',
-        }
-      : {
-          kind: 'install',
-          host: d.name,
-          ssh: d.ssh,
-          create:
-            'command -v keepalived >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq keepalived',
-          delete: 'true',
-          after: [],
-          hash: 'keepalived',
-        };
+    const install = installStep(c, d, artifact);
     const sysctl = {
       ...sysctlStep(d.name, d.ssh, d.sysctl, `${c.configDir}/.sysctl-before-director`),
       after: [],
     };
-    const unit = ks && d.unit ? d.unit : undefined;
+    // install: package brings its own unit (the suite writes one only for the bundle)
+    const pkg = ks && installMode(c) === 'package';
+    const unit = ks && !pkg && d.unit ? d.unit : undefined;
     const config: Step = {
       kind: 'config',
       host: d.name,
@@ -222,11 +241,10 @@ export function directorSteps(
         // never activate a config the daemon would reject
         `${test(d.config.path + '.new')} || { echo "${d.name}: rendered configuration rejected by the config test" >&2; rm -f ${q(d.config.path + '.new')}; exit 1; }`,
         `mv ${q(d.config.path + '.new')} ${q(d.config.path)}`,
-        ...(unit
+        ...(unit || pkg
           ? [
               `if ${HAS_SYSTEMD}; then`,
-              `  ${writeInline(unit)}`,
-              '  systemctl daemon-reload',
+              ...(unit ? [`  ${writeInline(unit)}`, '  systemctl daemon-reload'] : []),
               `  if systemctl is-active -q keepalive-ts; then systemctl reload keepalive-ts; else systemctl enable -q --now keepalive-ts; fi`,
               'else',
               `  if ${running}; then kill -HUP "$(cat ${pidfile})"; else`,
@@ -250,6 +268,8 @@ export function directorSteps(
               `if ${HAS_SYSTEMD} && [ -f ${q(unit.path)} ]; then systemctl disable -q --now keepalive-ts; rm -f ${q(unit.path)}; systemctl daemon-reload; fi; rm -f ${q(unit.path + '.new')}`,
             ]
           : []),
+        // the package's unit: stopped and disabled here, removed with the package
+        ...(pkg ? [`if ${HAS_SYSTEMD}; then systemctl disable -q --now keepalive-ts; fi`] : []),
         // SIGTERM: priority-0 advert, VIPs released, dataplane rules removed
         ctl.stop,
         `rm -f ${q(d.config.path)} ${q(d.config.path + '.new')} ${pidfile}`,

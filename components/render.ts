@@ -97,6 +97,7 @@ export function renderCluster(c: ClusterSpec, stack: string): RenderedCluster {
         // keepalived does not know lvs_backend: only an explicit choice is written, and only for keepalive-ts
         lvsBackend: c.daemon === 'keepalive-ts' && c.lvsBackend !== 'auto' ? c.lvsBackend : false,
         metricsListen: c.daemon === 'keepalive-ts' && c.metricsListen ? c.metricsListen : false,
+        vrrpRtPriority: vrrpRtPriority(c),
         virtualRouterId: c.virtualRouterId,
         instanceName: c.instanceName,
         interface: c.interface,
@@ -184,4 +185,12 @@ function splitBrainData(c: ClusterSpec) {
     fenceCommand: ks && sb.fenceCommand ? sb.fenceCommand : false,
     fencePolicy: sb.fencePolicy ?? 'require',
   };
+}
+
+/** global_defs vrrp_rt_priority (both daemons know it): the declaration's, else 50 below 0.1 s adverts */
+export function vrrpRtPriority(
+  c: Pick<ClusterSpec, 'advertInt' | 'vrrpRealtimePriority'>,
+): number | false {
+  const p = c.vrrpRealtimePriority ?? (c.advertInt < 0.1 ? 50 : 0);
+  return p > 0 ? p : false;
 }

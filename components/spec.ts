@@ -148,7 +148,17 @@ export const ClusterSpec = z
       .strict()
       .default({ enabled: true, hard: false, probeSeconds: 60 }),
     daemon: z.enum(['keepalive-ts', 'keepalived']).default('keepalive-ts'),
-    /** where keepalive-ts is installed on the directors */
+    /**
+     * how the daemon reaches the directors: `package` = a Debian package (our .deb with
+     * the self-contained executable, no Node.js needed; or Debian's keepalived),
+     * `bundle` = the compiled daemon in a tarball run by the host's Node.js >= 20.
+     * Default: bundle for keepalive-ts, package for keepalived. Destroy removes
+     * exactly what install added (a package that was there before stays).
+     */
+    install: z.enum(['bundle', 'package']).optional(),
+    /** install: package: the .deb on the deploying machine (default: the newest dist/deb/keepalive-ts_*.deb) */
+    packageFile: z.string().optional(),
+    /** install: bundle: where keepalive-ts is installed on the directors */
     installDir: z.string().startsWith('/').default('/opt/keepalive-ts'),
     /** where configs go on every host */
     configDir: z.string().startsWith('/').default('/etc/keepalived'),
@@ -158,6 +168,13 @@ export const ClusterSpec = z
       .string()
       .regex(/^[\d.]+:\d+$/, 'must be ADDRESS:PORT')
       .optional(),
+    /**
+     * SCHED_RR priority of the VRRP thread (global_defs vrrp_rt_priority), 0 = normal
+     * scheduling. Default: 50 for adverts faster than 0.1 s, where a scheduling delay of
+     * a few ms is a missed advert (bench:steady at advert_int 0.01: 1 false failover in
+     * 10 minutes without, 0 with), else 0.
+     */
+    vrrpRealtimePriority: z.number().int().min(0).max(99).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -233,6 +250,32 @@ export const ClusterSpec = z
         message: 'VRRPv2 needs a whole number of seconds (use vrrpVersion 3 for sub-second)',
       });
     }
+    if (c.daemon === 'keepalived' && c.install === 'bundle')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['install'],
+        message: "keepalived comes from Debian's package: use install: package",
+      });
+    if (
+      c.packageFile !== undefined &&
+      (c.daemon !== 'keepalive-ts' || installMode(c) !== 'package')
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['packageFile'],
+        message: 'only with daemon: keepalive-ts and install: package',
+      });
+    if (
+      c.daemon === 'keepalive-ts' &&
+      installMode(c) === 'package' &&
+      c.configDir !== '/etc/keepalived'
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['configDir'],
+        message:
+          "install: package runs the package's unit, which reads /etc/keepalived/keepalived.conf",
+      });
     if (c.vrrpVersion === 3 && c.authPass)
       ctx.addIssue({ code: 'custom', path: ['authPass'], message: 'VRRPv3 has no authentication' });
     c.services.forEach((s, i) => {
@@ -247,6 +290,11 @@ export const ClusterSpec = z
   });
 
 export type ClusterSpec = z.infer<typeof ClusterSpec>;
+
+/** The install mode in effect (the declaration's, else the daemon's default). */
+export function installMode(c: Pick<ClusterSpec, 'daemon' | 'install'>): 'bundle' | 'package' {
+  return c.install ?? (c.daemon === 'keepalived' ? 'package' : 'bundle');
+}
 export type DirectorSpec = z.infer<typeof DirectorSpec>;
 export type RealServerSpec = z.infer<typeof RealServerSpec>;
 export type ServiceSpec = z.infer<typeof ServiceSpec>;

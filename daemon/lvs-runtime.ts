@@ -8,6 +8,7 @@ import type { EventLog } from './control/events';
 import type { Notifier } from './control/notify';
 import type { DaemonStatus } from './control/status';
 import { HealthManager } from './check/manager';
+import { CheckLatency } from './check/latency';
 import type { RealServerEvent } from './check/status';
 import { dnsProbe, httpProbe, scriptProbe, tcpProbe } from './check/probes';
 import { udpProbe } from './check/udp-probe';
@@ -30,6 +31,8 @@ export class LvsRuntime {
   /** PING_CHECK's echo id differs from the VRRP side's (track_reference) */
   private readonly pinger = new Pinger((process.pid ^ 0x8000) & 0xffff);
   private flushOnStop?: 'ALL' | 'VS';
+  /** probe durations, kept across reloads like Prometheus counters expect */
+  private readonly latency = new CheckLatency();
 
   constructor(
     private readonly log: Log,
@@ -49,6 +52,7 @@ export class LvsRuntime {
     // a reload removing virtual servers: their down notifies (keepalived's clear_service_vs)
     const keptVs = new Set(cfg.virtual_server.map(vsId));
     void before?.removed(keptVs);
+    this.latency.retain(keptVs);
     this.flushOnStop = cfg.global_defs.lvs_flush_on_stop;
     if (cfg.virtual_server.length === 0) return;
     if (!this.dataplane) {
@@ -69,6 +73,7 @@ export class LvsRuntime {
     const client = loadClientTls(cfg.SSL, this.log);
     this.health = new HealthManager(cfg, {
       clock: realClock,
+      latency: this.latency,
       probes: {
         tcp: tcpProbe,
         http: (t) => httpProbe(t.tls && client ? { ...t, client } : t),
@@ -121,10 +126,11 @@ export class LvsRuntime {
     this.health?.bfdChanged(name, up);
   }
 
-  status(): Pick<DaemonStatus, 'virtualServers' | 'checks' | 'dataplane'> {
+  status(): Pick<DaemonStatus, 'virtualServers' | 'checks' | 'checkLatency' | 'dataplane'> {
     return {
       virtualServers: this.health?.status() ?? [],
       ...(this.health ? { checks: { ...this.health.stats } } : {}),
+      checkLatency: this.latency.snapshot(),
       ...(this.dataplane
         ? { dataplane: { backend: this.dataplane.name, errors: this.dataplane.errors } }
         : {}),

@@ -19,6 +19,7 @@ import { CheckNotifier } from './notifies';
 import type { ProbeResult } from './probes';
 import type { CheckStats, RealServerEvent, VirtualServerStatus } from './status';
 import { CheckSchedule, quorumState } from './verdict';
+import type { CheckLatency } from './latency';
 
 export type { Probes } from './probe-plan';
 
@@ -44,6 +45,8 @@ export interface HealthDeps {
   keptVs?: ReadonlySet<string>;
   /** a bfd_instance's session state as last heard (BFD_CHECK), undefined when not yet heard */
   bfdState?: (name: string) => boolean | undefined;
+  /** probe durations (kept across reloads by the owner); absent: not recorded */
+  latency?: CheckLatency;
 }
 
 interface CheckerRun {
@@ -265,8 +268,10 @@ export class HealthManager {
       this.arm(vs, rs, c, now + c.cfg.delay_loop! * 1000);
       return;
     }
+    const started = this.deps.clock.now();
     const r = await runProbe(this.deps.probes, rs.cfg, c.cfg, vs.cfg);
     this.stats.checks++;
+    this.deps.latency?.observe(vs.id, c.cfg.type, (this.deps.clock.now() - started) / 1000);
     if (this.stopped) return;
     // keepalived's log_all_failures: each failed check of a server still up, not only the verdict
     if (

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { Gauge, Registry } from 'prom-client';
 import type { DaemonStatus } from './status';
+import { registerCheckDuration } from './metrics-latency';
 
 const STATES = ['INIT', 'BACKUP', 'MASTER', 'FAULT'] as const;
 
@@ -180,6 +181,7 @@ export function buildRegistry(src: MetricsSource): Metrics {
   g('keepalive_checks_total', 'health checks run', [], (set, st) =>
     set({}, st.checks?.checks ?? 0),
   );
+  registerCheckDuration(reg, () => snapshot);
   g('keepalive_dataplane_errors_total', 'dataplane programming errors', ['backend'], (set, st) => {
     if (st.dataplane)
       set({ backend: st.dataplane.backend }, st.dataplane.errors + (st.checks?.applyErrors ?? 0));

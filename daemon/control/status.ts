@@ -1,6 +1,7 @@
 // The daemon's status as `keepalive-ts status`, the control socket and the
 // metrics endpoint see it: composed from what each subsystem reports.
 import type { CheckStats, VirtualServerStatus } from '../check/status';
+import type { CheckLatencySeries } from '../check/latency';
 import type { InstanceStatus } from '../vrrp/status';
 import type { WorkerLoop } from '../vrrp/protocol';
 import type { UnclaimedReason } from '../vrrp/unclaimed';
@@ -18,6 +19,8 @@ export interface DaemonStatus {
   virtualServers: VirtualServerStatus[];
   dataplane?: { backend: string; errors: number };
   checks?: CheckStats;
+  /** probe durations per virtual server and checker type (histogram) */
+  checkLatency?: CheckLatencySeries[];
   /** start-up phases, ms after the process started (exec) */
   startup: {
     /** configuration read and checked */

@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { buildBundle } from '../../components/bundle';
-import { directorSteps, realServerSteps } from '../../components/plan';
-import { directorViews, type ClusterSpec } from '../../components/spec';
+import { daemonArtifact } from '../../components/bundle';
+import { daemonCommand, directorSteps, realServerSteps } from '../../components/plan';
+import { directorViews, installMode, type ClusterSpec } from '../../components/spec';
 import { projectRoot, readStackSpec } from '../../components/stack-file';
 import { renderTable, type Report } from '../../verify/report';
 import { applySteps } from './direct';
@@ -95,7 +95,45 @@ function recoverLabStack(lab: Lab, env: NodeJS.ProcessEnv, log: (s: string) => v
   if (did.length) log(`recovered from an interrupted run: ${did.join(', ')}`);
 }
 
-export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
+export interface DeployOptions {
+  /** the lab stack's declaration with this install mode (a copy in the lab folder) */
+  install?: 'bundle' | 'package';
+}
+
+/** The lab stack's declaration as deployed: the repo's, or a copy with `install` set. */
+function labStackFor(lab: Lab, o: DeployOptions): { spec: ClusterSpec; dir?: string } {
+  if (!o.install) return { spec: readStackSpec('lab') };
+  const dir = path.join(lab.dir, 'stack');
+  mkdirSync(dir, { recursive: true });
+  return { spec: writeLabStack(lab, dir, (c) => (c.install = o.install)), dir };
+}
+
+/**
+ * The lab's directors share the build machine's packages, Debian's keepalived
+ * among them, which our package conflicts with (as it would on a real host).
+ * A stock director has none: purge it from each director's private /usr and
+ * /var (hosts.ts: privateRoot), never from the machine.
+ */
+export async function withoutKeepalived(lab: Lab) {
+  for (const h of lab.topo.hosts.filter((x) => x.privateRoot)) {
+    const r = await lab.exec(h.name, [
+      'sh',
+      '-c',
+      // dpkg-query's own format (${Status}), in single quotes for the shell
+      "if dpkg-query -W -f '${Status}' keepalived 2>/dev/null | grep -q ' installed$'; then DEBIAN_FRONTEND=noninteractive dpkg --purge keepalived >/dev/null; fi",
+    ]);
+    if (r.code !== 0) throw new Error(`lab: ${h.name}: removing keepalived: ${r.stderr.trim()}`);
+  }
+}
+
+export async function deploy(
+  lab: Lab,
+  log: (s: string) => void = console.log,
+  o: DeployOptions = {},
+) {
+  const { spec, dir } = labStackFor(lab, o);
+  if (spec.daemon === 'keepalive-ts' && installMode(spec) === 'package')
+    await withoutKeepalived(lab);
   let bin: string;
   try {
     bin = engineBin();
@@ -104,7 +142,7 @@ export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
       `${(e as Error).message}; deploying the same host steps directly over SSH instead (no Pulumi state)`,
     );
     writeFileSync(deployedBy(lab), 'ssh\n');
-    return deployDirect(lab, log);
+    return deployDirect(lab, log, spec, dir);
   }
   const env = pulumiEnv(bin);
   pulumi(lab, env, ['stack', 'select', 'lab', '--create', '--non-interactive'], { capture: true });
@@ -112,7 +150,10 @@ export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
   writeFileSync(deployedBy(lab), 'pulumi\n');
   log('pulumi up --stack lab');
   const t0 = Date.now();
-  pulumi(lab, env, ['up', '--stack', 'lab', '--yes', '--non-interactive', '--skip-preview']);
+  pulumi(lab, env, [
+    ...['up', '--stack', 'lab', '--yes', '--non-interactive', '--skip-preview'],
+    ...(dir ? ['--config-file', path.join(dir, 'Pulumi.lab.yaml')] : []),
+  ]);
   log(`pulumi up took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const out = JSON.parse(
     pulumi(lab, env, ['stack', 'output', '--json', '--stack', 'lab'], { capture: true }),
@@ -123,14 +164,10 @@ export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
     realServers: string[];
     failover?: Pick<Report, 'verdict' | 'steps'>;
   };
-  const status = await lab.exec(out.master, [
-    'sh',
-    '-c',
-    'node /etc/keepalive-ts/app/bin/keepalive-ts status --control /run/keepalive-ts.sock',
-  ]);
+  const status = await lab.exec(out.master, ['sh', '-c', `${ktsCommand(spec)} status`]);
   log(`VIP ${out.vip}, master ${out.master}, real servers ${out.realServers.join(', ')}`);
   log(status.stdout.trim());
-  await logSecretAudit(lab, log);
+  await logSecretAudit(lab, log, spec);
   // the FailoverCheck component's result (stack output `failover`)
   if (out.failover?.steps.length)
     log(
@@ -144,7 +181,8 @@ export async function deploy(lab: Lab, log: (s: string) => void = console.log) {
     );
 }
 
-const KTS = 'node /etc/keepalive-ts/app/bin/keepalive-ts';
+/** keepalive-ts's command line on the lab's directors, talking to the suite's control socket */
+const ktsCommand = (spec: ClusterSpec) => `${daemonCommand(spec)} --control /run/keepalive-ts.sock`;
 const hasVip = async (lab: Lab, host: string, vip: string) =>
   (await lab.exec(host, ['ip', '-o', '-4', 'addr'])).stdout.includes(` ${vip}/`);
 
@@ -152,8 +190,8 @@ const hasVip = async (lab: Lab, host: string, vip: string) =>
  * The post-deploy failover verification (verify) from the
  * lab's ops namespace, printing its table; returns its exit status.
  */
-export function verifyFailover(lab: Lab, args: string[] = []): number {
-  const r = spawnSync(process.execPath, verifierArgv(lab, args), {
+export function verifyFailover(lab: Lab, args: string[] = [], stacksDir?: string): number {
+  const r = spawnSync(process.execPath, verifierArgv(lab, args, stacksDir), {
     cwd: REPO,
     stdio: 'inherit',
     timeout: 300_000,
@@ -192,11 +230,15 @@ export function writeLabStack(
 }
 
 /** Without the engine: the stack's host steps over SSH, then the same summary. */
-export async function deployDirect(lab: Lab, log: (s: string) => void) {
-  const spec = readStackSpec('lab');
+export async function deployDirect(
+  lab: Lab,
+  log: (s: string) => void,
+  spec = readStackSpec('lab'),
+  stacksDir?: string,
+) {
   const t0 = Date.now();
   await applySteps(lab, realServerSteps(spec, 'lab'), 'create');
-  await applySteps(lab, directorSteps(spec, 'lab', buildBundle()), 'create');
+  await applySteps(lab, directorSteps(spec, 'lab', daemonArtifact(spec)), 'create');
   log(`deployed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const views = directorViews(spec);
   const master = views.find((v) => v.state === 'MASTER')!.director.name;
@@ -206,13 +248,7 @@ export async function deployDirect(lab: Lab, log: (s: string) => void) {
     'real servers in service',
     async () => {
       const st = JSON.parse(
-        (
-          await lab.exec(master, [
-            'sh',
-            '-c',
-            `${KTS} status --json --control /run/keepalive-ts.sock`,
-          ])
-        ).stdout || '{}',
+        (await lab.exec(master, ['sh', '-c', `${ktsCommand(spec)} status --json`])).stdout || '{}',
       );
       return (st.virtualServers ?? []).every((v: { servers: { inService: boolean }[] }) =>
         v.servers.every((s) => s.inService),
@@ -221,23 +257,19 @@ export async function deployDirect(lab: Lab, log: (s: string) => void) {
     20_000,
     250,
   );
-  const status = await lab.exec(master, [
-    'sh',
-    '-c',
-    `${KTS} status --control /run/keepalive-ts.sock`,
-  ]);
+  const status = await lab.exec(master, ['sh', '-c', `${ktsCommand(spec)} status`]);
   log(
     `VIP ${spec.vip}, master ${master}, real servers ${spec.realServers.map((r) => r.name).join(', ')}`,
   );
   log(status.stdout.trim());
-  if (spec.failoverCheck.enabled && verifyFailover(lab) !== 0)
+  if (spec.failoverCheck.enabled && verifyFailover(lab, [], stacksDir) !== 0)
     throw new Error('the failover verification failed (table above)');
-  await logSecretAudit(lab, log);
+  await logSecretAudit(lab, log, spec);
 }
 
 /** The deploy's last word: no secret readable where operators and monitoring look. */
-async function logSecretAudit(lab: Lab, log: (s: string) => void) {
-  const { searched, exposures } = await auditLabSecrets(lab, readStackSpec('lab'));
+async function logSecretAudit(lab: Lab, log: (s: string) => void, spec: ClusterSpec) {
+  const { searched, exposures } = await auditLabSecrets(lab, spec);
   if (exposures.length)
     throw new Error(
       `secrets exposed: ${exposures.map((e) => `${e.secret} in ${e.where}`).join('; ')}`,

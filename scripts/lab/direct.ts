@@ -2,6 +2,8 @@
 // exactly as remote.Command runs them: the script as the remote command,
 // contents on stdin, host keys pinned, from the lab's ops namespace. Used by
 // the e2e tests and by `npm run lab` when the Pulumi engine is unavailable.
+import { readFileSync } from 'node:fs';
+import { shellQuote as q } from '../../daemon/core/argv';
 import type { Step } from '../../components/plan';
 import type { Lab } from './lab';
 
@@ -39,6 +41,17 @@ export async function applySteps(
     const ordered = which === 'create' ? hostSteps : [...hostSteps].reverse();
     for (const s of ordered) {
       onStep?.(s);
+      // what remote.CopyToRemote does under the engine (SFTP): the file, before the step
+      if (s.upload && which === 'create') {
+        const dir = s.upload.remotePath.replace(/\/[^/]+$/, '');
+        await sshRun(
+          lab,
+          s.host,
+          `mkdir -p ${q(dir)} && base64 -d > ${q(s.upload.remotePath)}`,
+          readFileSync(s.upload.file).toString('base64'),
+          ssh,
+        );
+      }
       await sshRun(lab, s.host, s[which], s.stdin ?? '', ssh);
     }
   }

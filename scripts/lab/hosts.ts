@@ -34,11 +34,30 @@ export function sshdConfig(hostKey: string, authorizedKeys: string): string {
   ].join('\n');
 }
 
-/** The holder's script: private /etc (overlay on the real one) and /run (tmpfs), own hostname. */
-function holderScript(name: string, upper: string, work: string): string {
+/**
+ * The holder's script: private /etc (overlay on the real one) and /run
+ * (tmpfs), own hostname; with `privateRoot` also /usr and /var (a package
+ * installs into this host only), and with `nodeless` no Node.js on it.
+ */
+export function holderScript(
+  h: Pick<LabHost, 'name' | 'privateRoot' | 'nodeless'>,
+  dir: string,
+): string {
+  const overlay = (d: string, tag: string) =>
+    `mount -t overlay overlay -o lowerdir=${d},upperdir=${dir}/${tag}-upper,workdir=${dir}/${tag}-work ${d}`;
+  const name = h.name;
   return [
     'set -e',
-    `mount -t overlay overlay -o lowerdir=/etc,upperdir=${upper},workdir=${work} /etc`,
+    overlay('/etc', 'etc'),
+    ...(h.privateRoot ? [overlay('/usr', 'usr'), overlay('/var', 'var')] : []),
+    // a whiteout in this host's /usr: every node on PATH is gone (Debian 12's own is 18: too old anyway)
+    ...(h.nodeless
+      ? [
+          'for n in node nodejs; do for p in $(which -a $n); do p=$(readlink -f "$p"); case "$p" in /usr/*) rm -f "$p";; *) mount --bind /dev/null "$p";; esac; done; done',
+          'rm -f /usr/bin/node /usr/bin/nodejs /usr/local/bin/node',
+          'if command -v node >/dev/null; then echo "node is still on PATH" >&2; exit 1; fi',
+        ]
+      : []),
     'mount -t tmpfs -o mode=0755 tmpfs /run',
     'mkdir -p /run/sshd',
     // a lab host is a clean host: the build machine's root shell start-up (bash
@@ -62,17 +81,16 @@ export async function startHost(
   clientKey: string,
   record: (hs: HostState) => void,
 ): Promise<void> {
-  const upper = path.join(dir, 'etc-upper');
-  const work = path.join(dir, 'etc-work');
-  await mkdir(upper, { recursive: true });
-  await mkdir(work, { recursive: true });
+  for (const tag of ['etc', ...(h.privateRoot ? ['usr', 'var'] : [])])
+    for (const part of ['upper', 'work'])
+      await mkdir(path.join(dir, `${tag}-${part}`), { recursive: true });
   const hostKey = path.join(dir, 'ssh_host_ed25519_key');
   await keygen(`lab-${h.name}`, hostKey);
   await writeFile(path.join(dir, 'sshd_config'), sshdConfig(hostKey, `${clientKey}.pub`));
   const holder = startDetached('ip', [
     ...['netns', 'exec', h.ns],
     ...['unshare', '--mount', '--uts', '--propagation', 'private'],
-    ...['--', 'sh', '-c', holderScript(h.name, upper, work)],
+    ...['--', 'sh', '-c', holderScript(h, dir)],
   ]);
   const hs: HostState = { holder, hostKey: `${hostKey}.pub` };
   record(hs);

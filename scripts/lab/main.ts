@@ -10,8 +10,10 @@ function labFrom(o: {
   subnet?: string;
   subnet2?: string;
   dir?: string;
+  nodeless?: string;
 }) {
   return new Lab({
+    nodeless: o.nodeless ? o.nodeless.split(',') : undefined,
     prefix: o.prefix ?? process.env.LAB_PREFIX,
     realServers:
       o.realServers ??
@@ -37,6 +39,11 @@ const program = new Command('lab')
   .option('--subnet <cidr>', 'primary segment (default 198.51.100.0/24)')
   .option('--subnet2 <cidr>', 'second segment (default 203.0.113.0/24)')
   .option('--dir <path>', 'lab work folder (default .lab/PREFIX)')
+  .option('--nodeless <hosts>', 'directors without Node.js, e.g. d2 (at lab up)')
+  .option(
+    '--install <mode>',
+    'deploy with install: bundle | package (the .deb of npm run package:deb)',
+  )
   .enablePositionalOptions()
   .showHelpAfterError();
 
@@ -111,7 +118,10 @@ program
     const lab = labFrom(opts());
     const r = await lab.up();
     console.log(r.already ? 'lab already up' : `lab up in ${r.seconds.toFixed(2)} s`);
-    await deploy(lab);
+    const install = opts().install as string | undefined;
+    if (install !== undefined && install !== 'bundle' && install !== 'package')
+      throw new InvalidArgumentError(`--install: bundle or package, not ${install}`);
+    await deploy(lab, console.log, { install });
   });
 
 program

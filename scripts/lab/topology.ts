@@ -34,6 +34,13 @@ export interface LabHost {
   ifaces: HostIface[];
   /** runs the small HTTP service answering with its own name */
   http: boolean;
+  /**
+   * its own /usr and /var (overlays): packages install into this host only
+   * (directors, for install: package)
+   */
+  privateRoot: boolean;
+  /** no Node.js on it (removed from its private /usr): a stock Debian 12 director */
+  nodeless: boolean;
 }
 
 export interface LabOptions {
@@ -49,6 +56,8 @@ export interface LabOptions {
   subnet6: string;
   /** IPv6 of the second segment, default 2001:db8:0:2::/64 */
   subnet6b: string;
+  /** directors without Node.js (e.g. ['d2']) */
+  nodeless: string[];
 }
 
 export interface Topology {
@@ -65,6 +74,7 @@ export interface Topology {
 export const DEFAULTS: LabOptions = {
   prefix: 'lab',
   realServers: 2,
+  nodeless: [],
   subnet: '198.51.100.0/24',
   subnet2: '203.0.113.0/24',
   subnet6: '2001:db8:0:1::/64',
@@ -148,14 +158,17 @@ export function buildTopology(opts: Partial<LabOptions> = {}): Topology {
     prefix: p2,
     address6: hostAddress6(o.subnet6b, octet),
   });
+  const plain = { http: false, privateRoot: false, nodeless: false };
   const hosts: LabHost[] = [
-    { name: 'gw', role: 'gateway', ns: ns('gw'), ifaces: [lan0('gw', HOST_OCTET.gw)], http: false },
+    { name: 'gw', role: 'gateway', ns: ns('gw'), ifaces: [lan0('gw', HOST_OCTET.gw)], ...plain },
     ...(['d1', 'd2'] as const).map((d) => ({
       name: d,
       role: 'director' as const,
       ns: ns(d),
       ifaces: [lan0(d, HOST_OCTET[d]), lan1(d, HOST_OCTET[d])],
       http: false,
+      privateRoot: true,
+      nodeless: o.nodeless.includes(d),
     })),
     ...Array.from({ length: o.realServers }, (_, i) => {
       const name = `rs${i + 1}`;
@@ -164,10 +177,11 @@ export function buildTopology(opts: Partial<LabOptions> = {}): Topology {
         role: 'realserver' as const,
         ns: ns(name),
         ifaces: [lan0(name, HOST_OCTET.rsBase + i + 1)],
+        ...plain,
         http: true,
       };
     }),
-    { name: 'cl', role: 'client', ns: ns('cl'), ifaces: [lan0('cl', HOST_OCTET.cl)], http: false },
+    { name: 'cl', role: 'client', ns: ns('cl'), ifaces: [lan0('cl', HOST_OCTET.cl)], ...plain },
   ];
   return {
     prefix: o.prefix,

@@ -3,6 +3,7 @@
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Lab } from '../../scripts/lab/lab';
+import type { LabOptions } from '../../scripts/lab/topology';
 
 let shared: Lab | undefined;
 let ready: Promise<Lab> | undefined;
@@ -11,7 +12,7 @@ const extra = new Set<Lab>();
 export const TEST_PREFIX = `lab-t${process.pid % 100000}`;
 
 /** A lab of our own (own prefix and folder), torn down at the end of the run. */
-export function testLab(suffix = '', opts: { realServers?: number; subnet?: string } = {}): Lab {
+export function testLab(suffix = '', opts: Partial<LabOptions> = {}): Lab {
   const prefix = suffix ? `${TEST_PREFIX}${suffix}` : TEST_PREFIX;
   const lab = new Lab({
     prefix,

@@ -62,7 +62,7 @@ describe('Pulumi components (mocks)', function () {
     const pool = new RealServerPool('pool', { spec, stack: 'lab', ssh });
     const pair = new DirectorPair(
       'pair',
-      { spec, stack: 'lab', ssh, bundle: { base64: 'QUJD', sha256: 'h' } },
+      { spec, stack: 'lab', ssh, artifact: { base64: 'QUJD', sha256: 'h' } },
       { dependsOn: [pool] },
     );
     check = new FailoverCheck(

@@ -121,4 +121,44 @@ describe('host plans (what runs on each host)', () => {
     assert.match(d[0][0].create, /# bundle sha256 x/);
     assert.equal(d[0][0].stdinSecret, true);
   });
+
+  it('install: package uploads the .deb, runs the package binary, keeps its own unit; bundle and keepalived refuse the wrong artifact', () => {
+    const pkg = { ...spec, install: 'package' as const };
+    const sha = 'a'.repeat(64);
+    const [install, , config] = directorSteps(pkg, 'lab', { deb: '/tmp/k.deb', sha256: sha })[0];
+    assert.deepEqual(install.upload, {
+      file: '/tmp/k.deb',
+      remotePath: `/var/cache/keepalive-suite/keepalive-ts_${'a'.repeat(16)}.deb`,
+      sha256: sha,
+    });
+    assert.equal(
+      install.stdin,
+      undefined,
+      'the package does not travel on stdin (nor into the state)',
+    );
+    assert.match(install.create, /dpkg --force-confold -i/);
+    assert.doesNotMatch(install.create, /node/);
+    assert.match(
+      config.create,
+      /\/usr\/sbin\/keepalive-ts -t -f '\/etc\/keepalived\/keepalived\.conf\.new'/,
+    );
+    assert.match(config.create, /setsid \/usr\/sbin\/keepalive-ts -f/);
+    assert.doesNotMatch(
+      config.create,
+      /keepalive-ts\.service\.new|node /,
+      'no suite unit, no node',
+    );
+    assert.match(config.delete, /systemctl disable -q --now keepalive-ts/);
+    assert.throws(
+      () => directorSteps(pkg, 'lab', { base64: 'QUJD', sha256: 'x' }),
+      /needs the \.deb/,
+    );
+    assert.throws(
+      () => directorSteps(spec, 'lab', { deb: '/tmp/k.deb', sha256: sha }),
+      /not a package/,
+    );
+    const kd = directorSteps({ ...spec, daemon: 'keepalived' }, 'lab')[0][0];
+    assert.match(kd.create, /apt-get install -y -qq keepalived/);
+    assert.match(kd.delete, /dpkg --purge keepalived/);
+  });
 });

@@ -84,4 +84,20 @@ describe('templates', () => {
       /ExecReload=.*-t -f \/etc\/keepalived\/keepalived\.conf\nExecReload=\/bin\/kill -HUP \$MAINPID/,
     );
   });
+
+  it('vrrp_rt_priority: 50 by default below 0.1 s adverts, the declaration wins, 0 is off; both daemons accept it', () => {
+    const spec = readStackSpec('lab');
+    const rt = (over: Partial<typeof spec>) => {
+      const d = renderCluster({ ...spec, ...over }, 'lab').directors[0].config.content;
+      const p = parseText(d);
+      assert.deepEqual(p.diagnostics, []);
+      return p.config.global_defs?.vrrp_rt_priority;
+    };
+    assert.equal(rt({ vrrpVersion: 3, advertInt: 0.01 }), 50);
+    assert.equal(rt({ vrrpVersion: 3, advertInt: 0.1 }), undefined);
+    assert.equal(rt({ advertInt: 1 }), undefined);
+    assert.equal(rt({ advertInt: 1, vrrpRealtimePriority: 20 }), 20);
+    assert.equal(rt({ vrrpVersion: 3, advertInt: 0.01, vrrpRealtimePriority: 0 }), undefined);
+    assert.equal(rt({ vrrpVersion: 3, advertInt: 0.01, daemon: 'keepalived' }), 50);
+  });
 });

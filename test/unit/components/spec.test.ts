@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import {
   directorViews,
+  installMode,
   parseClusterSpec,
   parseKnownHosts,
   SpecError,
@@ -101,6 +102,21 @@ describe('cluster declaration (zod)', () => {
     assert.deepEqual(issues({ ...base(), extra: 1 }), [
       'keepalive:cluster: Unrecognized key: "extra"',
     ]);
+  });
+
+  it('install: the mode per daemon, and what does not fit it, by config path', () => {
+    assert.equal(installMode(parseClusterSpec(base())), 'bundle');
+    assert.equal(installMode(parseClusterSpec({ ...base(), daemon: 'keepalived' })), 'package');
+    assert.deepEqual(issues({ ...base(), daemon: 'keepalived', install: 'bundle' }), [
+      "keepalive:cluster.install: keepalived comes from Debian's package: use install: package",
+    ]);
+    assert.deepEqual(issues({ ...base(), packageFile: 'x.deb' }), [
+      'keepalive:cluster.packageFile: only with daemon: keepalive-ts and install: package',
+    ]);
+    assert.deepEqual(issues({ ...base(), install: 'package', configDir: '/etc/kts' }), [
+      "keepalive:cluster.configDir: install: package runs the package's unit, which reads /etc/keepalived/keepalived.conf",
+    ]);
+    assert.deepEqual(issues({ ...base(), install: 'package', packageFile: 'x.deb' }), []);
   });
 
   it('reads pinned keys from a known_hosts file by every name of a line', () => {
