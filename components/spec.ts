@@ -307,21 +307,40 @@ export function resolvePriorities(directors: { priority?: number }[]): number[] 
   return directors.map((d, i) => d.priority ?? Math.max(1, i === 0 ? 150 : 100 - (i - 1) * 50));
 }
 
+/** One invalid value: where it is inside the declaration, and why. */
+export interface SpecProblem {
+  /** e.g. `directors[1].priority` ('' = the declaration itself) */
+  path: string;
+  message: string;
+}
+
 export class SpecError extends Error {
-  constructor(readonly issues: string[]) {
+  /** each problem as `ROOT.PATH: message` (ROOT: where the declaration came from) */
+  readonly issues: string[];
+  constructor(
+    readonly problems: SpecProblem[],
+    root = 'keepalive:cluster',
+  ) {
+    const issues = problems.map(
+      (p) => `${root}${p.path && !p.path.startsWith('[') ? '.' : ''}${p.path}: ${p.message}`,
+    );
     super(issues.join('\n'));
+    this.issues = issues;
   }
 }
+
+/** `['directors', 1, 'priority']` -> `directors[1].priority` */
+const pathText = (path: readonly PropertyKey[]) =>
+  path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('');
 
 /** Validate a raw declaration; errors name the config path (`keepalive:cluster.directors[1].priority`). */
 export function parseClusterSpec(raw: unknown, root = 'keepalive:cluster'): ClusterSpec {
   const r = ClusterSpec.safeParse(raw);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => {
-    const p = i.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
-    return `${root}${p}: ${i.message}`;
-  });
-  throw new SpecError(issues);
+  throw new SpecError(
+    r.error.issues.map((i) => ({ path: pathText(i.path), message: i.message })),
+    root,
+  );
 }
 
 /** What one director needs to know: its own role and the other directors. */
@@ -358,13 +377,14 @@ export function parseKnownHosts(text: string): Record<string, string> {
 export function resolveSsh(
   c: ClusterSpec,
   readFile: (p: string) => string,
+  root = 'keepalive:cluster',
 ): ClusterSpec['ssh'] & { privateKey: string; hostKeys: Record<string, string> } {
   const read = (key: 'privateKeyFile' | 'knownHostsFile') => {
     try {
       return readFile(c.ssh[key]!);
     } catch (e) {
       // name the config path, not only the file system's error
-      throw new SpecError([`keepalive:cluster.ssh.${key}: ${(e as Error).message}`]);
+      throw new SpecError([{ path: `ssh.${key}`, message: (e as Error).message }], root);
     }
   };
   const privateKey = c.ssh.privateKey ?? read('privateKeyFile');
@@ -372,7 +392,7 @@ export function resolveSsh(
   const probe = c.failoverCheck.probeHost;
   for (const h of [...c.directors, ...c.realServers, ...(probe ? [probe] : [])]) {
     if (!hostKeys[h.name])
-      throw new SpecError([`keepalive:cluster.ssh: no pinned host key for ${h.name}`]);
+      throw new SpecError([{ path: 'ssh', message: `no pinned host key for ${h.name}` }], root);
   }
   return { ...c.ssh, privateKey, hostKeys };
 }

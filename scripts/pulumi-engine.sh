@@ -10,10 +10,17 @@
 # installed by `pulumi plugin install` where its plugin source is reachable.
 # Only when there is no CLI at all but the other two are present is the CLI
 # built from the Go module proxy (into the engine cache).
+# With --yaml it also finds the YAML language host (pulumi-language-yaml, for
+# stacks/yaml): beside the CLI or on PATH, else built from the Go module proxy
+# into the engine cache (github.com/pulumi/pulumi-yaml at PULUMI_YAML_VERSION).
 # Exit 1 with one line on stderr saying what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+WANT_YAML=
+[ "${1:-}" = --yaml ] && WANT_YAML=1
 PULUMI_MIN=3.100.0
+# the newest pulumi-yaml the proxy serves (2026-12); built with its own pulumi SDK (3.206)
+PULUMI_YAML_VERSION=v1.25.0
 SDK_VERSION=$(node -p "require('./node_modules/@pulumi/pulumi/package.json').version")
 CMD_VERSION=$(node -p "require('./node_modules/@pulumi/command/package.json').version")
 CACHE=${PULUMI_ENGINE_DIR:-$HOME/.cache/keepalive-ts/pulumi-engine}
@@ -31,6 +38,44 @@ register_provider() {
     log "could not add $p to the plugin cache (the engine will use it from PATH)"
 }
 
+# The YAML language host v1.25.0 as released loads package schemas with its own
+# plugin host (SDK 3.206), which starts today's nodejs language host with a -root
+# flag it no longer has ("flag provided but not defined: -root"). Its command
+# line has a switch for loading them through the engine instead (the engine's
+# own loader, which knows the project's packages): built with that switch on.
+build_yaml_host() {
+  command -v go >/dev/null || refuse "no pulumi-language-yaml beside the CLI or on PATH, and no Go toolchain to build it"
+  local mod=github.com/pulumi/pulumi-yaml work=$DIR/src/yaml t0=$SECONDS dir
+  log "building pulumi-language-yaml $PULUMI_YAML_VERSION from the Go module proxy (first time: a few minutes)"
+  rm -rf "$work" && mkdir -p "$work" "$DIR/bin"
+  (
+    cd "$work"
+    export GOFLAGS=-mod=mod GOTOOLCHAIN=local
+    go mod init kts-engine-yaml >/dev/null 2>&1
+    go get "$mod@$PULUMI_YAML_VERSION" >/dev/null 2>&1 ||
+      refuse "the Go module proxy does not serve $mod@$PULUMI_YAML_VERSION"
+    dir=$(go list -m -f '{{.Dir}}' "$mod")
+    sed 's#NewLanguageHost(engineAddress, tracing, false /\* useRPCLoader \*/)#NewLanguageHost(engineAddress, tracing, true /* useRPCLoader */)#' \
+      "$dir/cmd/pulumi-language-yaml/main.go" >main.go
+    grep -q 'tracing, true /\* useRPCLoader' main.go ||
+      refuse "$mod@$PULUMI_YAML_VERSION: cmd/pulumi-language-yaml/main.go has no useRPCLoader switch to turn on"
+    go mod tidy >/dev/null 2>&1
+    nice -n 15 go build -trimpath -ldflags "-s -w -X $mod/pkg/version.Version=$PULUMI_YAML_VERSION" \
+      -o "$DIR/bin/pulumi-language-yaml" .
+  ) || exit 1
+  log "pulumi-language-yaml built in $((SECONDS - t0)) s"
+}
+
+# prints the engine's bin folder (with --yaml: once the YAML host is there too)
+found() {
+  if [ -n "$WANT_YAML" ] && [ ! -x "$bin/pulumi-language-yaml" ] && ! command -v pulumi-language-yaml >/dev/null; then
+    [ "$bin" = "$DIR/bin" ] || bin=$DIR/bin # the cache folder holds what we build, put it first on PATH
+    [ -x "$bin/pulumi-language-yaml" ] || build_yaml_host
+  fi
+  echo "$bin"
+  exit 0
+}
+
 # "v3.248.0" or "3.248.0-dev" -> 0 when >= PULUMI_MIN and major 3
 version_ok() {
   local v=${1#v}
@@ -43,8 +88,7 @@ version_ok() {
 if [ -x "$DIR/bin/pulumi" ] && [ -x "$DIR/bin/pulumi-language-nodejs" ] && [ -x "$DIR/bin/pulumi-resource-command" ]; then
   bin=$DIR/bin
   register_provider "$DIR/bin/pulumi"
-  echo "$DIR/bin"
-  exit 0
+  found
 fi
 
 # 2. a Pulumi install on PATH (the language host sits next to the CLI)
@@ -79,8 +123,7 @@ fi
 
 if [ -n "$cli" ]; then
   register_provider "$cli"
-  echo "$bin"
-  exit 0
+  found
 fi
 
 # 3. no CLI but a language host and the provider: build the CLI from the Go module proxy
@@ -107,4 +150,4 @@ go build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/
 log "pulumi built in $((SECONDS - t0)) s"
 ln -sf "$langhost" "$DIR/bin/pulumi-language-nodejs"
 register_provider "$DIR/bin/pulumi"
-echo "$DIR/bin"
+found

@@ -22,8 +22,9 @@ export const REPO = projectRoot();
  * nodejs language host and the command provider). Throws with the script's
  * one-line reason when there is none.
  */
-export function engineBin(): string {
-  const r = spawnSync('bash', [path.join(REPO, 'scripts/pulumi-engine.sh')], {
+export function engineBin(opts: { yaml?: boolean } = {}): string {
+  const flags = opts.yaml ? ['--yaml'] : [];
+  const r = spawnSync('bash', [path.join(REPO, 'scripts/pulumi-engine.sh'), ...flags], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });

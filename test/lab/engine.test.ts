@@ -19,7 +19,15 @@ import { readStackSpec } from '../../components/stack-file';
 import { sleep } from '../../scripts/lab/sys';
 import { testLab } from './fixture';
 import { servedThroughVip } from './deploy-trials';
-import { findEngine, PulumiCli, resourceName } from './pulumi-cli';
+import { hostState } from './host-state';
+import {
+  assertVerificationPassed,
+  findEngine,
+  PulumiCli,
+  remoteSteps,
+  resourceName,
+} from './pulumi-cli';
+import { labHostSteps } from '../pulumi/lab-steps';
 
 describe('the real Pulumi engine against the lab', function () {
   this.timeout(900_000);
@@ -42,11 +50,7 @@ describe('the real Pulumi engine against the lab', function () {
     ]);
   // the VRRP password and the SSH key are Pulumi secrets of the stack (set below)
   const password = `p${process.pid % 10000}x`.slice(0, 8);
-  const keyBody = () =>
-    readFileSync(lab.clientKey, 'utf8')
-      .split('\n')
-      .filter((l) => l && !l.startsWith('-----'))
-      .join('');
+  const keyBody = () => cli.keyBody();
 
   before(async function () {
     const engine = findEngine();
@@ -58,15 +62,7 @@ describe('the real Pulumi engine against the lab', function () {
     await lab.up();
     cli = new PulumiCli(lab, stack, engine.bin);
     // the declaration without its secrets, which are set as an operator would
-    cli.init((c) => {
-      delete c.authPass;
-      c.ssh = { knownHostsFile: lab.knownHosts };
-    });
-    ok(['config', 'set', '--secret', '--path', 'keepalive:cluster.authPass', password]);
-    ok(
-      ['config', 'set', '--secret', '--path', 'keepalive:cluster.ssh.privateKey'],
-      readFileSync(lab.clientKey, 'utf8'),
-    );
+    cli.initWithSecrets(password);
   });
   after(() => {
     try {
@@ -77,22 +73,7 @@ describe('the real Pulumi engine against the lab', function () {
   });
 
   const snapshots: Record<string, string> = {};
-  /** the processes in a host's network namespace, by command line (pids change when sshd restarts) */
-  const processes = (h: string) =>
-    spawnSync(
-      'sh',
-      ['-c', `ps -o args= -p "$(ip netns pids ${lab.topo.prefix}-${h} | tr '\\n' ,)0" | sort`],
-      { encoding: 'utf8' },
-    ).stdout;
-  const snapshot = async (h: string) =>
-    processes(h) +
-    (
-      await lab.exec(h, [
-        'sh',
-        '-c',
-        "sysctl -a 2>/dev/null | grep -E 'arp_ignore|arp_announce|send_redirects|ip_forward' | sort; ip -o addr | awk '{print $2, $4}'; find /etc/keepalived /etc/keepalive-ts /etc/sysctl.d /etc/systemd/system -mindepth 1 -printf '%p %m %s\\n' 2>&1 | sort; nft list ruleset",
-      ])
-    ).stdout;
+  const snapshot = (h: string) => hostState(lab, h);
 
   it('preview on a fresh stack shows the expected creates', async () => {
     for (const h of ['d1', 'd2', 'rs1', 'rs2', 'rs3']) snapshots[h] = await snapshot(h);
@@ -101,22 +82,7 @@ describe('the real Pulumi engine against the lab', function () {
       c.every((s) => s.op === 'create'),
       JSON.stringify(c.map((s) => s.op)),
     );
-    const commands = c
-      .filter((s) => s.urn.includes('command:remote:Command'))
-      .map(name)
-      .sort();
-    assert.deepEqual(commands, [
-      'pair-d1-config',
-      'pair-d1-install-cmd',
-      'pair-d1-sysctl',
-      'pair-d2-config',
-      'pair-d2-install-cmd',
-      'pair-d2-sysctl',
-      'pool-rs1-sysctl',
-      'pool-rs1-vip',
-      'pool-rs2-sysctl',
-      'pool-rs2-vip',
-    ]);
+    assert.deepEqual(remoteSteps(c), labHostSteps());
   });
 
   it('up converges: VIP on d1, clients served by both real servers', async () => {
@@ -125,22 +91,12 @@ describe('the real Pulumi engine against the lab', function () {
   });
 
   it('the failover verification ran inside up and its verdict is the stack output', () => {
-    const failover = JSON.parse(ok([...PULUMI_COMMANDS.verdict])) as {
-      verdict: string;
-      steps: { name: string; pass: boolean }[];
-    };
-    assert.equal(failover.verdict, 'pass', JSON.stringify(failover));
-    const names = failover.steps.map((s) => s.name);
-    for (const n of [
+    assertVerificationPassed(ok([...PULUMI_COMMANDS.verdict]), [
       /^VIP on exactly one/,
       /^VIP moves to d2/,
       /preempts back/,
       /rs1 back in service/,
-    ])
-      assert.ok(
-        names.some((x) => n.test(x)),
-        `${n} in ${names.join(' | ')}`,
-      );
+    ]);
   });
 
   it('a second up is a no-op (0 changes)', async () => {

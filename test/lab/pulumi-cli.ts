@@ -11,9 +11,9 @@ import { recoverStack, type RecoveryStep } from '../../scripts/lab/engine-recove
 import type { Lab } from '../../scripts/lab/lab';
 
 /** The engine's bin folder, or the reason there is none (scripts/pulumi-engine.sh's one line). */
-export function findEngine(): { bin: string } | { reason: string } {
+export function findEngine(opts: { yaml?: boolean } = {}): { bin: string } | { reason: string } {
   try {
-    return { bin: engineBin() };
+    return { bin: engineBin(opts) };
   } catch (e) {
     return { reason: (e as Error).message };
   }
@@ -37,6 +37,8 @@ export class PulumiCli {
     readonly lab: Lab,
     readonly stack: string,
     private readonly bin: string,
+    /** the Pulumi project's folder under the repository (stacks/yaml: the YAML program) */
+    readonly project = '.',
   ) {
     this.stackFile = path.join(REPO, 'stacks', `Pulumi.${stack}.yaml`);
   }
@@ -53,7 +55,14 @@ export class PulumiCli {
         ...args,
         ...['--stack', this.stack, '--non-interactive'],
       ],
-      { cwd: REPO, env: this.env, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 600_000, input },
+      {
+        cwd: path.join(REPO, this.project),
+        env: this.env,
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+        timeout: 600_000,
+        input,
+      },
     );
     this.transcript.push(r.stdout ?? '', r.stderr ?? '');
     return { code: r.status ?? 1, out: r.stdout ?? '', err: r.stderr ?? '' };
@@ -98,6 +107,30 @@ export class PulumiCli {
     writeFileSync(this.stackFile, stringify(doc));
   }
 
+  /**
+   * init with the declaration's secrets set as an operator would: the VRRP
+   * password and the lab's SSH key as Pulumi secrets (no key file, known_hosts kept)
+   */
+  initWithSecrets(password: string) {
+    this.init((c) => {
+      delete c.authPass;
+      c.ssh = { knownHostsFile: this.lab.knownHosts };
+    });
+    this.ok(['config', 'set', '--secret', '--path', 'keepalive:cluster.authPass', password]);
+    this.ok(
+      ['config', 'set', '--secret', '--path', 'keepalive:cluster.ssh.privateKey'],
+      readFileSync(this.lab.clientKey, 'utf8'),
+    );
+  }
+
+  /** the base64 body of the lab's SSH key (searched for in state and output) */
+  keyBody(): string {
+    return readFileSync(this.lab.clientKey, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('-----'))
+      .join('');
+  }
+
   /** change the declaration in place (encrypted secrets stay as they are) */
   edit(mutate: (c: Record<string, unknown>) => void) {
     const doc = parse(readFileSync(this.stackFile, 'utf8')) as Doc;
@@ -118,3 +151,19 @@ export class PulumiCli {
 
 /** a resource's name from its URN */
 export const resourceName = (s: PreviewStep) => s.urn.split('::').pop()!;
+
+/** the remote host steps a preview would change, by name, sorted */
+export const remoteSteps = (changes: PreviewStep[]) =>
+  changes
+    .filter((s) => s.urn.includes('command:remote:Command'))
+    .map(resourceName)
+    .sort();
+
+/** `stack output failover`: the verification passed and ran the steps matching `expected` */
+export function assertVerificationPassed(json: string, expected: RegExp[]) {
+  const failover = JSON.parse(json) as { verdict: string; steps: { name: string }[] };
+  if (failover.verdict !== 'pass') throw new Error(`verdict ${JSON.stringify(failover)}`);
+  const names = failover.steps.map((s) => s.name);
+  for (const n of expected)
+    if (!names.some((x) => n.test(x))) throw new Error(`no step ${n} in ${names.join(' | ')}`);
+}

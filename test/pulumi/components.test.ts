@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import * as pulumi from '@pulumi/pulumi';
 import { DirectorPair, FailoverCheck, RealServerPool } from '../../components/index';
 import { readStackSpec } from '../../components/stack-file';
+import { labHostSteps } from './lab-steps';
 
 interface Registered {
   type: string;
@@ -99,18 +100,7 @@ describe('Pulumi components (mocks)', function () {
         .filter((r) => r.type === 'command:remote:Command')
         .map((r) => r.name)
         .sort(),
-      [
-        'pair-d1-config',
-        'pair-d1-install-cmd',
-        'pair-d1-sysctl',
-        'pair-d2-config',
-        'pair-d2-install-cmd',
-        'pair-d2-sysctl',
-        'pool-rs1-sysctl',
-        'pool-rs1-vip',
-        'pool-rs2-sysctl',
-        'pool-rs2-vip',
-      ],
+      labHostSteps(),
     );
   });
 
