@@ -121,7 +121,7 @@ async function main() {
       await lab.exec(h, ['sh', '-c', 'kill -USR1 $(cat /run/farm.pid)']);
     await waitFor(
       '50 servers out',
-      async () => (await inService()) === VS * PER - 50,
+      async () => (await inService()) <= VS * PER - 50,
       30_000 + VS * 300,
       50,
     );
