@@ -1,6 +1,8 @@
 // Loader and typings for the native socket layer (daemon/net/native/sock.c).
 import * as path from 'node:path';
 import { ipv4ToBytes, ipv6ToBytes } from '../core/address';
+import { SEA_ASSETS, seaAsset } from '../core/sea';
+import { loadEmbeddedAddon } from './embedded-addon';
 
 export interface NativeSock {
   socket(domain: number, type: number, protocol: number): number;
@@ -43,6 +45,15 @@ let cached: NativeSock | undefined;
 /** The addon, built by `npm run build` into dist/native/sock.node. */
 export function native(): NativeSock {
   if (!cached) {
+    // inside the single executable the addon is an asset (one copy per thread)
+    const embedded = seaAsset(SEA_ASSETS.nativeAddon);
+    if (embedded) {
+      try {
+        return (cached = loadEmbeddedAddon<NativeSock>(embedded));
+      } catch (e) {
+        throw new Error(`keepalive-ts: ${(e as Error).message}`);
+      }
+    }
     const file = path.resolve(__dirname, '../../native/sock.node');
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

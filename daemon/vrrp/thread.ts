@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/model';
+import { SEA_ASSETS, seaAsset } from '../core/sea';
 import type { LogLevel } from '../core/log';
 import type { FromWorker, ToWorker } from './protocol';
 import { planReload, reloadMessage, runningOf, type ReloadPlan } from './reload';
@@ -23,6 +24,12 @@ export interface ThreadEvents {
 
 const WORKER = path.join(__dirname, 'worker.js');
 
+/** The thread's code: worker.js beside this file, or the bundle embedded in the single executable. */
+function spawnWorker(): Worker {
+  const embedded = seaAsset(SEA_ASSETS.vrrpWorker);
+  return embedded ? new Worker(embedded.toString('utf8'), { eval: true }) : new Worker(WORKER);
+}
+
 /** A thread spawned by prespawn(), waiting for its VrrpThread; an error it had meanwhile. */
 let spare: { worker: Worker; error?: Error } | undefined;
 
@@ -33,7 +40,7 @@ let spare: { worker: Worker; error?: Error } | undefined;
  */
 export function prespawn() {
   if (spare) return;
-  const worker = new Worker(WORKER);
+  const worker = spawnWorker();
   const s: { worker: Worker; error?: Error } = { worker };
   worker.once('error', (e) => (s.error = e));
   spare = s;
@@ -62,7 +69,7 @@ export class VrrpThread {
   constructor(events: ThreadEvents) {
     const taken = spare;
     spare = undefined;
-    this.worker = taken?.worker ?? new Worker(WORKER);
+    this.worker = taken?.worker ?? spawnWorker();
     if (taken?.error)
       queueMicrotask(() => events.failed(`VRRP engine crashed: ${taken.error!.message}`));
     this.worker.on('message', (m: FromWorker) => {
