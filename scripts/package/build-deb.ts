@@ -82,7 +82,14 @@ export function buildDeb(o: BuildOptions): string {
     fs.writeFileSync(path.join(debian, 'conffiles'), conffilesText());
     fs.writeFileSync(
       path.join(debian, 'md5sums'),
-      run('sh', ['-c', "find . -path ./DEBIAN -prune -o -type f -printf '%P\\0' | sort -z | xargs -0 md5sum"], stage),
+      run(
+        'sh',
+        [
+          '-c',
+          "find . -path ./DEBIAN -prune -o -type f -printf '%P\\0' | sort -z | xargs -0 md5sum",
+        ],
+        stage,
+      ),
     );
     fs.writeFileSync(
       path.join(debian, 'control'),
@@ -97,7 +104,16 @@ export function buildDeb(o: BuildOptions): string {
     const deb = path.join(o.outDir, debFileName(o.version));
     const compression = o.fast ? ['-Zgzip', '-z1'] : ['-Zxz'];
     // --root-owner-group: every file root:root without fakeroot
-    run('nice', ['-n', '10', 'dpkg-deb', '--root-owner-group', ...compression, '--build', stage, deb]);
+    run('nice', [
+      '-n',
+      '10',
+      'dpkg-deb',
+      '--root-owner-group',
+      ...compression,
+      '--build',
+      stage,
+      deb,
+    ]);
     return deb;
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
@@ -123,7 +139,9 @@ if (require.main === module) {
         fast: { type: 'boolean' },
       },
     });
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      version: string;
+    };
     const deb = buildDeb({
       root,
       version: values.version ?? pkg.version,

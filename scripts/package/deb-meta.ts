@@ -30,7 +30,12 @@ export const PAYLOAD: StagedFile[] = [
   { from: 'packaging/deb/keepalive-ts.service', to: UNIT_PATH, mode: 0o644 },
   { from: 'packaging/deb/keepalived.conf', to: CONFIG_PATH, mode: 0o644 },
   { from: 'packaging/deb/default', to: DEFAULT_PATH, mode: 0o644 },
-  { from: 'packaging/deb/keepalive-ts.8', to: '/usr/share/man/man8/keepalive-ts.8', mode: 0o644, gzip: true },
+  {
+    from: 'packaging/deb/keepalive-ts.8',
+    to: '/usr/share/man/man8/keepalive-ts.8',
+    mode: 0o644,
+    gzip: true,
+  },
   {
     from: 'packaging/deb/keepalive-ts.conf.5',
     to: '/usr/share/man/man5/keepalive-ts.conf.5',
@@ -46,8 +51,16 @@ export const PAYLOAD: StagedFile[] = [
   },
   { from: 'CHANGELOG', to: `${DOC_DIR}/changelog`, mode: 0o644, gzip: true },
   // the seed recipe's two directors, as examples
-  { from: 'test/fixtures/seed-master.conf', to: `${DOC_DIR}/examples/seed-master.conf`, mode: 0o644 },
-  { from: 'test/fixtures/seed-backup.conf', to: `${DOC_DIR}/examples/seed-backup.conf`, mode: 0o644 },
+  {
+    from: 'test/fixtures/seed-master.conf',
+    to: `${DOC_DIR}/examples/seed-master.conf`,
+    mode: 0o644,
+  },
+  {
+    from: 'test/fixtures/seed-backup.conf',
+    to: `${DOC_DIR}/examples/seed-backup.conf`,
+    mode: 0o644,
+  },
 ];
 
 export const MAINTAINER_SCRIPTS = ['postinst', 'prerm', 'postrm'];

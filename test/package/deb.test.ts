@@ -110,7 +110,9 @@ describe('Debian package (npm run package:deb)', function () {
     const info = execFileSync('dpkg-deb', ['-f', debs.v1], { encoding: 'utf8' });
     assert.match(info, /^Conflicts: keepalived$/m);
     assert.match(info, /^Depends: libc6 \(>= [0-9.]+\).*procps/m);
-    const conffiles = execFileSync('dpkg-deb', ['--info', debs.v1, 'conffiles'], { encoding: 'utf8' });
+    const conffiles = execFileSync('dpkg-deb', ['--info', debs.v1, 'conffiles'], {
+      encoding: 'utf8',
+    });
     assert.deepEqual(conffiles.trim().split('\n'), [CONFIG_PATH, '/etc/default/keepalive-ts']);
     const listing = execFileSync('dpkg-deb', ['-c', debs.v1], { encoding: 'utf8' })
       .split('\n')
@@ -141,17 +143,26 @@ describe('Debian package (npm run package:deb)', function () {
 
   it('installs into a Debian 12 root without Node.js, enabled and started', async () => {
     box = createSandbox(path.join(work, 'box'), `ktsdeb${process.pid % 100000}`);
-    assert.notEqual(inSandbox(box, 'command -v node nodejs').status, 0, 'the root must have no node');
+    assert.notEqual(
+      inSandbox(box, 'command -v node nodejs').status,
+      0,
+      'the root must have no node',
+    );
     fs.copyFileSync(debs.v1, path.join(box.root, 'tmp/v1.deb'));
     const before = listFiles(box);
     mustRun(box, 'dpkg -i /tmp/v1.deb', 120_000);
     fs.writeFileSync(path.join(work, 'before.json'), JSON.stringify([...before]));
-    const wants = path.join(box.root, 'etc/systemd/system/multi-user.target.wants/keepalive-ts.service');
+    const wants = path.join(
+      box.root,
+      'etc/systemd/system/multi-user.target.wants/keepalive-ts.service',
+    );
     assert.equal(fs.readlinkSync(wants), '/lib/systemd/system/keepalive-ts.service', 'enabled');
     assert.ok(calls().includes('--quiet --system start keepalive-ts.service'), calls().join('\n'));
     daemonPid = Number(readIn('run/fake-systemd/keepalive-ts.service.pid'));
     await until('the daemon to start', () =>
-      readIn('run/fake-systemd/keepalive-ts.service.log').includes(`keepalive-ts started (pid ${daemonPid}`),
+      readIn('run/fake-systemd/keepalive-ts.service.log').includes(
+        `keepalive-ts started (pid ${daemonPid}`,
+      ),
     );
     assert.equal(mustRun(box, 'keepalive-ts --version').trim(), VERSION);
   });
@@ -162,7 +173,10 @@ describe('Debian package (npm run package:deb)', function () {
       assert.equal(r.status, 0, r.stdout + r.stderr);
       assert.match(r.stderr, /valid \(0 error\(s\)/);
     }
-    const bad = inSandbox(box!, "printf 'vrrp_instance X {\\n  priority 999\\n}\\n' > /tmp/bad.conf && keepalive-ts -t -f /tmp/bad.conf");
+    const bad = inSandbox(
+      box!,
+      "printf 'vrrp_instance X {\\n  priority 999\\n}\\n' > /tmp/bad.conf && keepalive-ts -t -f /tmp/bad.conf",
+    );
     assert.equal(bad.status, 1, bad.stdout + bad.stderr);
     // names the file (relative to the working directory, here /) and the line
     assert.match(bad.stdout + bad.stderr, /^\/?tmp\/bad\.conf:2: error: priority/m);
@@ -183,15 +197,25 @@ describe('Debian package (npm run package:deb)', function () {
     const callsBefore = calls().length;
     // stdin is /dev/null: a conffile prompt would fail the upgrade, not hang it
     mustRun(box!, 'dpkg -i /tmp/v2.deb', 120_000);
-    assert.match(mustRun(box!, "dpkg-query -W -f '${Version}' keepalive-ts"), new RegExp(UPGRADE_VERSION.replace('+', '\\+')));
-    assert.equal(readIn(CONFIG_PATH), modified, 'the administrator\'s config is kept');
+    assert.match(
+      mustRun(box!, "dpkg-query -W -f '${Version}' keepalive-ts"),
+      new RegExp(UPGRADE_VERSION.replace('+', '\\+')),
+    );
+    assert.equal(readIn(CONFIG_PATH), modified, "the administrator's config is kept");
     const upgradeCalls = calls().slice(callsBefore);
     assert.ok(upgradeCalls.includes('reload keepalive-ts.service'), upgradeCalls.join('\n'));
-    assert.ok(!upgradeCalls.some((c) => /\b(start|stop|restart)\b/.test(c)), upgradeCalls.join('\n'));
+    assert.ok(
+      !upgradeCalls.some((c) => /\b(start|stop|restart)\b/.test(c)),
+      upgradeCalls.join('\n'),
+    );
     // the reload applied the kept config: the second VIP comes up in the same process
     await until('VIP 198.51.100.11 on lan0', () => lan0Addresses(box!).includes('198.51.100.11'));
     assert.ok(alive(daemonPid), 'same PID after the upgrade');
-    assert.match(fs.readlinkSync(`/proc/${daemonPid}/exe`), /\(deleted\)$/, 'the old executable still runs');
+    assert.match(
+      fs.readlinkSync(`/proc/${daemonPid}/exe`),
+      /\(deleted\)$/,
+      'the old executable still runs',
+    );
   });
 
   it('remove stops the daemon (VIPs released) and keeps the config', async () => {
@@ -208,14 +232,21 @@ describe('Debian package (npm run package:deb)', function () {
 
   it('purge leaves no file of ours', () => {
     mustRun(box!, 'dpkg -P keepalive-ts', 120_000);
-    const before = new Set(JSON.parse(fs.readFileSync(path.join(work, 'before.json'), 'utf8')) as string[]);
+    const before = new Set(
+      JSON.parse(fs.readFileSync(path.join(work, 'before.json'), 'utf8')) as string[],
+    );
     // dpkg's own database and log change with every package operation
     const ours = [...listFiles(box!)].filter(
-      (p) => !before.has(p) && !/^\/var\/(lib\/dpkg|log\/dpkg\.log|log\/apt)/.test(p) && !p.startsWith('/run/fake-systemd'),
+      (p) =>
+        !before.has(p) &&
+        !/^\/var\/(lib\/dpkg|log\/dpkg\.log|log\/apt)/.test(p) &&
+        !p.startsWith('/run/fake-systemd'),
     );
     assert.deepEqual(ours, []);
     assert.deepEqual(
-      [...listFiles(box!)].filter((p) => /keepalive|keepalived/.test(p) && !p.startsWith('/run/fake-systemd')),
+      [...listFiles(box!)].filter(
+        (p) => /keepalive|keepalived/.test(p) && !p.startsWith('/run/fake-systemd'),
+      ),
       [],
     );
   });

@@ -8,7 +8,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const PRISTINE_ROOT = process.env.KEEPALIVE_DEB_ROOT ?? '/var/cache/keepalive-ts/bookworm-root';
+export const PRISTINE_ROOT =
+  process.env.KEEPALIVE_DEB_ROOT ?? '/var/cache/keepalive-ts/bookworm-root';
 const FAKE_SYSTEMCTL = path.join(__dirname, '../../../test/package/fake-systemctl.sh');
 const ENV = [
   'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -44,7 +45,20 @@ export function createSandbox(dir: string, name: string): Sandbox {
   fs.chmodSync(path.join(s.root, 'usr/local/sbin/systemctl'), 0o755);
   sh('ip', ['netns', 'add', s.ns]);
   sh('ip', ['netns', 'add', s.peer]);
-  sh('ip', ['link', 'add', 'lan0', 'netns', s.ns, 'type', 'veth', 'peer', 'name', 'lan0', 'netns', s.peer]);
+  sh('ip', [
+    'link',
+    'add',
+    'lan0',
+    'netns',
+    s.ns,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'lan0',
+    'netns',
+    s.peer,
+  ]);
   for (const [ns, addr] of [
     [s.ns, '198.51.100.2/24'],
     [s.peer, '198.51.100.3/24'],
@@ -69,10 +83,26 @@ export function inSandbox(s: Sandbox, script: string, timeoutMs = 60_000): RunRe
   const r = spawnSync(
     'timeout',
     [
-      '-k', '5', String(Math.ceil(timeoutMs / 1000)),
-      'ip', 'netns', 'exec', s.ns,
-      'unshare', '--mount', '--propagation', 'private',
-      'sh', '-c', enter, 'enter', s.root, ...ENV, '/bin/sh', '-c', script,
+      '-k',
+      '5',
+      String(Math.ceil(timeoutMs / 1000)),
+      'ip',
+      'netns',
+      'exec',
+      s.ns,
+      'unshare',
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      enter,
+      'enter',
+      s.root,
+      ...ENV,
+      '/bin/sh',
+      '-c',
+      script,
     ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -109,7 +139,8 @@ export function destroySandbox(s: Sandbox): void {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     const left = [s.ns, s.peer].some(
-      (ns) => (spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '').trim() !== '',
+      (ns) =>
+        (spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '').trim() !== '',
     );
     if (!left) break;
     spawnSync('sleep', ['0.1']);
@@ -121,7 +152,5 @@ export function destroySandbox(s: Sandbox): void {
 /** Every path in the root, for the purge check (kernel filesystems and /tmp excluded). */
 export function listFiles(s: Sandbox): Set<string> {
   const out = sh('find', [s.root, '-xdev', '-mindepth', '1', '-printf', '/%P\\n']);
-  return new Set(
-    out.split('\n').filter((p) => p && !/^\/(proc|sys|dev|tmp)(\/|$)/.test(p)),
-  );
+  return new Set(out.split('\n').filter((p) => p && !/^\/(proc|sys|dev|tmp)(\/|$)/.test(p)));
 }
