@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { vrrpConf } from '../../scripts/lab/daemons';
 import { buildDeb } from '../../scripts/package/build-deb';
 import { CONFIG_PATH, debFileName } from '../../scripts/package/deb-meta';
 import { ensureSeaBuilt, seaUnsupported } from '../../scripts/sea/ensure';
@@ -44,20 +45,15 @@ function missingPrerequisite(): string | undefined {
   return seaUnsupported();
 }
 
-const config = (vips: string[]) => `global_defs {
-    router_id deb_test
-}
-vrrp_instance VI_1 {
-    state MASTER
-    interface lan0
-    virtual_router_id 51
-    priority 150
-    advert_int 1
-    virtual_ipaddress {
-${vips.map((v) => `        ${v}/24`).join('\n')}
-    }
-}
-`;
+/** a lone VRRPv3 instance on lan0; the upgrade's user edit adds a second address */
+const config = (vips: string[]) =>
+  vrrpConf({
+    priority: 150,
+    version: 3,
+    advertInt: 1,
+    vip: `${vips[0]}/24`,
+    extra: vips[1] ? `  virtual_ipaddress_excluded {\n    ${vips[1]}/24\n  }\n` : '',
+  });
 
 async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -94,15 +90,22 @@ describe('Debian package (npm run package:deb)', function () {
     const sea = seaLayout(ROOT);
     await ensureSeaBuilt(sea);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-deb-test-'));
+    // a run that dies (SIGINT: the lab fixture exits) still removes namespaces and the copy
+    process.once('exit', cleanup);
     // gzip -1 (--fast): the test builds two packages; the release uses xz
     const build = (version: string) =>
       buildDeb({ root: ROOT, version, executable: sea.executable, outDir: work, fast: true });
     debs = { v1: build(VERSION), v2: build(UPGRADE_VERSION) };
   });
 
-  after(() => {
+  function cleanup() {
     if (box) destroySandbox(box);
+    box = undefined;
     if (work) fs.rmSync(work, { recursive: true, force: true });
+  }
+  after(() => {
+    cleanup();
+    process.removeListener('exit', cleanup);
   });
 
   it('holds the executable, the unit, the conffiles and Conflicts: keepalived', () => {
@@ -216,6 +219,21 @@ describe('Debian package (npm run package:deb)', function () {
       /\(deleted\)$/,
       'the old executable still runs',
     );
+  });
+
+  it('an upgrade whose config test fails keeps the daemon on its previous configuration', () => {
+    fs.writeFileSync(
+      path.join(box!.root, CONFIG_PATH),
+      'vrrp_instance broken {\n  priority 999\n}\n',
+    );
+    const callsBefore = calls().length;
+    // reinstalling the same version runs postinst's upgrade path again
+    const r = inSandbox(box!, 'dpkg -i /tmp/v2.deb', 120_000);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /reload failed; the daemon keeps its previous configuration/);
+    assert.ok(calls().slice(callsBefore).includes('reload keepalive-ts.service'));
+    assert.ok(alive(daemonPid));
+    assert.ok(lan0Addresses(box!).includes('198.51.100.11'), 'VIPs untouched');
   });
 
   it('remove stops the daemon (VIPs released) and keeps the config', async () => {
