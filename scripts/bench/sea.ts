@@ -1,7 +1,8 @@
 // Benchmark: the single executable (dist/sea/keepalive-ts) against
 // `node bin/keepalive-ts`, alternating: its size; exec -> `--version` done;
 // exec -> first VRRP advert of an address owner on the wire (tshark on the
-// link, a namespace of its own); RSS of the whole process once MASTER and idle.
+// link, a namespace of its own) and the daemon's own start-up phases (its
+// status); RSS of the whole process once MASTER and idle.
 // `flock /tmp/keepalive-test.lock npm run bench:sea [-- TRIALS]` (default 5)
 import { spawnSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
@@ -32,17 +33,28 @@ function versionMs(r: Runner): number {
   return performance.now() - t0;
 }
 
+/** the daemon's own start-up phases from its status (ms after exec) */
+function startupPhases(t: SeaNetns): { configMs: number; vrrpMs: number } {
+  const sock = path.join(t.dir, 'kts.sock');
+  const p = spawnSync(layout.executable, ['status', '--json', '--control', sock], {
+    encoding: 'utf8',
+  });
+  if (p.status !== 0) throw new Error(`status: exit ${p.status}: ${p.stderr}`);
+  return (JSON.parse(p.stdout) as { startup: { configMs: number; vrrpMs: number } }).startup;
+}
+
 async function advertTrial(t: SeaNetns, cap: Capture, r: Runner, conf: string, idleRss: boolean) {
   const d = t.start(r, exeOf(r), conf);
   try {
     await cap.waitAdvert(SELF, d.t0, 10_000);
     const first = cap.adverts(SELF).find((p) => p.t >= d.t0 && (p.prio ?? 0) > 0)!;
+    const phases = startupPhases(t);
     let rssMb: number | undefined;
     if (idleRss) {
       await sleep(WARMUP_MS);
       rssMb = rssKb(tree(d.child.pid!)) / 1024;
     }
-    return { firstAdvertMs: first.t - d.t0, rssMb };
+    return { firstAdvertMs: first.t - d.t0, rssMb, ...phases };
   } finally {
     d.child.kill('SIGTERM');
     await waitFor(`${r} to exit`, () => d.child.exitCode !== null, 10_000);
@@ -62,6 +74,8 @@ async function main() {
   const cap = new Capture({ host: () => ({ ns: t.ns }) }, 'self');
   const advert: Record<Runner, number[]> = { sea: [], node: [] };
   const rss: Record<Runner, number[]> = { sea: [], node: [] };
+  const configMs: Record<Runner, number[]> = { sea: [], node: [] };
+  const vrrpMs: Record<Runner, number[]> = { sea: [], node: [] };
   try {
     const conf = path.join(t.dir, 'owner.conf');
     writeFileSync(conf, OWNER_CONF);
@@ -70,6 +84,8 @@ async function main() {
       for (const r of RUNNERS) {
         const res = await advertTrial(t, cap, r, conf, i < 3);
         advert[r].push(res.firstAdvertMs);
+        configMs[r].push(res.configMs);
+        vrrpMs[r].push(res.vrrpMs);
         if (res.rssMb !== undefined) rss[r].push(res.rssMb);
       }
   } finally {
@@ -80,6 +96,10 @@ async function main() {
     version_ms: Math.round(median(version[r])),
     first_advert_ms: { median: Math.round(median(advert[r])), all: advert[r].map(Math.round) },
     idle_rss_mb: +median(rss[r]).toFixed(1),
+    phases_ms_after_exec: {
+      config_read: Math.round(median(configMs[r])),
+      vrrp_running: Math.round(median(vrrpMs[r])),
+    },
   });
   const sea = row('sea');
   const node = row('node');

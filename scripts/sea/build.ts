@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
+import { seaRuntimeProblem } from './ensure';
 import { checkoutRoot, SEA_BLOB_RESOURCE, SEA_FUSE, seaConfig, seaLayout } from './layout';
 
 const fail = (msg: string): never => {
@@ -50,10 +51,8 @@ async function main() {
   for (const f of [l.daemonEntry, l.workerEntry, l.addon])
     if (!fs.existsSync(f)) fail(`${f} is missing: run npm run build first`);
   const runtime = process.execPath;
-  if (!fs.readFileSync(runtime).includes(SEA_FUSE))
-    fail(
-      `${runtime} (Node ${process.version}) has no single-executable support (needs Node >= 20.12)`,
-    );
+  const problem = seaRuntimeProblem();
+  if (problem) fail(problem);
 
   fs.mkdirSync(l.dir, { recursive: true });
   await bundle(l.daemonEntry, l.mainBundle);
@@ -67,6 +66,7 @@ async function main() {
   fs.chmodSync(tmp, 0o755);
   const runtimeSize = sizeOf(tmp);
   const isStripped = stripped(tmp);
+  const strippedSize = sizeOf(tmp);
   // postject's CLI in a child: its ELF writer's warnings are noise unless it fails
   execFileSync(
     runtime,
@@ -87,7 +87,10 @@ async function main() {
       executable: l.executable,
       node: process.version,
       size_mb: mb(sizeOf(l.executable)),
-      runtime_mb: { as_installed: mb(runtimeSize), stripped: isStripped },
+      runtime_mb: {
+        as_installed: mb(runtimeSize),
+        ...(isStripped ? { stripped: mb(strippedSize) } : {}),
+      },
       blob_kb: Math.round(sizeOf(l.blob) / 1024),
       daemon_bundle_kb: Math.round(sizeOf(l.mainBundle) / 1024),
       worker_bundle_kb: Math.round(sizeOf(l.workerBundle) / 1024),

@@ -1,9 +1,22 @@
 // For the executable's test and benchmark: can this checkout build it, and
 // is the one in dist/sea as new as the daemon it was built from?
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { SEA_FUSE, type SeaLayout } from './layout';
+import { runtimeProblem, SEA_FUSE, type SeaLayout } from './layout';
+
+/** Why the node running us cannot become the executable's runtime (see runtimeProblem). */
+export function seaRuntimeProblem(): string | undefined {
+  const runtime = process.execPath;
+  let ldd = '';
+  try {
+    ldd = execFileSync('ldd', [runtime], { encoding: 'utf8', stdio: 'pipe' });
+  } catch {
+    /* no ldd (or a static binary): nothing to say about its libraries */
+  }
+  const problem = runtimeProblem(process.version, readFileSync(runtime).includes(SEA_FUSE), ldd);
+  return problem && `${runtime}: ${problem}`;
+}
 
 /** Why no executable can be built here, or undefined when it can. */
 export function seaUnsupported(): string | undefined {
@@ -13,9 +26,7 @@ export function seaUnsupported(): string | undefined {
     } catch {
       return `the npm package ${dep} is not installed (npm ci)`;
     }
-  if (!readFileSync(process.execPath).includes(SEA_FUSE))
-    return `${process.execPath} (Node ${process.version}) has no single-executable support`;
-  return undefined;
+  return seaRuntimeProblem();
 }
 
 function newestMtime(p: string): number {

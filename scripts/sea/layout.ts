@@ -57,3 +57,26 @@ export function seaConfig(l: SeaLayout) {
     },
   };
 }
+
+/** What every Debian system has (libc6, libstdc++6, libgcc-s1): a runtime linked to these only needs nothing installed. */
+const BASE_LIB =
+  /^(linux-vdso|linux-gate|libc|libm|libdl|libpthread|librt|libstdc\+\+|libgcc_s|ld-linux[\w.-]*)\.so/;
+
+/**
+ * Why `node` (its version, whether it carries SEA_FUSE, what `ldd` says of
+ * it) cannot be the executable's runtime; undefined when it can. A runtime
+ * linked to libnode (Debian's own nodejs) would need Node.js on the director.
+ */
+export function runtimeProblem(version: string, hasFuse: boolean, ldd: string): string | undefined {
+  const [major, minor] = version.replace(/^v/, '').split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 12))
+    return `Node ${version} is too old (the daemon needs 20; node:sea and SEA assets need 20.12)`;
+  if (!hasFuse) return `Node ${version} was built without single-executable support`;
+  const extra = ldd
+    .split('\n')
+    .map((l) => path.basename(l.trim().split(/\s+/)[0] ?? ''))
+    .filter((lib) => lib && !BASE_LIB.test(lib));
+  if (extra.length)
+    return `this node is linked to ${extra.join(', ')}: the executable would need them on every director (use a statically linked Node build, e.g. nodejs.org's or NodeSource's)`;
+  return undefined;
+}

@@ -5,12 +5,11 @@
 // unavailable: a private mount namespace where every node binary found is
 // covered by an empty, non-executable file. Everything goes at close().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { must, run } from '../lab/sys';
+import { OWN_NETNS_ADDR, ownNetns } from '../lab/own-netns';
 
-export const SELF = '198.51.100.1';
+export const SELF = OWN_NETNS_ADDR;
 export const VIP = '198.51.100.10';
 
 /** A MASTER that owns its address (priority 255): it adverts as soon as it runs. */
@@ -25,12 +24,14 @@ export const PATH_WITHOUT_NODE = '/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * Mounts $1 (an empty file) over each path up to `--`, refuses to go on if a
- * node still runs from PATH, then execs the rest.
+ * node still runs from PATH, puts a noexec tmpfs on $NOEXEC_TMP (when set) and
+ * makes it TMPDIR, then execs the rest.
  */
 const MASK_SCRIPT =
   'empty=$1; shift\n' +
   'while [ "$1" != -- ]; do mount --bind "$empty" "$1" || exit 96; shift; done; shift\n' +
   'if command -v node >/dev/null 2>&1; then echo "node still on PATH: $(command -v node)" >&2; exit 97; fi\n' +
+  'if [ -n "${NOEXEC_TMP:-}" ]; then mount -t tmpfs -o noexec,size=4m tmpfs "$NOEXEC_TMP" || exit 98; export TMPDIR="$NOEXEC_TMP"; fi\n' +
   'exec "$@"\n';
 
 /** Every node binary of this machine we can find (real paths: a bind mount follows links). */
@@ -61,6 +62,13 @@ export function withoutNodeArgv(dir: string, argv: string[]): string[] {
   return [...mask, 'mask', empty, ...nodeBinaries(), '--', ...argv];
 }
 
+function withoutNodeEnv(dir: string, noexecTmp = false): NodeJS.ProcessEnv {
+  if (!noexecTmp) return { PATH: PATH_WITHOUT_NODE };
+  const tmp = path.join(dir, 'noexec-tmp');
+  mkdirSync(tmp, { recursive: true });
+  return { PATH: PATH_WITHOUT_NODE, NOEXEC_TMP: tmp };
+}
+
 export type Runner = 'sea' | 'node';
 
 export interface Started {
@@ -71,11 +79,18 @@ export interface Started {
   t0: number;
 }
 
+export interface StartOptions {
+  /** every node binary masked, PATH without node (see withoutNodeArgv) */
+  withoutNode?: boolean;
+  /** with withoutNode: TMPDIR is a noexec tmpfs (the addon must be loaded from elsewhere) */
+  noexecTmp?: boolean;
+}
+
 export interface SeaNetns {
   ns: string;
   dir: string;
   /** start keepalive-ts -f CONF -n -l in the namespace */
-  start(runner: Runner, exe: string, conf: string, o?: { withoutNode?: boolean }): Started;
+  start(runner: Runner, exe: string, conf: string, o?: StartOptions): Started;
   close(): Promise<void>;
 }
 
@@ -87,20 +102,10 @@ export function daemonArgv(runner: Runner, exe: string, conf: string, dir: strin
 }
 
 export async function seaNetns(tag: string): Promise<SeaNetns> {
-  const ns = `lab-${tag}${process.pid % 100000}`;
-  const dir = mkdtempSync(path.join(tmpdir(), `kts-${tag}-`));
-  await must('ip', ['netns', 'add', ns]);
-  await must('ip', [
-    'netns',
-    'exec',
-    ns,
-    'sh',
-    '-c',
-    `ip link set lo up; ip link add lan0 type veth peer name lan1; ip link set lan0 up; ip link set lan1 up; ip addr add ${SELF}/24 dev lan0`,
-  ]);
+  const own = await ownNetns(tag);
+  const { ns, dir } = own;
   return {
-    ns,
-    dir,
+    ...own,
     start(runner, exe, conf, o = {}) {
       const inNs = ['ip', 'netns', 'exec', ns, ...daemonArgv(runner, exe, conf, dir)];
       const cmd = o.withoutNode ? withoutNodeArgv(dir, inNs) : inNs;
@@ -108,17 +113,11 @@ export async function seaNetns(tag: string): Promise<SeaNetns> {
       const t0 = Date.now();
       const child = spawn(cmd[0], cmd.slice(1), {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: o.withoutNode ? { PATH: PATH_WITHOUT_NODE } : process.env,
+        env: o.withoutNode ? withoutNodeEnv(dir, o.noexecTmp) : process.env,
       });
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       return { child, out: () => out, t0 };
-    },
-    async close() {
-      const r = await run('ip', ['netns', 'pids', ns]);
-      for (const pid of r.stdout.split('\n').filter(Boolean)) await run('kill', ['-9', pid]);
-      await run('ip', ['netns', 'del', ns]);
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -2,10 +2,8 @@
 // a scratch directory, and keepalive-ts started in it. Everything goes at
 // `close()`, which the test calls from its `after` hook (also on failure).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { must, run } from '../../scripts/lab/sys';
+import { ownNetns } from '../../scripts/lab/own-netns';
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const BIN = path.join(ROOT, 'bin/keepalive-ts');
@@ -54,30 +52,13 @@ export interface TestNetns {
 }
 
 export async function testNetns(tag: string): Promise<TestNetns> {
-  const ns = `lab-${tag}${process.pid % 100000}`;
-  const dir = mkdtempSync(path.join(tmpdir(), `kts-${tag}-`));
-  await must('ip', ['netns', 'add', ns]);
-  await must('ip', [
-    'netns',
-    'exec',
-    ns,
-    'sh',
-    '-c',
-    'ip link set lo up; ip link add lan0 type veth peer name lan1; ip link set lan0 up; ip link set lan1 up; ip addr add 198.51.100.1/24 dev lan0',
-  ]);
+  const own = await ownNetns(tag);
   return {
-    ns,
-    dir,
+    ...own,
     daemon(conf) {
       let out = '';
-      const child = spawnDaemon(ns, conf, dir, (t) => (out += t));
+      const child = spawnDaemon(own.ns, conf, own.dir, (t) => (out += t));
       return { child, out: () => out };
-    },
-    async close() {
-      const r = await run('ip', ['netns', 'pids', ns]);
-      for (const pid of r.stdout.split('\n').filter(Boolean)) await run('kill', ['-9', pid]);
-      await run('ip', ['netns', 'del', ns]);
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

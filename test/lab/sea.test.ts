@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { addonDirCandidates } from '../../daemon/net/embedded-addon';
 import { Capture } from '../../scripts/lab/daemons';
 import { run, waitFor } from '../../scripts/lab/sys';
 import { ensureSeaBuilt, seaUnsupported } from '../../scripts/sea/ensure';
@@ -42,7 +43,11 @@ function both(args: string[]) {
   return { sea, node };
 }
 
-const addonCopies = () => readdirSync(tmpdir()).filter((f) => f.startsWith('keepalive-ts-addon-'));
+/** copies of the addon left in the places it may be written to */
+const addonCopies = () =>
+  addonDirCandidates().flatMap((d) =>
+    readdirSync(d).filter((f) => f.startsWith('keepalive-ts-addon-')),
+  );
 
 describe('single executable: dist/sea/keepalive-ts', function () {
   this.timeout(300_000);
@@ -121,13 +126,13 @@ describe('single executable: dist/sea/keepalive-ts', function () {
       }
     });
 
-    it('starts a MASTER: advert on the wire, VIP on the link; SIGTERM releases it', async () => {
+    it('starts a MASTER (TMPDIR noexec): advert on the wire, VIP up, status; SIGTERM releases it', async () => {
       const conf = path.join(t.dir, 'owner.conf');
       writeFileSync(conf, OWNER_CONF);
       const before = addonCopies();
       const cap = new Capture({ host: () => ({ ns: t.ns }) }, 'self');
       await cap.start();
-      const d = t.start('sea', layout.executable, conf, { withoutNode: true });
+      const d = t.start('sea', layout.executable, conf, { withoutNode: true, noexecTmp: true });
       try {
         await cap.waitAdvert(SELF, d.t0, 10_000).catch((e: Error) => {
           throw new Error(`${e.message}; daemon said: ${d.out()}`);
@@ -137,6 +142,17 @@ describe('single executable: dist/sea/keepalive-ts', function () {
           return r.stdout.includes(` ${VIP}/24`);
         });
         assert.match(d.out(), /VI_1: INIT -> MASTER/);
+        const st = spawnSync(
+          layout.executable,
+          ['status', '--json', '--control', path.join(t.dir, 'kts.sock')],
+          { encoding: 'utf8', timeout: 10_000 },
+        );
+        assert.equal(st.status, 0, st.stderr);
+        const status = JSON.parse(st.stdout) as { instances: { name: string; state: string }[] };
+        assert.deepEqual(
+          status.instances.map((i) => [i.name, i.state]),
+          [['VI_1', 'MASTER']],
+        );
         assert.deepEqual(addonCopies(), before, 'the addon copy is removed once loaded');
         const advert = cap.adverts(SELF).find((p) => p.t >= d.t0)!;
         assert.equal(advert.prio, 255);
