@@ -81,42 +81,42 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   // the VRRP thread boots while the config is read; its events come after start()
   /** bfd_instance sessions' state as the VRRP thread tells it (BFD_CHECK) */
   const bfdStates = new Map<string, boolean>();
-  let vrrp: VrrpThread | undefined = o.vrrp
-    ? new VrrpThread({
-        log,
-        transition: (t) => {
-          const k = `${t.instance}\0${t.cause}`;
-          transitions.set(k, (transitions.get(k) ?? 0) + 1);
-          events.emit({
-            kind: 'instance',
-            instance: t.instance,
-            from: t.from,
-            to: t.to,
-            cause: t.cause,
-            priority: t.priority,
-            wallTime: t.wallTime,
-          });
-          void notifier.onTransition(t);
-          alerts?.onTransition(t);
-          lvsSync.onTransition(t.instance, t.to);
-        },
-        event: (e) => void notifier.onEvent(e),
-        ready: (at) => {
-          startup.vrrpMs = round(at - performance.timeOrigin);
-          sdNotify(
-            `READY=1\nSTATUS=${config!.vrrp_instance.length} VRRP instance(s)\nMAINPID=${process.pid}`,
-          );
-        },
-        failed: (msg) => {
-          log('error', msg);
-          void shutdown(1);
-        },
-        bfd: (name, up) => {
-          bfdStates.set(name, up);
-          lvs?.bfdChanged(name, up);
-        },
-      })
-    : undefined;
+  const newVrrpThread = () =>
+    new VrrpThread({
+      log,
+      transition: (t) => {
+        const k = `${t.instance}\0${t.cause}`;
+        transitions.set(k, (transitions.get(k) ?? 0) + 1);
+        events.emit({
+          kind: 'instance',
+          instance: t.instance,
+          from: t.from,
+          to: t.to,
+          cause: t.cause,
+          priority: t.priority,
+          wallTime: t.wallTime,
+        });
+        void notifier.onTransition(t);
+        alerts?.onTransition(t);
+        lvsSync.onTransition(t.instance, t.to);
+      },
+      event: (e) => void notifier.onEvent(e),
+      ready: (at) => {
+        startup.vrrpMs = round(at - performance.timeOrigin);
+        sdNotify(
+          `READY=1\nSTATUS=${config!.vrrp_instance.length} VRRP instance(s)\nMAINPID=${process.pid}`,
+        );
+      },
+      failed: (msg) => {
+        log('error', msg);
+        void shutdown(1);
+      },
+      bfd: (name, up) => {
+        bfdStates.set(name, up);
+        lvs?.bfdChanged(name, up);
+      },
+    });
+  let vrrp: VrrpThread | undefined = o.vrrp ? newVrrpThread() : undefined;
   if (!vrrp) discardSpare(); // checkers only (-C)
   let config = load(o.file, o.configId, log);
   if (!config) {
@@ -161,8 +161,9 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   const hasStatic = (c: Config) =>
     c.static_ipaddress.length + c.static_routes.length + c.static_rules.length > 0;
   // bfd_instance sessions run in the VRRP thread, for track_bfd and BFD_CHECK alike
-  if (vrrp && (config.vrrp_instance.length || hasStatic(config) || config.bfd_instance.length))
-    vrrp.start(config);
+  const needsVrrp = (c: Config) =>
+    c.vrrp_instance.length > 0 || hasStatic(c) || c.bfd_instance.length > 0;
+  if (vrrp && needsVrrp(config)) vrrp.start(config);
   else {
     vrrp?.discard();
     vrrp = undefined;
@@ -313,6 +314,14 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     void applyAcceptMode(next);
     startLvs(next);
     lvsSync.apply(next);
+    if (!vrrp && o.vrrp && needsVrrp(next)) {
+      // started without VRRP configuration (e.g. a package's inert default):
+      // the first instances arrive by reload, as with keepalived
+      vrrp = newVrrpThread();
+      vrrp.start(next);
+      log('info', `reload: VRRP started with ${next.vrrp_instance.length} instance(s)`);
+      return; // READY=1 comes from the thread's ready callback
+    }
     if (!vrrp) {
       sdNotify('READY=1');
       return;
