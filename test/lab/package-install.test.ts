@@ -31,10 +31,11 @@ describe('install: package on a director without Node.js (lab)', function () {
   let lab: Lab;
   let dir: string;
   let spec: ClusterSpec;
+  let pkg: (cluster: Record<string, unknown>) => void;
   const before0: Record<string, string> = {};
 
   before(async function () {
-    const deb = ensurePackage();
+    const deb = await ensurePackage();
     if (typeof deb !== 'string') {
       console.log(`      skipping: no keepalive-ts .deb: ${deb.reason}`);
       this.skip();
@@ -44,10 +45,14 @@ describe('install: package on a director without Node.js (lab)', function () {
     // stock directors: Debian's keepalived conflicts with our package
     await withoutKeepalived(lab);
     dir = mkdtempSync(path.join(tmpdir(), 'kts-pkgstack-'));
-    spec = writeLabStack(lab, dir, (c) => (c.install = 'package'));
+    pkg = (c) => {
+      c.install = 'package';
+      c.packageFile = deb;
+    };
+    spec = writeLabStack(lab, dir, pkg);
     for (const h of ['d1', 'd2']) before0[h] = await footprint(lab, h);
   });
-  after(() => {
+  after(async () => {
     lab?.down();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -67,7 +72,7 @@ describe('install: package on a director without Node.js (lab)', function () {
       sshRun(lab, 'd2', install.create, install.stdin),
       /keepalive-ts needs Node\.js >= 20 on d2: node not found/,
     );
-    spec = writeLabStack(lab, dir, (c) => (c.install = 'package'));
+    spec = writeLabStack(lab, dir, pkg);
   });
 
   it('install: package deploys both directors; the pair serves and fails over (verification)', async () => {
