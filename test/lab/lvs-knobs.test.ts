@@ -5,6 +5,7 @@
 // one, 203.0.113.0/24, on-link on the first segment, so the DR real servers
 // answer them directly).
 import { strict as assert } from 'node:assert';
+import { rmSync } from 'node:fs';
 import type { Lab } from '../../scripts/lab/lab';
 import { LabDaemon, VIP, vrrpConf } from '../../scripts/lab/daemons';
 import { waitFor } from '../../scripts/lab/sys';
@@ -113,6 +114,8 @@ describe('LVS knobs on nftables (lab)', function () {
         /* gone */
       }
       sorryPid = undefined;
+      // the lab's hosts share the machine's /tmp
+      rmSync('/tmp/kts-sorry', { recursive: true, force: true });
     }
     for (const h of ['rs1', 'rs2']) await lab.httpService(h, true);
     await sh(
