@@ -139,8 +139,9 @@ program
   });
 
 const argv = process.argv.slice(2);
-// `npm run lab` alone: the main job (lab up + deploy with the real Pulumi engine)
-if (argv.length === 0 || argv.every((a) => a.startsWith('--'))) argv.push('deploy');
+// `npm run lab` with no command (options only): the main job (lab up + deploy with the real engine)
+const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+if (!argv.some((a) => commands.has(a))) argv.push('deploy');
 
 program.parseAsync(['node', 'lab', ...argv]).catch((e: Error) => {
   console.error(e.message);
