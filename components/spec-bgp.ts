@@ -43,14 +43,11 @@ export const BgpSpec = z
         interface: z.string().min(1).optional(),
       })
       .strict(),
-    /** seconds without a message before BGP drops the session (0 or 3..65535, RFC 4271) */
-    holdTime: z
-      .number()
-      .int()
-      .min(0)
-      .max(65535)
-      .refine((n) => n === 0 || n >= 3, { message: 'must be 0 or at least 3 (RFC 4271)' })
-      .default(9),
+    /**
+     * seconds without a message before BGP drops the session (3..65535; RFC 4271's 0,
+     * never, would keep a dead director's route as long as BFD is off)
+     */
+    holdTime: z.number().int().min(3).max(65535).default(9),
     /** seconds between keepalives (below holdTime; usually a third of it) */
     keepaliveTime: z.number().int().min(1).max(65535).default(3),
     bfd: BfdSpec.default({ enabled: true, intervalMs: 100, multiplier: 3 }),
@@ -81,7 +78,7 @@ export const BgpSpec = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    if (b.holdTime > 0 && b.keepaliveTime >= b.holdTime)
+    if (b.keepaliveTime >= b.holdTime)
       ctx.addIssue({
         code: 'custom',
         path: ['keepaliveTime'],

@@ -1,0 +1,20 @@
+// A valid active-active declaration for the tests of spec-bgp and render-bgp.
+export const activeActive = (
+  over: Record<string, unknown> = {},
+  bgp: Record<string, unknown> = {},
+) => ({
+  vip: '198.51.100.10/32',
+  virtualRouterId: 51,
+  interface: 'lan0',
+  mode: 'active-active',
+  directors: [
+    { name: 'd1', ssh: '198.51.100.11', address: '198.51.100.11' },
+    { name: 'd-2', ssh: '198.51.100.12', address: '198.51.100.12' },
+    { name: 'd3', ssh: '198.51.100.13', address: '198.51.100.13' },
+  ],
+  realServers: [{ name: 'rs1', ssh: '198.51.100.21', address: '198.51.100.21' }],
+  services: [{ port: 80, lbAlgo: 'mh' }],
+  ssh: { privateKeyFile: '/k', knownHostsFile: '/kh' },
+  bgp: { localAsn: 65001, router: { address: '198.51.100.1', asn: 65000 }, ...bgp },
+  ...over,
+});
