@@ -5,6 +5,7 @@
 // in checkActiveActive, called from ClusterSpec's superRefine (spec.ts).
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { WITHDRAW_POLICIES } from '../daemon/bgp/announce';
 
 const ipv4 = z.string().refine((v) => isIP(v) === 4, { message: 'must be an IPv4 address' });
 /** 4-byte AS numbers (RFC 6793); 0 and 65535/4294967295 are reserved */
@@ -68,7 +69,7 @@ export const BgpSpec = z
      * when a director withdraws the VIP: as soon as one service has no real server
      * left (default: no director half-serves), or only when all of them have none
      */
-    withdrawWhen: z.enum(['any-service-down', 'all-services-down']).default('any-service-down'),
+    withdrawWhen: z.enum(WITHDRAW_POLICIES).default('any-service-down'),
     /** the BIRD protocol keepalive-ts enables (announce) and disables (withdraw) */
     announceProtocol: birdName.default('vip_announce'),
     /** where BIRD's config goes on every director and on the router */
