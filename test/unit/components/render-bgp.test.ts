@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { renderBgp, routerProtocolName } from '../../../components/render-bgp';
 import { parseClusterSpec } from '../../../components/spec';
 import { readStackSpec } from '../../../components/stack-file';
-import { activeActive } from './active-active-fixture';
+import { activeActive } from './spec-fixtures';
 
 const render = (over: Record<string, unknown> = {}, bgp: Record<string, unknown> = {}) =>
   renderBgp(parseClusterSpec(activeActive(over, bgp)), 'lab')!;

@@ -1,17 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { parseClusterSpec, SpecError } from '../../../components/spec';
+import { parseClusterSpec } from '../../../components/spec';
 import { readStackSpec } from '../../../components/stack-file';
-import { activeActive } from './active-active-fixture';
-
-const issues = (raw: unknown) => {
-  try {
-    parseClusterSpec(raw);
-  } catch (e) {
-    if (e instanceof SpecError) return e.issues;
-    throw e;
-  }
-  return [];
-};
+import { activeActive, issues } from './spec-fixtures';
 
 describe('declaration: mode and bgp (active-active)', () => {
   it('a pair stays a pair: mode defaults to active-passive, without bgp', () => {

@@ -1,4 +1,18 @@
-// A valid active-active declaration for the tests of spec-bgp and render-bgp.
+// Shared by the declaration's tests: its problems as text, and a valid
+// active-active declaration (spec-bgp, render-bgp).
+import { parseClusterSpec, SpecError } from '../../../components/spec';
+
+/** The issues of a raw declaration (`keepalive:cluster.PATH: message`); [] when valid. */
+export const issues = (raw: unknown): string[] => {
+  try {
+    parseClusterSpec(raw);
+  } catch (e) {
+    if (e instanceof SpecError) return e.issues;
+    throw e;
+  }
+  return [];
+};
+
 export const activeActive = (
   over: Record<string, unknown> = {},
   bgp: Record<string, unknown> = {},
