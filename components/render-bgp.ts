@@ -3,20 +3,18 @@
 // BGP session to the router, BFD) and one for the upstream router (a session
 // per director, ECMP into the kernel). Pure, like render.ts.
 import type { ClusterSpec } from './spec';
+import { bfdDetectMs, errorWaitSeconds } from '../daemon/bgp/timing';
 import { template, type HostFile } from './render';
 
 export interface RenderedBgp {
   directors: { name: string; ssh: string; bird: HostFile }[];
-  router: { address: string; bird: HostFile };
+  /** the router's BIRD config, and its sysctls: ECMP hashes flows by L4 ports */
+  router: { address: string; bird: HostFile; sysctl: HostFile };
 }
 
 /** A BIRD protocol name for a director: unique by position, readable by name. */
 export const routerProtocolName = (index: number, name: string) =>
   `director${index + 1}_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
-
-/** Time for BFD to declare a silent peer down. */
-export const bfdDetectMs = (bfd: { intervalMs: number; multiplier: number }) =>
-  bfd.intervalMs * bfd.multiplier;
 
 /** The BIRD configs of an active-active cluster; undefined for a pair (active-passive). */
 export function renderBgp(c: ClusterSpec, stack: string): RenderedBgp | undefined {
@@ -33,6 +31,8 @@ export function renderBgp(c: ClusterSpec, stack: string): RenderedBgp | undefine
     keepaliveTime: bgp.keepaliveTime,
     bfd,
     bfdDetectMs: bfdDetectMs(bgp.bfd),
+    retry: bgp.retrySeconds,
+    errorWait: errorWaitSeconds(bgp.retrySeconds),
   };
   const file = (content: string): HostFile => ({ path: bgp.configPath, content, mode: 0o640 });
   const directors = c.directors.map((d) => ({
@@ -66,6 +66,11 @@ export function renderBgp(c: ClusterSpec, stack: string): RenderedBgp | undefine
         })),
       }),
     ),
+    sysctl: {
+      path: '/etc/sysctl.d/60-keepalive-router.conf',
+      content: template('router-sysctl.conf.hbs')({ stack }),
+      mode: 0o644,
+    },
   };
   return { directors, router };
 }

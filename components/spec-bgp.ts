@@ -51,6 +51,8 @@ export const BgpSpec = z
     holdTime: z.number().int().min(3).max(65535).default(9),
     /** seconds between keepalives (below holdTime; usually a third of it) */
     keepaliveTime: z.number().int().min(1).max(65535).default(3),
+    /** seconds before BIRD retries a session that failed or never came up (BIRD's own: 120 and 60) */
+    retrySeconds: z.number().int().min(1).max(300).default(5),
     bfd: BfdSpec.default({ enabled: true, intervalMs: 100, multiplier: 3 }),
     /** MULTI_EXIT_DISC sent with the VIP route (equal on every director, or ECMP breaks) */
     med: z.number().int().min(0).max(4294967295).optional(),

@@ -29,7 +29,7 @@ const SHARED = [
   /^daemon\/config\/model\.ts$/,
   /^daemon\/vrrp\/fsm\.ts$/,
   /^daemon\/check\/verdict\.ts$/,
-  /^daemon\/bgp\/announce\.ts$/,
+  /^daemon\/bgp\/(announce|timing)\.ts$/,
 ];
 
 function sources(dir: string): string[] {

@@ -56,7 +56,10 @@ describe('render: BIRD 2 configs (active-active)', () => {
       const up = protocol(conf, 'bgp', 'upstream')!;
       assert.match(up, new RegExp(`local 198\\.51\\.100\\.1${i + 1} as 65001;`));
       assert.match(up, /neighbor 198\.51\.100\.1 as 65000;/);
-      assert.match(up, /hold time 9;\s+keepalive time 3;\s+bfd on;/);
+      assert.match(
+        up,
+        /hold time 9;\s+keepalive time 3;\s+connect retry time 5;\s+error wait time 5, 30;\s+bfd on;/,
+      );
       assert.match(up, /import none;/);
       assert.match(up, /if proto != "vip_announce" then reject;/);
       assert.doesNotMatch(up, /bgp_med|bgp_community/);
@@ -94,6 +97,12 @@ describe('render: BIRD 2 configs (active-active)', () => {
       assert.match(s, /bfd on;/);
     }
     assert.match(protocol(conf, 'kernel')!, /merge paths on limit 3;/);
+    assert.match(r.router.sysctl.content, /^net\.ipv4\.fib_multipath_hash_policy = 1$/m);
+    assert.equal(r.router.sysctl.path, '/etc/sysctl.d/60-keepalive-router.conf');
+    assert.match(
+      protocol(render({}, { retrySeconds: 2 }).router.bird.content, 'bgp', names[0])!,
+      /connect retry time 2;\s+error wait time 2, 12;/,
+    );
     assert.match(protocol(conf, 'bfd')!, /interface "lan0"/);
     assert.equal(routerProtocolName(9, 'a.b-c'), 'director10_a_b_c');
   });

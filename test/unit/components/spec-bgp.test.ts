@@ -19,6 +19,7 @@ describe('declaration: mode and bgp (active-active)', () => {
       {
         hold: c.bgp!.holdTime,
         keepalive: c.bgp!.keepaliveTime,
+        retry: c.bgp!.retrySeconds,
         bfd: c.bgp!.bfd,
         when: c.bgp!.withdrawWhen,
         proto: c.bgp!.announceProtocol,
@@ -28,6 +29,7 @@ describe('declaration: mode and bgp (active-active)', () => {
       {
         hold: 9,
         keepalive: 3,
+        retry: 5,
         bfd: { enabled: true, intervalMs: 100, multiplier: 3 },
         when: 'any-service-down',
         proto: 'vip_announce',
