@@ -97,7 +97,7 @@ export class AnnounceGate {
 
 /**
  * What BIRD must be told so the VIP protocol matches what we want, from its
- * state in `show protocols` (a disabled protocol is `down`). Reconciling each
+ * state in `show protocols` (a disabled protocol is `down`, `flush` on its way). Reconciling each
  * round, rather than remembering what we sent, also repairs a restarted BIRD
  * (its protocol starts disabled) or one an operator toggled by hand.
  */
@@ -106,7 +106,9 @@ export function protocolToggle(
   state: string | undefined,
 ): 'enable' | 'disable' | undefined {
   if (state === undefined) return undefined; // not in BIRD's config: nothing we can do here
-  if (wanted && state === 'down') return 'enable';
-  if (!wanted && state !== 'down') return 'disable';
+  // `flush`: going down, its routes being withdrawn (BIRD's proto_state_name)
+  const down = state === 'down' || state === 'flush';
+  if (wanted && down) return 'enable';
+  if (!wanted && !down) return 'disable';
   return undefined;
 }

@@ -104,6 +104,8 @@ describe('active-active: the announce gate', () => {
     assert.equal(protocolToggle(false, 'up'), 'disable');
     assert.equal(protocolToggle(false, 'start'), 'disable');
     assert.equal(protocolToggle(false, 'down'), undefined);
+    assert.equal(protocolToggle(false, 'flush'), undefined);
+    assert.equal(protocolToggle(true, 'flush'), 'enable');
     assert.equal(protocolToggle(true, undefined), undefined);
   });
 });
