@@ -97,9 +97,10 @@ export class AnnounceGate {
 
 /**
  * What BIRD must be told so the VIP protocol matches what we want, from its
- * state in `show protocols` (a disabled protocol is `down`, `flush` on its way). Reconciling each
- * round, rather than remembering what we sent, also repairs a restarted BIRD
- * (its protocol starts disabled) or one an operator toggled by hand.
+ * state in `show protocols` (a disabled protocol is `down`, `flush` on its
+ * way). Reconciling each round, rather than remembering what we sent, also
+ * repairs a restarted BIRD (its protocol starts disabled) or one an operator
+ * toggled by hand.
  */
 export function protocolToggle(
   wanted: boolean,
