@@ -72,6 +72,8 @@ export const BgpSpec = z
      * left (default: no director half-serves), or only when all of them have none
      */
     withdrawWhen: z.enum(WITHDRAW_POLICIES).default('any-service-down'),
+    /** seconds a director must be able to serve before it announces (again); withdrawal is immediate */
+    announceAfterSeconds: z.number().min(0).max(600).default(2),
     /** the BIRD protocol keepalive-ts enables (announce) and disables (withdraw) */
     announceProtocol: birdName.default('vip_announce'),
     /** where BIRD's config goes on every director and on the router */
