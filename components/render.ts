@@ -11,7 +11,8 @@ export const TEMPLATES = path.resolve(__dirname, '../../templates');
 
 const hb = Handlebars.create();
 const cache = new Map<string, HandlebarsTemplateDelegate>();
-function template(name: string): HandlebarsTemplateDelegate {
+/** A template of templates/, compiled once. */
+export function template(name: string): HandlebarsTemplateDelegate {
   let t = cache.get(name);
   if (!t) {
     // noEscape: these are config files, not HTML

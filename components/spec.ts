@@ -5,6 +5,10 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SCHEDULERS } from '../daemon/config/model';
+import { checkActiveActive, BgpSpec } from './spec-bgp';
+import { pathText, SpecError } from './spec-error';
+
+export { SpecError, type SpecProblem } from './spec-error';
 
 const ipv4 = z.string().refine((v) => isIP(v) === 4, { message: 'must be an IPv4 address' });
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only');
@@ -149,6 +153,13 @@ export const ClusterSpec = z
       .default({ enabled: true, hard: false, probeSeconds: 60 }),
     daemon: z.enum(['keepalive-ts', 'keepalived']).default('keepalive-ts'),
     /**
+     * active-passive: one VRRP master holds the VIP (the pair, as keepalived does);
+     * active-active: every director forwards and announces the VIP by BGP (see `bgp`)
+     */
+    mode: z.enum(['active-passive', 'active-active']).default('active-passive'),
+    /** active-active only: the BGP session of every director to the upstream router (BIRD 2) */
+    bgp: BgpSpec.optional(),
+    /**
      * how the daemon reaches the directors: `package` = a Debian package (our .deb with
      * the self-contained executable, no Node.js needed; or Debian's keepalived),
      * `bundle` = the compiled daemon in a tarball run by the host's Node.js >= 20.
@@ -278,6 +289,7 @@ export const ClusterSpec = z
       });
     if (c.vrrpVersion === 3 && c.authPass)
       ctx.addIssue({ code: 'custom', path: ['authPass'], message: 'VRRPv3 has no authentication' });
+    checkActiveActive(c, ctx);
     c.services.forEach((s, i) => {
       if (c.services.findIndex((x) => x.port === s.port && x.protocol === s.protocol) !== i) {
         ctx.addIssue({
@@ -306,32 +318,6 @@ const mask = (p: number) => (p === 0 ? 0 : (0xffffffff << (32 - p)) >>> 0);
 export function resolvePriorities(directors: { priority?: number }[]): number[] {
   return directors.map((d, i) => d.priority ?? Math.max(1, i === 0 ? 150 : 100 - (i - 1) * 50));
 }
-
-/** One invalid value: where it is inside the declaration, and why. */
-export interface SpecProblem {
-  /** e.g. `directors[1].priority` ('' = the declaration itself) */
-  path: string;
-  message: string;
-}
-
-export class SpecError extends Error {
-  /** each problem as `ROOT.PATH: message` (ROOT: where the declaration came from) */
-  readonly issues: string[];
-  constructor(
-    readonly problems: SpecProblem[],
-    root = 'keepalive:cluster',
-  ) {
-    const issues = problems.map(
-      (p) => `${root}${p.path && !p.path.startsWith('[') ? '.' : ''}${p.path}: ${p.message}`,
-    );
-    super(issues.join('\n'));
-    this.issues = issues;
-  }
-}
-
-/** `['directors', 1, 'priority']` -> `directors[1].priority` */
-const pathText = (path: readonly PropertyKey[]) =>
-  path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('');
 
 /** Validate a raw declaration; errors name the config path (`keepalive:cluster.directors[1].priority`). */
 export function parseClusterSpec(raw: unknown, root = 'keepalive:cluster'): ClusterSpec {

@@ -20,6 +20,7 @@ const DAEMON_LAYERS: Record<string, string[]> = {
   vrrp: ['core', 'config', 'net', 'system', 'bfd'],
   check: ['core', 'config', 'net', 'dataplane'],
   control: ['core', 'config', 'vrrp', 'check', 'system'],
+  bgp: ['core'],
 };
 
 /** what the suite (components/) and the verifier (verify/) may take from the daemon */
@@ -28,6 +29,7 @@ const SHARED = [
   /^daemon\/config\/model\.ts$/,
   /^daemon\/vrrp\/fsm\.ts$/,
   /^daemon\/check\/verdict\.ts$/,
+  /^daemon\/bgp\/(announce|timing)\.ts$/,
 ];
 
 function sources(dir: string): string[] {

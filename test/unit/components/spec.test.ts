@@ -4,9 +4,9 @@ import {
   installMode,
   parseClusterSpec,
   parseKnownHosts,
-  SpecError,
 } from '../../../components/spec';
 import { readStackSpec } from '../../../components/stack-file';
+import { issues } from './spec-fixtures';
 
 const base = () => ({
   vip: '198.51.100.10/24',
@@ -19,16 +19,6 @@ const base = () => ({
   services: [{ port: 80 }],
   ssh: { privateKeyFile: '/k', knownHostsFile: '/kh' },
 });
-
-const issues = (raw: unknown) => {
-  try {
-    parseClusterSpec(raw);
-  } catch (e) {
-    if (e instanceof SpecError) return e.issues;
-    throw e;
-  }
-  return [];
-};
 
 describe('cluster declaration (zod)', () => {
   it('accepts the lab and example stacks, with defaults filled in', () => {
