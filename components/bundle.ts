@@ -2,7 +2,6 @@
 // addon and its one runtime dependency, in a reproducible tar.gz (sorted,
 // fixed times and owners), so an unchanged build never re-triggers an install.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DaemonArtifact } from './plan';
@@ -74,5 +73,5 @@ export function daemonArtifact(spec: ClusterSpec, root = ROOT): DaemonArtifact |
     throw new Error(
       `keepalive:cluster.packageFile: ${deb ?? 'no dist/deb/keepalive-ts_*_amd64.deb'}: not found (build it with npm run package:deb)`,
     );
-  return { deb, sha256: createHash('sha256').update(readFileSync(deb)).digest('hex') };
+  return { deb, sha256: sha256(readFileSync(deb)) };
 }

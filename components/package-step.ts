@@ -24,7 +24,8 @@ export interface HostDirs {
 }
 const DIRS: HostDirs = { state: STATE_DIR, upload: UPLOAD_DIR, bin: PACKAGE_BIN };
 
-const installed = (pkg: string) =>
+/** Shell test: is Debian package `pkg` installed (not merely known to dpkg)? */
+export const installed = (pkg: string) =>
   `dpkg-query -W -f '\${Status}' ${pkg} 2>/dev/null | grep -q ' installed$'`;
 
 /** Record once, before the first change, whether `pkg` was there before the suite. */

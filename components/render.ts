@@ -70,7 +70,7 @@ export const paths = (c: ClusterSpec) => ({
   daemonUnit: '/etc/systemd/system/keepalive-ts.service',
 });
 
-export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+export const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 /** What a secret looks like in a masked config. */
 export const secretPlaceholder = (name: string) => `<secret:${name}>`;

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { daemonArtifact } from '../../components/bundle';
+import { installed } from '../../components/package-step';
 import { daemonCommand, directorSteps, realServerSteps } from '../../components/plan';
 import { directorViews, installMode, type ClusterSpec } from '../../components/spec';
 import { projectRoot, readStackSpec } from '../../components/stack-file';
@@ -119,8 +120,7 @@ export async function withoutKeepalived(lab: Lab) {
     const r = await lab.exec(h.name, [
       'sh',
       '-c',
-      // dpkg-query's own format (${Status}), in single quotes for the shell
-      "if dpkg-query -W -f '${Status}' keepalived 2>/dev/null | grep -q ' installed$'; then DEBIAN_FRONTEND=noninteractive dpkg --purge keepalived >/dev/null; fi",
+      `if ${installed('keepalived')}; then DEBIAN_FRONTEND=noninteractive dpkg --purge keepalived >/dev/null; fi`,
     ]);
     if (r.code !== 0) throw new Error(`lab: ${h.name}: removing keepalived: ${r.stderr.trim()}`);
   }
