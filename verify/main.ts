@@ -12,10 +12,10 @@ import { parseClusterSpec, resolveSsh, type ClusterSpec } from '../components/sp
 import { projectRoot, readConfigFile, readStackSpec } from '../components/stack-file';
 import { SshRemote, type HostEntry } from './remote';
 import { renderSvg, renderTable, skipSteps } from './report';
-import { verify, type Scenario } from './verify';
+import { defaultScenarios, verify, type Scenario } from './verify';
 
 const REPO = projectRoot();
-const SCENARIOS: Scenario[] = ['preflight', 'failover', 'crash', 'rs'];
+const SCENARIOS: Scenario[] = ['preflight', 'failover', 'crash', 'rs', 'active-active'];
 
 export function hostsOf(
   spec: ClusterSpec,
@@ -23,9 +23,21 @@ export function hostsOf(
 ): Record<string, HostEntry> {
   const out: Record<string, HostEntry> = {};
   const probe = spec.failoverCheck.probeHost;
-  for (const h of [...spec.directors, ...spec.realServers, ...(probe ? [probe] : [])])
+  const router = routerHostOf(spec);
+  for (const h of [
+    ...spec.directors,
+    ...spec.realServers,
+    ...(probe ? [probe] : []),
+    ...(router ? [router] : []),
+  ])
     out[h.name] = { address: h.ssh, hostKey: hostKeys[h.name] };
   return out;
+}
+
+/** The upstream router as an SSH host, when the declaration names one (active-active). */
+export function routerHostOf(spec: ClusterSpec): { name: string; ssh: string } | undefined {
+  const r = spec.bgp?.router as { name?: string; ssh?: string } | undefined;
+  return r?.name && r.ssh ? { name: r.name, ssh: r.ssh } : undefined;
 }
 
 function fromStackFile(stack: string, stacksDir?: string) {
@@ -57,8 +69,7 @@ async function main() {
     .option('--hard', 'take the master’s links down instead of stopping its daemon')
     .option(
       '--scenarios <list>',
-      `comma-separated: ${SCENARIOS.join(',')}`,
-      'preflight,failover,rs',
+      `comma-separated: ${SCENARIOS.join(',')} (default: preflight,failover,rs; active-active for mode: active-active)`,
     )
     .option('--no-probe', 'run without the client probe host')
     .option('--out <dir>', 'where report.json and timeline.svg go (default .verify/<stack>)')
@@ -80,7 +91,7 @@ async function main() {
     stack: string;
     json?: boolean;
     hard?: boolean;
-    scenarios: string;
+    scenarios?: string;
     probe: boolean;
     out?: string;
     netns?: string;
@@ -102,11 +113,12 @@ async function main() {
     process.exit(r.status ?? 2);
   }
 
-  const scenarios = o.scenarios.split(',').map((s) => s.trim()) as Scenario[];
+  const { spec, ssh } = o.specStdin ? fromStdin() : fromStackFile(o.stack, o.stacksDir);
+  const named = o.scenarios ?? defaultScenarios(spec.mode).join(',');
+  const scenarios = named.split(',').map((s) => s.trim()) as Scenario[];
   const unknown = scenarios.filter((s) => !SCENARIOS.includes(s));
   if (unknown.length)
     throw new Error(`--scenarios: unknown ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
-  const { spec, ssh } = o.specStdin ? fromStdin() : fromStackFile(o.stack, o.stacksDir);
   const remote = new SshRemote(hostsOf(spec, ssh.hostKeys), {
     user: ssh.user,
     port: ssh.port,
@@ -118,6 +130,7 @@ async function main() {
       stack: o.stack,
       remote,
       probeHost: o.probe ? spec.failoverCheck.probeHost?.name : undefined,
+      routerHost: routerHostOf(spec)?.name,
       scenarios,
       hard: o.hard ?? spec.failoverCheck.hard,
       probeSeconds: spec.failoverCheck.probeSeconds,
