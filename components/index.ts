@@ -5,6 +5,7 @@
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import * as path from 'node:path';
+import { routerSteps } from './bird-step';
 import {
   directorSteps,
   realServerSteps,
@@ -160,9 +161,10 @@ export class DirectorPair extends pulumi.ComponentResource {
         return cmd;
       });
     }
-    const views = directorViews(args.spec);
+    // active-active has no master: every director forwards
+    const views = args.spec.mode === 'active-active' ? [] : directorViews(args.spec);
     this.vip = pulumi.output(args.spec.vip);
-    this.master = pulumi.output(views.find((v) => v.state === 'MASTER')!.director.name);
+    this.master = pulumi.output(views.find((v) => v.state === 'MASTER')?.director.name ?? '');
     this.backups = pulumi.output(
       views.filter((v) => v.state === 'BACKUP').map((v) => v.director.name),
     );
@@ -185,6 +187,34 @@ export class DirectorPair extends pulumi.ComponentResource {
       configHashes: this.configHashes,
       metricsEndpoints: this.metricsEndpoints,
     });
+  }
+}
+
+export interface UpstreamRouterArgs {
+  spec: ClusterSpec;
+  stack: string;
+  ssh: SshAccess;
+}
+
+/**
+ * Active-active: the upstream router the directors announce the VIP to, when
+ * the suite manages it (bgp.router.ssh): ECMP sysctls, then BIRD.
+ */
+export class UpstreamRouter extends pulumi.ComponentResource {
+  readonly commands: command.remote.Command[] = [];
+
+  constructor(name: string, args: UpstreamRouterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('keepalive:lvs:UpstreamRouter', name, {}, opts);
+    for (const steps of routerSteps(args.spec, args.stack))
+      this.commands.push(
+        ...wireSteps(steps, (step, dependsOn) =>
+          stepCommand(`${name}-${step.host}-${step.kind}`, step, args.ssh, {
+            parent: this,
+            dependsOn,
+          }),
+        ),
+      );
+    this.registerOutputs({});
   }
 }
 

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { WITHDRAW_POLICIES } from '../daemon/bgp/announce';
+import { BIRD_NAME, BIRD_NAME_RULE } from '../daemon/core/bgp-names';
 
 const ipv4 = z.string().refine((v) => isIP(v) === 4, { message: 'must be an IPv4 address' });
 /** 4-byte AS numbers (RFC 6793); 0 and 65535/4294967295 are reserved */
@@ -16,9 +17,7 @@ const asn = z
   .max(4294967294)
   .refine((n) => n !== 65535 && n !== 23456, { message: 'reserved AS number' });
 /** a BIRD symbol: it names a protocol in the rendered configs */
-const birdName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a BIRD name: a letter or _, then letters, digits, _');
+const birdName = z.string().regex(BIRD_NAME, BIRD_NAME_RULE);
 
 export const BfdSpec = z
   .object({
@@ -42,8 +41,33 @@ export const BgpSpec = z
         asn,
         /** the router's interface towards the directors (its BFD sessions); default: any */
         interface: z.string().min(1).optional(),
+        /**
+         * the suite configures the router as well (BIRD, ECMP sysctls) when it can log in:
+         * the address it connects to over SSH ...
+         */
+        ssh: ipv4.optional(),
+        /** ... and the router's host name (its pinned host key in ssh.hostKeys / known_hosts) */
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only')
+          .optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((r, ctx) => {
+        // both or neither: without ssh the router is someone else's (configured by hand)
+        if (r.ssh && !r.name)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['name'],
+            message: 'needed with ssh: it names the pinned host key of the router',
+          });
+        if (r.name && !r.ssh)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ssh'],
+            message: 'needed with name: the address the suite logs in to',
+          });
+      }),
     /**
      * seconds without a message before BGP drops the session (3..65535; RFC 4271's 0,
      * never, would keep a dead director's route as long as BFD is off)

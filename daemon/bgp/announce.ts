@@ -5,9 +5,10 @@
 // waits until the director has been able to serve for a while (AnnounceGate),
 // so a flapping check does not flap the route upstream.
 
-/** When to withdraw; the declaration's bgp.withdrawWhen takes its values from here. */
-export const WITHDRAW_POLICIES = ['any-service-down', 'all-services-down'] as const;
-export type WithdrawPolicy = (typeof WITHDRAW_POLICIES)[number];
+import type { WithdrawPolicy } from '../core/bgp-names';
+
+/** When to withdraw; the declaration's bgp.withdrawWhen and bgp_announce's withdraw_when take these. */
+export { WITHDRAW_POLICIES, type WithdrawPolicy } from '../core/bgp-names';
 
 export interface ServiceHealth {
   /** e.g. `198.51.100.10:80/TCP` */
