@@ -1,0 +1,177 @@
+// What the active-active measurements do to the lab (the I/O edge): the
+// survival agent on the client, the router's route events, a director's death
+// at its switch port, drain and undrain through keepalive-ts, and BFD turned
+// on or off on the router and every director by re-rendering BIRD's config
+// and `birdc configure`. Times are epoch ms on this machine's clock (the lab's
+// namespaces share it).
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { daemonControl } from '../../components/plan';
+import { renderBgp } from '../../components/render-bgp';
+import type { ClusterSpec } from '../../components/spec';
+import { parseRouteEvent, type RouteEvent } from '../../verify/route-events';
+import type { Lab } from '../lab/lab';
+import { run } from '../lab/sys';
+import type { ConnRecord } from './survival-judge';
+
+export const nowMs = () => performance.timeOrigin + performance.now();
+const AGENT = path.join(__dirname, 'survival-agent.js');
+
+/** Lines of a child's stdout, as they come. */
+function onLines(c: ChildProcess, f: (l: string) => void) {
+  let buf = '';
+  c.stdout!.on('data', (d) => {
+    buf += String(d);
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      f(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+}
+
+/** The survival agent on the client (`cl`): resolves once all `connections` are up. */
+export async function startSurvival(
+  lab: Lab,
+  vip: string,
+  port: number,
+  o: { connections: number; intervalMs: number; maxSeconds: number },
+) {
+  const [bin, ...args] = await lab.hostArgv('cl', [
+    process.execPath,
+    AGENT,
+    vip,
+    String(port),
+    String(o.connections),
+    String(o.intervalMs),
+    String(o.maxSeconds),
+  ]);
+  const c = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  let result: { end: number; conns: ConnRecord[] } | undefined;
+  const done = new Promise<void>((resolve) => c.on('exit', () => resolve()));
+  const up = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('survival agent: not up within 15 s')), 15_000);
+    onLines(c, (l) => {
+      if (l.startsWith('R ')) {
+        clearTimeout(timer);
+        resolve(Number(l.slice(2)));
+      } else if (l.startsWith('{')) result = JSON.parse(l) as typeof result;
+    });
+    c.on('exit', (code) => reject(new Error(`survival agent exited (${code}) before it was up`)));
+  });
+  return {
+    up,
+    async stop() {
+      c.stdin!.end();
+      await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+      if (!result) {
+        c.kill('SIGKILL');
+        throw new Error('survival agent: no record');
+      }
+      return result;
+    },
+  };
+}
+
+/** gw's VIP route events (its clock = ours), until stop(). */
+export function watchRoutes(lab: Lab, vip: string) {
+  const events: RouteEvent[] = [];
+  const c = spawn('ip', ['-n', lab.host('gw').ns, '-ts', '-o', 'monitor', 'route'], {
+    env: { ...process.env, TZ: 'UTC' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  onLines(c, (l) => {
+    const e = parseRouteEvent(l, vip);
+    if (e) events.push(e);
+  });
+  return { events, stop: () => void c.kill() };
+}
+
+/** gw's VIP next hops now. */
+export async function routeNow(lab: Lab, vip: string): Promise<string[]> {
+  const r = await run('ip', ['-n', lab.host('gw').ns, '-o', '-4', 'route', 'show', `${vip}/32`]);
+  return parseRouteEvent(`[1970-01-01T00:00:00] ${r.stdout.trim()}`, vip)?.nexthops ?? [];
+}
+
+/** Wait (bounded) until gw's VIP route lists exactly `addresses`; the time it took (ms) or undefined. */
+export async function waitForRoute(
+  lab: Lab,
+  vip: string,
+  addresses: readonly string[],
+  timeoutMs: number,
+): Promise<number | undefined> {
+  const t0 = nowMs();
+  const want = [...addresses].sort().join(',');
+  while (nowMs() - t0 < timeoutMs) {
+    if ((await routeNow(lab, vip)).sort().join(',') === want) return nowMs() - t0;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return undefined;
+}
+
+/**
+ * A director's death: its switch port goes down. The time is taken by the
+ * shell right before `ip` runs, in the switch's namespace.
+ */
+export async function portDown(lab: Lab, host: string, down: boolean): Promise<number> {
+  const port = lab.host(host).ifaces[0].port;
+  const r = await run('sh', [
+    '-c',
+    `date +%s%N; ip -n ${lab.topo.switchNs} link set ${port} ${down ? 'down' : 'up'}`,
+  ]);
+  if (r.code !== 0) throw new Error(`switch port ${port} ${down ? 'down' : 'up'}: ${r.stderr}`);
+  return Number(BigInt(r.stdout.trim().split('\n')[0]) / 1000n) / 1000;
+}
+
+/** Run a shell command inside a lab host; throws with its stderr. */
+async function sh(lab: Lab, host: string, cmd: string, input?: string) {
+  const r = await lab.exec(host, ['sh', '-c', cmd], input === undefined ? {} : { input });
+  if (r.code !== 0) throw new Error(`${host}: ${cmd}: exit ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** keepalive-ts drain / undrain on a director (its control socket); the time the command started. */
+export async function drain(lab: Lab, spec: ClusterSpec, host: string, on: boolean) {
+  const ctl = daemonControl(spec);
+  const cmd = on ? ctl.drain : ctl.undrain;
+  if (!cmd) throw new Error('drain needs keepalive-ts');
+  const t = nowMs();
+  await sh(lab, host, cmd);
+  return t;
+}
+
+/**
+ * BFD on or off everywhere: each director's and the router's BIRD config
+ * rendered again from the declaration with bfd.enabled flipped, written in
+ * place and applied by `birdc configure` (BGP sessions stay up).
+ */
+export async function setBfd(lab: Lab, spec: ClusterSpec, stack: string, enabled: boolean) {
+  if (!spec.bgp) throw new Error('setBfd: no bgp block');
+  const flipped: ClusterSpec = { ...spec, bgp: { ...spec.bgp, bfd: { ...spec.bgp.bfd, enabled } } };
+  const r = renderBgp(flipped, stack);
+  if (!r) throw new Error('setBfd: not an active-active declaration');
+  const sock = spec.bgp.controlSocket;
+  const apply = async (host: string, file: { path: string; content: string }) => {
+    const out = await sh(
+      lab,
+      host,
+      `cat > ${file.path}.aa && bird -p -c ${file.path}.aa && mv ${file.path}.aa ${file.path} && birdc -s ${sock} configure`,
+      file.content,
+    );
+    if (!/Reconfigur/.test(out)) throw new Error(`${host}: birdc configure: ${out.trim()}`);
+  };
+  await Promise.all([
+    ...r.directors.map((d) => apply(d.name, d.bird)),
+    apply(spec.bgp.router.name ?? 'gw', r.router.bird),
+  ]);
+}
+
+/** BIRD's BGP session state on a host (`birdc show protocols`): name -> state/info. */
+export async function bgpSessions(lab: Lab, host: string, socket: string) {
+  const out = await sh(lab, host, `birdc -s ${socket} show protocols`);
+  return out
+    .split('\n')
+    .filter((l) => /\sBGP\s/.test(l))
+    .map((l) => l.trim().split(/\s+/))
+    .map((f) => ({ name: f[0], state: f[3], info: f.slice(5).join(' ') }));
+}

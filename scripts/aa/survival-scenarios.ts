@@ -1,0 +1,154 @@
+// Connection survival in the active-active lab, one scenario at a time: N
+// long-lived connections through the VIP, then a director drained, added
+// back, or killed at its switch port (with BFD, or with the BGP hold timer
+// alone); the connections judged (survival-judge.ts) and the router's stop
+// time taken from its own route events. Each scenario restores the lab (all
+// directors in the route) before it returns, bounded in time.
+import { routerDropBoundMs } from '../../daemon/bgp/timing';
+import type { ClusterSpec } from '../../components/spec';
+import { firstAddOf, firstDropOf, type RouteEvent } from '../../verify/route-events';
+import type { Lab } from '../lab/lab';
+import {
+  drain,
+  nowMs,
+  portDown,
+  setBfd,
+  startSurvival,
+  waitForRoute,
+  watchRoutes,
+} from './lab-ops';
+import { judgeSurvival, type SurvivalVerdict } from './survival-judge';
+
+export const SCENARIOS = ['drain', 'add', 'kill-bfd', 'kill-hold'] as const;
+export type SurvivalScenario = (typeof SCENARIOS)[number];
+
+export interface SurvivalOptions {
+  connections: number;
+  intervalMs: number;
+  /** no answer for longer than this = broken */
+  answerBoundMs: number;
+  /** how long connections run after the change settled */
+  settleMs: number;
+  log: (m: string) => void;
+}
+
+export const SURVIVAL_DEFAULTS: Omit<SurvivalOptions, 'log'> = {
+  connections: 200,
+  intervalMs: 100,
+  answerBoundMs: 5000,
+  settleMs: 3000,
+};
+
+export interface ScenarioResult {
+  scenario: SurvivalScenario;
+  director: string;
+  verdict: SurvivalVerdict;
+  /** ms from the change (port down, drain, undrain) to the router's route change */
+  routerMs?: number;
+  /** the bound routerMs is judged against (routerDropBoundMs for a kill) */
+  routerBoundMs?: number;
+  note?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait (bounded) for a route event about `address` after `from`; ms after `from`. */
+async function routeChange(
+  events: RouteEvent[],
+  address: string,
+  kind: 'drop' | 'add',
+  from: number,
+  timeoutMs: number,
+) {
+  const find = () =>
+    kind === 'drop' ? firstDropOf(events, address, from) : firstAddOf(events, address, from);
+  const end = nowMs() + timeoutMs;
+  while (!find() && nowMs() < end) await sleep(20);
+  const e = find();
+  return e && e.t - from;
+}
+
+export async function runScenario(
+  lab: Lab,
+  spec: ClusterSpec,
+  stack: string,
+  scenario: SurvivalScenario,
+  o: SurvivalOptions,
+): Promise<ScenarioResult> {
+  const bgp = spec.bgp!;
+  const vip = spec.vip.split('/')[0];
+  const port = spec.services[0].port;
+  const all = spec.directors.map((d) => d.address);
+  // kill the last director, drain and add the first (as the verification does)
+  const victim = spec.directors[scenario.startsWith('kill') ? spec.directors.length - 1 : 0];
+  const others = all.filter((a) => a !== victim.address);
+  const restoreMs = (bgp.retrySeconds * 6 + bgp.holdTime + bgp.announceAfterSeconds + 20) * 1000;
+  const ensureAll = async () => {
+    if ((await waitForRoute(lab, vip, all, restoreMs)) === undefined)
+      throw new Error(
+        `the router's route to ${vip} did not list every director within ${restoreMs} ms`,
+      );
+  };
+  const bfd = scenario !== 'kill-hold';
+  if (!bfd) {
+    o.log('BFD off on the router and every director (birdc configure)');
+    await setBfd(lab, spec, stack, false);
+  }
+  if (scenario === 'add') {
+    // the director starts drained: the measurement is its return
+    await drain(lab, spec, victim.name, true);
+    if ((await waitForRoute(lab, vip, others, 10_000)) === undefined)
+      throw new Error(`${victim.name} drained but still in the router's route`);
+  } else await ensureAll();
+
+  const routes = watchRoutes(lab, vip);
+  let result: ScenarioResult | undefined;
+  try {
+    const agent = await startSurvival(lab, vip, port, {
+      connections: o.connections,
+      intervalMs: o.intervalMs,
+      maxSeconds: 120,
+    });
+    o.log(`${agent.up}/${o.connections} connections up; ${scenario} of ${victim.name}`);
+    await sleep(1500);
+    let routerMs: number | undefined;
+    let routerBoundMs: number | undefined;
+    let t0: number;
+    if (scenario === 'drain') {
+      t0 = await drain(lab, spec, victim.name, true);
+      routerMs = await routeChange(routes.events, victim.address, 'drop', t0, 10_000);
+    } else if (scenario === 'add') {
+      t0 = await drain(lab, spec, victim.name, false);
+      routerMs = await routeChange(routes.events, victim.address, 'add', t0, 20_000);
+    } else {
+      routerBoundMs = routerDropBoundMs({ ...bgp, bfd: { ...bgp.bfd, enabled: bfd } });
+      t0 = await portDown(lab, victim.name, true);
+      routerMs = await routeChange(
+        routes.events,
+        victim.address,
+        'drop',
+        t0,
+        routerBoundMs * 2 + 3000,
+      );
+    }
+    await sleep(o.settleMs);
+    const rec = await agent.stop();
+    const verdict = judgeSurvival(rec.conns, {
+      end: rec.end,
+      answerBoundMs: o.answerBoundMs,
+      stallThresholdMs: 2 * o.intervalMs + 50,
+    });
+    result = { scenario, director: victim.name, verdict, routerMs, routerBoundMs };
+  } finally {
+    routes.stop();
+    // back to every director in the route, whatever happened
+    if (scenario.startsWith('kill')) await portDown(lab, victim.name, false);
+    if (scenario === 'drain' || scenario === 'add')
+      await drain(lab, spec, victim.name, false).catch(() => {});
+    if (!bfd) await setBfd(lab, spec, stack, true);
+  }
+  const t = nowMs();
+  await ensureAll();
+  o.log(`all directors back in the route after ${Math.round(nowMs() - t)} ms`);
+  return result;
+}
