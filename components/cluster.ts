@@ -13,6 +13,7 @@ import {
   type FailoverStep,
 } from './index';
 import { managedRouter, resolveSsh, type ClusterSpec } from './spec';
+import { ACTIVE_ACTIVE_SKIPPED } from './spec-bgp';
 import { readConfigFile } from './stack-file';
 
 export interface ClusterOutputs {
@@ -24,9 +25,6 @@ export interface ClusterOutputs {
   realServers: pulumi.Output<string[]>;
   failover: pulumi.Output<{ verdict: string; steps: FailoverStep[] }>;
 }
-
-/** The verdict while the active-active verification is not there yet. */
-export const ACTIVE_ACTIVE_SKIPPED = 'skipped: active-active verification is in progress';
 
 export interface DeployOptions {
   /** prefix of the resource names (none at the top level of the nodejs program) */

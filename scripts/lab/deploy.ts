@@ -5,11 +5,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { daemonArtifact } from '../../components/bundle';
+import { ACTIVE_ACTIVE_SKIPPED } from '../../components/spec-bgp';
 import { installed } from '../../components/package-step';
 import { daemonCommand, hostSteps } from '../../components/plan';
 import { directorViews, installMode, type ClusterSpec } from '../../components/spec';
 import { projectRoot, readStackSpec } from '../../components/stack-file';
 import { renderTable, type Report } from '../../verify/report';
+import { activeActiveSummary, waitForEcmp } from './deploy-aa';
 import { applySteps } from './direct';
 import { recoverStack } from './engine-recovery';
 import type { Lab } from './lab';
@@ -165,6 +167,15 @@ export async function deploy(
     realServers: string[];
     failover?: Pick<Report, 'verdict' | 'steps'>;
   };
+  if (spec.mode === 'active-active') {
+    log(
+      `gw routes the VIP over every director ${(await waitForEcmp(lab, spec)).toFixed(1)} s later`,
+    );
+    log(`VIP ${out.vip}, real servers ${out.realServers.join(', ')}`);
+    log(await activeActiveSummary(lab, spec, ktsCommand(spec)));
+    if (out.failover) log(`failover check: ${out.failover.verdict}`);
+    return;
+  }
   const status = await lab.exec(out.master, ['sh', '-c', `${ktsCommand(spec)} status`]);
   log(`VIP ${out.vip}, master ${out.master}, real servers ${out.realServers.join(', ')}`);
   log(status.stdout.trim());
@@ -240,6 +251,14 @@ export async function deployDirect(
   const t0 = Date.now();
   await applySteps(lab, hostSteps(spec, lab.stack, daemonArtifact(spec)), 'create');
   log(`deployed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (spec.mode === 'active-active') {
+    log(
+      `gw routes the VIP over every director ${(await waitForEcmp(lab, spec)).toFixed(1)} s later`,
+    );
+    log(await activeActiveSummary(lab, spec, ktsCommand(spec)));
+    log(`failover check: ${ACTIVE_ACTIVE_SKIPPED}`);
+    return;
+  }
   const views = directorViews(spec);
   const master = views.find((v) => v.state === 'MASTER')!.director.name;
   const vip = spec.vip.split('/')[0];
