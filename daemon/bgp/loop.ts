@@ -209,11 +209,16 @@ export class AnnounceLoop {
     return this.session;
   }
 
-  /** Logged once per change of state, not every round. */
+  /**
+   * Logged once per change of state, not every round: the state is the text
+   * before the first ': ' (a dead BIRD first closes the socket, then refuses
+   * connections; both are "unreachable").
+   */
   private setProblem(p: string | undefined) {
-    if (p === this.problem) return;
+    const kind = (x: string | undefined) => x?.split(': ')[0];
     const was = this.problem;
     this.problem = p;
+    if (kind(p) === kind(was)) return;
     if (p) this.deps.log('error', `bgp_announce: ${p}; retrying every round`);
     else if (was !== 'not asked yet') this.deps.log('info', 'bgp_announce: BIRD reachable again');
   }
