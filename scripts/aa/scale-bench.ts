@@ -9,9 +9,9 @@
 import { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { readStackSpec } from '../../components/stack-file';
 import type { ClusterSpec } from '../../components/spec';
-import { Lab } from '../lab/lab';
+import type { Lab } from '../lab/lab';
+import { withAaLab } from './aa-lab';
 import { cpuNs, tree } from '../bench/proc-cpu';
 import { drain, waitForRoute } from './lab-ops';
 import type { LoadResult } from './load-agent';
@@ -86,16 +86,38 @@ async function main() {
     .option('--seconds <n>', 'load per director count', '5')
     .option('--concurrency <n>', 'concurrent requests', '16')
     .option('--stack <name>', 'the deployed active-active stack', 'lab-aa')
+    .option('--own-lab', 'bring up and deploy a lab of its own (direct path), torn down after')
     .parse()
-    .opts<{ seconds: string; concurrency: string; stack: string }>();
-  const spec = readStackSpec(o.stack);
+    .opts<{ seconds: string; concurrency: string; stack: string; ownLab?: boolean }>();
+  const log = (m: string) => console.error(`bench:aa: ${m}`);
+  const rows = await withAaLab({ own: o.ownLab, stack: o.stack, log }, (lab, spec) =>
+    measure(lab, spec, Number(o.seconds), Number(o.concurrency), log),
+  );
+  console.log(
+    formatTable(
+      [
+        'directors',
+        'req/s',
+        'failed',
+        'packet share',
+        'keepalive-ts+BIRD CPU ms/s',
+        'real servers',
+      ],
+      rows,
+    ),
+  );
+}
+
+async function measure(
+  lab: Lab,
+  spec: ClusterSpec,
+  seconds: number,
+  concurrency: number,
+  log: (m: string) => void,
+): Promise<string[][]> {
   const vip = spec.vip.split('/')[0];
   const port = spec.services[0].port;
-  const lab = new Lab({ mode: 'active-active' });
-  if (!(await lab.status()).up)
-    throw new Error('the active-active lab is not up: npm run lab -- --mode active-active');
   const names = spec.directors.map((d) => d.name);
-  const log = (m: string) => console.error(`bench:aa: ${m}`);
   const rows: string[][] = [];
   try {
     for (const d of names)
@@ -118,8 +140,8 @@ async function main() {
         await Promise.all(names.map(async (d) => [d, await daemonPids(lab, d, spec)] as const)),
       );
       const cpu0 = Object.fromEntries(names.map((d) => [d, cpuNs(pids[d])]));
-      log(`${n} director(s) (${active.join(' ')}): ${o.seconds} s of load`);
-      const r = await load(lab, vip, port, Number(o.concurrency), Number(o.seconds));
+      log(`${n} director(s) (${active.join(' ')}): ${seconds} s of load`);
+      const r = await load(lab, vip, port, concurrency, seconds);
       const cpu = Object.fromEntries(
         names.map((d) => [d, (cpuNs(pids[d]) - cpu0[d]) / 1e6 / r.seconds]),
       );
@@ -145,19 +167,7 @@ async function main() {
     for (const d of names)
       await sh(lab, d, `nft delete table netdev ${COUNT_TABLE} 2>/dev/null; true`).catch(() => {});
   }
-  console.log(
-    formatTable(
-      [
-        'directors',
-        'req/s',
-        'failed',
-        'packet share',
-        'keepalive-ts+BIRD CPU ms/s',
-        'real servers',
-      ],
-      rows,
-    ),
-  );
+  return rows;
 }
 
 if (require.main === module)

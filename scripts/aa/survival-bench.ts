@@ -3,8 +3,7 @@
 // lab -- --mode active-active): 200 long-lived connections through the VIP per
 // scenario, a table of broken connections, stalls and the router's stop time.
 import { Command } from 'commander';
-import { readStackSpec } from '../../components/stack-file';
-import { Lab } from '../lab/lab';
+import { withAaLab } from './aa-lab';
 import { describeSurvival } from './survival-judge';
 import {
   runScenario,
@@ -38,27 +37,33 @@ async function main() {
     .option('--connections <n>', 'long-lived connections', String(SURVIVAL_DEFAULTS.connections))
     .option('--scenarios <list>', `comma-separated: ${SCENARIOS.join(',')}`, SCENARIOS.join(','))
     .option('--stack <name>', 'the deployed active-active stack', 'lab-aa')
+    .option('--own-lab', 'bring up and deploy a lab of its own (direct path), torn down after')
     .option('--json', 'print the results as JSON too')
     .parse()
-    .opts<{ connections: string; scenarios: string; stack: string; json?: boolean }>();
+    .opts<{
+      connections: string;
+      scenarios: string;
+      stack: string;
+      json?: boolean;
+      ownLab?: boolean;
+    }>();
   const scenarios = o.scenarios.split(',').map((s) => s.trim()) as SurvivalScenario[];
   const bad = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (bad.length) throw new Error(`--scenarios: unknown ${bad.join(', ')}`);
-  const spec = readStackSpec(o.stack);
-  const lab = new Lab({ mode: 'active-active' });
-  if (!(await lab.status()).up)
-    throw new Error('the active-active lab is not up: npm run lab -- --mode active-active');
   const log = (m: string) => console.error(`aa-survival: ${m}`);
-  const results: ScenarioResult[] = [];
-  for (const s of scenarios) {
-    const r = await runScenario(lab, spec, o.stack, s, {
-      ...SURVIVAL_DEFAULTS,
-      connections: Number(o.connections),
-      log,
-    });
-    log(`${s}: ${describeSurvival(r.verdict)}; router ${ms(r.routerMs)}`);
-    results.push(r);
-  }
+  const results = await withAaLab({ own: o.ownLab, stack: o.stack, log }, async (lab, spec) => {
+    const out: ScenarioResult[] = [];
+    for (const s of scenarios) {
+      const r = await runScenario(lab, spec, o.stack, s, {
+        ...SURVIVAL_DEFAULTS,
+        connections: Number(o.connections),
+        log,
+      });
+      log(`${s}: ${describeSurvival(r.verdict)}; router ${ms(r.routerMs)}`);
+      out.push(r);
+    }
+    return out;
+  });
   console.log(survivalTable(results));
   if (o.json)
     console.log(
