@@ -125,12 +125,16 @@ export async function portDown(lab: Lab, host: string, down: boolean): Promise<n
 
 /** Run a shell command inside a lab host; throws with its stderr. */
 async function sh(lab: Lab, host: string, cmd: string, input?: string) {
-  const r = await lab.exec(host, ['sh', '-c', cmd], input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`${host}: ${cmd}: exit ${r.code}: ${r.stderr.trim()}`);
+  const r = await lab.exec(host, ['sh', '-c', cmd], { timeoutMs: 15_000, input });
+  if (r.code !== 0)
+    throw new Error(`${host}: ${cmd}: exit ${r.code} (or killed after 15 s): ${r.stderr.trim()}`);
   return r.stdout;
 }
 
-/** keepalive-ts drain / undrain on a director (its control socket); the time the command started. */
+/**
+ * keepalive-ts drain / undrain on a director (its control socket); the time
+ * the command started (so the router's time includes the CLI's start-up).
+ */
 export async function drain(lab: Lab, spec: ClusterSpec, host: string, on: boolean) {
   const ctl = daemonControl(spec);
   const cmd = on ? ctl.drain : ctl.undrain;
