@@ -124,7 +124,7 @@ export async function portDown(lab: Lab, host: string, down: boolean): Promise<n
 }
 
 /** Run a shell command inside a lab host; throws with its stderr. */
-async function sh(lab: Lab, host: string, cmd: string, input?: string) {
+export async function labSh(lab: Lab, host: string, cmd: string, input?: string) {
   const r = await lab.exec(host, ['sh', '-c', cmd], { timeoutMs: 15_000, input });
   if (r.code !== 0)
     throw new Error(`${host}: ${cmd}: exit ${r.code} (or killed after 15 s): ${r.stderr.trim()}`);
@@ -140,7 +140,7 @@ export async function drain(lab: Lab, spec: ClusterSpec, host: string, on: boole
   const cmd = on ? ctl.drain : ctl.undrain;
   if (!cmd) throw new Error('drain needs keepalive-ts');
   const t = nowMs();
-  await sh(lab, host, cmd);
+  await labSh(lab, host, cmd);
   return t;
 }
 
@@ -156,7 +156,7 @@ export async function setBfd(lab: Lab, spec: ClusterSpec, stack: string, enabled
   if (!r) throw new Error('setBfd: not an active-active declaration');
   const sock = spec.bgp.controlSocket;
   const apply = async (host: string, file: { path: string; content: string }) => {
-    const out = await sh(
+    const out = await labSh(
       lab,
       host,
       `cat > ${file.path}.aa && bird -p -c ${file.path}.aa && mv ${file.path}.aa ${file.path} && birdc -s ${sock} configure`,
@@ -172,10 +172,56 @@ export async function setBfd(lab: Lab, spec: ClusterSpec, stack: string, enabled
 
 /** BIRD's BGP session state on a host (`birdc show protocols`): name -> state/info. */
 export async function bgpSessions(lab: Lab, host: string, socket: string) {
-  const out = await sh(lab, host, `birdc -s ${socket} show protocols`);
+  const out = await labSh(lab, host, `birdc -s ${socket} show protocols`);
   return out
     .split('\n')
     .filter((l) => /\sBGP\s/.test(l))
     .map((l) => l.trim().split(/\s+/))
     .map((f) => ({ name: f[0], state: f[3], info: f.slice(5).join(' ') }));
+}
+
+/**
+ * Which director carries the client's flows: an nft counter of packets to
+ * VIP:port in each director's ingress hook (ahead of the DR dataplane), read
+ * before and after a measurement.
+ */
+const COUNT_TABLE = 'keepalive_aa_count';
+export async function countFlows(lab: Lab, spec: ClusterSpec) {
+  const vip = spec.vip.split('/')[0];
+  const rules = [
+    `add table netdev ${COUNT_TABLE}`,
+    `add chain netdev ${COUNT_TABLE} in { type filter hook ingress device "${spec.interface}" priority -10; }`,
+    `add rule netdev ${COUNT_TABLE} in ip daddr ${vip} tcp dport ${spec.services[0].port} counter`,
+  ];
+  for (const d of spec.directors)
+    await labSh(
+      lab,
+      d.name,
+      `nft delete table netdev ${COUNT_TABLE} 2>/dev/null; nft -f -`,
+      rules.join('\n') + '\n',
+    );
+}
+export async function uncountFlows(lab: Lab, spec: ClusterSpec) {
+  for (const d of spec.directors)
+    await labSh(lab, d.name, `nft delete table netdev ${COUNT_TABLE} 2>/dev/null; true`).catch(
+      () => {},
+    );
+}
+/** Packets counted so far on each director (by name). */
+export async function packetCounts(lab: Lab, spec: ClusterSpec): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const d of spec.directors) {
+    const text = await labSh(lab, d.name, `nft list table netdev ${COUNT_TABLE}`);
+    out[d.name] = Number(/packets (\d+)/.exec(text)?.[1] ?? 0);
+  }
+  return out;
+}
+/** Each director's share of the packets counted between two readings (fractions; 0s when none). */
+export function shares(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
+  const delta = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)]));
+  const total = Object.values(delta).reduce((a, b) => a + b, 0);
+  return Object.fromEntries(Object.entries(delta).map(([k, v]) => [k, total ? v / total : 0]));
 }

@@ -13,29 +13,17 @@ import type { ClusterSpec } from '../../components/spec';
 import type { Lab } from '../lab/lab';
 import { withAaLab } from './aa-lab';
 import { cpuNs, tree } from '../bench/proc-cpu';
-import { drain, waitForRoute } from './lab-ops';
+import {
+  countFlows,
+  drain,
+  labSh as sh,
+  packetCounts,
+  shares,
+  uncountFlows,
+  waitForRoute,
+} from './lab-ops';
 import type { LoadResult } from './load-agent';
 import { formatTable } from './table';
-
-const COUNT_TABLE = 'keepalive_aa_bench';
-const countRules = (iface: string, vip: string, port: number) =>
-  [
-    `add table netdev ${COUNT_TABLE}`,
-    `add chain netdev ${COUNT_TABLE} in { type filter hook ingress device "${iface}" priority -10; }`,
-    `add rule netdev ${COUNT_TABLE} in ip daddr ${vip} tcp dport ${port} counter`,
-  ].join('\n') + '\n';
-
-/** Each director's share of `packets` (fractions summing to 1, or 0s when nothing was counted). */
-export function shares(packets: Record<string, number>): Record<string, number> {
-  const total = Object.values(packets).reduce((a, b) => a + b, 0);
-  return Object.fromEntries(Object.entries(packets).map(([k, v]) => [k, total ? v / total : 0]));
-}
-
-async function sh(lab: Lab, host: string, cmd: string, input?: string) {
-  const r = await lab.exec(host, ['sh', '-c', cmd], input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`${host}: ${cmd}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
 
 /** keepalive-ts's and BIRD's processes on a director (their pid files in its own /run). */
 async function daemonPids(lab: Lab, d: string, spec: ClusterSpec): Promise<number[]> {
@@ -49,11 +37,6 @@ async function daemonPids(lab: Lab, d: string, spec: ClusterSpec): Promise<numbe
     .filter(Boolean)
     .map(Number)
     .flatMap((p) => tree(p));
-}
-
-async function packetCount(lab: Lab, d: string): Promise<number> {
-  const out = await sh(lab, d, `nft list table netdev ${COUNT_TABLE}`);
-  return Number(/packets (\d+)/.exec(out)?.[1] ?? 0);
 }
 
 async function load(lab: Lab, vip: string, port: number, concurrency: number, seconds: number) {
@@ -120,22 +103,14 @@ async function measure(
   const names = spec.directors.map((d) => d.name);
   const rows: string[][] = [];
   try {
-    for (const d of names)
-      await sh(
-        lab,
-        d,
-        `nft delete table netdev ${COUNT_TABLE} 2>/dev/null; nft -f -`,
-        countRules(spec.interface, vip, port),
-      );
+    await countFlows(lab, spec);
     for (let n = 1; n <= names.length; n++) {
       const active = names.slice(0, n);
       for (const d of names) await drain(lab, spec, d, !active.includes(d));
       const addresses = spec.directors.filter((d) => active.includes(d.name)).map((d) => d.address);
       if ((await waitForRoute(lab, vip, addresses, 30_000)) === undefined)
         throw new Error(`the router's route did not become ${addresses.join(', ')} within 30 s`);
-      const before = Object.fromEntries(
-        await Promise.all(names.map(async (d) => [d, await packetCount(lab, d)] as const)),
-      );
+      const before = await packetCounts(lab, spec);
       const pids = Object.fromEntries(
         await Promise.all(names.map(async (d) => [d, await daemonPids(lab, d, spec)] as const)),
       );
@@ -145,12 +120,7 @@ async function measure(
       const cpu = Object.fromEntries(
         names.map((d) => [d, (cpuNs(pids[d]) - cpu0[d]) / 1e6 / r.seconds]),
       );
-      const packets = Object.fromEntries(
-        await Promise.all(
-          names.map(async (d) => [d, (await packetCount(lab, d)) - before[d]] as const),
-        ),
-      );
-      const share = shares(packets);
+      const share = shares(before, await packetCounts(lab, spec));
       rows.push([
         String(n),
         (r.ok / r.seconds).toFixed(0),
@@ -164,8 +134,7 @@ async function measure(
     }
   } finally {
     for (const d of names) await drain(lab, spec, d, false).catch(() => {});
-    for (const d of names)
-      await sh(lab, d, `nft delete table netdev ${COUNT_TABLE} 2>/dev/null; true`).catch(() => {});
+    await uncountFlows(lab, spec);
   }
   return rows;
 }

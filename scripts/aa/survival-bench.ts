@@ -16,7 +16,17 @@ import { formatTable, ms } from './table';
 
 export function survivalTable(results: readonly ScenarioResult[]): string {
   return formatTable(
-    ['scenario', 'director', 'broken', 'why', 'max stall', 'survivor stall', 'router', 'bound'],
+    [
+      'scenario',
+      'director',
+      'broken',
+      'why',
+      'max stall',
+      'survivor stall',
+      'router',
+      'bound',
+      'share before',
+    ],
     results.map((r) => [
       r.scenario,
       r.director,
@@ -28,6 +38,9 @@ export function survivalTable(results: readonly ScenarioResult[]): string {
       ms(r.verdict.maxStallSurvivorMs),
       ms(r.routerMs),
       ms(r.routerBoundMs),
+      Object.entries(r.shareBefore)
+        .map(([d, f]) => `${d} ${(f * 100).toFixed(0)}%`)
+        .join(' '),
     ]),
   );
 }

@@ -9,8 +9,12 @@ import type { ClusterSpec } from '../../components/spec';
 import { firstAddOf, firstDropOf, type RouteEvent } from '../../verify/route-events';
 import type { Lab } from '../lab/lab';
 import {
+  countFlows,
   drain,
   nowMs,
+  packetCounts,
+  shares,
+  uncountFlows,
   portDown,
   setBfd,
   startSurvival,
@@ -47,7 +51,8 @@ export interface ScenarioResult {
   routerMs?: number;
   /** the bound routerMs is judged against (routerDropBoundMs for a kill) */
   routerBoundMs?: number;
-  note?: string;
+  /** each director's share of the connections' packets before the change (nft counters) */
+  shareBefore: Record<string, number>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,7 +115,10 @@ export async function runScenario(
       maxSeconds: 120,
     });
     o.log(`${agent.up}/${o.connections} connections up; ${scenario} of ${victim.name}`);
+    await countFlows(lab, spec);
+    const counted = await packetCounts(lab, spec);
     await sleep(1500);
+    const shareBefore = shares(counted, await packetCounts(lab, spec));
     let routerMs: number | undefined;
     let routerBoundMs: number | undefined;
     let t0: number;
@@ -138,9 +146,10 @@ export async function runScenario(
       answerBoundMs: o.answerBoundMs,
       stallThresholdMs: 2 * o.intervalMs + 50,
     });
-    result = { scenario, director: victim.name, verdict, routerMs, routerBoundMs };
+    result = { scenario, director: victim.name, verdict, routerMs, routerBoundMs, shareBefore };
   } finally {
     routes.stop();
+    await uncountFlows(lab, spec);
     // back to every director in the route, whatever happened
     if (scenario.startsWith('kill')) await portDown(lab, victim.name, false);
     if (scenario === 'drain' || scenario === 'add')
