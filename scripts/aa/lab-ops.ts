@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { daemonControl } from '../../components/plan';
 import { renderBgp } from '../../components/render-bgp';
 import type { ClusterSpec } from '../../components/spec';
+import { AA_REVIVE, aaKillCommand } from '../../verify/bounds-aa';
 import { parseRouteEvent, type RouteEvent } from '../../verify/route-events';
 import type { Lab } from '../lab/lab';
 import { run } from '../lab/sys';
@@ -192,6 +193,9 @@ export async function countFlows(lab: Lab, spec: ClusterSpec) {
     `add table netdev ${COUNT_TABLE}`,
     `add chain netdev ${COUNT_TABLE} in { type filter hook ingress device "${spec.interface}" priority -10; }`,
     `add rule netdev ${COUNT_TABLE} in ip daddr ${vip} tcp dport ${spec.services[0].port} counter`,
+    // frames for another host's MAC (a switch flooding after a port went down): the DR
+    // ingress hook sees them too
+    `add rule netdev ${COUNT_TABLE} in ip daddr ${vip} tcp dport ${spec.services[0].port} meta pkttype otherhost counter`,
   ];
   for (const d of spec.directors)
     await labSh(
@@ -207,14 +211,30 @@ export async function uncountFlows(lab: Lab, spec: ClusterSpec) {
       () => {},
     );
 }
-/** Packets counted so far on each director (by name). */
-export async function packetCounts(lab: Lab, spec: ClusterSpec): Promise<Record<string, number>> {
+/** Packets counted so far on each director (by name); `otherHost`: those of them sent to another MAC. */
+export async function packetCounts(
+  lab: Lab,
+  spec: ClusterSpec,
+  which: 'all' | 'otherHost' = 'all',
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const d of spec.directors) {
     const text = await labSh(lab, d.name, `nft list table netdev ${COUNT_TABLE}`);
-    out[d.name] = Number(/packets (\d+)/.exec(text)?.[1] ?? 0);
+    const counters = [...text.matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+    out[d.name] = counters[which === 'all' ? 0 : 1] ?? 0;
   }
   return out;
+}
+
+/**
+ * A director silenced on the box itself (the verification's kill: nftables
+ * drops all but SSH, ahead of the dataplane): its switch port stays up, so
+ * the switch keeps delivering frames for it there instead of flooding them.
+ */
+export async function silence(lab: Lab, spec: ClusterSpec, host: string, on: boolean) {
+  const t = nowMs();
+  await labSh(lab, host, on ? aaKillCommand(spec.interface, 120) : AA_REVIVE);
+  return t;
 }
 /** Each director's share of the packets counted between two readings (fractions; 0s when none). */
 export function shares(

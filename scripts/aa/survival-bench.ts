@@ -26,6 +26,7 @@ export function survivalTable(results: readonly ScenarioResult[]): string {
       'router',
       'bound',
       'share before',
+      'flooded',
     ],
     results.map((r) => [
       r.scenario,
@@ -41,6 +42,7 @@ export function survivalTable(results: readonly ScenarioResult[]): string {
       Object.entries(r.shareBefore)
         .map(([d, f]) => `${d} ${(f * 100).toFixed(0)}%`)
         .join(' '),
+      String(r.floodedAfter),
     ]),
   );
 }

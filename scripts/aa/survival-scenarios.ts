@@ -14,6 +14,7 @@ import {
   nowMs,
   packetCounts,
   shares,
+  silence,
   uncountFlows,
   portDown,
   setBfd,
@@ -23,7 +24,19 @@ import {
 } from './lab-ops';
 import { judgeSurvival, type SurvivalVerdict } from './survival-judge';
 
-export const SCENARIOS = ['drain', 'add', 'kill-bfd', 'kill-hold'] as const;
+/**
+ * kill-*: the director's switch port goes down (the switch then floods frames
+ * for its MAC to the other directors); silent-*: the director drops all but
+ * SSH itself, its port up (the frames keep going to it and are lost).
+ */
+export const SCENARIOS = [
+  'drain',
+  'add',
+  'kill-bfd',
+  'kill-hold',
+  'silent-bfd',
+  'silent-hold',
+] as const;
 export type SurvivalScenario = (typeof SCENARIOS)[number];
 
 export interface SurvivalOptions {
@@ -53,6 +66,8 @@ export interface ScenarioResult {
   routerBoundMs?: number;
   /** each director's share of the connections' packets before the change (nft counters) */
   shareBefore: Record<string, number>;
+  /** packets for another host's MAC the directors saw after the change (switch flooding) */
+  floodedAfter: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,7 +100,8 @@ export async function runScenario(
   const port = spec.services[0].port;
   const all = spec.directors.map((d) => d.address);
   // kill the last director, drain and add the first (as the verification does)
-  const victim = spec.directors[scenario.startsWith('kill') ? spec.directors.length - 1 : 0];
+  const kill = scenario.startsWith('kill') || scenario.startsWith('silent');
+  const victim = spec.directors[kill ? spec.directors.length - 1 : 0];
   const others = all.filter((a) => a !== victim.address);
   const restoreMs = (bgp.retrySeconds * 6 + bgp.holdTime + bgp.announceAfterSeconds + 20) * 1000;
   const ensureAll = async () => {
@@ -94,7 +110,7 @@ export async function runScenario(
         `the router's route to ${vip} did not list every director within ${restoreMs} ms`,
       );
   };
-  const bfd = scenario !== 'kill-hold';
+  const bfd = !scenario.endsWith('-hold');
   if (!bfd) {
     o.log('BFD off on the router and every director (birdc configure)');
     await setBfd(lab, spec, stack, false);
@@ -119,6 +135,7 @@ export async function runScenario(
     const counted = await packetCounts(lab, spec);
     await sleep(1500);
     const shareBefore = shares(counted, await packetCounts(lab, spec));
+    const other0 = await packetCounts(lab, spec, 'otherHost');
     let routerMs: number | undefined;
     let routerBoundMs: number | undefined;
     let t0: number;
@@ -130,7 +147,9 @@ export async function runScenario(
       routerMs = await routeChange(routes.events, victim.address, 'add', t0, 20_000);
     } else {
       routerBoundMs = routerDropBoundMs({ ...bgp, bfd: { ...bgp.bfd, enabled: bfd } });
-      t0 = await portDown(lab, victim.name, true);
+      t0 = scenario.startsWith('silent')
+        ? await silence(lab, spec, victim.name, true)
+        : await portDown(lab, victim.name, true);
       routerMs = await routeChange(
         routes.events,
         victim.address,
@@ -141,17 +160,28 @@ export async function runScenario(
     }
     await sleep(o.settleMs);
     const rec = await agent.stop();
+    const other1 = await packetCounts(lab, spec, 'otherHost');
+    const floodedAfter = Object.keys(other1).reduce((a, d) => a + other1[d] - other0[d], 0);
     const verdict = judgeSurvival(rec.conns, {
       end: rec.end,
       answerBoundMs: o.answerBoundMs,
       stallThresholdMs: 2 * o.intervalMs + 50,
     });
-    result = { scenario, director: victim.name, verdict, routerMs, routerBoundMs, shareBefore };
+    result = {
+      scenario,
+      director: victim.name,
+      verdict,
+      routerMs,
+      routerBoundMs,
+      shareBefore,
+      floodedAfter,
+    };
   } finally {
     routes.stop();
     await uncountFlows(lab, spec);
     // back to every director in the route, whatever happened
     if (scenario.startsWith('kill')) await portDown(lab, victim.name, false);
+    if (scenario.startsWith('silent')) await silence(lab, spec, victim.name, false);
     if (scenario === 'drain' || scenario === 'add')
       await drain(lab, spec, victim.name, false).catch(() => {});
     if (!bfd) await setBfd(lab, spec, stack, true);
