@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseClusterSpec, resolveSsh, type ClusterSpec } from '../components/spec';
+import { managedRouter, parseClusterSpec, resolveSsh, type ClusterSpec } from '../components/spec';
 import { projectRoot, readConfigFile, readStackSpec } from '../components/stack-file';
 import { SshRemote, type HostEntry } from './remote';
 import { renderSvg, renderTable, skipSteps } from './report';
@@ -23,7 +23,7 @@ export function hostsOf(
 ): Record<string, HostEntry> {
   const out: Record<string, HostEntry> = {};
   const probe = spec.failoverCheck.probeHost;
-  const router = routerHostOf(spec);
+  const router = managedRouter(spec);
   for (const h of [
     ...spec.directors,
     ...spec.realServers,
@@ -32,12 +32,6 @@ export function hostsOf(
   ])
     out[h.name] = { address: h.ssh, hostKey: hostKeys[h.name] };
   return out;
-}
-
-/** The upstream router as an SSH host, when the declaration names one (active-active). */
-export function routerHostOf(spec: ClusterSpec): { name: string; ssh: string } | undefined {
-  const r = spec.bgp?.router as { name?: string; ssh?: string } | undefined;
-  return r?.name && r.ssh ? { name: r.name, ssh: r.ssh } : undefined;
 }
 
 function fromStackFile(stack: string, stacksDir?: string) {
@@ -130,7 +124,7 @@ async function main() {
       stack: o.stack,
       remote,
       probeHost: o.probe ? spec.failoverCheck.probeHost?.name : undefined,
-      routerHost: routerHostOf(spec)?.name,
+      routerHost: managedRouter(spec)?.name,
       scenarios,
       hard: o.hard ?? spec.failoverCheck.hard,
       probeSeconds: spec.failoverCheck.probeSeconds,

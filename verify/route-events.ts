@@ -34,24 +34,18 @@ export function parseRouteEvent(line: string, vip: string): RouteEvent | undefin
   return { t: ev.t, deleted, nexthops: deleted ? [] : nexthops };
 }
 
-/** The first event at or after `from` whose VIP route does not send to `address`. */
-export function firstDropOf(
+/** The first event at or after `from` whose VIP route matches `wanted`. */
+const firstAfter = (
   events: readonly RouteEvent[],
-  address: string,
   from: number,
-): RouteEvent | undefined {
-  return [...events]
-    .sort((a, b) => a.t - b.t)
-    .find((e) => e.t >= from && !e.nexthops.includes(address));
-}
+  wanted: (e: RouteEvent) => boolean,
+): RouteEvent | undefined =>
+  [...events].sort((a, b) => a.t - b.t).find((e) => e.t >= from && wanted(e));
+
+/** The first event at or after `from` whose VIP route does not send to `address`. */
+export const firstDropOf = (events: readonly RouteEvent[], address: string, from: number) =>
+  firstAfter(events, from, (e) => !e.nexthops.includes(address));
 
 /** The first event at or after `from` whose VIP route sends to `address` again. */
-export function firstAddOf(
-  events: readonly RouteEvent[],
-  address: string,
-  from: number,
-): RouteEvent | undefined {
-  return [...events]
-    .sort((a, b) => a.t - b.t)
-    .find((e) => e.t >= from && e.nexthops.includes(address));
-}
+export const firstAddOf = (events: readonly RouteEvent[], address: string, from: number) =>
+  firstAfter(events, from, (e) => e.nexthops.includes(address));

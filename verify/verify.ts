@@ -6,8 +6,9 @@
 // every timing against the bounds the declaration implies (bounds.ts).
 import { sleep } from '../daemon/core/clock';
 import { makeReport, type Report, type Step } from './report';
-import { createContext, type Scenario, type VerifyOptions } from './context';
-import { deriveAaBounds } from './bounds-aa';
+import { createContext, type Ctx, type Scenario, type VerifyOptions } from './context';
+import { deriveAaBounds, type AaBounds } from './bounds-aa';
+import type { Bounds } from './bounds';
 import { activeActive } from './scenarios/active-active';
 import { crash } from './scenarios/crash';
 import { inducedFailover } from './scenarios/failover';
@@ -52,7 +53,16 @@ export async function verify(o: VerifyOptions): Promise<Report> {
   } finally {
     await ctx.close();
   }
-  const { basis, ...limits } = ctx.bounds;
+  return reportOf(o, ctx, steps, ctx.bounds);
+}
+
+/** The report of a run: its steps, the bounds they were judged against, the timeline and clocks. */
+function reportOf(
+  o: VerifyOptions,
+  ctx: Ctx,
+  steps: Step[],
+  { basis, ...limits }: Bounds | AaBounds,
+): Report {
   return makeReport({
     stack: o.stack,
     daemon: o.spec.daemon,
@@ -78,14 +88,5 @@ async function verifyActiveActive(o: VerifyOptions): Promise<Report> {
   } finally {
     await ctx.close();
   }
-  const { basis, ...limits } = deriveAaBounds(o.spec);
-  return makeReport({
-    stack: o.stack,
-    daemon: o.spec.daemon,
-    startedAt: new Date(ctx.tl.t0).toISOString(),
-    steps,
-    bounds: { ...basis, ...limits },
-    timeline: ctx.tl,
-    clocks: ctx.clockTable(),
-  });
+  return reportOf(o, ctx, steps, deriveAaBounds(o.spec));
 }

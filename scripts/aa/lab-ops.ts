@@ -195,7 +195,7 @@ export async function countFlows(lab: Lab, spec: ClusterSpec) {
     `add rule netdev ${COUNT_TABLE} in ip daddr ${vip} tcp dport ${spec.services[0].port} counter`,
     // frames for another host's MAC (a switch flooding after a port went down): the DR
     // ingress hook sees them too
-    `add rule netdev ${COUNT_TABLE} in ip daddr ${vip} tcp dport ${spec.services[0].port} meta pkttype otherhost counter`,
+    `add rule netdev ${COUNT_TABLE} in ip daddr ${vip} tcp dport ${spec.services[0].port} meta pkttype other counter`,
   ];
   for (const d of spec.directors)
     await labSh(
