@@ -146,34 +146,10 @@ export async function bgpNetns(): Promise<BgpNetns> {
   };
   try {
     for (const ns of [d, r, s]) await must('ip', ['netns', 'add', ns]);
-    await must('ip', [
-      'link',
-      'add',
-      'lan0',
-      'netns',
-      d,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'lan0',
-      'netns',
-      r,
-    ]);
-    await must('ip', [
-      'link',
-      'add',
-      'rs0',
-      'netns',
-      d,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'eth0',
-      'netns',
-      s,
-    ]);
+    const veth = (a: string, ns1: string, b: string, ns2: string) =>
+      must('ip', `link add ${a} netns ${ns1} type veth peer name ${b} netns ${ns2}`.split(' '));
+    await veth('lan0', d, 'lan0', r);
+    await veth('rs0', d, 'eth0', s);
     await exec(
       d,
       `ip link set lo up; ip link set lan0 up; ip addr add ${DIRECTOR}/24 dev lan0; ip link set rs0 up; ip addr add 203.0.113.1/24 dev rs0`,
