@@ -65,17 +65,23 @@ describe('bgp_announce with real BIRD (netns)', function () {
 
   it('announces while it can serve, withdraws when it cannot, and follows BIRD restarts', async () => {
     const tf = path.join(t!.dir, 'maintenance');
-    writeFileSync(
-      path.join(t!.dir, 'k.conf'),
-      [
-        'global_defs {\n  lvs_backend nftables\n}',
-        `track_file maint {\n  file ${tf}\n  init_file 0 overwrite\n}`,
-        `virtual_server ${VIP} 80 {\n  delay_loop 1\n  lb_algo mh\n  lb_kind DR\n  protocol TCP`,
-        `  real_server ${REAL_SERVER} 80 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n}`,
-        `bgp_announce {\n  bird_socket ${t!.directorSocket}\n  announce_after ${ANNOUNCE_AFTER_S}\n  interval 0.5`,
-        `  drain_file ${path.join(t!.dir, 'drained')}\n  track_file {\n    maint\n  }\n}\n`,
-      ].join('\n'),
-    );
+    const writeConf = (announceAfter: number, withBlock = true) =>
+      writeFileSync(
+        path.join(t!.dir, 'k.conf'),
+        [
+          'global_defs {\n  lvs_backend nftables\n}',
+          `track_file maint {\n  file ${tf}\n  init_file 0 overwrite\n}`,
+          `virtual_server ${VIP} 80 {\n  delay_loop 1\n  lb_algo mh\n  lb_kind DR\n  protocol TCP`,
+          `  real_server ${REAL_SERVER} 80 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n}`,
+          ...(withBlock
+            ? [
+                `bgp_announce {\n  bird_socket ${t!.directorSocket}\n  announce_after ${announceAfter}\n  interval 0.5`,
+                `  drain_file ${path.join(t!.dir, 'drained')}\n  track_file {\n    maint\n  }\n}\n`,
+              ]
+            : []),
+        ].join('\n'),
+      );
+    writeConf(ANNOUNCE_AFTER_S);
     const check = spawnSync(process.execPath, [BIN, '-t', '-f', path.join(t!.dir, 'k.conf')], {
       encoding: 'utf8',
     });
@@ -145,6 +151,21 @@ describe('bgp_announce with real BIRD (netns)', function () {
       1,
       `BIRD unreachable logged more than once:\n${out}`,
     );
+
+    // SIGHUP with other settings keeps the route; removing the block withdraws it
+    writeConf(ANNOUNCE_AFTER_S + 2);
+    daemon!.kill('SIGHUP');
+    const steady = Date.now() + 1500;
+    while (Date.now() < steady) {
+      assert.equal(await t!.routerHasVip(), true, `the route flapped on reload:\n${out}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    writeConf(ANNOUNCE_AFTER_S, false);
+    daemon!.kill('SIGHUP');
+    times.reloadWithoutBlockToWithdrawn = await until(false, 'the route to go with the block');
+    writeConf(ANNOUNCE_AFTER_S);
+    daemon!.kill('SIGHUP');
+    await until(true, 'the route back with the block');
 
     // SIGTERM: the protocol is disabled before the daemon exits
     daemon!.kill('SIGTERM');
