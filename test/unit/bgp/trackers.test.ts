@@ -1,6 +1,7 @@
 // bgp_announce's trackers in the main process: vrrp_script with keepalived's
-// rise/fall/init_fail, track_file (non-zero withdraws), track_interface, and
-// a reload that keeps a script's state.
+// rise/fall/init_fail, track_file (non-zero withdraws), track_interface, the
+// `reverse` of a declaration (keepalived's weight-0 rule), and a reload that
+// keeps a script's state.
 import { strict as assert } from 'node:assert';
 import { BgpTrackers } from '../../../daemon/bgp-trackers';
 import type { FileSource } from '../../../daemon/core/file-source';
@@ -17,8 +18,16 @@ vrrp_script slow {
  script "/usr/local/bin/slow"
  init_fail
 }
+vrrp_script passive {
+ script "/usr/local/bin/passive"
+ weight 0 reverse
+}
 track_file maint {
  file /run/maint
+}
+track_file standby {
+ file /run/standby
+ weight 1 reverse
 }
 virtual_server 198.51.100.10 80 {
  protocol TCP
@@ -29,12 +38,14 @@ bgp_announce {
  track_script {
   chk
   slow
+  passive
  }
  track_interface {
   lan0
  }
  track_file {
   maint
+  standby
  }
 }
 `;
@@ -49,9 +60,13 @@ function setup() {
   const exits = new Map<string, number>([
     ['/usr/local/bin/chk', 0],
     ['/usr/local/bin/slow', 0],
+    ['/usr/local/bin/passive', 1],
   ]);
   const runs: string[] = [];
-  const files = new Map<string, string>([['/run/maint', '0\n']]);
+  const files = new Map<string, string>([
+    ['/run/maint', '0\n'],
+    ['/run/standby', '1\n'],
+  ]);
   const watchers = new Map<string, () => void>();
   const fs: FileSource = {
     read: (f) => files.get(f),
@@ -113,8 +128,10 @@ describe('active-active: bgp_announce trackers', () => {
     assert.deepEqual(t.state(), {
       'script chk': true,
       'script slow': true, // init_fail, then one success with rise 1
+      'script passive': true, // reverse: failing is serving
       'interface lan0': true,
       'file maint': true,
+      'file standby': true, // reverse: non-zero is serving
     });
     t.exits.set('/usr/local/bin/chk', 1);
     await t.tick(2000);
@@ -143,13 +160,19 @@ describe('active-active: bgp_announce trackers', () => {
     t.trackers.stop();
   });
 
-  it('track_file: a non-zero value fails; track_interface follows the link', async () => {
+  it('track_file: a non-zero value fails (reverse: zero does); track_interface follows the link', async () => {
     const t = setup();
     t.trackers.apply(t.r.config, t.r.config.bgp_announce!, false);
     await t.tick(0);
     t.files.set('/run/maint', '1\n');
     t.watchers.get('/run/maint')!();
     assert.equal(t.state()['file maint'], false);
+    t.files.set('/run/standby', '0\n');
+    t.watchers.get('/run/standby')!();
+    assert.equal(t.state()['file standby'], false);
+    t.exits.set('/usr/local/bin/passive', 0);
+    await t.tick(1000);
+    assert.equal(t.state()['script passive'], false, 'reverse: a succeeding script withdraws');
     t.links.lan0 = false;
     const before = t.changes();
     t.linkEvent()!();
