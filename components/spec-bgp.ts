@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { WITHDRAW_POLICIES } from '../daemon/bgp/announce';
+import { BIRD_NAME, BIRD_NAME_RULE } from '../daemon/core/bgp-names';
 
 const ipv4 = z.string().refine((v) => isIP(v) === 4, { message: 'must be an IPv4 address' });
 /** 4-byte AS numbers (RFC 6793); 0 and 65535/4294967295 are reserved */
@@ -16,9 +17,7 @@ const asn = z
   .max(4294967294)
   .refine((n) => n !== 65535 && n !== 23456, { message: 'reserved AS number' });
 /** a BIRD symbol: it names a protocol in the rendered configs */
-const birdName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a BIRD name: a letter or _, then letters, digits, _');
+const birdName = z.string().regex(BIRD_NAME, BIRD_NAME_RULE);
 
 export const BfdSpec = z
   .object({

@@ -5,9 +5,10 @@
 // waits until the director has been able to serve for a while (AnnounceGate),
 // so a flapping check does not flap the route upstream.
 
-/** When to withdraw; the declaration's bgp.withdrawWhen takes its values from here. */
-export const WITHDRAW_POLICIES = ['any-service-down', 'all-services-down'] as const;
-export type WithdrawPolicy = (typeof WITHDRAW_POLICIES)[number];
+import type { WithdrawPolicy } from '../core/bgp-names';
+
+/** When to withdraw; the declaration's bgp.withdrawWhen and bgp_announce's withdraw_when take these. */
+export { WITHDRAW_POLICIES, type WithdrawPolicy } from '../core/bgp-names';
 
 export interface ServiceHealth {
   /** e.g. `198.51.100.10:80/TCP` */
@@ -67,8 +68,23 @@ export class AnnounceGate {
   private announced = false;
   private okSince: number | undefined;
 
-  constructor(private readonly settleMs: number) {
-    if (!(settleMs >= 0)) throw new RangeError(`settleMs must be >= 0, got ${settleMs}`);
+  constructor(private settleMs: number) {
+    AnnounceGate.checkSettle(settleMs);
+  }
+
+  private static checkSettle(ms: number) {
+    if (!(ms >= 0)) throw new RangeError(`settleMs must be >= 0, got ${ms}`);
+  }
+
+  /** A reload's new announce_after: the announced state is kept (a reload must not flap the route). */
+  retime(settleMs: number) {
+    AnnounceGate.checkSettle(settleMs);
+    this.settleMs = settleMs;
+  }
+
+  /** When a director waiting to announce will have waited long enough (undefined: not waiting). */
+  get settlesAt(): number | undefined {
+    return this.announced || this.okSince === undefined ? undefined : this.okSince + this.settleMs;
   }
 
   get isAnnounced(): boolean {

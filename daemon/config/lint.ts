@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import type { Diagnostics, Position } from './diagnostics';
 import { heardByCheckers, type Config, type VrrpInstance } from './model';
+import { checkBgpAnnounce } from './keywords/bgp-announce';
 import { lintLvs } from './lint-lvs';
 import { strictIssues } from './strict';
 import { instanceFamily, instanceVersion } from './version';
@@ -170,6 +171,7 @@ export function lintConfig(cfg: Config, diag: Diagnostics) {
   }
 
   lintLvs(cfg, diag);
+  if (cfg.bgp_announce) checkBgpAnnounce(cfg.bgp_announce, cfg, diag);
   for (const vs of cfg.virtual_server) {
     if (vs.real_server.length === 0)
       diag.warn(vs.at, 'virtual_server: no real_server (keepalived ignores such a virtual server)');

@@ -5,6 +5,7 @@
 // keepalived's documented ones (keepalived.conf(5), 2.2.x).
 import { kw, type Infer, type StructField } from './schema';
 import { bfdInstance } from './keywords/bfd';
+import { bgpAnnounce } from './keywords/bgp-announce';
 import { checkerDefaults } from './keywords/checkers';
 import { globalDefs } from './keywords/global';
 import {
@@ -101,6 +102,8 @@ export const configSchema = kw.block({
   bfd_instance: bfdInstance.many(),
   virtual_server: virtualServer.many(),
   virtual_server_group: new VsGroupField().many(),
+  /** keepalive-ts only: announce the VIP by BGP through BIRD (active-active) */
+  bgp_announce: bgpAnnounce.optional(),
   /** the client certificate of SSL_GET (keepalived's check_ssl.c context) */
   SSL: kw
     .block({
@@ -124,6 +127,7 @@ export type RealServer = Infer<typeof realServer>;
 export type { RouteEntry } from './keywords/route-lines';
 export type { RuleEntry } from './keywords/rule-lines';
 export type BfdInstance = Infer<typeof bfdInstance>;
+export type { BgpAnnounce } from './keywords/bgp-announce';
 
 export const globalDefsSchema: StructField<typeof globalDefs.shape> = globalDefs;
 

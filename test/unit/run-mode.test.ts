@@ -11,6 +11,8 @@ describe('run mode (read before the command line is parsed)', () => {
       ['--dump-config', '-f', 'x'],
       ['status', '--json'],
       ['events', '--follow'],
+      ['drain', '--reason', 'maintenance', '--control', '/run/k.sock'],
+      ['undrain'],
       ['-h'],
       ['--version'],
       ['-C', '-f', 'x.conf'],
