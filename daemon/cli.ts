@@ -108,6 +108,37 @@ program
     process.stdout.write(o.json ? JSON.stringify(st, null, 2) + '\n' : formatStatus(st));
   });
 
+/** drain / undrain: the answer is the drain state now, or an error */
+async function drainCommand(control: string, req: { cmd: string; reason?: string }) {
+  const r = (await requestControl(control, req)) as {
+    error?: string;
+    drained?: boolean;
+    reason?: string;
+    since?: string;
+  };
+  if (r.error) throw new Error(r.error);
+  process.stdout.write(
+    r.drained
+      ? `drained${r.reason ? ` (${r.reason})` : ''} since ${r.since}: the VIP is withdrawn and stays so across restarts\n`
+      : 'undrained: the VIP is announced again once this director can serve (announce_after)\n',
+  );
+}
+
+program
+  .command('drain')
+  .description('active-active: withdraw the VIP from BGP (kept across restarts) until undrain')
+  .option('--reason <text>', 'why (shown in status, events and the log)')
+  .option('--control <path>', 'control socket', DEFAULT_CONTROL)
+  .action((o: { reason?: string; control: string }) =>
+    drainCommand(o.control, { cmd: 'drain', ...(o.reason ? { reason: o.reason } : {}) }),
+  );
+
+program
+  .command('undrain')
+  .description('active-active: end a drain; the VIP is announced again when the director can serve')
+  .option('--control <path>', 'control socket', DEFAULT_CONTROL)
+  .action((o: { control: string }) => drainCommand(o.control, { cmd: 'undrain' }));
+
 function load(files: string[], configId: string): ParseResult[] {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { parseFile } = require('./config/index') as typeof import('./config/index');
@@ -207,7 +238,12 @@ function formatStatus(st: DaemonStatus): string {
           .join('\n'),
     )
     .join('\n');
-  return `keepalive-ts pid ${st.pid}, config ${st.config}, up since ${st.startedAt}, reloads ${st.reloads}${st.dataplane ? `, dataplane ${st.dataplane.backend}` : ''}\n${table}\n${vs ? vs + '\n' : ''}`;
+  const b = st.bgp;
+  const bgp = b
+    ? `BGP ${b.announced ? 'ANNOUNCED' : 'WITHDRAWN'} (protocol ${b.protocol} ${b.protocolState ?? '?'}${b.drained ? ', DRAINED' : ''}): ${b.problem ?? b.reason}\n` +
+      b.sessions.map((s) => `  ${s}\n`).join('')
+    : '';
+  return `keepalive-ts pid ${st.pid}, config ${st.config}, up since ${st.startedAt}, reloads ${st.reloads}${st.dataplane ? `, dataplane ${st.dataplane.backend}` : ''}\n${table}\n${vs ? vs + '\n' : ''}${bgp}`;
 }
 
 program.parseAsync(process.argv).catch((e: Error) => {

@@ -9,7 +9,7 @@ import type { Notifier } from './control/notify';
 import type { DaemonStatus } from './control/status';
 import { HealthManager } from './check/manager';
 import { CheckLatency } from './check/latency';
-import type { RealServerEvent } from './check/status';
+import type { RealServerEvent, VirtualServerStatus } from './check/status';
 import { dnsProbe, httpProbe, scriptProbe, tcpProbe } from './check/probes';
 import { udpProbe } from './check/udp-probe';
 import { smtpProbe } from './check/smtp-probe';
@@ -124,6 +124,11 @@ export class LvsRuntime {
   /** A bfd_instance's session state from the VRRP thread (BFD_CHECK). */
   bfdChanged(name: string, up: boolean) {
     this.health?.bfdChanged(name, up);
+  }
+
+  /** The virtual servers as the checkers see them now (bgp_announce's input). */
+  services(): VirtualServerStatus[] {
+    return this.health?.status() ?? [];
   }
 
   status(): Pick<DaemonStatus, 'virtualServers' | 'checks' | 'checkLatency' | 'dataplane'> {

@@ -14,6 +14,7 @@ import { LoopLag } from './system/loop-lag';
 import { sdNotify } from './system/sdnotify';
 import type { DaemonStatus } from './control/status';
 import type { LvsRuntime } from './lvs-runtime';
+import type { BgpRuntime } from './bgp-runtime';
 import type { SmtpAlerts } from './control/alerts';
 import { discardSpare, VrrpThread } from './vrrp/thread';
 import { AcceptFirewall } from './control/accept-firewall';
@@ -193,7 +194,10 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       log,
       events,
       notifier,
-      (e) => alerts?.onRealServer(e),
+      (e) => {
+        alerts?.onRealServer(e);
+        bgp?.poke();
+      },
       (name) => bfdStates.get(name),
     );
     lvs.start(cfg);
@@ -204,6 +208,20 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     log('error', (e as Error).message);
     process.exitCode = 1;
   }
+
+  // bgp_announce: the VIP announced by BIRD while this director can serve (active-active)
+  let bgp: BgpRuntime | undefined;
+  const applyBgp = async (cfg: Config) => {
+    if (!cfg.bgp_announce && !bgp) return;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    bgp ??= new (require('./bgp-runtime') as { BgpRuntime: typeof BgpRuntime }).BgpRuntime(
+      log,
+      events,
+      () => lvs?.services() ?? [],
+    );
+    await bgp.apply(cfg);
+  };
+  void applyBgp(config);
 
   const status = singleFlight(async (): Promise<DaemonStatus> => {
     const engine = vrrp ? await vrrp.status() : undefined;
@@ -217,6 +235,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       ...(engine ? { unclaimedDrops: engine.unclaimed } : {}),
       virtualServers: [],
       ...lvs?.status(),
+      ...((b) => (b ? { bgp: b } : {}))(bgp?.status()),
       loop: {
         ...((l) => (l ? { mainP99Ms: l.p99Ms, mainMaxMs: l.maxMs } : {}))(lag.read()),
         ...(engine ? { vrrp: engine.loop } : {}),
@@ -228,6 +247,11 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     o.control,
     async (req) => {
       if (req.cmd === 'status') return status();
+      if (req.cmd === 'drain' || req.cmd === 'undrain') {
+        if (!bgp?.status())
+          throw new Error('no bgp_announce in the configuration: nothing to drain');
+        return req.cmd === 'drain' ? bgp.drain(req.reason) : bgp.undrain();
+      }
       throw new Error(`unknown command ${req.cmd}`);
     },
     events,
@@ -253,6 +277,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     // child_wait_time bounds the wait for the VRRP thread and for running scripts
     const waitMs = (config?.child_wait_time ?? 5) * 1000;
     const t0 = Date.now();
+    // active-active: the route goes first, so the router stops sending before anything else stops
+    await bgp?.stop();
     lvs?.stopChecks();
     await vrrp?.stop(waitMs + 1000);
     await acceptReady;
@@ -313,6 +339,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     setAlerts(next);
     void applyAcceptMode(next);
     startLvs(next);
+    void applyBgp(next);
     lvsSync.apply(next);
     if (!vrrp && o.vrrp && needsVrrp(next)) {
       // started without VRRP configuration (e.g. a package's inert default):

@@ -68,8 +68,23 @@ export class AnnounceGate {
   private announced = false;
   private okSince: number | undefined;
 
-  constructor(private readonly settleMs: number) {
-    if (!(settleMs >= 0)) throw new RangeError(`settleMs must be >= 0, got ${settleMs}`);
+  constructor(private settleMs: number) {
+    AnnounceGate.checkSettle(settleMs);
+  }
+
+  private static checkSettle(ms: number) {
+    if (!(ms >= 0)) throw new RangeError(`settleMs must be >= 0, got ${ms}`);
+  }
+
+  /** A reload's new announce_after: the announced state is kept (a reload must not flap the route). */
+  retime(settleMs: number) {
+    AnnounceGate.checkSettle(settleMs);
+    this.settleMs = settleMs;
+  }
+
+  /** When a director waiting to announce will have waited long enough (undefined: not waiting). */
+  get settlesAt(): number | undefined {
+    return this.announced || this.okSince === undefined ? undefined : this.okSince + this.settleMs;
   }
 
   get isAnnounced(): boolean {

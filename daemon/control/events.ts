@@ -14,6 +14,14 @@ export type EventBody =
       wallTime: number;
     }
   | {
+      /** BIRD accepted an announce/withdraw of the VIP route (bgp_announce) */
+      kind: 'bgp';
+      change: 'announce' | 'withdraw';
+      announced: boolean;
+      reason: string;
+      wallTime: number;
+    }
+  | {
       kind: 'real_server';
       virtualServer: string;
       realServer: string;

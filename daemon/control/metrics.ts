@@ -40,6 +40,21 @@ export function buildRegistry(src: MetricsSource): Metrics {
       },
     });
   g('keepalive_up', '1 while the daemon answers', [], (set) => set({}, 1));
+  // bgp_announce: absent without the block
+  g('keepalive_bgp_announced', '1 while BIRD announces the VIP', [], (set, st) => {
+    if (st.bgp) set({}, st.bgp.announced ? 1 : 0);
+  });
+  g('keepalive_bgp_drained', '1 while the operator has drained the director', [], (set, st) => {
+    if (st.bgp) set({}, st.bgp.drained ? 1 : 0);
+  });
+  g(
+    'keepalive_bgp_changes_total',
+    'announcements and withdrawals BIRD accepted, since start',
+    ['change'],
+    (set, st) => {
+      if (st.bgp) for (const [change, n] of Object.entries(st.bgp.changes)) set({ change }, n);
+    },
+  );
   g(
     'keepalive_vrrp_state',
     'VRRP state of an instance (1 for the current state)',

@@ -1,5 +1,6 @@
 // The control socket's protocol, pure: one JSON request line per connection,
 // bounded in size, checked in shape before anyone acts on it.
+import { MAX_REASON } from '../bgp/drain';
 
 export interface ControlLimits {
   /** bytes of the request line (a status request is ~20 bytes) */
@@ -23,7 +24,12 @@ export interface ControlRequest {
   cmd: string;
   follow?: boolean;
   since?: number;
+  /** `drain --reason TEXT` */
+  reason?: string;
 }
+
+/** the longest `drain --reason` taken (the drain file keeps as much) */
+const MAX_REASON_CHARS = MAX_REASON;
 
 export type Framed = { line: string } | { more: true } | { error: string };
 
@@ -61,9 +67,19 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
     return { error: 'bad request: "follow" must be true or false' };
   if (r.since !== undefined && !(Number.isInteger(r.since) && (r.since as number) >= 0))
     return { error: 'bad request: "since" must be a sequence number' };
+  if (
+    r.reason !== undefined &&
+    (typeof r.reason !== 'string' ||
+      r.reason.length > MAX_REASON_CHARS ||
+      [...r.reason].some((c) => c < ' '))
+  )
+    return {
+      error: `bad request: "reason" must be one line of at most ${MAX_REASON_CHARS} characters`,
+    };
   return {
     cmd: r.cmd,
     ...(r.follow !== undefined ? { follow: r.follow } : {}),
     ...(r.since !== undefined ? { since: r.since as number } : {}),
+    ...(r.reason !== undefined ? { reason: r.reason as string } : {}),
   };
 }

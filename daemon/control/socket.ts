@@ -92,7 +92,7 @@ function streamEvents(c: Socket, req: ControlRequest, events: EventLog, limits: 
 
 export function requestControl(
   path: string,
-  req: { cmd: string },
+  req: { cmd: string; reason?: string },
   timeoutMs = 5000,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {

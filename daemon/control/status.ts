@@ -5,6 +5,9 @@ import type { CheckLatencySeries } from '../check/latency';
 import type { InstanceStatus } from '../vrrp/status';
 import type { WorkerLoop } from '../vrrp/protocol';
 import type { UnclaimedReason } from '../vrrp/unclaimed';
+import type { BgpStatus } from '../bgp/loop';
+
+export type { BgpStatus };
 
 export type { InstanceStatus, VirtualServerStatus };
 
@@ -18,6 +21,8 @@ export interface DaemonStatus {
   unclaimedDrops?: Record<UnclaimedReason, number>;
   virtualServers: VirtualServerStatus[];
   dataplane?: { backend: string; errors: number };
+  /** the VIP's BGP announcement (bgp_announce); absent without the block */
+  bgp?: BgpStatus;
   checks?: CheckStats;
   /** probe durations per virtual server and checker type (histogram) */
   checkLatency?: CheckLatencySeries[];

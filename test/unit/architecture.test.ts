@@ -19,7 +19,7 @@ const DAEMON_LAYERS: Record<string, string[]> = {
   bfd: ['core', 'config', 'net', 'system'],
   vrrp: ['core', 'config', 'net', 'system', 'bfd'],
   check: ['core', 'config', 'net', 'dataplane'],
-  control: ['core', 'config', 'vrrp', 'check', 'system'],
+  control: ['core', 'config', 'vrrp', 'check', 'system', 'bgp'],
   bgp: ['core'],
 };
 
