@@ -5,8 +5,15 @@
 // the same resources.
 import * as pulumi from '@pulumi/pulumi';
 import { daemonArtifact } from './bundle';
-import { DirectorPair, FailoverCheck, RealServerPool, type FailoverStep } from './index';
-import { resolveSsh, type ClusterSpec } from './spec';
+import {
+  DirectorPair,
+  FailoverCheck,
+  RealServerPool,
+  UpstreamRouter,
+  type FailoverStep,
+} from './index';
+import { managedRouter, resolveSsh, type ClusterSpec } from './spec';
+import { ACTIVE_ACTIVE_SKIPPED } from './spec-bgp';
 import { readConfigFile } from './stack-file';
 
 export interface ClusterOutputs {
@@ -50,18 +57,29 @@ export function deployCluster(
   const named = (n: string) => (opts.prefix ? `${opts.prefix}-${n}` : n);
   const parent = opts.parent ? { parent: opts.parent } : {};
   const pool = new RealServerPool(named('pool'), { spec, stack, ssh: access }, parent);
+  // active-active: the router first, so the directors' sessions come up at once (and go first on destroy)
+  const router = managedRouter(spec)
+    ? new UpstreamRouter(
+        named('router'),
+        { spec, stack, ssh: access },
+        { ...parent, dependsOn: [pool] },
+      )
+    : undefined;
   const pair = new DirectorPair(
     named('pair'),
     { spec, stack, ssh: access, artifact },
-    { ...parent, dependsOn: [pool] },
+    { ...parent, dependsOn: router ? [pool, router] : [pool] },
   );
-  const check = spec.failoverCheck.enabled
-    ? new FailoverCheck(
-        named('failover'),
-        { spec, stack, configHashes: pair.configHashes, realServers: pool.servers, ssh: access },
-        { ...parent, dependsOn: [pair, pool] },
-      )
-    : undefined;
+  // the VRRP failover scenarios mean nothing without VRRP; the active-active check replaces them
+  const activeActive = spec.mode === 'active-active';
+  const check =
+    spec.failoverCheck.enabled && !activeActive
+      ? new FailoverCheck(
+          named('failover'),
+          { spec, stack, configHashes: pair.configHashes, realServers: pool.servers, ssh: access },
+          { ...parent, dependsOn: [pair, pool] },
+        )
+      : undefined;
   return {
     vip: pair.vip,
     master: pair.master,
@@ -71,7 +89,10 @@ export function deployCluster(
     realServers: pool.servers,
     failover: check
       ? pulumi.all([check.verdict, check.steps]).apply(([verdict, steps]) => ({ verdict, steps }))
-      : pulumi.output({ verdict: 'skipped', steps: [] }),
+      : pulumi.output({
+          verdict: activeActive ? ACTIVE_ACTIVE_SKIPPED : 'skipped',
+          steps: [],
+        }),
   };
 }
 

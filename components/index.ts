@@ -5,6 +5,7 @@
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import * as path from 'node:path';
+import { routerSteps } from './bird-step';
 import {
   directorSteps,
   realServerSteps,
@@ -73,6 +74,15 @@ function wireSteps<R extends pulumi.Resource>(
     made.set(step.kind, make(step, dependsOn));
   }
   return [...made.values()];
+}
+
+/** Every host's steps as plain commands under `parent`, named `NAME-HOST-KIND`. */
+function hostCommands(parent: pulumi.Resource, name: string, steps: Step[][], ssh: SshAccess) {
+  return steps.flatMap((hostSteps) =>
+    wireSteps(hostSteps, (step, dependsOn) =>
+      stepCommand(`${name}-${step.host}-${step.kind}`, step, ssh, { parent, dependsOn }),
+    ),
+  );
 }
 
 export interface DaemonInstallArgs {
@@ -160,9 +170,10 @@ export class DirectorPair extends pulumi.ComponentResource {
         return cmd;
       });
     }
-    const views = directorViews(args.spec);
+    // active-active has no master: every director forwards
+    const views = args.spec.mode === 'active-active' ? [] : directorViews(args.spec);
     this.vip = pulumi.output(args.spec.vip);
-    this.master = pulumi.output(views.find((v) => v.state === 'MASTER')!.director.name);
+    this.master = pulumi.output(views.find((v) => v.state === 'MASTER')?.director.name ?? '');
     this.backups = pulumi.output(
       views.filter((v) => v.state === 'BACKUP').map((v) => v.director.name),
     );
@@ -188,6 +199,26 @@ export class DirectorPair extends pulumi.ComponentResource {
   }
 }
 
+export interface UpstreamRouterArgs {
+  spec: ClusterSpec;
+  stack: string;
+  ssh: SshAccess;
+}
+
+/**
+ * Active-active: the upstream router the directors announce the VIP to, when
+ * the suite manages it (bgp.router.ssh): ECMP sysctls, then BIRD.
+ */
+export class UpstreamRouter extends pulumi.ComponentResource {
+  readonly commands: command.remote.Command[];
+
+  constructor(name: string, args: UpstreamRouterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('keepalive:lvs:UpstreamRouter', name, {}, opts);
+    this.commands = hostCommands(this, name, routerSteps(args.spec, args.stack), args.ssh);
+    this.registerOutputs({});
+  }
+}
+
 export interface RealServerPoolArgs {
   spec: ClusterSpec;
   stack: string;
@@ -196,19 +227,11 @@ export interface RealServerPoolArgs {
 
 export class RealServerPool extends pulumi.ComponentResource {
   readonly servers: pulumi.Output<string[]>;
-  readonly commands: command.remote.Command[] = [];
+  readonly commands: command.remote.Command[];
 
   constructor(name: string, args: RealServerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super('keepalive:lvs:RealServerPool', name, {}, opts);
-    for (const steps of realServerSteps(args.spec, args.stack))
-      this.commands.push(
-        ...wireSteps(steps, (step, dependsOn) =>
-          stepCommand(`${name}-${step.host}-${step.kind}`, step, args.ssh, {
-            parent: this,
-            dependsOn,
-          }),
-        ),
-      );
+    this.commands = hostCommands(this, name, realServerSteps(args.spec, args.stack), args.ssh);
     this.servers = pulumi.output(args.spec.realServers.map((r) => r.name));
     this.registerOutputs({ servers: this.servers });
   }

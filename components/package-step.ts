@@ -22,14 +22,14 @@ export interface HostDirs {
   /** the package's executable */
   bin: string;
 }
-const DIRS: HostDirs = { state: STATE_DIR, upload: UPLOAD_DIR, bin: PACKAGE_BIN };
+export const DIRS: HostDirs = { state: STATE_DIR, upload: UPLOAD_DIR, bin: PACKAGE_BIN };
 
 /** Shell test: is Debian package `pkg` installed (not merely known to dpkg)? */
 export const installed = (pkg: string) =>
   `dpkg-query -W -f '\${Status}' ${pkg} 2>/dev/null | grep -q ' installed$'`;
 
 /** Record once, before the first change, whether `pkg` was there before the suite. */
-const recordPrior = (pkg: string, dirs: HostDirs) => {
+export const recordPrior = (pkg: string, dirs: HostDirs) => {
   const mark = q(`${dirs.state}/${pkg}.preinstalled`);
   const seen = q(`${dirs.state}/${pkg}.seen`);
   return [
@@ -39,7 +39,7 @@ const recordPrior = (pkg: string, dirs: HostDirs) => {
 };
 
 /** Remove `pkg` (purge: its conffiles too) unless it was there before the suite. */
-const removeIfOurs = (pkg: string, dirs: HostDirs) => {
+export const removeIfOurs = (pkg: string, dirs: HostDirs) => {
   const mark = q(`${dirs.state}/${pkg}.preinstalled`);
   return [
     `if [ ! -f ${mark} ] && ${installed(pkg)}; then DEBIAN_FRONTEND=noninteractive dpkg --purge ${pkg} >/dev/null; fi`,

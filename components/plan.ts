@@ -4,54 +4,23 @@
 // and mapped one-to-one to @pulumi/command remote.Command resources by the
 // components.
 import { shellQuote as q } from '../daemon/core/argv';
-import { closeLockFd, takeLock, writeInline, writeVerified } from './host-script';
+import { directorBirdSteps, routerSteps } from './bird-step';
+import { closeLockFd, takeLock, writeInline } from './host-script';
 import { installScripts } from './install-step';
 import {
   debInstallScripts,
   keepalivedInstallScripts,
   PACKAGE_BIN,
   uploadPath,
-  type PackageUpload,
 } from './package-step';
 import { paths, renderCluster, sha256, type HostFile } from './render';
+import { HAS_SYSTEMD, sysctlStep, vipStep, type Step } from './step';
 import { installMode, type ClusterSpec } from './spec';
 
 /** What the install step ships: the bundle (on stdin) or our .deb (uploaded first). */
+export type { Step, StepKind } from './step';
+
 export type DaemonArtifact = { base64: string; sha256: string } | { deb: string; sha256: string };
-
-/**
- * What a step does; unique per host, and the last part of its resource name.
- * - install: the daemon onto a director (its own DaemonInstall component)
- * - sysctl: kernel settings, with the previous values kept for delete
- * - config: the director's keepalived.conf, tested, then a reload (its hash
- *   is the deployment's fingerprint: a change re-runs the failover check)
- * - vip: the VIP on a real server's loopback
- */
-export type StepKind = 'install' | 'sysctl' | 'config' | 'vip';
-
-export interface Step {
-  kind: StepKind;
-  host: string;
-  /** SSH address */
-  ssh: string;
-  create: string;
-  /** runs when inputs change; defaults to create */
-  update?: string;
-  delete: string;
-  /** piped to the scripts (file contents, the daemon bundle, secret values) */
-  stdin?: string;
-  /**
-   * stdin stays out of plaintext state and diffs: secret values, and the
-   * multi-megabyte bundle (whose hash the script names, so diffs show it)
-   */
-  stdinSecret?: boolean;
-  /** a file copied to the host before the step runs (our .deb) */
-  upload?: PackageUpload;
-  /** steps on the same host that must finish first */
-  after: StepKind[];
-  /** changes to these values re-run the step */
-  hash: string;
-}
 
 /**
  * Write a config whose text is in the script itself (so a preview's diff shows
@@ -84,46 +53,6 @@ export function writeMaskedFile(f: HostFile, masked: string, placeholders: strin
     eof,
     `chmod ${f.mode.toString(8)} ${q(f.path + '.new')}`,
   ].join('\n');
-}
-
-const HAS_SYSTEMD = '[ -d /run/systemd/system ] && command -v systemctl >/dev/null';
-
-/**
- * Apply a sysctl file, saving the previous values of exactly its keys once,
- * so delete can put them back. Never `sysctl --system` (non-net keys are global).
- */
-function sysctlStep(host: string, ssh: string, f: HostFile, prev: string): Step {
-  const create = [
-    'set -eu',
-    takeLock(host),
-    writeVerified(host, f, sha256(f.content)),
-    `mkdir -p "$(dirname ${q(prev)})"`,
-    // saved once, before anything is applied, and renamed in only when complete: an
-    // interrupted save is redone; a complete one is never overwritten by applied values
-    `if [ ! -f ${q(prev)} ]; then`,
-    `  for k in $(grep -v '^#' ${q(f.path + '.new')} | cut -d= -f1 | tr -d ' '); do echo "$k=$(sysctl -n "$k")"; done > ${q(prev + '.new')}`,
-    `  mv ${q(prev + '.new')} ${q(prev)}`,
-    'fi',
-    `mv ${q(f.path + '.new')} ${q(f.path)}`,
-    `sysctl -q -p ${q(f.path)}`,
-  ].join('\n');
-  const del = [
-    'set -eu',
-    takeLock(host),
-    `rm -f ${q(prev + '.new')} ${q(f.path + '.new')}`,
-    `if [ -f ${q(prev)} ]; then while IFS= read -r kv; do [ -n "$kv" ] && sysctl -q -w "$kv"; done < ${q(prev)}; rm -f ${q(prev)}; fi`,
-    `rm -f ${q(f.path)}`,
-  ].join('\n');
-  return {
-    kind: 'sysctl',
-    host,
-    ssh,
-    create,
-    delete: del,
-    stdin: f.content,
-    after: [],
-    hash: sha256(f.content),
-  };
 }
 
 /** The daemon's command line on a director, as the suite installed it. */
@@ -214,6 +143,7 @@ export function directorSteps(c: ClusterSpec, stack: string, artifact?: DaemonAr
   const pidfile = ctl.pidfile;
   const test = (file: string) => `${daemonCommand(c)} -t -f ${q(file)}`;
   const { start, running } = ctl;
+  const birds = directorBirdSteps(c, stack);
   return r.directors.map((d) => {
     // still under the lock until the daemon has written its pid file: a re-run
     // waiting for the lock then reloads it instead of starting a second one
@@ -223,6 +153,9 @@ export function directorSteps(c: ClusterSpec, stack: string, artifact?: DaemonAr
       ...sysctlStep(d.name, d.ssh, d.sysctl, `${c.configDir}/.sysctl-before-director`),
       after: [],
     };
+    // active-active: the VIP on lo (every director forwards for it) and BIRD, before the daemon
+    const vip = d.vipOnLo ? vipStep(d, d.vipOnLo, c.configDir, ['sysctl']) : undefined;
+    const bird = birds.get(d.name);
     // install: package brings its own unit (the suite writes one only for the bundle)
     const pkg = ks && installMode(c) === 'package';
     const unit = ks && !pkg && d.unit ? d.unit : undefined;
@@ -277,12 +210,30 @@ export function directorSteps(c: ClusterSpec, stack: string, artifact?: DaemonAr
       ].join('\n'),
       stdin: d.secrets.map((x) => `${x.value}\n`).join(''),
       stdinSecret: true,
-      after: ['install', 'sysctl'],
+      after: [
+        'install',
+        'sysctl',
+        ...(vip ? (['vip'] as const) : []),
+        ...(bird ? (['bird'] as const) : []),
+      ],
       // of the masked text: a hash of a short password in a known file is no secret
       hash: sha256(d.maskedConfig),
     };
-    return [install, sysctl, config];
+    return [install, sysctl, ...(vip ? [vip] : []), ...(bird ? [bird] : []), config];
   });
+}
+
+/**
+ * Every host's steps in deploy order: real servers (the VIP hidden from ARP
+ * before any traffic), the upstream router (active-active, when managed), then
+ * the directors. Undo in the reverse order.
+ */
+export function hostSteps(c: ClusterSpec, stack: string, artifact?: DaemonArtifact): Step[][] {
+  return [
+    ...realServerSteps(c, stack),
+    ...routerSteps(c, stack),
+    ...directorSteps(c, stack, artifact),
+  ];
 }
 
 /** Steps for one real server: sysctls first, then the VIP on lo (persisted for boot). */
@@ -292,30 +243,14 @@ export function realServerSteps(c: ClusterSpec, stack: string): Step[][] {
     const steps: Step[] = [];
     if (s.sysctl.content)
       steps.push(sysctlStep(s.name, s.ssh, s.sysctl, `${c.configDir}/.sysctl-before-realserver`));
-    steps.push({
-      kind: 'vip',
-      host: s.name,
-      ssh: s.ssh,
-      create: [
-        'set -eu',
-        takeLock(s.name),
-        writeVerified(s.name, s.vipScript, sha256(s.vipScript.content)),
-        `mv ${q(s.vipScript.path + '.new')} ${q(s.vipScript.path)}`,
-        `${q(s.vipScript.path)} up`,
-        `if ${HAS_SYSTEMD}; then ${writeInline(s.unit)}; systemctl daemon-reload; systemctl enable -q keepalive-vip-lo; fi`,
-      ].join('\n'),
-      delete: [
-        'set -u',
-        takeLock(s.name),
-        `if ${HAS_SYSTEMD} && [ -f ${q(s.unit.path)} ]; then systemctl disable -q keepalive-vip-lo; rm -f ${q(s.unit.path)}; systemctl daemon-reload; fi`,
-        `if [ -x ${q(s.vipScript.path)} ]; then ${q(s.vipScript.path)} down; fi`,
-        `rm -f ${q(s.vipScript.path)} ${q(s.vipScript.path + '.new')} ${q(s.unit.path + '.new')}`,
-        `rmdir ${q(c.configDir)} 2>/dev/null || true`,
-      ].join('\n'),
-      stdin: s.vipScript.content,
-      after: s.sysctl.content ? ['sysctl'] : [],
-      hash: sha256(s.vipScript.content + s.unit.content),
-    });
+    steps.push(
+      vipStep(
+        s,
+        { script: s.vipScript, unit: s.unit },
+        c.configDir,
+        s.sysctl.content ? ['sysctl'] : [],
+      ),
+    );
     return steps;
   });
 }

@@ -45,6 +45,8 @@ export interface RenderedDirector {
   secrets: { placeholder: string; value: string }[];
   sysctl: HostFile;
   unit?: HostFile;
+  /** active-active: the VIP on lo (as on a real server), every director forwards for it */
+  vipOnLo?: { script: HostFile; unit: HostFile };
 }
 
 export interface RenderedRealServer {
@@ -81,6 +83,23 @@ export function renderCluster(c: ClusterSpec, stack: string): RenderedCluster {
   const services = c.services.map((s) => ({ ...s, isHttp: s.check.type !== 'TCP_CHECK' }));
   const anyNat = c.services.some((s) => s.lbKind === 'NAT');
   const anyDr = c.services.some((s) => s.lbKind === 'DR');
+  const activeActive = c.mode === 'active-active' && !!c.bgp;
+  const vipOnLo = {
+    script: {
+      path: p.vipScript,
+      content: template('vip-lo.sh.hbs')({ stack, vipAddress }),
+      mode: 0o755,
+    },
+    unit: {
+      path: p.vipUnit,
+      content: template('keepalive-vip-lo.service.hbs')({
+        stack,
+        vipAddress,
+        configDir: c.configDir,
+      }),
+      mode: 0o644,
+    },
+  };
   const directors = directorViews(c).map((v) => {
     const authPass = c.vrrpVersion === 2 ? (c.authPass ?? false) : false;
     // a placeholder (the stack file read without the engine) stays as it is
@@ -95,6 +114,9 @@ export function renderCluster(c: ClusterSpec, stack: string): RenderedCluster {
         priority: v.priority,
         peers: v.peers,
         vrrpVersion: c.vrrpVersion,
+        // active-active: no VRRP instance; the bgp_announce block drives the route instead
+        vrrp: !activeActive,
+        bgp: activeActive ? c.bgp : false,
         // keepalived does not know lvs_backend: only an explicit choice is written, and only for keepalive-ts
         lvsBackend: c.daemon === 'keepalive-ts' && c.lvsBackend !== 'auto' ? c.lvsBackend : false,
         metricsListen: c.daemon === 'keepalive-ts' && c.metricsListen ? c.metricsListen : false,
@@ -126,9 +148,11 @@ export function renderCluster(c: ClusterSpec, stack: string): RenderedCluster {
           stack,
           interface: c.interface,
           nat: anyNat,
+          activeActive,
         }),
         mode: 0o644,
       },
+      ...(activeActive ? { vipOnLo } : {}),
       ...(c.daemon === 'keepalive-ts'
         ? {
             unit: {
@@ -155,20 +179,8 @@ export function renderCluster(c: ClusterSpec, stack: string): RenderedCluster {
         : '',
       mode: 0o644,
     },
-    vipScript: {
-      path: p.vipScript,
-      content: template('vip-lo.sh.hbs')({ stack, vipAddress }),
-      mode: 0o755,
-    },
-    unit: {
-      path: p.vipUnit,
-      content: template('keepalive-vip-lo.service.hbs')({
-        stack,
-        vipAddress,
-        configDir: c.configDir,
-      }),
-      mode: 0o644,
-    },
+    vipScript: vipOnLo.script,
+    unit: vipOnLo.unit,
   }));
   return { vip: c.vip, directors, realServers };
 }

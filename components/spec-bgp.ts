@@ -41,8 +41,33 @@ export const BgpSpec = z
         asn,
         /** the router's interface towards the directors (its BFD sessions); default: any */
         interface: z.string().min(1).optional(),
+        /**
+         * the suite configures the router as well (BIRD, ECMP sysctls) when it can log in:
+         * the address it connects to over SSH ...
+         */
+        ssh: ipv4.optional(),
+        /** ... and the router's host name (its pinned host key in ssh.hostKeys / known_hosts) */
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only')
+          .optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((r, ctx) => {
+        // both or neither: without ssh the router is someone else's (configured by hand)
+        if (r.ssh && !r.name)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['name'],
+            message: 'needed with ssh: it names the pinned host key of the router',
+          });
+        if (r.name && !r.ssh)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ssh'],
+            message: 'needed with name: the address the suite logs in to',
+          });
+      }),
     /**
      * seconds without a message before BGP drops the session (3..65535; RFC 4271's 0,
      * never, would keep a dead director's route as long as BFD is off)
@@ -92,6 +117,9 @@ export const BgpSpec = z
 
 export type BgpSpec = z.infer<typeof BgpSpec>;
 export type BfdSpec = z.infer<typeof BfdSpec>;
+
+/** The post-deploy verdict while the active-active verification is not there yet (no VRRP to fail over). */
+export const ACTIVE_ACTIVE_SKIPPED = 'skipped: active-active verification is in progress';
 
 /** Schedulers that send a flow to the same real server whichever director gets it. */
 export const CONSISTENT_SCHEDULERS = ['mh'] as const;

@@ -209,14 +209,18 @@ export const ClusterSpec = z
     };
     dup(c.directors, 'directors');
     dup(c.realServers, 'realServers');
-    const hosts = [...c.directors, ...c.realServers];
+    const router = managedRouter(c);
+    const hosts = [...c.directors, ...c.realServers, ...(router ? [router] : [])];
     const names = new Set<string>();
     hosts.forEach((h) => {
       if (names.has(h.name))
         ctx.addIssue({
           code: 'custom',
-          path: ['realServers'],
-          message: `host ${h.name} is both a director and a real server`,
+          path: h === router ? ['bgp', 'router', 'name'] : ['realServers'],
+          message:
+            h === router
+              ? `${h.name} is a director or a real server`
+              : `host ${h.name} is both a director and a real server`,
         });
       names.add(h.name);
       if (c.ssh.hostKeys && !c.ssh.hostKeys[h.name])
@@ -303,6 +307,14 @@ export const ClusterSpec = z
 
 export type ClusterSpec = z.infer<typeof ClusterSpec>;
 
+/** The upstream router, when the suite configures it (active-active with bgp.router.ssh). */
+export function managedRouter(
+  c: Pick<ClusterSpec, 'mode' | 'bgp'>,
+): { name: string; ssh: string; address: string } | undefined {
+  const r = c.mode === 'active-active' ? c.bgp?.router : undefined;
+  return r?.ssh && r.name ? { name: r.name, ssh: r.ssh, address: r.address } : undefined;
+}
+
 /** The install mode in effect (the declaration's, else the daemon's default). */
 export function installMode(c: Pick<ClusterSpec, 'daemon' | 'install'>): 'bundle' | 'package' {
   return c.install ?? (c.daemon === 'keepalived' ? 'package' : 'bundle');
@@ -376,7 +388,13 @@ export function resolveSsh(
   const privateKey = c.ssh.privateKey ?? read('privateKeyFile');
   const hostKeys = c.ssh.hostKeys ?? parseKnownHosts(read('knownHostsFile'));
   const probe = c.failoverCheck.probeHost;
-  for (const h of [...c.directors, ...c.realServers, ...(probe ? [probe] : [])]) {
+  const router = managedRouter(c);
+  for (const h of [
+    ...c.directors,
+    ...c.realServers,
+    ...(probe ? [probe] : []),
+    ...(router ? [router] : []),
+  ]) {
     if (!hostKeys[h.name])
       throw new SpecError([{ path: 'ssh', message: `no pinned host key for ${h.name}` }], root);
   }

@@ -118,8 +118,13 @@ export function servicesOf(
     const vip = vi?.virtual_ipaddress.find((a) => a.address === address);
     // a fwmark has no VIP to find the interface by: the VRRP interface, when there is one
     const ifs = new Set(config.vrrp_instance.flatMap((v) => v.interface ?? []));
+    // active-active (no VRRP instance): the one interface bgp_announce tracks is where the VIP's traffic arrives
+    const announced = config.bgp_announce?.track_interface ?? [];
     const ingress =
-      vip?.dev ?? vi?.interface ?? (!address && ifs.size === 1 ? [...ifs][0] : undefined);
+      vip?.dev ??
+      vi?.interface ??
+      (!address && ifs.size === 1 ? [...ifs][0] : undefined) ??
+      (!vi && announced.length === 1 ? announced[0].name : undefined);
     const protocol = c.protocol ?? 'TCP';
     const flags = schedFlagBits(c);
     return {

@@ -5,11 +5,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { daemonArtifact } from '../../components/bundle';
+import { ACTIVE_ACTIVE_SKIPPED } from '../../components/spec-bgp';
 import { installed } from '../../components/package-step';
-import { daemonCommand, directorSteps, realServerSteps } from '../../components/plan';
+import { daemonCommand, hostSteps } from '../../components/plan';
 import { directorViews, installMode, type ClusterSpec } from '../../components/spec';
 import { projectRoot, readStackSpec } from '../../components/stack-file';
 import { renderTable, type Report } from '../../verify/report';
+import { activeActiveSummary, waitForEcmp } from './deploy-aa';
 import { applySteps } from './direct';
 import { recoverStack } from './engine-recovery';
 import type { Lab } from './lab';
@@ -90,7 +92,7 @@ export function pulumi(
 /** A killed earlier run's stale lock and pending operations, cleared (engine-recovery.ts). */
 function recoverLabStack(lab: Lab, env: NodeJS.ProcessEnv, log: (s: string) => void) {
   const state = (env.PULUMI_BACKEND_URL ?? '').replace(/^file:\/\//, '');
-  const did = recoverStack(state, 'keepalive', 'lab', (args) =>
+  const did = recoverStack(state, 'keepalive', lab.stack, (args) =>
     pulumi(lab, env, [...args, '--non-interactive'], { capture: true }),
   );
   if (did.length) log(`recovered from an interrupted run: ${did.join(', ')}`);
@@ -103,7 +105,7 @@ export interface DeployOptions {
 
 /** The lab stack's declaration as deployed: the repo's, or a copy with `install` set. */
 function labStackFor(lab: Lab, o: DeployOptions): { spec: ClusterSpec; dir?: string } {
-  if (!o.install) return { spec: readStackSpec('lab') };
+  if (!o.install) return { spec: readStackSpec(lab.stack) };
   const dir = path.join(lab.dir, 'stack');
   mkdirSync(dir, { recursive: true });
   return { spec: writeLabStack(lab, dir, (c) => (c.install = o.install)), dir };
@@ -145,18 +147,19 @@ export async function deploy(
     return deployDirect(lab, log, spec, dir);
   }
   const env = pulumiEnv(bin);
-  pulumi(lab, env, ['stack', 'select', 'lab', '--create', '--non-interactive'], { capture: true });
+  const stack = lab.stack;
+  pulumi(lab, env, ['stack', 'select', stack, '--create', '--non-interactive'], { capture: true });
   recoverLabStack(lab, env, log);
   writeFileSync(deployedBy(lab), 'pulumi\n');
-  log('pulumi up --stack lab');
+  log(`pulumi up --stack ${stack}`);
   const t0 = Date.now();
   pulumi(lab, env, [
-    ...['up', '--stack', 'lab', '--yes', '--non-interactive', '--skip-preview'],
-    ...(dir ? ['--config-file', path.join(dir, 'Pulumi.lab.yaml')] : []),
+    ...['up', '--stack', stack, '--yes', '--non-interactive', '--skip-preview'],
+    ...(dir ? ['--config-file', path.join(dir, `Pulumi.${stack}.yaml`)] : []),
   ]);
   log(`pulumi up took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const out = JSON.parse(
-    pulumi(lab, env, ['stack', 'output', '--json', '--stack', 'lab'], { capture: true }),
+    pulumi(lab, env, ['stack', 'output', '--json', '--stack', stack], { capture: true }),
   ) as {
     vip: string;
     master: string;
@@ -164,6 +167,15 @@ export async function deploy(
     realServers: string[];
     failover?: Pick<Report, 'verdict' | 'steps'>;
   };
+  if (spec.mode === 'active-active') {
+    log(
+      `gw routes the VIP over every director ${(await waitForEcmp(lab, spec)).toFixed(1)} s later`,
+    );
+    log(`VIP ${out.vip}, real servers ${out.realServers.join(', ')}`);
+    log(await activeActiveSummary(lab, spec, ktsCommand(spec)));
+    if (out.failover) log(`failover check: ${out.failover.verdict}`);
+    return;
+  }
   const status = await lab.exec(out.master, ['sh', '-c', `${ktsCommand(spec)} status`]);
   log(`VIP ${out.vip}, master ${out.master}, real servers ${out.realServers.join(', ')}`);
   log(status.stdout.trim());
@@ -206,7 +218,7 @@ export function verifyFailover(lab: Lab, args: string[] = [], stacksDir?: string
 export function verifierArgv(lab: Lab, args: string[], stacksDir?: string): string[] {
   return [
     path.join(REPO, 'dist/verify/main.js'),
-    ...['--stack', 'lab', '--netns', lab.topo.opsNs],
+    ...['--stack', lab.stack, '--netns', lab.topo.opsNs],
     ...(stacksDir ? ['--stacks-dir', stacksDir, '--out', path.join(stacksDir, 'out')] : []),
     ...args,
   ];
@@ -221,25 +233,32 @@ export function writeLabStack(
   dir: string,
   edit: (cluster: Record<string, any>) => void = () => {}, // eslint-disable-line @typescript-eslint/no-explicit-any
 ): ClusterSpec {
-  const doc = parse(readFileSync(path.join(REPO, 'stacks/Pulumi.lab.yaml'), 'utf8'));
+  const doc = parse(readFileSync(path.join(REPO, `stacks/Pulumi.${lab.stack}.yaml`), 'utf8'));
   const cluster = doc.config['keepalive:cluster'];
   cluster.ssh = { privateKeyFile: lab.clientKey, knownHostsFile: lab.knownHosts };
   edit(cluster);
-  writeFileSync(path.join(dir, 'Pulumi.lab.yaml'), stringify(doc));
-  return readStackSpec('lab', dir);
+  writeFileSync(path.join(dir, `Pulumi.${lab.stack}.yaml`), stringify(doc));
+  return readStackSpec(lab.stack, dir);
 }
 
 /** Without the engine: the stack's host steps over SSH, then the same summary. */
 export async function deployDirect(
   lab: Lab,
   log: (s: string) => void,
-  spec = readStackSpec('lab'),
+  spec = readStackSpec(lab.stack),
   stacksDir?: string,
 ) {
   const t0 = Date.now();
-  await applySteps(lab, realServerSteps(spec, 'lab'), 'create');
-  await applySteps(lab, directorSteps(spec, 'lab', daemonArtifact(spec)), 'create');
+  await applySteps(lab, hostSteps(spec, lab.stack, daemonArtifact(spec)), 'create');
   log(`deployed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (spec.mode === 'active-active') {
+    log(
+      `gw routes the VIP over every director ${(await waitForEcmp(lab, spec)).toFixed(1)} s later`,
+    );
+    log(await activeActiveSummary(lab, spec, ktsCommand(spec)));
+    log(`failover check: ${ACTIVE_ACTIVE_SKIPPED}`);
+    return;
+  }
   const views = directorViews(spec);
   const master = views.find((v) => v.state === 'MASTER')!.director.name;
   const vip = spec.vip.split('/')[0];
@@ -291,25 +310,24 @@ export async function destroy(lab: Lab, log: (s: string) => void = console.log) 
     const stacks = JSON.parse(
       pulumi(lab, env, ['stack', 'ls', '--json'], { capture: true }) || '[]',
     ) as { name: string }[];
-    if (stacks.some((s) => s.name === 'lab')) {
+    if (stacks.some((s) => s.name === lab.stack)) {
       recoverLabStack(lab, env, log);
-      log('pulumi destroy --stack lab');
+      log(`pulumi destroy --stack ${lab.stack}`);
       const t0 = Date.now();
       pulumi(lab, env, [
         'destroy',
         '--stack',
-        'lab',
+        lab.stack,
         '--yes',
         '--non-interactive',
         '--skip-preview',
       ]);
       log(`pulumi destroy took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    } else log('stack lab is not in the state backend: nothing to destroy');
+    } else log(`stack ${lab.stack} is not in the state backend: nothing to destroy`);
   } else if (how === 'ssh') {
     log('removing what the direct deploy made (delete scripts over SSH)');
-    const spec = readStackSpec('lab');
-    await applySteps(lab, directorSteps(spec, 'lab'), 'delete');
-    await applySteps(lab, realServerSteps(spec, 'lab'), 'delete');
+    const spec = readStackSpec(lab.stack);
+    await applySteps(lab, hostSteps(spec, lab.stack).reverse(), 'delete');
   } else log('nothing deployed to this lab');
   rmSync(deployedBy(lab), { force: true });
 }

@@ -21,12 +21,13 @@ import {
 import * as partition from './partition';
 import { keygen, writeSshFiles } from './ssh-files';
 import { readState, readStateSync, statePids, writeState, type LabState } from './state';
-import type { HostStatus, LabStatus } from './status';
+import { parseVipRoute, type HostStatus, type LabStatus, type RouterRoute } from './status';
 import { isAlive, run, stopProcessesSync, waitFor, type RunOptions } from './sys';
 import {
   buildTopology,
   DEFAULTS,
   hostNamed,
+  vipOf,
   type LabHost,
   type LabOptions,
   type Topology,
@@ -43,10 +44,18 @@ export class Lab {
 
   constructor(opts: Partial<LabOptions> & { dir?: string; log?: (s: string) => void } = {}) {
     const { dir, log, ...rest } = opts;
-    this.options = { ...DEFAULTS, ...definedOnly(rest) };
+    const prefix = rest.prefix ?? DEFAULTS.prefix;
+    this.dir = path.resolve(dir ?? path.join(projectRoot(), '.lab', prefix));
+    // a lab that is up keeps its mode: `lab status` alone shows the active-active lab as it is
+    const mode = rest.mode ?? readStateSync(path.join(this.dir, 'state.json'))?.options.mode;
+    this.options = { ...DEFAULTS, ...definedOnly({ ...rest, mode }) };
     this.topo = buildTopology(this.options);
-    this.dir = path.resolve(dir ?? path.join(projectRoot(), '.lab', this.topo.prefix));
     this.log = log ?? ((s) => console.error(s));
+  }
+
+  /** The lab's Pulumi stack: `lab`, or `lab-aa` for the active-active lab (stacks/Pulumi.lab-aa.yaml). */
+  get stack(): string {
+    return this.options.mode === 'active-active' ? 'lab-aa' : 'lab';
   }
 
   get statePath() {
@@ -197,7 +206,24 @@ export class Lab {
       existing.has(this.topo.opsNs) &&
       hosts.every((h) => h.holder && h.sshd && h.http !== false);
     const cuts = switchUp ? await partition.cuts(this.topo) : [];
-    return { prefix: this.topo.prefix, dir: this.dir, up, hosts, cuts };
+    const router = this.topo.mode === 'active-active' ? await this.routerRoute() : undefined;
+    return {
+      prefix: this.topo.prefix,
+      dir: this.dir,
+      up,
+      hosts,
+      cuts,
+      ...(router ? { router } : {}),
+    };
+  }
+
+  /** active-active: gw's kernel route to the VIP (ECMP over the announcing directors). */
+  async routerRoute(): Promise<RouterRoute | undefined> {
+    const gw = this.host('gw');
+    if (!existingNamespaces(this.topo).includes(gw.ns)) return undefined;
+    const vip = vipOf(this.topo);
+    const r = await run('ip', ['-n', gw.ns, '-j', 'route', 'show', vip]);
+    return r.code === 0 ? parseVipRoute('gw', vip, r.stdout) : undefined;
   }
 
   /** argv that runs `cmd` inside a host (its netns, mount and UTS namespaces) or in the ops namespace. */

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { deploy, destroy } from './deploy';
 import { Lab } from './lab';
 import { formatStatus } from './status';
+import { LAB_MODES, type LabMode } from './topology';
 
 function labFrom(o: {
   prefix?: string;
@@ -11,8 +12,12 @@ function labFrom(o: {
   subnet2?: string;
   dir?: string;
   nodeless?: string;
+  mode?: string;
 }) {
+  if (o.mode !== undefined && !(LAB_MODES as readonly string[]).includes(o.mode))
+    throw new InvalidArgumentError(`--mode: ${LAB_MODES.join(' or ')}, not ${o.mode}`);
   return new Lab({
+    mode: o.mode as LabMode | undefined,
     nodeless: o.nodeless ? o.nodeless.split(',') : undefined,
     prefix: o.prefix ?? process.env.LAB_PREFIX,
     realServers:
@@ -32,7 +37,12 @@ const int = (v: string) => {
 
 const program = new Command('lab')
   .description(
-    'A lab of network namespaces: directors d1 d2, real servers rs1..rsN, client cl, gateway gw',
+    'A lab of network namespaces: directors d1 d2, real servers rs1..rsN, client cl, gateway gw ' +
+      '(--mode active-active: directors d1 d2 d3 announce the VIP by BGP to gw, the client behind gw)',
+  )
+  .option(
+    '--mode <mode>',
+    "active-passive (the VRRP pair, stack lab) or active-active (BGP ECMP, stack lab-aa); default: the running lab's",
   )
   .option('--prefix <name>', 'namespace prefix (namespaces are PREFIX-HOST)')
   .option('--real-servers <n>', 'number of real servers', int)
@@ -112,7 +122,7 @@ program
 program
   .command('deploy')
   .description(
-    'the main job: lab up, then `pulumi up --stack lab` with the real engine, then a summary',
+    'the main job: lab up, then `pulumi up` of the lab stack (lab or lab-aa) with the real engine, then a summary',
   )
   .action(async () => {
     const lab = labFrom(opts());
@@ -126,7 +136,7 @@ program
 
 program
   .command('destroy')
-  .description('`pulumi destroy --stack lab`, then tear the lab down')
+  .description('`pulumi destroy` of the lab stack, then tear the lab down')
   .action(async () => {
     const lab = labFrom(opts());
     // the lab comes down whatever destroy says (its error is still reported and fails the command)

@@ -4,7 +4,7 @@
 // (the operator's seat on segment 0).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { must, run } from './sys';
-import { findOverlaps, type Topology } from './topology';
+import { findOverlaps, type LabRoute, type Topology } from './topology';
 
 /** Addresses and routes of the namespace this process runs in (the root namespace). */
 async function rootNet() {
@@ -100,6 +100,11 @@ export async function createNetwork(
     for (const i of h.ifaces)
       await plug(h.ns, i.port, i.name, i.segment, `${i.address}/${i.prefix}`, `${i.address6}/64`);
   }
+  // static routes once every interface is up (a gateway must be on a connected network)
+  const route = (ns: string, r: LabRoute) =>
+    must('ip', ['-n', ns, 'route', 'add', r.to, 'via', r.via]);
+  for (const r of topo.opsRoutes) await route(topo.opsNs, r);
+  for (const h of topo.hosts) for (const r of h.routes ?? []) await route(h.ns, r);
   await checkpoint();
 }
 

@@ -41,7 +41,23 @@ export interface LabHost {
   privateRoot: boolean;
   /** no Node.js on it (removed from its private /usr): a stock Debian 12 director */
   nodeless: boolean;
+  /** static IPv4 routes of the host (active-active: real servers and the client route via gw) */
+  routes?: LabRoute[];
 }
+
+/** A static route: `ip route add TO via VIA`. */
+export interface LabRoute {
+  to: string;
+  via: string;
+}
+
+/**
+ * active-passive: the director pair (d1 d2, VRRP) with the client on the
+ * directors' segment. active-active: three directors announcing the VIP by
+ * BGP to gw, the upstream router, which also routes the client's own segment.
+ */
+export const LAB_MODES = ['active-passive', 'active-active'] as const;
+export type LabMode = (typeof LAB_MODES)[number];
 
 export interface LabOptions {
   /** namespace prefix; namespaces are `${prefix}-${host}` */
@@ -58,6 +74,8 @@ export interface LabOptions {
   subnet6b: string;
   /** directors without Node.js (e.g. ['d2']) */
   nodeless: string[];
+  /** the lab's shape (default active-passive) */
+  mode: LabMode;
 }
 
 export interface Topology {
@@ -68,6 +86,9 @@ export interface Topology {
   opsNs: string;
   opsAddress: string;
   opsAddress6: string;
+  /** static routes of the ops namespace (active-active: the VIP and the client's segment via gw) */
+  opsRoutes: LabRoute[];
+  mode: LabMode;
   hosts: LabHost[];
 }
 
@@ -75,6 +96,7 @@ export const DEFAULTS: LabOptions = {
   prefix: 'lab',
   realServers: 2,
   nodeless: [],
+  mode: 'active-passive',
   subnet: '198.51.100.0/24',
   subnet2: '203.0.113.0/24',
   subnet6: '2001:db8:0:1::/64',
@@ -82,7 +104,7 @@ export const DEFAULTS: LabOptions = {
 };
 
 /** Host octets on the primary segment; the VIP (.10) stays free for the directors. */
-export const HOST_OCTET = { gw: 1, d1: 11, d2: 12, cl: 100, ops: 250, rsBase: 20 } as const;
+export const HOST_OCTET = { gw: 1, d1: 11, d2: 12, d3: 13, cl: 100, ops: 250, rsBase: 20 } as const;
 export const VIP_OCTET = 10;
 
 export function parseCidr(cidr: string): { base: number; prefix: number } {
@@ -105,6 +127,12 @@ export function ipToInt(ip: string): number {
 
 export function intToIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** A CIDR written as its network: 203.0.113.7/24 -> 203.0.113.0/24. */
+export function networkOf(cidr: string): string {
+  const { base, prefix } = parseCidr(cidr);
+  return `${intToIp(base)}/${prefix}`;
 }
 
 function maskOf(prefix: number): number {
@@ -136,6 +164,8 @@ export function hostAddress(cidr: string, octet: number): string {
 export function buildTopology(opts: Partial<LabOptions> = {}): Topology {
   const o = { ...DEFAULTS, ...opts };
   if (!/^[a-z][a-z0-9-]{0,20}$/.test(o.prefix)) throw new Error(`bad lab prefix: ${o.prefix}`);
+  if (!(LAB_MODES as readonly string[]).includes(o.mode))
+    throw new Error(`bad lab mode: ${o.mode} (${LAB_MODES.join(' or ')})`);
   if (!Number.isInteger(o.realServers) || o.realServers < 1 || o.realServers > 50) {
     throw new Error(`realServers must be 1..50, got ${o.realServers}`);
   }
@@ -159,13 +189,28 @@ export function buildTopology(opts: Partial<LabOptions> = {}): Topology {
     address6: hostAddress6(o.subnet6b, octet),
   });
   const plain = { http: false, privateRoot: false, nodeless: false };
+  const aa = o.mode === 'active-active';
+  const gwAddress = hostAddress(o.subnet, HOST_OCTET.gw);
+  const directors = aa ? (['d1', 'd2', 'd3'] as const) : (['d1', 'd2'] as const);
   const hosts: LabHost[] = [
-    { name: 'gw', role: 'gateway', ns: ns('gw'), ifaces: [lan0('gw', HOST_OCTET.gw)], ...plain },
-    ...(['d1', 'd2'] as const).map((d) => ({
+    {
+      name: 'gw',
+      role: 'gateway',
+      ns: ns('gw'),
+      // active-active: gw routes between the directors' segment and the client's
+      ifaces: aa
+        ? [lan0('gw', HOST_OCTET.gw), lan1('gw', HOST_OCTET.gw)]
+        : [lan0('gw', HOST_OCTET.gw)],
+      ...plain,
+      // active-active: the suite installs and records BIRD on gw, in gw's own /usr and /var
+      privateRoot: aa,
+    },
+    ...directors.map((d) => ({
       name: d,
       role: 'director' as const,
       ns: ns(d),
-      ifaces: [lan0(d, HOST_OCTET[d]), lan1(d, HOST_OCTET[d])],
+      // active-active has no VRRP heartbeat line: the directors sit on segment 0 only
+      ifaces: aa ? [lan0(d, HOST_OCTET[d])] : [lan0(d, HOST_OCTET[d]), lan1(d, HOST_OCTET[d])],
       http: false,
       privateRoot: true,
       nodeless: o.nodeless.includes(d),
@@ -179,9 +224,21 @@ export function buildTopology(opts: Partial<LabOptions> = {}): Topology {
         ifaces: [lan0(name, HOST_OCTET.rsBase + i + 1)],
         ...plain,
         http: true,
+        // DR: replies go straight from the real server to the client, through its router
+        ...(aa ? { routes: [{ to: 'default', via: gwAddress }] } : {}),
       };
     }),
-    { name: 'cl', role: 'client', ns: ns('cl'), ifaces: [lan0('cl', HOST_OCTET.cl)], ...plain },
+    aa
+      ? {
+          name: 'cl',
+          role: 'client' as const,
+          ns: ns('cl'),
+          // the client's own segment: it reaches the VIP only through gw's ECMP route
+          ifaces: [{ ...lan1('cl', HOST_OCTET.cl), name: 'lan0', port: 'cl' }],
+          ...plain,
+          routes: [{ to: 'default', via: hostAddress(o.subnet2, HOST_OCTET.gw) }],
+        }
+      : { name: 'cl', role: 'client', ns: ns('cl'), ifaces: [lan0('cl', HOST_OCTET.cl)], ...plain },
   ];
   return {
     prefix: o.prefix,
@@ -193,6 +250,14 @@ export function buildTopology(opts: Partial<LabOptions> = {}): Topology {
     opsNs: ns('ops'),
     opsAddress: hostAddress(o.subnet, HOST_OCTET.ops),
     opsAddress6: hostAddress6(o.subnet6, HOST_OCTET.ops),
+    // the operator reaches the VIP as a client would (through gw), and the client's segment
+    opsRoutes: aa
+      ? [
+          { to: `${hostAddress(o.subnet, VIP_OCTET)}/32`, via: gwAddress },
+          { to: networkOf(o.subnet2), via: gwAddress },
+        ]
+      : [],
+    mode: o.mode,
     hosts,
   };
 }
