@@ -76,6 +76,15 @@ function wireSteps<R extends pulumi.Resource>(
   return [...made.values()];
 }
 
+/** Every host's steps as plain commands under `parent`, named `NAME-HOST-KIND`. */
+function hostCommands(parent: pulumi.Resource, name: string, steps: Step[][], ssh: SshAccess) {
+  return steps.flatMap((hostSteps) =>
+    wireSteps(hostSteps, (step, dependsOn) =>
+      stepCommand(`${name}-${step.host}-${step.kind}`, step, ssh, { parent, dependsOn }),
+    ),
+  );
+}
+
 export interface DaemonInstallArgs {
   step: Step;
   ssh: SshAccess;
@@ -201,19 +210,11 @@ export interface UpstreamRouterArgs {
  * the suite manages it (bgp.router.ssh): ECMP sysctls, then BIRD.
  */
 export class UpstreamRouter extends pulumi.ComponentResource {
-  readonly commands: command.remote.Command[] = [];
+  readonly commands: command.remote.Command[];
 
   constructor(name: string, args: UpstreamRouterArgs, opts?: pulumi.ComponentResourceOptions) {
     super('keepalive:lvs:UpstreamRouter', name, {}, opts);
-    for (const steps of routerSteps(args.spec, args.stack))
-      this.commands.push(
-        ...wireSteps(steps, (step, dependsOn) =>
-          stepCommand(`${name}-${step.host}-${step.kind}`, step, args.ssh, {
-            parent: this,
-            dependsOn,
-          }),
-        ),
-      );
+    this.commands = hostCommands(this, name, routerSteps(args.spec, args.stack), args.ssh);
     this.registerOutputs({});
   }
 }
@@ -226,19 +227,11 @@ export interface RealServerPoolArgs {
 
 export class RealServerPool extends pulumi.ComponentResource {
   readonly servers: pulumi.Output<string[]>;
-  readonly commands: command.remote.Command[] = [];
+  readonly commands: command.remote.Command[];
 
   constructor(name: string, args: RealServerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super('keepalive:lvs:RealServerPool', name, {}, opts);
-    for (const steps of realServerSteps(args.spec, args.stack))
-      this.commands.push(
-        ...wireSteps(steps, (step, dependsOn) =>
-          stepCommand(`${name}-${step.host}-${step.kind}`, step, args.ssh, {
-            parent: this,
-            dependsOn,
-          }),
-        ),
-      );
+    this.commands = hostCommands(this, name, realServerSteps(args.spec, args.stack), args.ssh);
     this.servers = pulumi.output(args.spec.realServers.map((r) => r.name));
     this.registerOutputs({ servers: this.servers });
   }

@@ -2,14 +2,15 @@
 // loop lives. The VRRP thread runs vrrp_scripts only for the instances that
 // track them and keeps the results to itself (an active-active director may
 // have no VRRP at all), so the scripts bgp_announce names run here, with
-// keepalived's meaning of interval, timeout, rise, fall and init_fail. A
-// script's weight moves a VRRP priority; there is no priority here, so a
-// script in its failed state (after `fall` failures) withdraws the VIP.
+// keepalived's meaning of interval, timeout, rise, fall and init_fail.
+// There is no priority to move here, so every tracker counts as keepalived
+// counts one tracked with weight 0 (vrrp/track.ts contribution): its FAULT
+// is a withdrawal, and the `reverse` of its declaration turns it round.
+//   track_script:    failed (after `fall` failures) withdraws; reverse: succeeding does
 //   track_interface: down (operstate not up) withdraws; read on every
-//                    rtnetlink link event and every round.
-//   track_file:      a non-zero value withdraws (keepalived's meaning for a
-//                    track_file tracked with weight 0); read as keepalived
-//                    reads it (core/track-value.ts), watched with inotify.
+//                    rtnetlink link event and every round
+//   track_file:      a non-zero value withdraws (reverse: zero does); read as
+//                    keepalived reads it (core/track-value.ts), watched with inotify
 import type { Clock, Timer } from './core/clock';
 import type { Log } from './core/log';
 import { splitArgv } from './core/argv';
@@ -17,7 +18,7 @@ import type { FileSource } from './core/file-source';
 import type { BgpAnnounce, Config } from './config/model';
 import { FileValues } from './check/file-check';
 import type { TrackerView } from './bgp/input';
-import { RiseFall } from './vrrp/track';
+import { contribution, RiseFall } from './vrrp/track';
 
 export interface BgpTrackerDeps {
   clock: Clock;
@@ -39,14 +40,27 @@ export interface BgpTrackerDeps {
 
 interface ScriptRun {
   name: string;
+  /** the script's state after rise/fall (not yet reversed) */
   ok: boolean;
+  reverse: boolean;
   timer?: Timer;
 }
+
+/** keepalived's weight-0 rule: does this tracker put the director out (FAULT = withdraw)? */
+const serving = (kind: 'script' | 'file', ok: boolean, reverse: boolean, value?: number) =>
+  !contribution({
+    name: '',
+    kind,
+    weight: 0,
+    reverse,
+    ok,
+    ...(value !== undefined ? { value } : {}),
+  }).fault;
 
 export class BgpTrackers {
   private scripts: ScriptRun[] = [];
   private files?: FileValues;
-  private fileStates = new Map<string, boolean>();
+  private fileStates = new Map<string, { value: number; reverse: boolean }>();
   private links?: { close(): void };
   private interfaces: string[] = [];
   private generation = 0;
@@ -61,7 +75,11 @@ export class BgpTrackers {
     for (const ref of b.track_script) {
       const s = cfg.vrrp_script.find((x) => x.name === ref.name);
       if (!s?.script) continue; // the config reader refused an unknown name
-      const run: ScriptRun = { name: s.name, ok: previous.get(s.name) ?? !s.init_fail };
+      const run: ScriptRun = {
+        name: s.name,
+        ok: previous.get(s.name) ?? !s.init_fail,
+        reverse: s.weight.reverse,
+      };
       this.scripts.push(run);
       const argv = splitArgv(s.script);
       const rf = new RiseFall(s.rise, s.fall);
@@ -89,12 +107,12 @@ export class BgpTrackers {
     for (const ref of b.track_file) {
       const f = cfg.track_file.find((x) => x.name === ref.name);
       if (!f?.file) continue;
-      this.fileStates.set(f.name, this.files.open(f, reload) === 0);
-      this.files.watch(f, (v) => {
-        const ok = v === 0;
-        if (ok === this.fileStates.get(f.name)) return;
-        this.fileStates.set(f.name, ok);
-        this.deps.log(ok ? 'info' : 'warn', `bgp_announce: track_file ${f.name} is ${v}`);
+      const reverse = f.weight.reverse;
+      this.fileStates.set(f.name, { value: this.files.open(f, reload), reverse });
+      this.files.watch(f, (value) => {
+        this.fileStates.set(f.name, { value, reverse });
+        const ok = serving('file', true, reverse, value);
+        this.deps.log(ok ? 'info' : 'warn', `bgp_announce: track_file ${f.name} is ${value}`);
         this.deps.changed();
       });
     }
@@ -114,13 +132,21 @@ export class BgpTrackers {
 
   view(): TrackerView[] {
     return [
-      ...this.scripts.map((s) => ({ kind: 'script' as const, name: s.name, ok: s.ok })),
+      ...this.scripts.map((s) => ({
+        kind: 'script' as const,
+        name: s.name,
+        ok: serving('script', s.ok, s.reverse),
+      })),
       ...this.interfaces.map((name) => ({
         kind: 'interface' as const,
         name,
         ok: this.deps.links.linkUp(name),
       })),
-      ...[...this.fileStates].map(([name, ok]) => ({ kind: 'file' as const, name, ok })),
+      ...[...this.fileStates].map(([name, f]) => ({
+        kind: 'file' as const,
+        name,
+        ok: serving('file', true, f.reverse, f.value),
+      })),
     ];
   }
 

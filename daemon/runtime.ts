@@ -219,7 +219,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       events,
       () => lvs?.services() ?? [],
     );
-    await bgp.apply(cfg);
+    // never fatal: BIRD problems are states of the loop; anything else is logged
+    await bgp.apply(cfg).catch((e: Error) => log('error', `bgp_announce: ${e.message}`));
   };
   void applyBgp(config);
 

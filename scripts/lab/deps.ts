@@ -17,6 +17,8 @@ export const DEBIAN_DEPS: Record<string, string> = {
   busybox: 'busybox',
   curl: 'curl',
   nsenter: 'util-linux',
+  /** BIRD 2: the directors' and the router's BGP in the active-active lab (--mode active-active) */
+  bird: 'bird2',
   /** the test mail server of the SMTP alert tests */
   'smtp-sink': 'postfix',
 };

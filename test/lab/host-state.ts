@@ -19,7 +19,7 @@ export async function hostState(lab: Lab, h: string): Promise<string> {
       await lab.exec(h, [
         'sh',
         '-c',
-        "sysctl -a 2>/dev/null | grep -E 'arp_ignore|arp_announce|send_redirects|ip_forward' | sort; ip -o addr | awk '{print $2, $4}'; find /etc/keepalived /etc/keepalive-ts /etc/sysctl.d /etc/systemd/system -mindepth 1 -printf '%p %m %s\\n' 2>&1 | sort; nft list ruleset",
+        "sysctl -a 2>/dev/null | grep -E 'arp_ignore|arp_announce|send_redirects|ip_forward|fib_multipath_hash_policy' | sort; ip -o addr | awk '{print $2, $4}'; ip -o route; find /etc/keepalived /etc/keepalive-ts /etc/sysctl.d /etc/systemd/system /etc/bird /var/lib/keepalive-suite -mindepth 1 -printf '%p %m %s\\n' 2>&1 | sort; nft list ruleset",
       ])
     ).stdout
   );

@@ -83,3 +83,57 @@ describe('lab topology (pure)', () => {
     });
   });
 });
+
+describe('lab topology: --mode active-active (pure)', () => {
+  const t = buildTopology({ mode: 'active-active' });
+  const host = (n: string) => t.hosts.find((h) => h.name === n)!;
+
+  it('three directors on segment 0 only, the client on its own segment behind gw', () => {
+    assert.deepEqual(
+      t.hosts.map((h) => h.name),
+      ['gw', 'd1', 'd2', 'd3', 'rs1', 'rs2', 'cl'],
+    );
+    for (const d of ['d1', 'd2', 'd3']) {
+      assert.deepEqual(
+        host(d).ifaces.map((i) => `${i.name} ${i.address}/${i.prefix}`),
+        [`lan0 198.51.100.1${d[1]}/24`],
+      );
+      assert.equal(host(d).privateRoot, true);
+    }
+    assert.deepEqual(
+      host('gw').ifaces.map((i) => `${i.name} ${i.address} seg${i.segment}`),
+      ['lan0 198.51.100.1 seg0', 'lan1 203.0.113.1 seg1'],
+    );
+    // gw runs the suite's BIRD: its package records stay in its own /var
+    assert.equal(host('gw').privateRoot, true);
+    assert.deepEqual(
+      host('cl').ifaces.map((i) => `${i.name} ${i.port} ${i.address} seg${i.segment}`),
+      ['lan0 cl 203.0.113.100 seg1'],
+    );
+    const ports = t.hosts.flatMap((h) => h.ifaces.map((i) => i.port));
+    assert.equal(new Set(ports).size, ports.length);
+  });
+
+  it('routes: the client and the real servers through gw, ops to the VIP and the client through gw', () => {
+    assert.deepEqual(host('cl').routes, [{ to: 'default', via: '203.0.113.1' }]);
+    for (const rs of ['rs1', 'rs2'])
+      assert.deepEqual(host(rs).routes, [{ to: 'default', via: '198.51.100.1' }]);
+    assert.equal(host('d1').routes, undefined, 'directors need no route: BGP and DR are on-link');
+    assert.deepEqual(t.opsRoutes, [
+      { to: '198.51.100.10/32', via: '198.51.100.1' },
+      { to: '203.0.113.0/24', via: '198.51.100.1' },
+    ]);
+  });
+
+  it('leaves the default lab as it was, and refuses an unknown mode', () => {
+    const d = buildTopology();
+    assert.equal(d.mode, 'active-passive');
+    assert.deepEqual(d.opsRoutes, []);
+    assert.ok(d.hosts.every((h) => !h.routes));
+    assert.equal(d.hosts.find((h) => h.name === 'gw')!.privateRoot, false);
+    assert.throws(
+      () => buildTopology({ mode: 'mesh' as never }),
+      /bad lab mode: mesh \(active-passive or active-active\)/,
+    );
+  });
+});

@@ -124,6 +124,16 @@ describe('observability', function () {
       dataplane: { backend: 'nftables', errors: 0 },
       checks: { checks: 42, applies: 3, lastApplyMs: 5, maxApplyMs: 9, applyErrors: 0 },
       loop: { mainP99Ms: 1, mainMaxMs: 2 },
+      bgp: {
+        announced: false,
+        reason: 'withdraw: drained: disk swap',
+        causes: ['drained: disk swap'],
+        drained: 'disk swap',
+        protocol: 'vip_announce',
+        protocolState: 'down',
+        sessions: ['upstream: up Established'],
+        changes: { announce: 3, withdraw: 2 },
+      },
     } as unknown as DaemonStatus;
     const m = buildRegistry({
       status: async () => st,
@@ -142,6 +152,10 @@ describe('observability', function () {
       'keepalive_real_server_up{virtual_server="TCP 198.51.100.10:80",real_server="198.51.100.21:80"} 0',
       'keepalive_real_server_seconds_since_change{virtual_server="TCP 198.51.100.10:80",real_server="198.51.100.21:80"} 2.5',
       'keepalive_checks_total 42',
+      'keepalive_bgp_announced 0',
+      'keepalive_bgp_drained 1',
+      'keepalive_bgp_changes_total{change="announce"} 3',
+      'keepalive_bgp_changes_total{change="withdraw"} 2',
     ]) {
       assert.ok(text.includes(line), `missing: ${line}`);
     }
