@@ -13,6 +13,8 @@ export const SLACK_AA = {
   route: 0.25,
   /** keepalive-ts's reconcile round after a change (drain, undrain, a verdict): BIRD toggled within */
   round: 1,
+  /** a director's announcement or withdrawal (a BGP UPDATE) reaches the router's kernel within this */
+  propagate: 0.5,
 };
 
 export interface AaBounds {

@@ -6,7 +6,7 @@
 // through the VIP; with the router reachable (routerHost), the moment its
 // kernel route stops or starts sending to the director is timed too.
 import { sleep } from '../../daemon/core/clock';
-import { AA_REVIVE, aaKillCommand, deriveAaBounds, type AaBounds } from '../bounds-aa';
+import { AA_REVIVE, aaKillCommand, deriveAaBounds, SLACK_AA, type AaBounds } from '../bounds-aa';
 import { toLocal } from '../clock-sync';
 import { until, type Ctx } from '../context';
 import { checkStep, timingStep, type Step } from '../report';
@@ -182,7 +182,8 @@ export async function activeActive(ctx: Ctx): Promise<Step[]> {
     drained,
     'drop',
     tDrain,
-    b.drainWithdraw + b.routerDrop,
+    // a withdrawal is a BGP UPDATE: no detection time, only propagation
+    b.drainWithdraw + SLACK_AA.propagate,
     drained,
   );
   await outageStep(`client outage (drain of ${drained})`, tDrain, 1500, b.planned);
@@ -204,12 +205,9 @@ export async function activeActive(ctx: Ctx): Promise<Step[]> {
     drained,
     'add',
     tAdd,
-    b.addAnnounce + SLACK_ROUTE_S,
+    b.addAnnounce + SLACK_AA.propagate,
     drained,
   );
   await outageStep(`client outage (add of ${drained})`, tAdd, 1500, b.planned);
   return out;
 }
-
-/** an announcement reaches the router's kernel within this after BIRD on the director took it */
-const SLACK_ROUTE_S = 0.5;
