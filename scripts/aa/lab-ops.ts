@@ -245,3 +245,16 @@ export function shares(
   const total = Object.values(delta).reduce((a, b) => a + b, 0);
   return Object.fromEntries(Object.entries(delta).map(([k, v]) => [k, total ? v / total : 0]));
 }
+
+/**
+ * The client's TCP re-hashing on retransmission timeouts (net.core.txrehash,
+ * per namespace). The lab's router shares the client's kernel and its ECMP
+ * takes the socket's hash as the flow's (skb->l4_hash), so with re-hashing a
+ * retransmission may take another director: a real router hashes the
+ * headers and never does. Off for the measurements; returns the value it had.
+ */
+export async function setClientTxRehash(lab: Lab, value: string): Promise<string> {
+  const before = (await labSh(lab, 'cl', 'sysctl -n net.core.txrehash')).trim();
+  await labSh(lab, 'cl', `sysctl -q -w net.core.txrehash=${value}`);
+  return before;
+}

@@ -18,6 +18,7 @@ import {
   uncountFlows,
   portDown,
   setBfd,
+  setClientTxRehash,
   startSurvival,
   waitForRoute,
   watchRoutes,
@@ -124,6 +125,8 @@ export async function runScenario(
 
   const routes = watchRoutes(lab, vip);
   let result: ScenarioResult | undefined;
+  // a flow stays on its director through retransmissions, as behind a real router
+  const txRehash = await setClientTxRehash(lab, '0');
   try {
     const agent = await startSurvival(lab, vip, port, {
       connections: o.connections,
@@ -178,6 +181,7 @@ export async function runScenario(
     };
   } finally {
     routes.stop();
+    await setClientTxRehash(lab, txRehash);
     await uncountFlows(lab, spec);
     // back to every director in the route, whatever happened
     if (scenario.startsWith('kill')) await portDown(lab, victim.name, false);
