@@ -4,6 +4,7 @@
 // connections go to the route's next hops in turn, and a fake clock.
 import type { Clock } from '../../../verify/verify';
 import type { Remote, RunResult, Stream } from '../../../verify/remote';
+import { simulatedClock } from './fake-cluster';
 
 export interface AaBehaviour {
   /** ms from a director going silent to the router dropping it (BFD detection, or the hold time) */
@@ -40,20 +41,13 @@ export class FakeAaCluster implements Remote {
 
   constructor(readonly b: AaBehaviour) {}
 
-  clock: Clock = {
-    now: () => this.now,
-    at: (ms, fn) => {
-      this.advance(Math.max(0, ms - this.now));
-      queueMicrotask(fn);
-      return { cancel: () => {} };
-    },
-  };
+  clock: Clock = simulatedClock(this);
 
   private at(delay: number, fn: () => void) {
     this.timers.push({ at: this.now + delay, fn });
   }
 
-  private advance(ms: number) {
+  advance(ms: number) {
     const end = this.now + ms;
     while (this.now < end) {
       this.now++;
