@@ -13,7 +13,6 @@ import {
   type FailoverStep,
 } from './index';
 import { managedRouter, resolveSsh, type ClusterSpec } from './spec';
-import { ACTIVE_ACTIVE_SKIPPED } from './spec-bgp';
 import { readConfigFile } from './stack-file';
 
 export interface ClusterOutputs {
@@ -70,16 +69,14 @@ export function deployCluster(
     { spec, stack, ssh: access, artifact },
     { ...parent, dependsOn: router ? [pool, router] : [pool] },
   );
-  // the VRRP failover scenarios mean nothing without VRRP; the active-active check replaces them
-  const activeActive = spec.mode === 'active-active';
-  const check =
-    spec.failoverCheck.enabled && !activeActive
-      ? new FailoverCheck(
-          named('failover'),
-          { spec, stack, configHashes: pair.configHashes, realServers: pool.servers, ssh: access },
-          { ...parent, dependsOn: [pair, pool] },
-        )
-      : undefined;
+  // active-active: the verifier runs its own scenario (kill, drain, add a director) instead of VRRP's
+  const check = spec.failoverCheck.enabled
+    ? new FailoverCheck(
+        named('failover'),
+        { spec, stack, configHashes: pair.configHashes, realServers: pool.servers, ssh: access },
+        { ...parent, dependsOn: [pair, pool] },
+      )
+    : undefined;
   return {
     vip: pair.vip,
     master: pair.master,
@@ -89,10 +86,7 @@ export function deployCluster(
     realServers: pool.servers,
     failover: check
       ? pulumi.all([check.verdict, check.steps]).apply(([verdict, steps]) => ({ verdict, steps }))
-      : pulumi.output({
-          verdict: activeActive ? ACTIVE_ACTIVE_SKIPPED : 'skipped',
-          steps: [],
-        }),
+      : pulumi.output({ verdict: 'skipped', steps: [] }),
   };
 }
 

@@ -98,6 +98,11 @@ export function daemonControl(c: ClusterSpec) {
     events: ks ? `${daemonCommand(c)} events --control /run/keepalive-ts.sock` : undefined,
     /** machine-readable status (keepalive-ts only) */
     status: ks ? `${daemonCommand(c)} status --json --control /run/keepalive-ts.sock` : undefined,
+    /** active-active: withdraw the director's VIP route (persisted) and announce it again */
+    drain: ks
+      ? `${daemonCommand(c)} drain --reason verify --control /run/keepalive-ts.sock`
+      : undefined,
+    undrain: ks ? `${daemonCommand(c)} undrain --control /run/keepalive-ts.sock` : undefined,
   };
 }
 

@@ -118,9 +118,6 @@ export const BgpSpec = z
 export type BgpSpec = z.infer<typeof BgpSpec>;
 export type BfdSpec = z.infer<typeof BfdSpec>;
 
-/** The post-deploy verdict while the active-active verification is not there yet (no VRRP to fail over). */
-export const ACTIVE_ACTIVE_SKIPPED = 'skipped: active-active verification is in progress';
-
 /** Schedulers that send a flow to the same real server whichever director gets it. */
 export const CONSISTENT_SCHEDULERS = ['mh'] as const;
 

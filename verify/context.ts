@@ -26,7 +26,7 @@ export type { Clock };
 /** the verifier's timelines are epoch milliseconds: they are compared with each host's clock */
 export const realClock: Clock = wallClock;
 
-export type Scenario = 'preflight' | 'failover' | 'crash' | 'rs';
+export type Scenario = 'preflight' | 'failover' | 'crash' | 'rs' | 'active-active';
 
 export interface VerifyOptions {
   spec: ClusterSpec;
@@ -35,6 +35,8 @@ export interface VerifyOptions {
   clock?: Clock;
   /** host (a name the Remote knows) that runs the client probe; without one, probe steps are skipped */
   probeHost?: string;
+  /** active-active: the upstream router (a name the Remote knows), to time its VIP route changes */
+  routerHost?: string;
   scenarios?: Scenario[];
   /** link down on the master instead of a clean stop */
   hard?: boolean;
@@ -45,8 +47,11 @@ export interface VerifyOptions {
 
 /** One line of `keepalive-ts events` (daemon/control/events.ts). */
 export interface DaemonEventLine {
-  kind: 'instance' | 'real_server';
+  kind: 'instance' | 'real_server' | 'bgp';
   wallTime: number;
+  /** bgp: the VIP route announced (true) or withdrawn, when BIRD accepted the toggle */
+  announced?: boolean;
+  reason?: string;
   realServer?: string;
   up?: boolean;
   to?: string;
@@ -139,6 +144,7 @@ export async function createContext(o: VerifyOptions) {
     hosts.reduce((a, h) => a + (clocks.get(h)?.uncertaintyMs ?? 0), 0);
   for (const h of [...directors, ...spec.realServers.map((r) => r.name)]) await syncClock(h);
   if (o.probeHost) await syncClock(o.probeHost);
+  if (o.routerHost) await syncClock(o.routerHost);
 
   /** keepalive-ts's status on a director (only called when ctl.status exists) */
   const daemonStatus = async (host: string) =>

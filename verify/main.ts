@@ -8,14 +8,14 @@ import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseClusterSpec, resolveSsh, type ClusterSpec } from '../components/spec';
+import { managedRouter, parseClusterSpec, resolveSsh, type ClusterSpec } from '../components/spec';
 import { projectRoot, readConfigFile, readStackSpec } from '../components/stack-file';
 import { SshRemote, type HostEntry } from './remote';
 import { renderSvg, renderTable, skipSteps } from './report';
-import { verify, type Scenario } from './verify';
+import { defaultScenarios, verify, type Scenario } from './verify';
 
 const REPO = projectRoot();
-const SCENARIOS: Scenario[] = ['preflight', 'failover', 'crash', 'rs'];
+const SCENARIOS: Scenario[] = ['preflight', 'failover', 'crash', 'rs', 'active-active'];
 
 export function hostsOf(
   spec: ClusterSpec,
@@ -23,7 +23,13 @@ export function hostsOf(
 ): Record<string, HostEntry> {
   const out: Record<string, HostEntry> = {};
   const probe = spec.failoverCheck.probeHost;
-  for (const h of [...spec.directors, ...spec.realServers, ...(probe ? [probe] : [])])
+  const router = managedRouter(spec);
+  for (const h of [
+    ...spec.directors,
+    ...spec.realServers,
+    ...(probe ? [probe] : []),
+    ...(router ? [router] : []),
+  ])
     out[h.name] = { address: h.ssh, hostKey: hostKeys[h.name] };
   return out;
 }
@@ -57,8 +63,7 @@ async function main() {
     .option('--hard', 'take the master’s links down instead of stopping its daemon')
     .option(
       '--scenarios <list>',
-      `comma-separated: ${SCENARIOS.join(',')}`,
-      'preflight,failover,rs',
+      `comma-separated: ${SCENARIOS.join(',')} (default: preflight,failover,rs; active-active for mode: active-active)`,
     )
     .option('--no-probe', 'run without the client probe host')
     .option('--out <dir>', 'where report.json and timeline.svg go (default .verify/<stack>)')
@@ -80,7 +85,7 @@ async function main() {
     stack: string;
     json?: boolean;
     hard?: boolean;
-    scenarios: string;
+    scenarios?: string;
     probe: boolean;
     out?: string;
     netns?: string;
@@ -102,11 +107,12 @@ async function main() {
     process.exit(r.status ?? 2);
   }
 
-  const scenarios = o.scenarios.split(',').map((s) => s.trim()) as Scenario[];
+  const { spec, ssh } = o.specStdin ? fromStdin() : fromStackFile(o.stack, o.stacksDir);
+  const named = o.scenarios ?? defaultScenarios(spec.mode).join(',');
+  const scenarios = named.split(',').map((s) => s.trim()) as Scenario[];
   const unknown = scenarios.filter((s) => !SCENARIOS.includes(s));
   if (unknown.length)
     throw new Error(`--scenarios: unknown ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
-  const { spec, ssh } = o.specStdin ? fromStdin() : fromStackFile(o.stack, o.stacksDir);
   const remote = new SshRemote(hostsOf(spec, ssh.hostKeys), {
     user: ssh.user,
     port: ssh.port,
@@ -118,6 +124,7 @@ async function main() {
       stack: o.stack,
       remote,
       probeHost: o.probe ? spec.failoverCheck.probeHost?.name : undefined,
+      routerHost: managedRouter(spec)?.name,
       scenarios,
       hard: o.hard ?? spec.failoverCheck.hard,
       probeSeconds: spec.failoverCheck.probeSeconds,

@@ -80,6 +80,8 @@ export async function startHost(
   dir: string,
   clientKey: string,
   record: (hs: HostState) => void,
+  /** serve with the line-echo service (scripts/aa/echo-service.ts) instead of busybox httpd */
+  echo = false,
 ): Promise<void> {
   for (const tag of ['etc', ...(h.privateRoot ? ['usr', 'var'] : [])])
     for (const part of ['upper', 'work'])
@@ -112,7 +114,7 @@ export async function startHost(
     const www = path.join(dir, 'www');
     await mkdir(www, { recursive: true });
     await writeFile(path.join(www, 'index.html'), `${h.name}\n`);
-    hs.http = spawnHttp(dir, holder);
+    hs.http = spawnHttp(dir, holder, echo ? h.name : undefined);
   }
 }
 
@@ -131,14 +133,20 @@ export function spawnSshd(dir: string, holder: number): number {
   return pid;
 }
 
-/** A real server's HTTP service (busybox httpd serving `<dir>/www`); returns its PID. */
-export function spawnHttp(dir: string, holder: number): number {
+/**
+ * A real server's HTTP service on port 80; returns its PID. busybox httpd
+ * serving `<dir>/www`, or with `echoName` the line-echo service that also
+ * answers HTTP GET (long-lived connections for the active-active lab's
+ * survival measurement: busybox closes every connection).
+ */
+export function spawnHttp(dir: string, holder: number, echoName?: string): number {
   const [bin, ...args] = enter(holder);
-  return startDetached(bin, [
-    ...args,
-    ...['busybox', 'httpd', '-f', '-p', '80', '-h', path.join(dir, 'www')],
-  ]);
+  const server = echoName
+    ? [process.execPath, ECHO_SERVICE, '--port', '80', '--name', echoName]
+    : ['busybox', 'httpd', '-f', '-p', '80', '-h', path.join(dir, 'www')];
+  return startDetached(bin, [...args, ...server]);
 }
+const ECHO_SERVICE = path.join(__dirname, '../aa/echo-service.js');
 
 /** Is something listening on TCP `port` inside the host's namespace? */
 export async function listening(h: LabHost, port: number): Promise<boolean> {

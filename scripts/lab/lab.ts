@@ -58,6 +58,11 @@ export class Lab {
     return this.options.mode === 'active-active' ? 'lab-aa' : 'lab';
   }
 
+  /** active-active: real servers run the line-echo service (long-lived connections) on port 80 */
+  get echoService(): boolean {
+    return this.options.mode === 'active-active';
+  }
+
   get statePath() {
     return path.join(this.dir, 'state.json');
   }
@@ -101,7 +106,13 @@ export class Lab {
       await keygen('lab-client', this.clientKey);
       await Promise.all(
         this.topo.hosts.map((h) =>
-          startHost(h, this.hostDir(h.name), this.clientKey, (hs) => (state.hosts[h.name] = hs)),
+          startHost(
+            h,
+            this.hostDir(h.name),
+            this.clientKey,
+            (hs) => (state.hosts[h.name] = hs),
+            this.echoService,
+          ),
         ),
       );
       await save();
@@ -151,7 +162,7 @@ export class Lab {
       await waitFor(`http on ${name} to stop`, () => !isAlive(hs.http!), 5000);
       delete hs.http;
     } else if (on) {
-      hs.http = spawnHttp(this.hostDir(name), hs.holder);
+      hs.http = spawnHttp(this.hostDir(name), hs.holder, this.echoService ? name : undefined);
       await waitFor(`http on ${name}`, () => listening(h, 80), 5000);
     }
     await writeState(this.statePath, st);

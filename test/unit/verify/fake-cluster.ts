@@ -22,6 +22,18 @@ export interface Behaviour {
   firstServerUnused?: boolean;
 }
 
+/** A clock on simulated time: a wait moves `sim`'s time to its deadline (firing what is due). */
+export function simulatedClock(sim: { now: number; advance(ms: number): void }): Clock {
+  return {
+    now: () => sim.now,
+    at: (ms, fn) => {
+      sim.advance(Math.max(0, ms - sim.now));
+      queueMicrotask(fn);
+      return { cancel: () => {} };
+    },
+  };
+}
+
 export class FakeCluster implements Remote {
   now = 1_000_000;
   private timers: { at: number; fn: () => void }[] = [];
@@ -59,14 +71,7 @@ export class FakeCluster implements Remote {
   }
 
   /** the verifier only waits (sleeps): a wait moves simulated time to its deadline */
-  clock: Clock = {
-    now: () => this.now,
-    at: (ms, fn) => {
-      this.advance(Math.max(0, ms - this.now));
-      queueMicrotask(fn);
-      return { cancel: () => {} };
-    },
-  };
+  clock: Clock = simulatedClock(this);
 
   /** a host's own clock */
   hostNow(host: string) {
