@@ -1,8 +1,8 @@
 // The nftables dataplane, rendered as `nft -f` transactions (pure), so a
 // change is atomic: packets see the old or the new ruleset, never none.
-//   DR:  netdev ingress on the VIP's interface; only the VIP holder forwards
-//        (`fib daddr type local`); the destination is picked by a Maglev table
-//        indexed by a per-flow hash (source address and port; see
+//   DR:  netdev ingress on the VIP's interface; only the VIP holder forwards,
+//        and only frames sent to its own MAC (FOR_US); the destination is
+//        picked by a Maglev table indexed by a per-flow hash (source address and port; see
 //        nft-pick.ts for persistence, sh / mh and their flags) and `fwd`
 //        rewrites the MAC, not the IP.
 //   NAT: ip nat prerouting `dnat` by the same table, plus masquerade so
@@ -27,6 +27,15 @@
 // and the change is a delta of map elements (renderNftDelta), not a new ruleset.
 import { flowKey, pickTable } from './nft-pick';
 import type { Service } from './types';
+
+/**
+ * A DR packet this director may forward: addressed to its MAC (the kernel's
+ * stack drops other hosts' frames, and IPVS never sees them; netdev ingress
+ * does: a switch flooding an unknown MAC, such as a dead director's, would
+ * make every director forward it) and to a VIP it holds (only the VRRP master,
+ * or every director in active-active).
+ */
+const FOR_US = 'meta pkttype host fib daddr type local';
 
 export const DR_TABLE = 'keepalive_ts';
 /**
@@ -134,10 +143,9 @@ export function renderNft(services: readonly Service[]): Rendered {
       // DR sees every packet: only a TCP SYN starts a flow, later packets go on to the server
       const fresh = proto === 'tcp' ? ' tcp flags & (syn | ack) == syn' : '';
       for (const match of matches) {
-        if (dead)
-          rules.push(`    ${match}${fresh} fib daddr type local ${dead} drop comment "${s.id}"`);
+        if (dead) rules.push(`    ${match}${fresh} ${FOR_US} ${dead} drop comment "${s.id}"`);
         rules.push(
-          `    ${match} fib daddr type local fwd ${ip} to ${pick} mod ${m}${seed} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
+          `    ${match} ${FOR_US} fwd ${ip} to ${pick} mod ${m}${seed} map @${name} device "${s.egress ?? ingress}" comment "${s.id}"`,
         );
       }
       drChains.set(ingress, rules);

@@ -126,7 +126,7 @@ describe('virtual_server_group and fwmark on nftables (lab)', function () {
     const rules = (await lab.exec('d1', ['nft', 'list', 'table', 'netdev', 'keepalive_ts'])).stdout;
     assert.match(
       rules,
-      /ip daddr 198\.51\.100\.40-198\.51\.100\.41 tcp dport 80 fib daddr type local fwd/,
+      /ip daddr 198\.51\.100\.40-198\.51\.100\.41 tcp dport 80 meta pkttype host fib daddr type local fwd/,
     );
     assert.equal(rules.match(/fwd ip to/g)?.length, 1, rules);
     assert.equal(rules.match(/map m_/g)?.length, 1, rules);

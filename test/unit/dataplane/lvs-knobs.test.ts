@@ -127,7 +127,7 @@ describe('LVS knobs: scheduler flags', () => {
     const dr = renderNft([svc({ destinations: inhibited })]).text;
     assert.match(
       dr,
-      /tcp dport 80 tcp flags & \(syn \| ack\) == syn fib daddr type local jhash ip saddr mod 251 seed 0x6b617473 \{ [\d, ]+ \} drop comment/,
+      /tcp dport 80 tcp flags & \(syn \| ack\) == syn meta pkttype host fib daddr type local jhash ip saddr mod 251 seed 0x6b617473 \{ [\d, ]+ \} drop comment/,
     );
     const nat = renderNft([
       svc({ method: 'NAT', destinations: inhibited.map((d) => ({ ...d, method: 'NAT' })) }),

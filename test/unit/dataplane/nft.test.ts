@@ -27,7 +27,7 @@ describe('nftables rendering', () => {
     assert.match(r.text, /^add table netdev keepalive_ts\ndelete table netdev keepalive_ts\n/);
     assert.match(
       r.text,
-      /ip daddr 198\.51\.100\.10 tcp dport 80 fib daddr type local fwd ip to jhash ip saddr \. tcp sport mod 251 seed 0x6b617473 map @m_TCP_198_51_100_10_80 device "lan0" comment "TCP 198\.51\.100\.10:80"/,
+      /ip daddr 198\.51\.100\.10 tcp dport 80 meta pkttype host fib daddr type local fwd ip to jhash ip saddr \. tcp sport mod 251 seed 0x6b617473 map @m_TCP_198_51_100_10_80 device "lan0" comment "TCP 198\.51\.100\.10:80"/,
     );
     // typeof numgen, not typeof jhash: nft 1.0.6 segfaults listing the latter
     assert.match(
@@ -87,7 +87,7 @@ describe('nftables rendering', () => {
 
   it('ops: DR picks per packet (numgen inc, no seed); with NAT it is refused (conntrack binds the flow)', () => {
     const r = renderNft([svc({ protocol: 'UDP', onePacket: true })]);
-    assert.match(r.text, /udp dport 80 fib daddr type local fwd ip to numgen inc mod 251 map @m_/);
+    assert.match(r.text, /udp dport 80 meta pkttype host fib daddr type local fwd ip to numgen inc mod 251 map @m_/);
     const nat = renderNft([
       svc({
         onePacket: true,
@@ -106,7 +106,7 @@ describe('nftables rendering', () => {
     assert.deepEqual(r.skipped, []);
     assert.match(
       r.text,
-      /\n {4}meta mark 7 meta l4proto \{ tcp, udp, sctp \} fib daddr type local fwd ip to jhash ip saddr \. th sport mod 251 seed 0x6b617473 map @m_FWM_7 device "lan0" comment "FWM 7"\n/,
+      /\n {4}meta mark 7 meta l4proto \{ tcp, udp, sctp \} meta pkttype host fib daddr type local fwd ip to jhash ip saddr \. th sport mod 251 seed 0x6b617473 map @m_FWM_7 device "lan0" comment "FWM 7"\n/,
     );
     assert.doesNotMatch(r.text, /ip daddr 198/);
   });

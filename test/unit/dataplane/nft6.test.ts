@@ -34,7 +34,7 @@ describe('nftables renderer: IPv6 and TUN', () => {
     assert.match(r.text, /typeof numgen inc mod 251 : ip6 daddr\n/);
     assert.match(
       r.text,
-      /ip6 daddr 2001:db8:0:1::10 tcp dport 80 fib daddr type local fwd ip6 to jhash ip6 saddr \. tcp sport mod 251 seed 0x6b617473 map @m_TCP_v6 device "lan0"/,
+      /ip6 daddr 2001:db8:0:1::10 tcp dport 80 meta pkttype host fib daddr type local fwd ip6 to jhash ip6 saddr \. tcp sport mod 251 seed 0x6b617473 map @m_TCP_v6 device "lan0"/,
     );
     assert.deepEqual(new Set(r.maps[0].slots), new Set(RS));
   });
