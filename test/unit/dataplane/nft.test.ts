@@ -87,7 +87,10 @@ describe('nftables rendering', () => {
 
   it('ops: DR picks per packet (numgen inc, no seed); with NAT it is refused (conntrack binds the flow)', () => {
     const r = renderNft([svc({ protocol: 'UDP', onePacket: true })]);
-    assert.match(r.text, /udp dport 80 meta pkttype host fib daddr type local fwd ip to numgen inc mod 251 map @m_/);
+    assert.match(
+      r.text,
+      /udp dport 80 meta pkttype host fib daddr type local fwd ip to numgen inc mod 251 map @m_/,
+    );
     const nat = renderNft([
       svc({
         onePacket: true,
