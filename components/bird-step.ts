@@ -29,8 +29,41 @@ export interface BirdPaths {
 /** The pid file of a BIRD the suite starts itself (no systemd, or non-Debian paths). */
 export const birdPidFile = (socket: string) => `${path.posix.dirname(socket)}/bird.pid`;
 
-/** The create and delete scripts of the BIRD step on `host`. */
-export function birdScripts(host: string, conf: HostFile, socket: string, dirs: HostDirs = DIRS) {
+/** systemd drop-in giving keepalive-ts BIRD's socket group (directors, under systemd). */
+export const BIRD_GROUP_DROPIN = '/etc/systemd/system/keepalive-ts.service.d/10-bird-control.conf';
+
+/**
+ * Debian's BIRD makes its control socket bird:bird 0660, and keepalive-ts's
+ * unit keeps no CAP_DAC_OVERRIDE, so root alone cannot connect: a drop-in adds
+ * the socket's group (whatever it is) to the daemon. Written only when it
+ * changes; a running daemon is restarted then (groups are fixed at exec).
+ */
+export function daemonSocketGroup(socket: string, dropIn = BIRD_GROUP_DROPIN) {
+  const d = q(dropIn);
+  return {
+    create: [
+      `g=$(stat -c %G ${q(socket)} 2>/dev/null || echo root)`,
+      'if [ "$g" != root ]; then',
+      `  want=$(printf '[Service]\\n# BIRD control socket (%s): its group may connect\\nSupplementaryGroups=%s\\n' ${q(socket)} "$g")`,
+      `  if [ "$(cat ${d} 2>/dev/null)" != "$want" ]; then`,
+      `    mkdir -p ${q(path.posix.dirname(dropIn))} && printf '%s\\n' "$want" > ${d}`,
+      '    systemctl daemon-reload && systemctl try-restart keepalive-ts',
+      '  fi',
+      'fi',
+    ].join('\n'),
+    delete: `if [ -f ${d} ]; then rm -f ${d}; rmdir ${q(path.posix.dirname(dropIn))} 2>/dev/null; systemctl daemon-reload; fi`,
+  };
+}
+
+/** The create and delete scripts of the BIRD step on `host` (`director`: keepalive-ts talks to it). */
+export function birdScripts(
+  host: string,
+  conf: HostFile,
+  socket: string,
+  dirs: HostDirs = DIRS,
+  director = false,
+) {
+  const access = director ? daemonSocketGroup(socket) : undefined;
   const file = q(conf.path);
   const fresh = q(conf.path + '.new');
   const sock = q(socket);
@@ -72,6 +105,7 @@ export function birdScripts(host: string, conf: HostFile, socket: string, dirs: 
     `  bird -c ${file} -s ${sock} -P ${pidfile} ${closeLockFd}`,
     'fi',
     `i=0; until ${up}; do [ $i -lt 100 ] || { echo "${host}: BIRD not answering on ${socket} within 10 s" >&2; exit 1; }; sleep 0.1; i=$((i+1)); done`,
+    ...(access ? [`if ${HAS_SYSTEMD}; then`, access.create, 'fi'] : []),
   ].join('\n');
   const restoreConf = [
     `if [ -f ${rec('conf-before')} ]; then mv ${rec('conf-before')} ${file}; elif [ -f ${rec('conf-absent')} ]; then rm -f ${file}; fi`,
@@ -90,6 +124,7 @@ export function birdScripts(host: string, conf: HostFile, socket: string, dirs: 
     ...restoreConf.map((l) => `  ${l}`),
     'fi',
     `rm -f ${rec('was-running')} ${rec('conf-absent')} ${rec('recorded')}`,
+    ...(access ? [`if ${HAS_SYSTEMD}; then ${access.delete}; fi`] : []),
     removeIfOurs(BIRD_PACKAGE, dirs),
   ].join('\n');
   return { create, delete: del };
@@ -101,12 +136,13 @@ export function birdStep(
   conf: HostFile,
   socket: string,
   after: Step['after'] = [],
+  director = false,
 ): Step {
   return {
     kind: 'bird',
     host: h.name,
     ssh: h.ssh,
-    ...birdScripts(h.name, conf, socket),
+    ...birdScripts(h.name, conf, socket, DIRS, director),
     stdin: conf.content,
     after,
     hash: sha256(conf.content),
@@ -135,6 +171,7 @@ export function directorBirdSteps(c: ClusterSpec, stack: string): Map<string, St
   const bgp = renderBgp(c, stack);
   const out = new Map<string, Step>();
   if (!bgp || !c.bgp) return out;
-  for (const d of bgp.directors) out.set(d.name, birdStep(d, d.bird, c.bgp.controlSocket));
+  for (const d of bgp.directors)
+    out.set(d.name, birdStep(d, d.bird, c.bgp.controlSocket, [], true));
   return out;
 }

@@ -37,7 +37,18 @@ export class BirdControl {
         this.fail(e as Error);
       }
     });
-    socket.on('error', (e) => this.fail(new BirdError(`BIRD control socket: ${e.message}`)));
+    socket.on('error', (e: NodeJS.ErrnoException) =>
+      this.fail(
+        new BirdError(
+          `BIRD control socket: ${e.message}${
+            // Debian's BIRD makes it bird:bird 0660, and a systemd unit may keep no CAP_DAC_OVERRIDE
+            e.code === 'EACCES'
+              ? " (the socket is its group's only: run keepalive-ts with BIRD's group, e.g. systemd's SupplementaryGroups=bird, which the suite's drop-in sets)"
+              : ''
+          }`,
+        ),
+      ),
+    );
     socket.on('close', () => this.fail(new BirdError('BIRD closed the control socket')));
   }
 

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { birdPidFile, birdScripts } from '../../../components/bird-step';
+import { birdPidFile, birdScripts, daemonSocketGroup } from '../../../components/bird-step';
 import type { HostDirs } from '../../../components/package-step';
 
 const STANDINS: Record<string, string> = {
@@ -131,5 +131,57 @@ describe('BIRD step (installs, checks, starts or reconfigures; delete restores)'
     assert.equal(readFileSync(conf, 'utf8'), 'router id 10.0.0.1;\n');
     assert.ok(!existsSync(`${conf}.new`));
     assert.ok(!running());
+  });
+});
+
+describe("keepalive-ts gets BIRD's socket group (systemd drop-in)", () => {
+  let dir: string;
+  let socket: string;
+  let dropIn: string;
+  let env: NodeJS.ProcessEnv;
+  const calls = () => {
+    const f = path.join(dir, 'calls');
+    return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n') : [];
+  };
+  const run = (script: string) => {
+    const r = spawnSync('sh', ['-eu', '-c', script], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, r.stderr);
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kts-bird-group-'));
+    mkdirSync(path.join(dir, 'bin'));
+    writeFileSync(path.join(dir, 'bin', 'systemctl'), '#!/bin/sh\necho "$*" >> "$CALLS"\n', {
+      mode: 0o755,
+    });
+    socket = path.join(dir, 'bird.ctl');
+    writeFileSync(socket, '');
+    dropIn = path.join(dir, 'keepalive-ts.service.d', '10-bird-control.conf');
+    env = {
+      ...process.env,
+      PATH: `${dir}/bin:${process.env.PATH}`,
+      CALLS: path.join(dir, 'calls'),
+    };
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("a group-owned socket (Debian's bird:bird 0660): the drop-in names that group, the daemon restarts once", () => {
+    spawnSync('chgrp', ['nogroup', socket]);
+    const s = daemonSocketGroup(socket, dropIn);
+    run(s.create);
+    assert.match(readFileSync(dropIn, 'utf8'), /^\[Service\]\n#.*\nSupplementaryGroups=nogroup\n$/);
+    assert.deepEqual(calls(), ['daemon-reload', 'try-restart keepalive-ts']);
+    run(s.create); // unchanged: no reload, no restart
+    assert.equal(calls().length, 2);
+    run(s.delete);
+    assert.ok(!existsSync(dropIn) && !existsSync(path.dirname(dropIn)));
+    assert.deepEqual(calls().slice(2), ['daemon-reload']);
+  });
+
+  it('a root-owned socket (BIRD started by the suite as root): no drop-in, nothing restarted', () => {
+    spawnSync('chgrp', ['root', socket]);
+    run(daemonSocketGroup(socket, dropIn).create);
+    assert.ok(!existsSync(dropIn));
+    assert.deepEqual(calls(), []);
   });
 });
