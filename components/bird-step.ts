@@ -29,41 +29,48 @@ export interface BirdPaths {
 /** The pid file of a BIRD the suite starts itself (no systemd, or non-Debian paths). */
 export const birdPidFile = (socket: string) => `${path.posix.dirname(socket)}/bird.pid`;
 
-/** systemd drop-in giving keepalive-ts BIRD's socket group (directors, under systemd). */
-export const BIRD_GROUP_DROPIN = '/etc/systemd/system/keepalive-ts.service.d/10-bird-control.conf';
+/** systemd drop-in of keepalive-ts on an active-active director. */
+export const BIRD_DROPIN = '/etc/systemd/system/keepalive-ts.service.d/10-bgp.conf';
 
 /**
- * Debian's BIRD makes its control socket bird:bird 0660, and keepalive-ts's
- * unit keeps no CAP_DAC_OVERRIDE, so root alone cannot connect: a drop-in adds
- * the socket's group (whatever it is) to the daemon. Written only when it
- * changes; a running daemon is restarted then (groups are fixed at exec).
+ * What keepalive-ts's unit needs on an active-active director, as a drop-in:
+ * - BIRD's socket group: Debian's BIRD makes bird.ctl bird:bird 0660 and the
+ *   unit keeps no CAP_DAC_OVERRIDE, so root alone cannot connect;
+ * - the VIP withdrawn whenever the daemon is gone (crash, kill, stop): BIRD
+ *   would otherwise go on announcing for a director nobody checks. A
+ *   restarted daemon announces again once it can serve.
+ * Written only when it changes; a running daemon is restarted then (groups
+ * are fixed at exec).
  */
-export function daemonSocketGroup(socket: string, dropIn = BIRD_GROUP_DROPIN) {
+export function daemonDropIn(socket: string, protocol: string, dropIn = BIRD_DROPIN) {
   const d = q(dropIn);
   return {
     create: [
       `g=$(stat -c %G ${q(socket)} 2>/dev/null || echo root)`,
-      'if [ "$g" != root ]; then',
-      `  want=$(printf '[Service]\\n# BIRD control socket (%s): its group may connect\\nSupplementaryGroups=%s\\n' ${q(socket)} "$g")`,
-      `  if [ "$(cat ${d} 2>/dev/null)" != "$want" ]; then`,
-      `    mkdir -p ${q(path.posix.dirname(dropIn))} && printf '%s\\n' "$want" > ${d}`,
-      '    systemctl daemon-reload && systemctl try-restart keepalive-ts',
-      '  fi',
+      'groups=; if [ "$g" != root ]; then groups="SupplementaryGroups=$g"; fi',
+      'birdc=$(command -v birdc || echo /usr/sbin/birdc)',
+      `want=$(printf '[Service]\\n# BIRD control socket %s: its group may connect\\n%s\\n# the daemon gone: withdraw the VIP\\nExecStopPost=-%s -s %s disable %s\\n' ${q(socket)} "$groups" "$birdc" ${q(socket)} ${q(protocol)})`,
+      `if [ "$(cat ${d} 2>/dev/null)" != "$want" ]; then`,
+      `  mkdir -p ${q(path.posix.dirname(dropIn))} && printf '%s\\n' "$want" > ${d}`,
+      '  systemctl daemon-reload && systemctl try-restart keepalive-ts',
       'fi',
     ].join('\n'),
     delete: `if [ -f ${d} ]; then rm -f ${d}; rmdir ${q(path.posix.dirname(dropIn))} 2>/dev/null; systemctl daemon-reload; fi`,
   };
 }
 
-/** The create and delete scripts of the BIRD step on `host` (`director`: keepalive-ts talks to it). */
+/**
+ * The create and delete scripts of the BIRD step on `host`; `director`: the
+ * protocol keepalive-ts toggles there (its unit gets daemonDropIn).
+ */
 export function birdScripts(
   host: string,
   conf: HostFile,
   socket: string,
   dirs: HostDirs = DIRS,
-  director = false,
+  director?: { protocol: string },
 ) {
-  const access = director ? daemonSocketGroup(socket) : undefined;
+  const access = director ? daemonDropIn(socket, director.protocol) : undefined;
   const file = q(conf.path);
   const fresh = q(conf.path + '.new');
   const sock = q(socket);
@@ -136,7 +143,7 @@ export function birdStep(
   conf: HostFile,
   socket: string,
   after: Step['after'] = [],
-  director = false,
+  director?: { protocol: string },
 ): Step {
   return {
     kind: 'bird',
@@ -172,6 +179,9 @@ export function directorBirdSteps(c: ClusterSpec, stack: string): Map<string, St
   const out = new Map<string, Step>();
   if (!bgp || !c.bgp) return out;
   for (const d of bgp.directors)
-    out.set(d.name, birdStep(d, d.bird, c.bgp.controlSocket, [], true));
+    out.set(
+      d.name,
+      birdStep(d, d.bird, c.bgp.controlSocket, [], { protocol: c.bgp.announceProtocol }),
+    );
   return out;
 }

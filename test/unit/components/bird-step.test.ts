@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { birdPidFile, birdScripts, daemonSocketGroup } from '../../../components/bird-step';
+import { birdPidFile, birdScripts, daemonDropIn } from '../../../components/bird-step';
 import type { HostDirs } from '../../../components/package-step';
 
 const STANDINS: Record<string, string> = {
@@ -134,7 +134,7 @@ describe('BIRD step (installs, checks, starts or reconfigures; delete restores)'
   });
 });
 
-describe("keepalive-ts gets BIRD's socket group (systemd drop-in)", () => {
+describe("keepalive-ts's drop-in on a director: BIRD's socket group, withdraw when the daemon is gone", () => {
   let dir: string;
   let socket: string;
   let dropIn: string;
@@ -147,16 +147,18 @@ describe("keepalive-ts gets BIRD's socket group (systemd drop-in)", () => {
     const r = spawnSync('sh', ['-eu', '-c', script], { encoding: 'utf8', env });
     assert.equal(r.status, 0, r.stderr);
   };
+  const unit = () => readFileSync(dropIn, 'utf8');
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'kts-bird-group-'));
+    dir = mkdtempSync(path.join(tmpdir(), 'kts-bird-dropin-'));
     mkdirSync(path.join(dir, 'bin'));
-    writeFileSync(path.join(dir, 'bin', 'systemctl'), '#!/bin/sh\necho "$*" >> "$CALLS"\n', {
-      mode: 0o755,
-    });
+    const standIn = (name: string, body: string) =>
+      writeFileSync(path.join(dir, 'bin', name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    standIn('systemctl', 'echo "$*" >> "$CALLS"');
+    standIn('birdc', 'exit 0');
     socket = path.join(dir, 'bird.ctl');
     writeFileSync(socket, '');
-    dropIn = path.join(dir, 'keepalive-ts.service.d', '10-bird-control.conf');
+    dropIn = path.join(dir, 'keepalive-ts.service.d', '10-bgp.conf');
     env = {
       ...process.env,
       PATH: `${dir}/bin:${process.env.PATH}`,
@@ -165,11 +167,16 @@ describe("keepalive-ts gets BIRD's socket group (systemd drop-in)", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("a group-owned socket (Debian's bird:bird 0660): the drop-in names that group, the daemon restarts once", () => {
+  it("a group-owned socket (Debian's bird:bird 0660): the group, the withdrawal, one restart", () => {
     spawnSync('chgrp', ['nogroup', socket]);
-    const s = daemonSocketGroup(socket, dropIn);
+    const s = daemonDropIn(socket, 'vip_announce', dropIn);
     run(s.create);
-    assert.match(readFileSync(dropIn, 'utf8'), /^\[Service\]\n#.*\nSupplementaryGroups=nogroup\n$/);
+    assert.match(unit(), /^\[Service\]\n/);
+    assert.match(unit(), /\nSupplementaryGroups=nogroup\n/);
+    assert.ok(
+      unit().includes(`\nExecStopPost=-${dir}/bin/birdc -s ${socket} disable vip_announce\n`),
+      unit(),
+    );
     assert.deepEqual(calls(), ['daemon-reload', 'try-restart keepalive-ts']);
     run(s.create); // unchanged: no reload, no restart
     assert.equal(calls().length, 2);
@@ -178,10 +185,10 @@ describe("keepalive-ts gets BIRD's socket group (systemd drop-in)", () => {
     assert.deepEqual(calls().slice(2), ['daemon-reload']);
   });
 
-  it('a root-owned socket (BIRD started by the suite as root): no drop-in, nothing restarted', () => {
+  it('a root-owned socket (BIRD started as root): no group, still the withdrawal', () => {
     spawnSync('chgrp', ['root', socket]);
-    run(daemonSocketGroup(socket, dropIn).create);
-    assert.ok(!existsSync(dropIn));
-    assert.deepEqual(calls(), []);
+    run(daemonDropIn(socket, 'vip_announce', dropIn).create);
+    assert.doesNotMatch(unit(), /SupplementaryGroups/);
+    assert.match(unit(), /\nExecStopPost=-\S+ -s \S+ disable vip_announce\n/);
   });
 });
