@@ -4,7 +4,7 @@
 // connections go to the route's next hops in turn, and a fake clock.
 import type { Clock } from '../../../verify/verify';
 import type { Remote, RunResult, Stream } from '../../../verify/remote';
-import { simulatedClock } from './fake-cluster';
+import { SimTimers, simulatedClock } from './fake-cluster';
 
 export interface AaBehaviour {
   /** ms from a director going silent to the router dropping it (BFD detection, or the hold time) */
@@ -29,7 +29,7 @@ const ADDR: Record<string, string> = {
 
 export class FakeAaCluster implements Remote {
   now = 2_000_000;
-  private timers: { at: number; fn: () => void }[] = [];
+  private readonly timers = new SimTimers();
   /** directors in the router's route, in order */
   route = ['d1', 'd2', 'd3'];
   silent = new Set<string>();
@@ -44,17 +44,14 @@ export class FakeAaCluster implements Remote {
   clock: Clock = simulatedClock(this);
 
   private at(delay: number, fn: () => void) {
-    this.timers.push({ at: this.now + delay, fn });
+    this.timers.add(this.now + delay, fn);
   }
 
   advance(ms: number) {
     const end = this.now + ms;
     while (this.now < end) {
       this.now++;
-      for (const t of this.timers.filter((x) => x.at <= this.now)) {
-        this.timers.splice(this.timers.indexOf(t), 1);
-        t.fn();
-      }
+      this.timers.fireDue(this.now);
       const p = this.probe;
       if (p && !p.stopped && this.now >= p.next) {
         p.next += p.interval;

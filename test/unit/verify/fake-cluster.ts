@@ -34,9 +34,23 @@ export function simulatedClock(sim: { now: number; advance(ms: number): void }):
   };
 }
 
+/** Timers on simulated time: the fakes' `at` and the firing of what is due at a millisecond. */
+export class SimTimers {
+  private list: { at: number; fn: () => void }[] = [];
+  add(at: number, fn: () => void) {
+    this.list.push({ at, fn });
+  }
+  fireDue(now: number) {
+    for (const t of this.list.filter((x) => x.at <= now)) {
+      this.list.splice(this.list.indexOf(t), 1);
+      t.fn();
+    }
+  }
+}
+
 export class FakeCluster implements Remote {
   now = 1_000_000;
-  private timers: { at: number; fn: () => void }[] = [];
+  private readonly timers = new SimTimers();
   holders = new Set<string>();
   running = new Set<string>();
   rsFailed = new Set<string>();
@@ -85,7 +99,7 @@ export class FakeCluster implements Remote {
   }
 
   at(delay: number, fn: () => void) {
-    this.timers.push({ at: this.now + delay, fn });
+    this.timers.add(this.now + delay, fn);
   }
 
   /** Move time forward 1 ms at a time, firing timers and probe attempts. */
@@ -93,10 +107,7 @@ export class FakeCluster implements Remote {
     const end = this.now + ms;
     while (this.now < end) {
       this.now++;
-      for (const t of this.timers.filter((x) => x.at <= this.now)) {
-        this.timers.splice(this.timers.indexOf(t), 1);
-        t.fn();
-      }
+      this.timers.fireDue(this.now);
       for (const p of this.probes) {
         if (p.stopped || this.now < p.next || (p.count && p.sent >= p.count)) continue;
         p.sent++;
