@@ -48,16 +48,13 @@ export class FakeAaCluster implements Remote {
   }
 
   advance(ms: number) {
-    const end = this.now + ms;
-    while (this.now < end) {
-      this.now++;
-      this.timers.fireDue(this.now);
+    this.timers.advance(this, ms, () => {
       const p = this.probe;
       if (p && !p.stopped && this.now >= p.next) {
         p.next += p.interval;
         p.onLine(`${this.now} ${this.serves() ? 1 : 0}`);
       }
-    }
+    });
   }
 
   /** a new connection works unless the router sends it to a silent (or stopped) director */

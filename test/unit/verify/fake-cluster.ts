@@ -40,10 +40,16 @@ export class SimTimers {
   add(at: number, fn: () => void) {
     this.list.push({ at, fn });
   }
-  fireDue(now: number) {
-    for (const t of this.list.filter((x) => x.at <= now)) {
-      this.list.splice(this.list.indexOf(t), 1);
-      t.fn();
+  /** Move `sim`'s time forward 1 ms at a time: what is due fires, then `each`. */
+  advance(sim: { now: number }, ms: number, each: () => void) {
+    const end = sim.now + ms;
+    while (sim.now < end) {
+      sim.now++;
+      for (const t of this.list.filter((x) => x.at <= sim.now)) {
+        this.list.splice(this.list.indexOf(t), 1);
+        t.fn();
+      }
+      each();
     }
   }
 }
@@ -104,17 +110,14 @@ export class FakeCluster implements Remote {
 
   /** Move time forward 1 ms at a time, firing timers and probe attempts. */
   advance(ms: number) {
-    const end = this.now + ms;
-    while (this.now < end) {
-      this.now++;
-      this.timers.fireDue(this.now);
+    this.timers.advance(this, ms, () => {
       for (const p of this.probes) {
         if (p.stopped || this.now < p.next || (p.count && p.sent >= p.count)) continue;
         p.sent++;
         p.next += p.interval;
         p.onLine(`${this.hostNow('cl')} ${this.serves() ? 1 : 0}`);
       }
-    }
+    });
   }
 
   /** a new connection succeeds when one director holds the VIP and the chosen real server is healthy */
