@@ -165,49 +165,45 @@ export async function activeActive(ctx: Ctx): Promise<Step[]> {
   if (!ctl.drain || !ctl.undrain)
     return [...out, checkStep('drain and add', false, 'the daemon has no drain control')];
   cleanups.push(() => remote.run(drained, ctl.undrain!));
-  mark(`drain of ${drained}`);
-  const tDrain = await runTimed(drained, ctl.drain);
-  const withdrawn = await bgpEvent(drained, false, tDrain, b.drainWithdraw);
-  out.push(
-    timingStep(
-      `drain: ${drained} withdraws the VIP`,
-      withdrawn && withdrawn - tDrain,
-      b.drainWithdraw,
-      `from the drain command to BIRD accepting the withdrawal (${drained}'s event stream)`,
-      unc(drained),
-    ),
-  );
-  await routerStep(
-    `router stops sending to drained ${drained}`,
-    drained,
-    'drop',
-    tDrain,
-    // a withdrawal is a BGP UPDATE: no detection time, only propagation
-    b.drainWithdraw + SLACK_AA.propagate,
-    drained,
-  );
-  await outageStep(`client outage (drain of ${drained})`, tDrain, 1500, b.planned);
-
-  mark(`add ${drained} back (undrain)`);
-  const tAdd = await runTimed(drained, ctl.undrain);
-  const announced = await bgpEvent(drained, true, tAdd, b.addAnnounce);
-  out.push(
-    timingStep(
-      `add: ${drained} announces the VIP again`,
-      announced && announced - tAdd,
-      b.addAnnounce,
-      `from the undrain command to BIRD accepting the announcement (announce_after ${b.basis.announceAfterSeconds} s)`,
-      unc(drained),
-    ),
-  );
-  await routerStep(
-    `router sends to added ${drained} again`,
-    drained,
-    'add',
-    tAdd,
-    b.addAnnounce + SLACK_AA.propagate,
-    drained,
-  );
-  await outageStep(`client outage (add of ${drained})`, tAdd, 1500, b.planned);
+  /** One planned change (drain, undrain): the daemon's BGP event, the router's route, the client. */
+  const plannedChange = async (p: {
+    label: string;
+    command: string;
+    announce: boolean;
+    bound: number;
+    step: string;
+    detail: string;
+    routerStepName: string;
+    outage: string;
+  }) => {
+    mark(p.label);
+    const t = await runTimed(drained, p.command);
+    const at = await bgpEvent(drained, p.announce, t, p.bound);
+    out.push(timingStep(p.step, at && at - t, p.bound, p.detail, unc(drained)));
+    // a BGP UPDATE either way: no detection time, only propagation
+    const kind = p.announce ? 'add' : 'drop';
+    await routerStep(p.routerStepName, drained, kind, t, p.bound + SLACK_AA.propagate, drained);
+    await outageStep(p.outage, t, 1500, b.planned);
+  };
+  await plannedChange({
+    label: `drain of ${drained}`,
+    command: ctl.drain,
+    announce: false,
+    bound: b.drainWithdraw,
+    step: `drain: ${drained} withdraws the VIP`,
+    detail: `from the drain command to BIRD accepting the withdrawal (${drained}'s event stream)`,
+    routerStepName: `router stops sending to drained ${drained}`,
+    outage: `client outage (drain of ${drained})`,
+  });
+  await plannedChange({
+    label: `add ${drained} back (undrain)`,
+    command: ctl.undrain,
+    announce: true,
+    bound: b.addAnnounce,
+    step: `add: ${drained} announces the VIP again`,
+    detail: `from the undrain command to BIRD accepting the announcement (announce_after ${b.basis.announceAfterSeconds} s)`,
+    routerStepName: `router sends to added ${drained} again`,
+    outage: `client outage (add of ${drained})`,
+  });
   return out;
 }
